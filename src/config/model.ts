@@ -1,0 +1,76 @@
+// The normalized fleet: what every later stage (graph, plan, run, report) consumes, whatever the source was.
+import type { HypervisorConfig, LxcConfig, VmConfig } from './schema.js';
+
+export type GuestKind = 'lxc' | 'vm';
+
+/** Where a value came from, so every message can name the file and the JSON path. */
+export interface Origin {
+  file: string;
+  /** JSON path inside `file`, e.g. ['lxc_configs', '950', 'memory_mb'] or ['vms', 0, 'name']. */
+  path: (string | number)[];
+}
+
+/** Absolute paths of every script a guest's steps run (resolved against the config's scripts folders). */
+export interface GuestScripts {
+  /** One entry per feature, in config order. */
+  features: { name: string; path: string }[];
+  application?: string;
+  /** Test scripts by suite name. */
+  tests: Record<string, { name: string; type: string; path: string }[]>;
+}
+
+interface GuestBase {
+  id: number;
+  origin: Origin;
+  scripts: GuestScripts;
+  /** The guest this one is cloned from, if any. */
+  cloneFrom?: number;
+  dependencies: number[];
+  bootOrder: number;
+}
+
+export interface LxcGuest extends GuestBase {
+  kind: 'lxc';
+  config: LxcConfig;
+}
+
+export interface VmGuest extends GuestBase {
+  kind: 'vm';
+  config: VmConfig;
+}
+
+export type Guest = LxcGuest | VmGuest;
+
+export interface HostSetupStep {
+  /** Script file name as configured, e.g. `hypervisor_feature_setup_zfs.sh`. */
+  script: string;
+  /** Step address stem: `host:zfs` for `hypervisor_feature_setup_zfs.sh` (see hostStepName). */
+  name: string;
+  path: string;
+}
+
+export interface Fleet {
+  /** The files the fleet was read from (one for phoenix.config.ts, three for the legacy layout). */
+  files: string[];
+  /** Directory config-relative paths resolve against (config file's folder or the legacy install root). */
+  root: string;
+  /** The file the hypervisor scripts receive as their config (legacy: phoenix_hypervisor_config.json). */
+  hypervisorConfigFile: string;
+  hypervisor: HypervisorConfig;
+  hostSteps: HostSetupStep[];
+  /** Hypervisor test runner script (`bin/tests/hypervisor_test_runner.sh`). */
+  hypervisorTestRunner: string;
+  /** Per-guest test runner script (`bin/tests/test_runner.sh`). */
+  guestTestRunner: string;
+  /** Every guest, keyed by ID; IDs are unique across kinds. */
+  guests: Map<number, Guest>;
+}
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  file: string;
+  path: (string | number)[];
+  message: string;
+  /** What the user should do about it. */
+  hint?: string;
+}

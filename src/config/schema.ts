@@ -1,0 +1,203 @@
+// The fleet's config model: the single source of truth. TypeScript types are inferred from these schemas.
+// Field names follow the user's legacy JSON files (snake_case), so both sources share one vocabulary.
+// Objects are "loose": keys the model does not know (vllm_*, portainer_role, ...) are kept and passed through.
+import { z } from 'zod';
+
+/** Proxmox guest IDs: `^[1-9][0-9]{2,8}$` (100..999999999). Legacy files carry them as strings. */
+export const guestId = z.coerce
+  .number({ error: 'must be a guest ID (a number from 100 to 999999999)' })
+  .int('must be a whole number')
+  .min(100, 'must be at least 100 (Proxmox reserves IDs below 100)')
+  .max(999_999_999, 'must be at most 999999999');
+
+/** RFC 1123 host name: DNS labels of letters, digits and inner hyphens, joined by dots. */
+export const hostname = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'must be a valid host name (letters, digits and inner hyphens; no underscores or spaces)',
+  );
+
+const ipv4 = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}`;
+export const ipv4Address = z.string().regex(new RegExp(`^${ipv4}$`), 'must be an IPv4 address like 10.0.0.1');
+export const ipv4CidrOrDhcp = z
+  .string()
+  .regex(
+    new RegExp(`^(?:${ipv4}/(?:3[0-2]|[12]?\\d)|dhcp|manual)$`),
+    "must be an IPv4 address with prefix length like 10.0.0.50/24, or 'dhcp'",
+  );
+
+/** Empty string means "let Proxmox generate one", as the original orchestrator did. */
+export const macAddress = z
+  .string()
+  .regex(/^(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})?$/, 'must be a MAC address like 52:54:00:12:34:56');
+
+/** Proxmox snapshot names: a letter, then at least one of [A-Za-z0-9_-], at most 40 characters. */
+export const snapshotName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{1,39}$/, 'must start with a letter, then letters, digits, _ or - (2..40 chars)')
+  .refine((s) => !['current', 'vzdump', 'pending'].includes(s), 'is a name Proxmox reserves');
+
+/** Proxmox storage IDs. */
+export const storageId = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must be a Proxmox storage ID like local-lvm');
+
+/** A script or file name relative to a scripts folder; never a shell fragment. */
+export const scriptName = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9_./-]+$/, 'must be a plain file name (letters, digits, . _ / -)')
+  .refine((s) => !s.split('/').includes('..'), 'must not leave its scripts folder (no ..)');
+
+/** Feature names become script names and step addresses (`950:feature:docker`). */
+export const featureName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be a feature name of letters, digits, _ or -');
+
+const positiveInt = z.number().int().positive();
+
+export const healthCheck = z.looseObject({
+  command: z.string().min(1),
+  retries: z.number().int().min(1).max(100).default(3),
+  interval: z.number().min(0).max(3600).default(5),
+});
+
+export const testCase = z.looseObject({ name: z.string().min(1), type: z.string().min(1), path: scriptName });
+export const testSuites = z.record(z.string(), z.array(testCase));
+
+export const lxcNetwork = z.looseObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be an interface name like eth0').default('eth0'),
+  bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0').default('vmbr0'),
+  ip: ipv4CidrOrDhcp.default('dhcp'),
+  gw: ipv4Address.optional(),
+});
+
+export const zfsVolume = z.looseObject({
+  name: z.string().min(1),
+  pool: storageId,
+  size_gb: positiveInt,
+  mount_point: z.string().startsWith('/', 'must be an absolute path inside the container'),
+});
+
+export const lxcVolume = z.looseObject({
+  host_path: z.string().startsWith('/', 'must be an absolute host path'),
+  mount_point: z.string().startsWith('/', 'must be an absolute path inside the container'),
+});
+
+export const lxcGuest = z.looseObject({
+  name: hostname,
+  memory_mb: z.number().int().min(16, 'must be at least 16 (Proxmox minimum)').default(512),
+  swap_mb: z.number().int().min(0).default(512),
+  cores: z.number().int().min(1).max(8192).default(1),
+  /** OS template: a volid (`local:vztmpl/x.tar.zst`), an absolute path, or a file name on the template storage. */
+  template: z.string().min(1).optional(),
+  storage_pool: storageId.default('local-lvm'),
+  storage_size_gb: z.number().int().min(1).max(131072).default(8),
+  network_config: lxcNetwork.optional(),
+  mac_address: macAddress.optional(),
+  unprivileged: z.boolean().default(true),
+  start_at_boot: z.boolean().default(false),
+  boot_order: z.number().int().min(0).default(0),
+  boot_delay: z.number().int().min(0).default(0),
+  features: z.array(featureName).default([]),
+  /** Proxmox `features` (`nesting=1`, `keyctl=1`, ...). */
+  pct_options: z.array(z.string().regex(/^[a-z_]+=[^,\s]+$/, 'must look like nesting=1')).default([]),
+  /** Raw `lxc.*` lines (`lxc.mount.auto: sys:rw` or `lxc.apparmor.profile=unconfined`). */
+  lxc_options: z.array(z.string().regex(/^lxc\.[A-Za-z0-9_.]+\s*[:=]\s*.*$/, 'must be an lxc.key: value line')).default([]),
+  apparmor_profile: z.string().min(1).optional(),
+  clone_from_ctid: guestId.optional(),
+  dependencies: z.array(guestId).default([]),
+  template_snapshot_name: snapshotName.optional(),
+  application_script: scriptName.optional(),
+  health_check: healthCheck.optional(),
+  tests: testSuites.optional(),
+  volumes: z.array(lxcVolume).default([]),
+  zfs_volumes: z.array(zfsVolume).default([]),
+});
+
+export const vmNetwork = z.looseObject({
+  ip: ipv4CidrOrDhcp.default('dhcp'),
+  gw: ipv4Address.optional(),
+  nameservers: z.string().optional(),
+});
+
+export const vmUserConfig = z.looseObject({
+  username: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a Linux user name'),
+  password: z.string().optional(),
+  ssh_public_key: z.string().optional(),
+});
+
+/** A VM after `vm_defaults` are merged in. */
+export const vmGuest = z.looseObject({
+  vmid: guestId,
+  name: hostname,
+  is_template: z.boolean().default(false),
+  /** Cloud image file used to build a template VM from scratch. */
+  template_image: z.string().min(1).optional(),
+  clone_from_vmid: guestId.optional(),
+  template_snapshot_name: snapshotName.optional(),
+  cores: z.number().int().min(1).max(8192).default(1),
+  memory_mb: z.number().int().min(16).default(2048),
+  disk_size_gb: z.number().int().min(1).max(131072).default(32),
+  storage_pool: storageId.default('local-lvm'),
+  network_bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0').default('vmbr0'),
+  network_config: vmNetwork.optional(),
+  user_config: vmUserConfig.optional(),
+  features: z.array(featureName).default([]),
+  dependencies: z.array(guestId).default([]),
+  start_at_boot: z.boolean().default(false),
+  boot_order: z.number().int().min(0).default(0),
+  boot_delay: z.number().int().min(0).default(0),
+});
+
+/** Settings for the hypervisor setup scripts are kept as data and handed to the scripts unchanged. */
+export const DEFAULT_SETUP_SCRIPTS = [
+  'hypervisor_initial_setup.sh',
+  'hypervisor_feature_setup_zfs.sh',
+  'hypervisor_feature_configure_vfio.sh',
+  'hypervisor_feature_install_nvidia.sh',
+  'hypervisor_feature_initialize_nvidia_gpus.sh',
+  'hypervisor_feature_setup_firewall.sh',
+  'hypervisor_feature_setup_nfs.sh',
+  'hypervisor_feature_create_heads_user.sh',
+  'hypervisor_feature_setup_samba.sh',
+  'hypervisor_feature_create_admin_user.sh',
+  'hypervisor_feature_provision_shared_resources.sh',
+  'hypervisor_feature_setup_apparmor.sh',
+  'hypervisor_feature_fix_apparmor_tunables.sh',
+] as const;
+
+export const hypervisor = z.looseObject({
+  setup_scripts: z.array(scriptName).default([...DEFAULT_SETUP_SCRIPTS]),
+  /** Name of the Proxmox node Phoenix manages. */
+  node: hostname.default('pve'),
+});
+
+/** Script folders, relative to the config file (or to the install root in the legacy layout). */
+export const scriptPaths = z.strictObject({
+  lxc_features: z.string().default('bin/lxc_setup'),
+  vm_features: z.string().default('bin/vm_features'),
+  applications: z.string().default('bin'),
+  hypervisor_setup: z.string().default('bin/hypervisor_setup'),
+  health_checks: z.string().default('bin/health_checks'),
+  tests: z.string().default('bin/tests'),
+});
+
+/** The shape of `phoenix.config.ts` (and `.json`, `.phoenixrc`, package.json#phoenix). */
+export const phoenixConfig = z.strictObject({
+  $schema: z.string().optional(),
+  hypervisor: hypervisor.default(() => hypervisor.parse({})),
+  lxc: z.record(z.string(), lxcGuest).default({}),
+  vm_defaults: z.record(z.string(), z.unknown()).default({}),
+  vms: z.array(z.record(z.string(), z.unknown())).default([]),
+  scripts: scriptPaths.default(() => scriptPaths.parse({})),
+});
+
+export type LxcConfig = z.infer<typeof lxcGuest>;
+export type VmConfig = z.infer<typeof vmGuest>;
+export type HypervisorConfig = z.infer<typeof hypervisor>;
+export type ScriptPaths = z.infer<typeof scriptPaths>;
+export type PhoenixConfigInput = z.input<typeof phoenixConfig>;
+export type HealthCheck = z.infer<typeof healthCheck>;

@@ -1,0 +1,53 @@
+// The contract every step kind implements. One table per guest kind (lxc-steps.ts, vm-steps.ts, host-steps.ts)
+// lists its steps; adding a step is one entry there, not edits in five files.
+import type { Fleet, Guest, HostSetupStep } from '../config/model.js';
+import type { LiveGuest, LiveState } from '../host/live.js';
+
+/** A difference between what the host has and what the config wants. */
+export interface Diff {
+  field: string;
+  actual: unknown;
+  desired: unknown;
+}
+
+/** Result of a step's live check against the host state read before planning. */
+export type LiveCheck =
+  | { ok: true }
+  | { ok: false; reason: 'missing'; detail: string }
+  | { ok: false; reason: 'drift'; detail: string; diffs: Diff[] }
+  /** The check needs state that was not read (e.g. inside the guest): only the cache decides. */
+  | { ok: 'unknown' };
+
+/** What a step sees: the fleet, its target, and the live state read before planning. */
+export interface StepContext<T extends Guest | HostSetupStep = Guest | HostSetupStep> {
+  fleet: Fleet;
+  target: T;
+  /** The step's full name within its target: `configure`, `feature:docker`, `zfs`. */
+  name: string;
+  live: LiveState;
+  /** Shortcut to `live.guests.get(target.id)` for guest steps. */
+  liveGuest?: LiveGuest;
+}
+
+/** A host command as an argv array: `['pct', 'set', '950', '--memory', '4096']`. Never a shell string. */
+export type Argv = readonly string[];
+
+export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
+  /** Step kind: `define`, `configure`, ..., `feature` (instantiated once per feature as `feature:<name>`). */
+  kind: string;
+  /** The step names this spec produces for a target, in order (`[]` when it does not apply). */
+  instances(target: T, fleet: Fleet): string[];
+  /** Exactly the config values this step uses; hashed into its fingerprint and diffed by `why`. */
+  inputs(ctx: StepContext<T>): Record<string, unknown>;
+  /** Absolute paths of the scripts the step runs; their content hashes join the fingerprint. */
+  scripts(ctx: StepContext<T>): string[];
+  /**
+   * Whether a re-run of an upstream step of the same guest makes this one stale. False for steps whose result
+   * does not depend on what ran before (e.g. `configure` applies settings whatever the container holds).
+   */
+  cascades: boolean;
+  /** Pure live check against the state read before planning. */
+  check(ctx: StepContext<T>): LiveCheck;
+  /** The host commands the step would run from the state read before planning, for dry runs and `plan`. */
+  preview(ctx: StepContext<T>): Argv[];
+}
