@@ -1,0 +1,23 @@
+// The step cache: what Phoenix last did successfully, per target host. Only successful steps are recorded.
+export interface StepRecord {
+  /** The step's fingerprint when it last succeeded. */
+  fingerprint: string;
+  /** The config values it hashed, so `why` can diff them against today's. */
+  inputs: Record<string, unknown>;
+  /** Script path -> content hash, as hashed. */
+  scripts: Record<string, string>;
+  /** ISO time the step finished. */
+  at: string;
+  durationMs: number;
+  /** The guest's incarnation the step ran against (see LiveGuest.incarnation). */
+  incarnation?: string;
+}
+
+export interface StepCache {
+  get(address: string): StepRecord | undefined;
+  all(): ReadonlyMap<string, StepRecord>;
+  /** Record a success; durable (atomic write) before the promise resolves. */
+  set(address: string, record: StepRecord): Promise<void>;
+  /** Forget steps (a deleted guest, a forced re-run). */
+  delete(addresses: string[]): Promise<void>;
+}
