@@ -51,3 +51,25 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
   /** The host commands the step would run from the state read before planning, for dry runs and `plan`. */
   preview(ctx: StepContext<T>): Argv[];
 }
+
+/** What a step's action gets on top of its context: the host to act on. */
+export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends StepContext<T> {
+  host: import('../host/host.js').HostExec;
+  /** Progress line for the runner's display (also written to the run log). */
+  report(line: string): void;
+  /** Set by --force / --replace for this step. */
+  flags: { replace: boolean; wipeDisks: boolean };
+}
+
+export interface StepFailure {
+  /** `950:start` */
+  address: string;
+  message: string;
+  /** The failing command, when one failed. */
+  command?: import('../host/host.js').CommandFailure;
+}
+
+/** A step spec plus its action: check-then-act against the live host. */
+export interface ExecutableStep<T extends Guest | HostSetupStep = Guest> extends StepSpec<T> {
+  run(ctx: ActionContext<T>): Promise<import('../result.js').Result<void, StepFailure>>;
+}

@@ -1,0 +1,44 @@
+// The host as the steps see it. Only src/host/exec.ts spawns processes; everything else talks to this interface,
+// so the real node, the simulator and a fake in a unit test are interchangeable.
+import type { GuestKind } from '../config/model.js';
+import type { Result } from '../result.js';
+import type { Argv } from '../tasks/step.js';
+import type { LiveGuest } from './live.js';
+
+export interface RunOptions {
+  /** Per-command timeout; the backend has a default per tool. */
+  timeoutMs?: number;
+  /** Text fed to stdin. */
+  input?: string;
+  /** Extra environment for scripts. */
+  env?: Record<string, string>;
+  /** Working directory for scripts. */
+  cwd?: string;
+}
+
+export interface CommandResult {
+  argv: Argv;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface CommandFailure {
+  reason: 'exit-non-zero' | 'timeout' | 'spawn-error' | 'cancelled' | 'verify-failed';
+  argv: Argv;
+  exitCode?: number;
+  /** Last lines of stderr (redacted), for the message people read. */
+  stderrTail: string;
+  /** One line for people: what failed and how. */
+  message: string;
+}
+
+export interface HostExec {
+  /** Name of the Proxmox node (`pve`). */
+  readonly node: string;
+  /** Run one command (argv[0] is pct/qm/pvesm/pveam/pvesh or a script path); lock contention is retried. */
+  run(argv: Argv, opts?: RunOptions): Promise<Result<CommandResult, CommandFailure>>;
+  /** Read one guest's live state again (after acting, to verify). Undefined when it does not exist. */
+  readGuest(kind: GuestKind, id: number): Promise<LiveGuest | undefined>;
+}
