@@ -1,5 +1,5 @@
 // The normalized fleet: what every later stage (graph, plan, run, report) consumes, whatever the source was.
-import type { HypervisorConfig, LxcConfig, VmConfig } from './schema.js';
+import type { HypervisorConfig, LxcConfig, ScriptPaths, VmConfig } from './schema.js';
 
 export type GuestKind = 'lxc' | 'vm';
 
@@ -17,6 +17,11 @@ export interface GuestScripts {
   application?: string;
   /** Test scripts by suite name. */
   tests: Record<string, { name: string; type: string; path: string }[]>;
+  /**
+   * Set when `health_check.command`'s first word names a script in the health-checks folder (`check_gateway.sh`):
+   * that script runs on the host with the guest ID as $1. Otherwise the command runs inside the guest.
+   */
+  healthCheck?: string;
 }
 
 interface GuestBase {
@@ -44,7 +49,7 @@ export type Guest = LxcGuest | VmGuest;
 export interface HostSetupStep {
   /** Script file name as configured, e.g. `hypervisor_feature_setup_zfs.sh`. */
   script: string;
-  /** Step address stem: `host:zfs` for `hypervisor_feature_setup_zfs.sh` (see hostStepName). */
+  /** Step name: `setup_zfs` for `hypervisor_feature_setup_zfs.sh` (see hostStepName in scripts.ts); address `host:setup_zfs`. */
   name: string;
   path: string;
 }
@@ -64,6 +69,10 @@ export interface Fleet {
   guestTestRunner: string;
   /** Every guest, keyed by ID; IDs are unique across kinds. */
   guests: Map<number, Guest>;
+  /** Fleet-wide values for scripts: the legacy LXC file's extra top-level keys (nvidia_runfile_url, ...) or `globals`. */
+  globals?: Record<string, unknown>;
+  /** The absolute script folders the paths above were resolved against. */
+  scriptDirs?: ScriptPaths;
 }
 
 export interface Problem {
@@ -73,4 +82,7 @@ export interface Problem {
   message: string;
   /** What the user should do about it. */
   hint?: string;
+  /** 1-based position in `file`, when known (JSON syntax errors, TS compile errors, legacy JSON values). */
+  line?: number;
+  column?: number;
 }

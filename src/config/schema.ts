@@ -3,12 +3,17 @@
 // Objects are "loose": keys the model does not know (vllm_*, portainer_role, ...) are kept and passed through.
 import { z } from 'zod';
 
-/** Proxmox guest IDs: `^[1-9][0-9]{2,8}$` (100..999999999). Legacy files carry them as strings. */
-export const guestId = z.coerce
-  .number({ error: 'must be a guest ID (a number from 100 to 999999999)' })
-  .int('must be a whole number')
-  .min(100, 'must be at least 100 (Proxmox reserves IDs below 100)')
-  .max(999_999_999, 'must be at most 999999999');
+/** Proxmox guest IDs: `^[1-9][0-9]{2,8}$` (100..999999999). Legacy files carry them as strings ("950"). */
+const GUEST_ID_MESSAGE = 'must be a guest ID (a number from 100 to 999999999)';
+export const guestId = z
+  .union([z.number(), z.string().regex(/^\s*\d+\s*$/, GUEST_ID_MESSAGE)], { error: GUEST_ID_MESSAGE })
+  .pipe(
+    z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(100, 'must be at least 100 (Proxmox reserves IDs below 100)')
+      .max(999_999_999, 'must be at most 999999999'),
+  );
 
 /** RFC 1123 host name: DNS labels of letters, digits and inner hyphens, joined by dots. */
 export const hostname = z
@@ -36,8 +41,18 @@ export const macAddress = z
 /** Proxmox snapshot names: a letter, then at least one of [A-Za-z0-9_-], at most 40 characters. */
 export const snapshotName = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{1,39}$/, 'must start with a letter, then letters, digits, _ or - (2..40 chars)')
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]{1,39}$/,
+    'must start with a letter, then letters, digits, _ or - (2..40 chars)',
+  )
   .refine((s) => !['current', 'vzdump', 'pending'].includes(s), 'is a name Proxmox reserves');
+
+/** Characters that could end a Proxmox property-string value or an argv-embedded line (`,` `=` whitespace) are refused. */
+const SAFE_PATH = /^\/[A-Za-z0-9_.@+/-]*$/;
+/** An absolute path that is safe inside a property string like `mp=/data` (no `,`, `=`, spaces or newlines). */
+export const safeAbsolutePath = z
+  .string()
+  .regex(SAFE_PATH, 'must be an absolute path of letters, digits and . _ - + @ / (no spaces, commas or =)');
 
 /** Proxmox storage IDs. */
 export const storageId = z
@@ -68,23 +83,43 @@ export const testCase = z.looseObject({ name: z.string().min(1), type: z.string(
 export const testSuites = z.record(z.string(), z.array(testCase));
 
 export const lxcNetwork = z.looseObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be an interface name like eth0').default('eth0'),
-  bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0').default('vmbr0'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be an interface name like eth0')
+    .default('eth0'),
+  bridge: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0')
+    .default('vmbr0'),
   ip: ipv4CidrOrDhcp.default('dhcp'),
   gw: ipv4Address.optional(),
 });
 
 export const zfsVolume = z.looseObject({
-  name: z.string().min(1),
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a volume name of letters, digits, _ . -'),
   pool: storageId,
   size_gb: positiveInt,
-  mount_point: z.string().startsWith('/', 'must be an absolute path inside the container'),
+  mount_point: safeAbsolutePath,
 });
 
-export const lxcVolume = z.looseObject({
-  host_path: z.string().startsWith('/', 'must be an absolute host path'),
-  mount_point: z.string().startsWith('/', 'must be an absolute path inside the container'),
-});
+/**
+ * A container mount point: either a bind mount of a host folder (`host_path`) or a volume allocated on a storage
+ * (`pool` + `size_gb`, the user's files write `{name, pool, size_gb, mount_point}` here too).
+ */
+export const lxcVolume = z
+  .looseObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be a volume name of letters, digits, _ . -')
+      .optional(),
+    host_path: safeAbsolutePath.optional(),
+    pool: storageId.optional(),
+    size_gb: positiveInt.optional(),
+    mount_point: safeAbsolutePath,
+  })
+  .refine((v) => v.host_path !== undefined || (v.pool !== undefined && v.size_gb !== undefined), {
+    message: 'needs either host_path (a bind mount) or pool and size_gb (a new volume)',
+  });
 
 export const lxcGuest = z.looseObject({
   name: hostname,
@@ -92,7 +127,11 @@ export const lxcGuest = z.looseObject({
   swap_mb: z.number().int().min(0).default(512),
   cores: z.number().int().min(1).max(8192).default(1),
   /** OS template: a volid (`local:vztmpl/x.tar.zst`), an absolute path, or a file name on the template storage. */
-  template: z.string().min(1).optional(),
+  template: z
+    .string()
+    .regex(/^[A-Za-z0-9_./:+-]+$/, 'must be a template volid, path or file name (no spaces or commas)')
+    .refine((s) => !s.startsWith('-'), 'must not start with -')
+    .optional(),
   storage_pool: storageId.default('local-lvm'),
   storage_size_gb: z.number().int().min(1).max(131072).default(8),
   network_config: lxcNetwork.optional(),
@@ -105,8 +144,16 @@ export const lxcGuest = z.looseObject({
   /** Proxmox `features` (`nesting=1`, `keyctl=1`, ...). */
   pct_options: z.array(z.string().regex(/^[a-z_]+=[^,\s]+$/, 'must look like nesting=1')).default([]),
   /** Raw `lxc.*` lines (`lxc.mount.auto: sys:rw` or `lxc.apparmor.profile=unconfined`). */
-  lxc_options: z.array(z.string().regex(/^lxc\.[A-Za-z0-9_.]+\s*[:=]\s*.*$/, 'must be an lxc.key: value line')).default([]),
-  apparmor_profile: z.string().min(1).optional(),
+  lxc_options: z
+    .array(
+      z.string().regex(/^lxc\.[A-Za-z0-9_.]+[ \t]*[:=][ \t]*[^\r\n]*$/, 'must be an lxc.key: value line'),
+    )
+    .default([]),
+  /** AppArmor profile name (`unconfined`, `lxc-phoenix-v2`); it ends up on an `lxc.apparmor.profile` line. */
+  apparmor_profile: z
+    .string()
+    .regex(/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/, 'must be an AppArmor profile name like lxc-default-cgns')
+    .optional(),
   clone_from_ctid: guestId.optional(),
   dependencies: z.array(guestId).default([]),
   template_snapshot_name: snapshotName.optional(),
@@ -120,7 +167,11 @@ export const lxcGuest = z.looseObject({
 export const vmNetwork = z.looseObject({
   ip: ipv4CidrOrDhcp.default('dhcp'),
   gw: ipv4Address.optional(),
-  nameservers: z.string().optional(),
+  /** DNS servers, separated by spaces or commas (`10.0.0.1 8.8.8.8`). */
+  nameservers: z
+    .string()
+    .regex(/^[0-9A-Fa-f.:]+(?:[ ,]+[0-9A-Fa-f.:]+)*$/, 'must be IP addresses separated by spaces or commas')
+    .optional(),
 });
 
 export const vmUserConfig = z.looseObject({
@@ -135,14 +186,28 @@ export const vmGuest = z.looseObject({
   name: hostname,
   is_template: z.boolean().default(false),
   /** Cloud image file used to build a template VM from scratch. */
-  template_image: z.string().min(1).optional(),
+  template_image: z
+    .string()
+    .regex(/^[A-Za-z0-9_.+/-]+$/, 'must be an image file name like noble-server-cloudimg-amd64.img')
+    .refine(
+      (s) => !s.startsWith('-') && !s.split('/').includes('..'),
+      'must be a plain file name or absolute path',
+    )
+    .optional(),
+  /** Where to download `template_image` from when the host does not have it yet. */
+  template_image_url: z
+    .url({ protocol: /^(?:https?|file)$/, error: 'must be an http(s) or file URL' })
+    .optional(),
   clone_from_vmid: guestId.optional(),
   template_snapshot_name: snapshotName.optional(),
   cores: z.number().int().min(1).max(8192).default(1),
   memory_mb: z.number().int().min(16).default(2048),
   disk_size_gb: z.number().int().min(1).max(131072).default(32),
   storage_pool: storageId.default('local-lvm'),
-  network_bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0').default('vmbr0'),
+  network_bridge: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0')
+    .default('vmbr0'),
   network_config: vmNetwork.optional(),
   user_config: vmUserConfig.optional(),
   features: z.array(featureName).default([]),
@@ -190,6 +255,8 @@ export const phoenixConfig = z.strictObject({
   $schema: z.string().optional(),
   hypervisor: hypervisor.default(() => hypervisor.parse({})),
   lxc: z.record(z.string(), lxcGuest).default({}),
+  /** Fleet-wide values handed to scripts unchanged (the legacy LXC file's extra top-level keys, e.g. nvidia_runfile_url). */
+  globals: z.record(z.string(), z.unknown()).default({}),
   vm_defaults: z.record(z.string(), z.unknown()).default({}),
   vms: z.array(z.record(z.string(), z.unknown())).default([]),
   scripts: scriptPaths.default(() => scriptPaths.parse({})),
