@@ -9,7 +9,7 @@ export const guestId = z
   .union([z.number(), z.string().regex(/^\s*\d+\s*$/, GUEST_ID_MESSAGE)], { error: GUEST_ID_MESSAGE })
   .pipe(
     z.coerce
-      .number()
+      .number<string | number>()
       .int('must be a whole number')
       .min(100, 'must be at least 100 (Proxmox reserves IDs below 100)')
       .max(999_999_999, 'must be at most 999999999'),
