@@ -1,0 +1,100 @@
+// A session binds one command to one target host: the fleet, the host backend (real node or simulator), the
+// step cache for that host, and the step graph. Everything a verb needs, opened once.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import type { Fleet } from '../config/model.js';
+import type { HostExec } from '../host/host.js';
+import type { StepCache } from '../cache/cache.js';
+import type { StepGraph } from '../graph/build.js';
+import type { ResolvedOptions } from '../cli/context.js';
+import { cacheDirFor, shortHash, SIMULATOR_BIN } from './paths.js';
+import { err, ok, type Result } from '../result.js';
+
+export interface HostTarget {
+  kind: 'sim' | 'node';
+  /** Proxmox node name. */
+  node: string;
+  /** Root under which /etc/pve lives: `/` on the node, the simulator's folder under simulation. */
+  pveRoot: string;
+  /** Environment for every process Phoenix starts (the simulator's folder first on PATH under --sim). */
+  env: NodeJS.ProcessEnv;
+  /** Human description for messages. */
+  describe: string;
+  /** Cache namespace identity. */
+  identity: string;
+}
+
+export interface Session {
+  fleet: Fleet;
+  options: ResolvedOptions;
+  target: HostTarget;
+  cacheDir: string;
+  logFile: string;
+  host: HostExec;
+  cache: StepCache;
+  graph: StepGraph;
+  warnings: string[];
+}
+
+/** Decide which host the command talks to. Pure apart from reading env. */
+export function pickTarget(fleet: Fleet, options: ResolvedOptions, env: NodeJS.ProcessEnv): HostTarget {
+  const cacheDir = cacheDirFor(fleet.root, env);
+  if (options.sim || options.simDir) {
+    const simDir = resolve(options.simDir ?? join(cacheDir, 'sim'));
+    const node = typeof fleet.hypervisor.node === 'string' ? fleet.hypervisor.node : 'pve';
+    return {
+      kind: 'sim',
+      node,
+      pveRoot: simDir,
+      env: { ...env, PHOENIX_SIM_DIR: simDir, PATH: `${SIMULATOR_BIN}${delimiter}${env.PATH ?? ''}` },
+      describe: `simulator at ${simDir}`,
+      identity: `sim-${shortHash(simDir)}`,
+    };
+  }
+  const node = env.PHOENIX_NODE ?? fleet.hypervisor.node ?? hostname().split('.')[0] ?? 'pve';
+  return { kind: 'node', node, pveRoot: '/', env, describe: `node ${node}`, identity: node };
+}
+
+/** Seed a new simulator folder with `phoenix.sim.json` from beside the config, when there is one. */
+async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void> {
+  await mkdir(target.pveRoot, { recursive: true });
+  const seed = join(fleet.root, 'phoenix.sim.json');
+  const dest = join(target.pveRoot, 'sim.json');
+  if (existsSync(seed) && !existsSync(dest)) await copyFile(seed, dest);
+}
+
+export async function openSession(
+  fleet: Fleet,
+  options: ResolvedOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Result<Session, string>> {
+  const target = pickTarget(fleet, options, env);
+  if (target.kind === 'sim') await prepareSimulator(fleet, target);
+  const cacheDir = cacheDirFor(fleet.root, env);
+  const [{ createHostExec }, { openStepCache, cacheNamespace }, { buildStepGraph }, { stepTables }, { newRunLog }] =
+    await Promise.all([
+      import('../host/exec.js'),
+      import('../cache/file-cache.js'),
+      import('../graph/build.js'),
+      import('../tasks/index.js'),
+      import('../run/log.js'),
+    ]);
+  const graph = buildStepGraph(fleet, stepTables);
+  if (!graph.ok) return err(graph.error.message);
+  const logFile = newRunLog(cacheDir);
+  const host = createHostExec({ node: target.node, pveRoot: target.pveRoot, logFile, env: target.env });
+  const opened = await openStepCache(cacheDir, cacheNamespace(target.identity));
+  return ok({
+    fleet,
+    options,
+    target,
+    cacheDir,
+    logFile,
+    host,
+    cache: opened.cache,
+    graph: graph.value,
+    warnings: opened.warnings,
+  });
+}

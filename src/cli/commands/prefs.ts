@@ -1,0 +1,41 @@
+// `phoenix prefs list|get KEY|set KEY VALUE|unset KEY`: user preferences kept with conf.
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { GLOBAL_OPTIONS } from '../options.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { openPrefs, PREF_KEYS } = await import('../../prefs/store.js');
+  const [action = 'list', key, value] = ctx.words;
+  const store = openPrefs(ctx.env);
+  const isKey = (k: string | undefined): k is (typeof PREF_KEYS)[number] =>
+    k !== undefined && (PREF_KEYS as readonly string[]).includes(k);
+  switch (action) {
+    case 'list':
+      for (const k of PREF_KEYS) ctx.io.out(`${k} = ${JSON.stringify(store.get(k) ?? null)}`);
+      ctx.io.out(`(stored in ${store.path})`);
+      return EXIT.ok;
+    case 'get':
+      if (!isKey(key)) break;
+      ctx.io.out(String(store.get(key) ?? ''));
+      return EXIT.ok;
+    case 'unset':
+      if (!isKey(key)) break;
+      store.delete(key);
+      return EXIT.ok;
+    case 'set': {
+      if (!isKey(key) || value === undefined) break;
+      const spec = GLOBAL_OPTIONS.find((o) => o.pref === key);
+      const parsed = spec?.parse ? spec.parse(value) : { ok: true as const, value };
+      if (!parsed.ok) {
+        ctx.io.err(`Error: preference '${key}' ${parsed.message}`);
+        return EXIT.usage;
+      }
+      store.set(key, parsed.value);
+      return EXIT.ok;
+    }
+  }
+  ctx.io.err(
+    `Error: usage: phoenix prefs list | get KEY | set KEY VALUE | unset KEY (keys: ${PREF_KEYS.join(', ')})`,
+  );
+  return EXIT.usage;
+}

@@ -1,0 +1,25 @@
+// Documented exit codes (README and `phoenix --help`).
+export const EXIT = {
+  /** Everything asked for is done (or nothing needed doing). */
+  ok: 0,
+  /** A step or target failed; also the dispatcher's error rows (invalid verb, missing or unknown target). */
+  failed: 1,
+  /** Bad usage or an invalid config: nothing was touched. */
+  usage: 2,
+  /** Another run holds the lock on this host's cache. */
+  locked: 3,
+  /** `plan --detailed-exitcode` only: the plan has changes pending. */
+  changesPending: 4,
+  /** Interrupted (Ctrl-C): completed steps are recorded; the next run resumes. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success (nothing failed; for plan: also when changes are pending, unless --detailed-exitcode)
+  1    a step or target failed; invalid verb; missing or unknown target ID
+  2    bad usage or invalid config (nothing was touched)
+  3    another phoenix run holds the lock for this host (use --wait to queue)
+  4    plan --detailed-exitcode: changes are pending
+  130  interrupted; completed steps are recorded and the next run resumes`;

@@ -1,0 +1,118 @@
+// The CLI edge: parse argv, resolve options, dispatch to a verb handler, turn failures into messages and exit
+// codes. Handlers are imported only when their verb runs, so `phoenix --help` stays close to bare Node.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { GLOBAL_OPTIONS } from './options.js';
+import { processOutput, type CommandContext, type Output } from './context.js';
+import { resolveOptions } from './resolve-options.js';
+import { VERBS, type VerbSpec } from './verbs.js';
+
+const DESCRIPTION = `Phoenix builds and keeps a Proxmox VE host's LXC containers and VMs in the state its config describes.
+Every guest step is a node in one dependency graph; a run does only the steps that are out of date.`;
+
+const EXAMPLES = `Examples:
+  phoenix LetsGo --sim            build the whole example fleet against the simulator
+  phoenix create 950 900          build 900, then 950 (and any clone ancestor not built yet)
+  phoenix start 953 950           start in boot order
+  phoenix plan                    what would run, and why
+  phoenix why 950                 every step of 950: up to date or stale, and why
+  phoenix run 950:snapshot        run one step and the stale steps it needs`;
+
+export async function main(argv: string[], io: Output = processOutput(process.env)): Promise<void> {
+  process.exitCode = await dispatch(argv, io, process.env, process.cwd());
+}
+
+export async function dispatch(argv: string[], io: Output, env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  let picked: { verb: VerbSpec; words: string[]; raw: Record<string, unknown> } | undefined;
+  const program = buildProgram(io, (verb, words, raw) => {
+    picked = { verb, words, raw };
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExit(e, io);
+    throw e;
+  }
+  if (!picked) {
+    io.err(program.helpInformation());
+    return EXIT.usage;
+  }
+  const resolved = await resolveOptions(picked.raw, env);
+  if (!resolved.ok) {
+    io.err(`Error: ${resolved.message}`);
+    return EXIT.usage;
+  }
+  const ctx: CommandContext = {
+    verb: picked.verb,
+    words: picked.words,
+    options: resolved.value,
+    io,
+    cwd,
+    env,
+    argv,
+  };
+  const targetError = checkTargets(ctx);
+  if (targetError) {
+    io.err(targetError);
+    return EXIT.failed;
+  }
+  const handler = await picked.verb.load();
+  return handler.run(ctx);
+}
+
+function buildProgram(
+  io: Output,
+  onAction: (verb: VerbSpec, words: string[], raw: Record<string, unknown>) => void,
+): Command {
+  const program = new Command('phoenix')
+    .description(DESCRIPTION)
+    .usage('<verb> [targets...] [options]')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
+    .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_CODES_HELP}\n\nEnvironment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI`);
+  for (const spec of GLOBAL_OPTIONS) program.addOption(new Option(spec.flags, spec.description));
+  for (const verb of VERBS) {
+    const cmd = program
+      .command(verb.name)
+      .usage(`${verb.args} [options]`.trim())
+      .description(verb.summary)
+      .argument('[words...]')
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
+      .action((words: string[], _opts: unknown, self: Command) => {
+        onAction(verb, words, { ...program.opts(), ...self.opts() });
+      });
+    if (verb.name === 'LetsGo') cmd.alias('letsgo');
+    for (const spec of GLOBAL_OPTIONS) cmd.addOption(new Option(spec.flags, spec.description).hideHelp());
+  }
+  return program;
+}
+
+function commanderExit(e: CommanderError, io: Output): number {
+  switch (e.code) {
+    case 'commander.helpDisplayed':
+    case 'commander.help':
+    case 'commander.version':
+      return EXIT.ok;
+    case 'commander.unknownCommand': {
+      const verb = /'([^']*)'/.exec(e.message)?.[1] ?? '';
+      io.err(`Error: Invalid verb '${verb}'\nRun 'phoenix --help' for the list of verbs.`);
+      return EXIT.failed;
+    }
+    default:
+      io.err(`Error: ${e.message.replace(/^error: /, '')}\nRun 'phoenix --help' for usage.`);
+      return EXIT.usage;
+  }
+}
+
+/** The dispatcher's own target rules (spec PHOENIX-DIS-03); unknown IDs are checked once the config is read. */
+function checkTargets(ctx: CommandContext): string | undefined {
+  const { verb, words } = ctx;
+  if ((verb.targets === 'required' || verb.targets === 'addresses') && words.length === 0) {
+    return `Error: Verb '${verb.name}' requires at least one target ID`;
+  }
+  if (verb.targets === 'none' && words.length > 0) {
+    return `Error: Verb '${verb.name}' takes no targets (got '${words.join(' ')}')`;
+  }
+  return undefined;
+}

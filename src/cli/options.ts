@@ -1,0 +1,86 @@
+// Every command-line option, declared once as data and registered in a loop (see program.ts).
+// Precedence for options that also have an env variable or a preference: flag > env > preference > default.
+
+export interface OptionSpec {
+  /** Commander flags, e.g. '--concurrency <n>'. */
+  flags: string;
+  /** Property name commander gives the value. */
+  key: string;
+  description: string;
+  /** Environment variable that supplies the value when the flag is absent. */
+  env?: string;
+  /** `phoenix prefs` key that supplies the value when neither flag nor env does. */
+  pref?: PrefKey;
+  /** How the raw string becomes a value; returns an error message for bad input. */
+  parse?: (raw: string) => { ok: true; value: unknown } | { ok: false; message: string };
+}
+
+export type PrefKey = 'config' | 'concurrency' | 'renderer';
+
+const positiveInt = (raw: string): ReturnType<NonNullable<OptionSpec['parse']>> => {
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 64
+    ? { ok: true, value: n }
+    : { ok: false, message: `must be a whole number from 1 to 64, got '${raw}'` };
+};
+
+const renderer = (raw: string): ReturnType<NonNullable<OptionSpec['parse']>> =>
+  ['tree', 'lines', 'verbose', 'quiet'].includes(raw)
+    ? { ok: true, value: raw }
+    : { ok: false, message: `must be one of tree, lines, verbose, quiet, got '${raw}'` };
+
+export const GLOBAL_OPTIONS: OptionSpec[] = [
+  {
+    flags: '-c, --config <path>',
+    key: 'config',
+    env: 'PHOENIX_CONFIG',
+    pref: 'config',
+    description: 'phoenix.config.ts file, or a folder with the legacy JSON files (or its install root)',
+  },
+  { flags: '--sim', key: 'sim', description: 'run against the bundled Proxmox simulator instead of this host' },
+  {
+    flags: '--sim-dir <dir>',
+    key: 'simDir',
+    env: 'PHOENIX_SIM_DIR',
+    description: 'simulator state folder (implies --sim; default .phoenixcache/sim beside the config)',
+  },
+  { flags: '-n, --dry-run', key: 'dryRun', description: 'list the stale steps and their commands; touch nothing' },
+  { flags: '--json', key: 'json', description: 'machine-readable output' },
+  {
+    flags: '-j, --concurrency <n>',
+    key: 'concurrency',
+    env: 'PHOENIX_CONCURRENCY',
+    pref: 'concurrency',
+    parse: positiveInt,
+    description: 'independent guests built at once (default 4)',
+  },
+  { flags: '-k, --keep-going', key: 'keepGoing', description: 'after a failure, finish independent branches' },
+  { flags: '-f, --force', key: 'force', description: 're-run the named steps even when up to date' },
+  { flags: '--replace', key: 'replace', description: 'allow steps that destroy and re-create a guest' },
+  { flags: '-y, --yes', key: 'yes', description: 'confirm destructive actions without asking' },
+  { flags: '--cascade', key: 'cascade', description: 'delete: also delete guests cloned from the targets' },
+  { flags: '--no-cache', key: 'cache', description: 'ignore recorded steps: check and act on every step' },
+  { flags: '--wait', key: 'wait', description: 'wait for another run holding the lock instead of exiting 3' },
+  { flags: '--suite <name>', key: 'suite', description: 'test: the suite to run' },
+  { flags: '--wipe-disks', key: 'wipeDisks', description: 'setup: let the ZFS step wipe disks (asks first)' },
+  {
+    flags: '--format <format>',
+    key: 'format',
+    description: 'graph: mermaid, dot or json (default mermaid)',
+  },
+  {
+    flags: '--detailed-exitcode',
+    key: 'detailedExitcode',
+    description: 'plan: exit 4 when changes are pending',
+  },
+  {
+    flags: '--renderer <name>',
+    key: 'renderer',
+    env: 'PHOENIX_RENDERER',
+    pref: 'renderer',
+    parse: renderer,
+    description: 'progress display: tree, lines, verbose or quiet',
+  },
+  { flags: '-v, --verbose', key: 'verbose', description: 'stream command output' },
+  { flags: '-q, --quiet', key: 'quiet', description: 'print only failures and the summary' },
+];

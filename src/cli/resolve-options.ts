@@ -1,0 +1,65 @@
+// Flag > env > preference > default, for every option declared in options.ts.
+import type { ResolvedOptions } from './context.js';
+import { GLOBAL_OPTIONS } from './options.js';
+import type { Result } from '../result.js';
+
+const DEFAULTS: ResolvedOptions = {
+  sim: false,
+  dryRun: false,
+  json: false,
+  concurrency: 4,
+  keepGoing: false,
+  force: false,
+  replace: false,
+  yes: false,
+  cascade: false,
+  cache: true,
+  wait: false,
+  wipeDisks: false,
+  detailedExitcode: false,
+  renderer: 'tree',
+  verbose: false,
+  quiet: false,
+};
+
+export async function resolveOptions(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<{ ok: true; value: ResolvedOptions } | { ok: false; message: string }> {
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  let prefs: Record<string, unknown> | undefined;
+  for (const spec of GLOBAL_OPTIONS) {
+    let value: unknown = raw[spec.key];
+    let source = `option ${spec.flags.split(', ').pop()?.split(' ')[0] ?? spec.key}`;
+    if (value === undefined && spec.env && env[spec.env] !== undefined && env[spec.env] !== '') {
+      value = env[spec.env];
+      source = `environment variable ${spec.env}`;
+    }
+    if (value === undefined && spec.pref) {
+      prefs ??= await loadPrefs(env);
+      value = prefs[spec.pref];
+      source = `preference '${spec.pref}' (phoenix prefs)`;
+      if (typeof value === 'number') value = String(value);
+    }
+    if (value === undefined) continue;
+    if (spec.parse && typeof value === 'string') {
+      const parsed = spec.parse(value);
+      if (!parsed.ok) return { ok: false, message: `${source} ${parsed.message}` };
+      value = parsed.value;
+    }
+    out[spec.key] = value;
+  }
+  const opts = out as unknown as ResolvedOptions;
+  if (opts.simDir) opts.sim = true;
+  if (opts.verbose && opts.quiet) return { ok: false, message: '--verbose and --quiet cannot be used together' };
+  if (opts.verbose) opts.renderer = 'verbose';
+  if (opts.quiet) opts.renderer = 'quiet';
+  return { ok: true, value: opts };
+}
+
+async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const { readPrefs } = await import('../prefs/store.js');
+  return readPrefs(env);
+}
+
+export type { Result };

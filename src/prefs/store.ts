@@ -1,0 +1,25 @@
+// User preferences (conf): default config location, concurrency and renderer.
+import Conf from 'conf';
+
+export const PREF_KEYS = ['config', 'concurrency', 'renderer'] as const;
+export type Pref = (typeof PREF_KEYS)[number];
+
+const schema = {
+  config: { type: 'string' },
+  concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+  renderer: { type: 'string', enum: ['tree', 'lines', 'verbose', 'quiet'] },
+} as const;
+
+/** PHOENIX_PREFS_DIR overrides the folder (tests, and users who keep dotfiles elsewhere). */
+export function openPrefs(env: NodeJS.ProcessEnv): Conf<Record<Pref, unknown>> {
+  return new Conf<Record<Pref, unknown>>({
+    projectName: 'phoenix',
+    projectSuffix: '',
+    schema,
+    ...(env.PHOENIX_PREFS_DIR ? { cwd: env.PHOENIX_PREFS_DIR } : {}),
+  });
+}
+
+export function readPrefs(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return { ...openPrefs(env).store };
+}
