@@ -14,7 +14,14 @@ export interface Diff {
 export type LiveCheck =
   | { ok: true }
   | { ok: false; reason: 'missing'; detail: string }
-  | { ok: false; reason: 'drift'; detail: string; diffs: Diff[] }
+  | {
+      ok: false;
+      reason: 'drift';
+      detail: string;
+      diffs: Diff[];
+      /** Set when the drift cannot be fixed in place (e.g. a disk larger than configured: never shrunk). */
+      needsReplace?: string;
+    }
   /** The check needs state that was not read (e.g. inside the guest): only the cache decides. */
   | { ok: 'unknown' };
 
@@ -59,6 +66,11 @@ export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends 
   report(line: string): void;
   /** Set by --force / --replace for this step. */
   flags: { replace: boolean; wipeDisks: boolean };
+  /**
+   * Root the node's `/etc/pve` lives under: `/` on a real host, the simulator's directory under simulation.
+   * Raw `lxc.*` lines are written to `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf`. Defaults to `/`.
+   */
+  pveRoot?: string;
 }
 
 export interface StepFailure {
