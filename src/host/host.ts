@@ -14,6 +14,10 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Working directory for scripts. */
   cwd?: string;
+  /** Cancels the command (Ctrl-C): it is killed and the result is a `cancelled` failure. */
+  signal?: AbortSignal;
+  /** Receives each line of stdout and stderr as it arrives (for `--verbose`); the result still holds all of it. */
+  onOutput?: (line: string) => void;
 }
 
 export interface CommandResult {

@@ -1,0 +1,330 @@
+// The only module that spawns processes: pct, qm, pvesm, pveam, pvesh and scripts, through execa with argument
+// arrays (never a shell). Every command line and its output go to the run log, redacted; expected failures come
+// back as CommandFailure values; Proxmox lock contention is retried with backoff.
+import { basename } from 'node:path';
+import type { GuestKind } from '../config/model.js';
+import type { Result } from '../result.js';
+import { err, ok } from '../result.js';
+import { createRedactor, formatArgv, openRunLog } from '../run/log.js';
+import type { Redactor, RunLog } from '../run/log.js';
+import type { Argv } from '../tasks/step.js';
+import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host.js';
+import type { LiveGuest } from './live.js';
+import { createConfigFileReader, readGuestLive } from './read-live.js';
+import type { ConfigFileReader } from './read-live.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/**
+ * Default timeouts, looked up by `tool sub sub`, `tool sub`, `tool`, then `*` (scripts and anything else).
+ * Reads are short; create/clone/download/import and commands that run scripts are long.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<Record<string, number>> = {
+  '*': 60 * MINUTE,
+  pct: 5 * MINUTE,
+  qm: 5 * MINUTE,
+  pvesm: 2 * MINUTE,
+  pveam: 5 * MINUTE,
+  pvesh: 5 * MINUTE,
+  ...Object.fromEntries(
+    [
+      'pct list',
+      'pct status',
+      'pct config',
+      'pct pending',
+      'pct listsnapshot',
+      'qm list',
+      'qm status',
+      'qm config',
+      'qm pending',
+      'qm listsnapshot',
+      'qm guest cmd',
+      'qm agent',
+      'pvesm status',
+      'pvesm list',
+      'pveam list',
+      'pveam available',
+      'pvesh get',
+    ].map((k) => [k, 60 * SECOND]),
+  ),
+  ...Object.fromEntries(
+    [
+      'pct create',
+      'pct clone',
+      'pct restore',
+      'qm create',
+      'qm clone',
+      'qm disk import',
+      'qm importdisk',
+      'qm disk move',
+      'pveam download',
+    ].map((k) => [k, 30 * MINUTE]),
+  ),
+  'pct shutdown': 10 * MINUTE,
+  'qm shutdown': 10 * MINUTE,
+  // Feature and application scripts run through these.
+  'pct exec': 60 * MINUTE,
+  'qm guest exec': 60 * MINUTE,
+};
+
+export interface LockRetryOptions {
+  /** First wait before retrying. */
+  initialDelayMs: number;
+  /** Longest single wait. */
+  maxDelayMs: number;
+  /** Give up (and report the lock as a failure) once this much time has passed since the first attempt. */
+  totalMs: number;
+}
+
+export const DEFAULT_LOCK_RETRY: LockRetryOptions = {
+  initialDelayMs: SECOND,
+  maxDelayMs: 15 * SECOND,
+  totalMs: 3 * MINUTE,
+};
+
+/**
+ * Lock contention that a running task causes and that clears by itself: the config flock wait timing out, or the
+ * `lock:` key a create/clone/disk/snapshot task holds while it runs. Other locks (backup, migrate, suspended) are
+ * not waited for. A lock a crashed task left behind persists, so it is reported once the retry budget runs out.
+ */
+const LOCK_CONTENTION = [
+  /can't lock file '[^']*' - got timeout/,
+  /\b(?:CT|VM) is locked \((?:create|clone|disk|snapshot|snapshot-delete)\)/,
+];
+
+export function isLockContention(stderr: string): boolean {
+  return LOCK_CONTENTION.some((re) => re.test(stderr));
+}
+
+export interface HostExecOptions {
+  /** Proxmox node name (`pve`). */
+  node: string;
+  /** `/` on a real host; the simulator's `$PHOENIX_SIM_DIR` under which `etc/pve/nodes/...` is mirrored. */
+  pveRoot: string;
+  /** The run log (`.phoenixcache/logs/<run>.log`), created with mode 0600. */
+  logFile: string;
+  /** Environment for every command (default: process.env); `RunOptions.env` adds to it. */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides and additions to DEFAULT_TIMEOUTS, same keys. */
+  defaultTimeouts?: Record<string, number>;
+  /** Secret values to mask in the log and in failures (passwords, tokens). */
+  redact?: string[];
+  lockRetry?: Partial<LockRetryOptions>;
+}
+
+/** The real backend: HostExec plus direct config-file reads, and the log it writes. */
+export interface BackendHost extends HostExec, ConfigFileReader {
+  readonly logFile: string;
+  /** Number of processes spawned so far (retries included). */
+  readonly spawnCount: number;
+  close(): void;
+}
+
+export function createHostExec(opts: HostExecOptions): BackendHost {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.defaultTimeouts };
+  const retry = { ...DEFAULT_LOCK_RETRY, ...opts.lockRetry };
+  const redactor = createRedactor(opts.redact);
+  const log = openRunLog(opts.logFile);
+  const files = createConfigFileReader(opts.pveRoot, opts.node);
+  let seq = 0;
+  let spawned = 0;
+
+  const attempt = async (argv: Argv, ro: RunOptions): Promise<Result<CommandResult, CommandFailure>> => {
+    const n = ++seq;
+    spawned++;
+    const redact = redactor.forCommand(argv);
+    const timeoutMs = ro.timeoutMs ?? timeoutFor(argv, timeouts);
+    log.write(`${stamp()} #${n} $ ${formatArgv(redact.argv(argv))}`);
+    const outcome = await spawn(argv, ro, timeoutMs, opts.env ?? process.env);
+    writeOutcome(log, redact, n, outcome);
+    return toResult(argv, outcome, timeoutMs, redact);
+  };
+
+  const host: BackendHost = {
+    node: opts.node,
+    logFile: opts.logFile,
+    get spawnCount() {
+      return spawned;
+    },
+    async run(argv, ro = {}) {
+      const started = Date.now();
+      for (let tries = 0; ; tries++) {
+        const result = await attempt(argv, ro);
+        if (
+          result.ok ||
+          result.error.reason !== 'exit-non-zero' ||
+          !isLockContention(result.error.stderrTail)
+        ) {
+          return result;
+        }
+        const delay = backoff(tries, retry);
+        if (Date.now() - started + delay > retry.totalMs || ro.signal?.aborted) return result;
+        log.write(`${stamp()} lock busy, retrying in ${(delay / SECOND).toFixed(1)}s`);
+        if (!(await sleep(delay, ro.signal))) return result;
+      }
+    },
+    readGuestConfigFile: (kind, id) => files.readGuestConfigFile(kind, id),
+    readGuest: (kind: GuestKind, id: number): Promise<LiveGuest | undefined> => readGuestLive(host, kind, id),
+    close: () => log.close(),
+  };
+  return host;
+}
+
+/** Exponential backoff with jitter (50-100% of the step), so parallel waiters do not retry in lockstep. */
+function backoff(tries: number, r: LockRetryOptions): number {
+  const step = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** tries);
+  return Math.round(step * (0.5 + Math.random() * 0.5));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The timeout for a command line: most specific key of `tool sub sub` first. */
+export function timeoutFor(argv: Argv, table: Readonly<Record<string, number>>): number {
+  const tool = basename(argv[0] ?? '');
+  const words = [tool, ...argv.slice(1, 3).filter((a) => !a.startsWith('-') && !/^\d+$/.test(a))];
+  for (let n = words.length; n >= 1; n--) {
+    const value = table[words.slice(0, n).join(' ')];
+    if (value !== undefined) return value;
+  }
+  return table['*'] ?? 60 * MINUTE;
+}
+
+interface Outcome {
+  kind: 'exited' | 'timeout' | 'spawn-error' | 'cancelled';
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  detail?: string;
+}
+
+async function spawn(
+  argv: Argv,
+  ro: RunOptions,
+  timeoutMs: number,
+  baseEnv: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+  // Loaded lazily: start-up time is benchmarked and most commands (plan, why, graph) never spawn anything.
+  const { execa } = await import('execa');
+  const [file, ...args] = argv;
+  const started = Date.now();
+  const onOutput = ro.onOutput;
+  const tap = onOutput
+    ? function* (line: unknown) {
+        onOutput(String(line));
+        yield line;
+      }
+    : undefined;
+  const r = await execa(file ?? '', args, {
+    reject: false,
+    timeout: timeoutMs,
+    forceKillAfterDelay: 5 * SECOND,
+    env: { ...baseEnv, ...ro.env },
+    extendEnv: false,
+    ...(ro.cwd === undefined ? {} : { cwd: ro.cwd }),
+    ...(ro.signal === undefined ? {} : { cancelSignal: ro.signal }),
+    ...(ro.input === undefined ? { stdin: 'ignore' as const } : { input: ro.input }),
+    ...(tap === undefined ? {} : { stdout: ['pipe', tap], stderr: ['pipe', tap] }),
+    stripFinalNewline: false,
+    encoding: 'utf8',
+  });
+  const base = {
+    stdout: typeof r.stdout === 'string' ? r.stdout : '',
+    stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    durationMs: Date.now() - started,
+  };
+  if (r.timedOut) return { ...base, kind: 'timeout' };
+  if (r.isCanceled) return { ...base, kind: 'cancelled' };
+  if (r.exitCode === undefined) {
+    const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+    return { ...base, kind: r.signal ? 'exited' : 'spawn-error', detail: r.signal ?? code ?? r.shortMessage };
+  }
+  return { ...base, kind: 'exited', exitCode: r.exitCode };
+}
+
+function toResult(
+  argv: Argv,
+  o: Outcome,
+  timeoutMs: number,
+  redactor: Redactor,
+): Result<CommandResult, CommandFailure> {
+  if (o.kind === 'exited' && o.exitCode === 0) {
+    return ok({ argv, exitCode: 0, stdout: o.stdout, stderr: o.stderr, durationMs: o.durationMs });
+  }
+  const command = shortCommand(redactor.argv(argv));
+  const stderrTail = tail(redactor.text(o.stderr.trim() === '' ? o.stdout : o.stderr));
+  const lastLine = stderrTail.split('\n').pop() ?? '';
+  const failure = (reason: CommandFailure['reason'], message: string): CommandFailure => ({
+    reason,
+    argv: redactor.argv(argv),
+    ...(o.exitCode === undefined ? {} : { exitCode: o.exitCode }),
+    stderrTail,
+    message,
+  });
+  switch (o.kind) {
+    case 'timeout':
+      return err(failure('timeout', `${command} timed out after ${formatMs(timeoutMs)}`));
+    case 'cancelled':
+      return err(failure('cancelled', `${command} was cancelled`));
+    case 'spawn-error':
+      return err(
+        failure('spawn-error', `could not run ${basename(argv[0] ?? '')}: ${o.detail ?? 'unknown error'}`),
+      );
+    case 'exited': {
+      const how = o.exitCode === undefined ? `killed by ${o.detail ?? 'a signal'}` : `exit ${o.exitCode}`;
+      return err(failure('exit-non-zero', `${command} failed (${how})${lastLine ? `: ${lastLine}` : ''}`));
+    }
+  }
+}
+
+const TAIL_LINES = 15;
+const TAIL_CHARS = 2000;
+
+function tail(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
+  return lines.slice(-TAIL_LINES).join('\n').slice(-TAIL_CHARS);
+}
+
+function shortCommand(argv: readonly string[]): string {
+  const s = formatArgv(argv);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function formatMs(ms: number): string {
+  if (ms < MINUTE) return `${(ms / SECOND).toFixed(ms % SECOND === 0 ? 0 : 1)}s`;
+  return `${(ms / MINUTE).toFixed(ms % MINUTE === 0 ? 0 : 1)}m`;
+}
+
+function stamp(): string {
+  return `[${new Date().toISOString()}]`;
+}
+
+function writeOutcome(log: RunLog, redactor: Redactor, n: number, o: Outcome): void {
+  const status =
+    o.kind === 'exited' ? (o.exitCode === undefined ? `killed (${o.detail})` : `exit ${o.exitCode}`) : o.kind;
+  const lines = [`${stamp()} #${n} ${status} in ${(o.durationMs / SECOND).toFixed(2)}s`];
+  for (const [mark, text] of [
+    ['|', o.stdout],
+    ['!', o.stderr],
+  ] as const) {
+    if (text.trim() === '') continue;
+    for (const line of redactor.text(text.replace(/\n$/, '')).split('\n')) lines.push(`  ${mark} ${line}`);
+  }
+  log.write(lines.join('\n'));
+}

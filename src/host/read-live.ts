@@ -1,0 +1,218 @@
+// Reads the host's live state in as few processes as possible: one listing per guest kind for existence, run
+// state and lock, then each requested guest's config and snapshots straight from its config file (no process at
+// all), falling back to `pct|qm config` + `listsnapshot` when the file cannot be read (Phoenix runs off-host).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GuestKind } from '../config/model.js';
+import type { Result } from '../result.js';
+import { ok } from '../result.js';
+import {
+  effectiveConfig,
+  parseConfigOutput,
+  parseGuestConfig,
+  parseListSnapshot,
+  parsePctList,
+} from './conf.js';
+import { parsePropertyString, parsePvesmStatus, parseQmList } from './conf.js';
+import type { CommandFailure, HostExec } from './host.js';
+import type { LiveGuest, LiveState } from './live.js';
+
+/** Direct reads of the guest config files pmxcfs exposes under `/etc/pve`. */
+export interface ConfigFileReader {
+  /** The file's text, or undefined when it cannot be read here (absent, off-host, no permission). */
+  readGuestConfigFile(kind: GuestKind, id: number): Promise<string | undefined>;
+}
+
+/** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` or `.../qemu-server/<id>.conf`. */
+export function guestConfigPath(pveRoot: string, node: string, kind: GuestKind, id: number): string {
+  return join(pveRoot, 'etc', 'pve', 'nodes', node, kind === 'lxc' ? 'lxc' : 'qemu-server', `${id}.conf`);
+}
+
+export function createConfigFileReader(pveRoot: string, node: string): ConfigFileReader {
+  return {
+    async readGuestConfigFile(kind, id) {
+      try {
+        return await readFile(guestConfigPath(pveRoot, node, kind, id), 'utf8');
+      } catch {
+        return undefined; // Any reason (ENOENT, EACCES, off-host) means: ask pct/qm instead.
+      }
+    },
+  };
+}
+
+export interface LiveStateRequest {
+  /** Guests whose config and snapshots are read; every listed guest gets existence/status/lock anyway. */
+  ids: readonly number[];
+  /** Guest kinds to list (default both). */
+  kinds?: readonly GuestKind[];
+  /** Also read the node's storage IDs (`pvesm status`). */
+  storages?: boolean;
+}
+
+type ReadHost = HostExec & Partial<ConfigFileReader>;
+
+const TOOL: Record<GuestKind, string> = { lxc: 'pct', vm: 'qm' };
+
+/**
+ * Read the live state. Existence and run state come from `pct list` / `qm list`, which ask the node itself;
+ * `/cluster/resources` would be a single call but its status comes from pvestatd and lags up to 10 s behind a
+ * create/start/stop, exactly the moments a run reads the host again. Config files are read directly (no process).
+ */
+export async function readLiveState(
+  host: ReadHost,
+  req: LiveStateRequest,
+): Promise<Result<LiveState, CommandFailure>> {
+  const kinds = req.kinds ?? (['lxc', 'vm'] as const);
+  const [pct, qm, pvesm] = await Promise.all([
+    kinds.includes('lxc') ? host.run(['pct', 'list']) : undefined,
+    kinds.includes('vm') ? host.run(['qm', 'list']) : undefined,
+    req.storages ? host.run(['pvesm', 'status']) : undefined,
+  ]);
+  const guests = new Map<number, LiveGuest>();
+  for (const listing of [pct, qm, pvesm]) if (listing && !listing.ok) return listing;
+  if (pct?.ok) {
+    for (const row of parsePctList(pct.value.stdout)) {
+      guests.set(row.id, {
+        id: row.id,
+        kind: 'lxc',
+        status: row.status,
+        template: false,
+        ...lockOf(row.lock),
+      });
+    }
+  }
+  if (qm?.ok) {
+    for (const row of parseQmList(qm.value.stdout)) {
+      guests.set(row.id, { id: row.id, kind: 'vm', status: row.status, template: false });
+    }
+  }
+  const wanted = [...new Set(req.ids)].flatMap((id) => guests.get(id) ?? []);
+  const details = await Promise.all(wanted.map((g) => readDetails(host, g.kind, g.id)));
+  for (const [i, detail] of details.entries()) {
+    const guest = wanted[i];
+    if (!guest) continue;
+    if (!detail.ok) {
+      if (isMissingGuest(detail.error))
+        guests.delete(guest.id); // Deleted between the listing and the read.
+      else return detail;
+      continue;
+    }
+    guests.set(guest.id, { ...guest, ...detail.value });
+  }
+  const state: LiveState = { node: host.node, guests };
+  if (pvesm?.ok) state.storages = new Set(parsePvesmStatus(pvesm.value.stdout).map((s) => s.name));
+  return ok(state);
+}
+
+/** The details of one guest that a listing does not show. */
+type GuestDetails = Pick<LiveGuest, 'template' | 'config' | 'rawLxc' | 'snapshots' | 'incarnation' | 'lock'>;
+
+async function readDetails(
+  host: ReadHost,
+  kind: GuestKind,
+  id: number,
+  knownText?: string,
+): Promise<Result<GuestDetails, CommandFailure>> {
+  const text = knownText ?? (await host.readGuestConfigFile?.(kind, id));
+  if (text !== undefined) {
+    const parsed = parseGuestConfig(text);
+    return ok(
+      detailsFrom(kind, effectiveConfig(parsed), parsed.main, parsed.rawLxc, Object.keys(parsed.snapshots)),
+    );
+  }
+  const [config, snaps] = await Promise.all([
+    host.run([TOOL[kind], 'config', String(id)]),
+    host.run([TOOL[kind], 'listsnapshot', String(id)]),
+  ]);
+  if (!config.ok) return config;
+  if (!snaps.ok) return snaps;
+  const { main, rawLxc } = parseConfigOutput(config.value.stdout);
+  const names = parseListSnapshot(snaps.value.stdout).map((s) => s.name);
+  return ok(detailsFrom(kind, main, main, rawLxc, names));
+}
+
+function detailsFrom(
+  kind: GuestKind,
+  config: Record<string, string>,
+  current: Record<string, string>,
+  rawLxc: [string, string][],
+  snapshots: string[],
+): GuestDetails {
+  const incarnation = incarnationOf(kind, current);
+  return {
+    config,
+    ...(kind === 'lxc' ? { rawLxc } : {}),
+    snapshots,
+    template: config.template === '1',
+    ...lockOf(current.lock),
+    ...(incarnation === undefined ? {} : { incarnation }),
+  };
+}
+
+function lockOf(lock: string | undefined): { lock?: string } {
+  return lock ? { lock } : {};
+}
+
+/**
+ * The identity of this incarnation of a guest.
+ * - VM: the smbios1 uuid Proxmox generates at create and clone time. Stable across reboots, config changes and
+ *   `qm template`; it changes only if someone edits smbios1 by hand.
+ * - CT: the net0 MAC plus the rootfs volume. Proxmox draws a random MAC at create and clone time, so a CT deleted
+ *   and re-created with the same ID almost always differs. Limits: a config that pins `hwaddr` and re-creates on
+ *   the same storage yields the same value; moving the volume to another storage changes it; a CT without net0
+ *   relies on the volume name alone, which Proxmox reuses. `base-` volumes (after `pct template`) are normalised
+ *   to `vm-` so templating is not mistaken for a re-creation.
+ */
+export function incarnationOf(kind: GuestKind, config: Record<string, string>): string | undefined {
+  if (kind === 'vm') {
+    const uuid = parsePropertyString(config.smbios1 ?? '').get('uuid');
+    return uuid ? `vm:${uuid}` : undefined;
+  }
+  const mac = parsePropertyString(config.net0 ?? '').get('hwaddr');
+  const volume = parsePropertyString(config.rootfs ?? '', 'volume')
+    .get('volume')
+    ?.replace(/\bbase-(\d+)-disk-/, 'vm-$1-disk-');
+  if (mac === undefined && volume === undefined) return undefined;
+  return `ct:${mac?.toUpperCase() ?? '-'}/${volume ?? '-'}`;
+}
+
+/** `Configuration file '...' does not exist` (pct/qm status, config) or `unable to find configuration file`. */
+export function isMissingGuest(f: CommandFailure): boolean {
+  return (
+    f.reason === 'exit-non-zero' && /does not exist|unable to find configuration file/.test(f.stderrTail)
+  );
+}
+
+/** A host read failed for a reason other than the guest being absent (HostExec.readGuest has no error channel). */
+export class HostReadError extends Error {
+  constructor(readonly failure: CommandFailure) {
+    super(failure.message);
+    this.name = 'HostReadError';
+  }
+}
+
+/**
+ * HostExec.readGuest: one `pct status` / `qm status` call for the run state, the config file read beside it.
+ * Undefined when the guest does not exist; throws HostReadError when the host cannot be asked at all.
+ */
+export async function readGuestLive(
+  host: ReadHost,
+  kind: GuestKind,
+  id: number,
+): Promise<LiveGuest | undefined> {
+  const [status, text] = await Promise.all([
+    host.run([TOOL[kind], 'status', String(id)]),
+    host.readGuestConfigFile?.(kind, id),
+  ]);
+  if (!status.ok) {
+    if (isMissingGuest(status.error)) return undefined;
+    throw new HostReadError(status.error);
+  }
+  const runState = /^status:\s*(\S+)/m.exec(status.value.stdout)?.[1] ?? 'unknown';
+  const details = await readDetails(host, kind, id, text);
+  if (!details.ok) {
+    if (isMissingGuest(details.error)) return undefined;
+    throw new HostReadError(details.error);
+  }
+  return { id, kind, status: runState, ...details.value };
+}
