@@ -1,0 +1,159 @@
+// Plan, then run: the Make loop. Reads the live state of exactly the guests the request covers, plans purely,
+// prints the plan on --dry-run, else runs the stale steps with listr2 and records each success at once.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Output } from '../cli/context.js';
+import { EXIT } from '../cli/exit-codes.js';
+import type { LiveState } from '../host/live.js';
+import type { Plan, PlannedStep } from '../plan/types.js';
+import type { StepNode } from '../graph/types.js';
+import type { ActionContext, StepFailure } from '../tasks/step.js';
+import type { Result } from '../result.js';
+import type { Session } from './session.js';
+
+export interface ConvergeRequest {
+  /** Step addresses or guest IDs (a guest ID means all of its steps). */
+  targets: string[];
+  /** Addresses to re-run even when up to date. */
+  force?: string[];
+}
+
+export interface ConvergeOutcome {
+  exit: number;
+  plan: Plan;
+  live: LiveState;
+}
+
+/** Content hash of a script file, read once per process. */
+const scriptHashes = new Map<string, string>();
+export function scriptHash(path: string): string {
+  let h = scriptHashes.get(path);
+  if (h === undefined) {
+    try {
+      h = createHash('sha256').update(readFileSync(path)).digest('hex');
+    } catch {
+      h = 'missing';
+    }
+    scriptHashes.set(path, h);
+  }
+  return h;
+}
+
+/** Guest IDs whose live state the plan needs: every guest owning a step in the request's closure. */
+function guestsIn(session: Session, addresses: string[]): number[] {
+  const ids = new Set<number>();
+  for (const a of addresses) {
+    const node = session.graph.getNodeAttributes(a);
+    if (typeof node.target === 'number') ids.add(node.target);
+  }
+  return [...ids];
+}
+
+export async function planFor(
+  session: Session,
+  request: ConvergeRequest,
+): Promise<Result<{ plan: Plan; live: LiveState }, string>> {
+  const [{ closureFor }, { plan }, { readLiveState }] = await Promise.all([
+    import('../graph/query.js'),
+    import('../plan/planner.js'),
+    import('../host/read-live.js'),
+  ]);
+  const closure = closureFor(session.graph, request.targets);
+  const live = await readLiveState(session.host, { ids: guestsIn(session, closure) });
+  if (!live.ok) return { ok: false, error: live.error.message };
+  const result = plan({
+    graph: session.graph,
+    fleet: session.fleet,
+    live: live.value,
+    cache: session.options.cache ? session.cache.all() : new Map(),
+    scriptHash,
+    request: {
+      targets: request.targets,
+      force: request.force ?? [],
+      replace: session.options.replace,
+      noCache: !session.options.cache,
+    },
+  });
+  return { ok: true, value: { plan: result, live: live.value } };
+}
+
+export async function converge(session: Session, io: Output, request: ConvergeRequest): Promise<ConvergeOutcome | number> {
+  const planned = await planFor(session, request);
+  if (!planned.ok) {
+    io.err(`Error: could not read the host state: ${planned.error}`);
+    return EXIT.failed;
+  }
+  const { plan, live } = planned.value;
+  if (session.options.dryRun) {
+    const { formatPlan, planToJson } = await import('../reporters/plan.js');
+    if (session.options.json) io.out(JSON.stringify(planToJson(plan), null, 2));
+    else io.out(formatPlan(plan, { color: io.color }));
+    return { exit: EXIT.ok, plan, live };
+  }
+  const [{ runPlan }, { formatSummary }] = await Promise.all([
+    import('../run/runner.js'),
+    import('../reporters/run-summary.js'),
+  ]);
+  const summary = await runPlan(plan, {
+    concurrency: session.options.concurrency,
+    keepGoing: session.options.keepGoing,
+    renderer: io.isTTY ? session.options.renderer : session.options.renderer === 'tree' ? 'lines' : session.options.renderer,
+    output: io.stderr,
+    logFile: session.logFile,
+    execute: (step, signal, report) => executeStep(session, live, step, signal, report),
+    onSuccess: (step, durationMs) => recordSuccess(session, step, durationMs),
+  });
+  io.err(formatSummary(summary, { color: io.color }));
+  const blocked = plan.steps.filter((s) => s.status === 'blocked');
+  if (blocked.length > 0) {
+    for (const b of blocked) io.err(`blocked: ${b.address}: ${b.blocked ?? ''}`);
+  }
+  const exit = summary.interrupted
+    ? EXIT.interrupted
+    : summary.failed.length > 0 || blocked.length > 0
+      ? EXIT.failed
+      : EXIT.ok;
+  return { exit, plan, live };
+}
+
+async function executeStep(
+  session: Session,
+  live: LiveState,
+  step: PlannedStep,
+  signal: AbortSignal,
+  report: (line: string) => void,
+): Promise<Result<void, StepFailure>> {
+  const node: StepNode = session.graph.getNodeAttributes(step.address);
+  const base = {
+    fleet: session.fleet,
+    name: node.name,
+    live,
+    host: session.host,
+    report,
+    signal,
+    pveRoot: session.target.pveRoot,
+    flags: { replace: session.options.replace, wipeDisks: session.options.wipeDisks },
+  };
+  switch (node.kind) {
+    case 'lxc':
+      return node.spec.run({ ...base, target: node.guest, liveGuest: live.guests.get(node.guest.id) } as ActionContext<typeof node.guest>);
+    case 'vm':
+      return node.spec.run({ ...base, target: node.guest, liveGuest: live.guests.get(node.guest.id) } as ActionContext<typeof node.guest>);
+    case 'host':
+      return node.spec.run({ ...base, target: node.hostStep } as ActionContext<typeof node.hostStep>);
+  }
+}
+
+async function recordSuccess(session: Session, step: PlannedStep, durationMs: number): Promise<void> {
+  const node = session.graph.getNodeAttributes(step.address);
+  const incarnation =
+    node.kind === 'host' ? undefined : (await session.host.readGuest(node.kind, node.guest.id))?.incarnation;
+  await session.cache.set(step.address, {
+    fingerprint: step.fingerprint,
+    inputs: step.inputs,
+    scripts: step.scripts,
+    at: new Date().toISOString(),
+    durationMs,
+    ...(incarnation ? { incarnation } : {}),
+  });
+}

@@ -1,0 +1,34 @@
+// Step addresses typed by the user (`950:snapshot`, `950`, `host:setup_zfs`), checked against the graph.
+import type { StepGraph } from '../../graph/types.js';
+import type { Fleet } from '../../config/model.js';
+import { err, ok, type Result } from '../../result.js';
+
+/** Expand words to step addresses: a guest ID means all its steps; an unknown step names the valid ones. */
+export function resolveAddresses(
+  fleet: Fleet,
+  graph: StepGraph,
+  words: string[],
+  stepsOf: (graph: StepGraph, target: number | 'host') => string[],
+): Result<{ addresses: string[]; named: string[] }, string> {
+  const addresses: string[] = [];
+  const named: string[] = [];
+  for (const word of words) {
+    const m = /^([^:]+)(?::(.+))?$/.exec(word);
+    const targetWord = m?.[1] ?? word;
+    const target: number | 'host' | undefined =
+      targetWord === 'host' ? 'host' : /^\d+$/.test(targetWord) && fleet.guests.has(Number(targetWord)) ? Number(targetWord) : undefined;
+    if (target === undefined) return err(`Error: Target ID '${targetWord}' not found`);
+    const steps = stepsOf(graph, target);
+    if (m?.[2] === undefined) {
+      addresses.push(...steps);
+      continue;
+    }
+    if (!graph.hasNode(word)) {
+      const valid = steps.map((s) => s.slice(s.indexOf(':') + 1)).join(', ');
+      return err(`Error: '${word}' is not a step of ${targetWord}; valid steps: ${valid}`);
+    }
+    addresses.push(word);
+    named.push(word);
+  }
+  return ok({ addresses, named });
+}

@@ -1,0 +1,41 @@
+// `phoenix delete <ids...>`: stop and destroy guests, dependents first. Never implicit: asks on a TTY, needs --yes
+// otherwise; refuses to strand clones of a template unless --cascade; an ID not in the config is never touched.
+import { cloneDescendants, resolveTargets, sortByDependencies } from '../../app/targets.js';
+import type { CommandContext } from '../context.js';
+import { confirm } from '../confirm.js';
+import { EXIT } from '../exit-codes.js';
+import { withSession } from '../with-session.js';
+import { applyPower } from './power.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  return withSession(ctx, async (session, fleet) => {
+    const targets = resolveTargets(fleet, ctx.words);
+    if (!targets.ok) {
+      ctx.io.err(targets.error);
+      return EXIT.failed;
+    }
+    const asked = new Set(targets.value.map((g) => g.id));
+    const extra = new Set<number>();
+    for (const g of targets.value) {
+      const stranded = cloneDescendants(fleet, g.id).filter((id) => !asked.has(id));
+      if (stranded.length === 0) continue;
+      if (!ctx.options.cascade) {
+        ctx.io.err(
+          `Error: ${g.id} is the clone source of ${stranded.join(', ')} (configured guests cloned from it).\n` +
+            `Delete those first, or pass --cascade to delete them too. Nothing was changed.`,
+        );
+        return EXIT.failed;
+      }
+      for (const id of stranded) extra.add(id);
+    }
+    const doomed = sortByDependencies(fleet, [
+      ...targets.value,
+      ...[...extra].map((id) => fleet.guests.get(id)).filter((g) => g !== undefined),
+    ]).reverse();
+    if (!ctx.options.dryRun) {
+      const list = doomed.map((g) => `${g.id} (${g.config.name})`).join(', ');
+      if (!(await confirm(ctx, `This stops and destroys ${list} and their disks.`))) return EXIT.usage;
+    }
+    return applyPower(ctx, session, doomed, 'destroy');
+  });
+}

@@ -1,0 +1,39 @@
+// `phoenix graph [ids...] --format mermaid|dot|json`: the step graph (no host access).
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { loadConfigFor } from '../load-config.js';
+import { resolveAddresses } from './addresses.js';
+
+const FORMATS = ['mermaid', 'dot', 'json'] as const;
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const format = ctx.options.format ?? (ctx.options.json ? 'json' : 'mermaid');
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    ctx.io.err(`Error: --format must be one of ${FORMATS.join(', ')} (got '${format}')`);
+    return EXIT.usage;
+  }
+  const loaded = await loadConfigFor(ctx);
+  if (!loaded.ok) return loaded.exit;
+  const [{ buildStepGraph }, { stepTables }, { stepsOf, closureFor }, { formatGraph }] = await Promise.all([
+    import('../../graph/build.js'),
+    import('../../tasks/index.js'),
+    import('../../graph/query.js'),
+    import('../../reporters/graph.js'),
+  ]);
+  const graph = buildStepGraph(loaded.fleet, stepTables);
+  if (!graph.ok) {
+    ctx.io.err(`Error: ${graph.error.message}`);
+    return EXIT.usage;
+  }
+  let only: string[] | undefined;
+  if (ctx.words.length > 0) {
+    const resolved = resolveAddresses(loaded.fleet, graph.value, ctx.words, stepsOf);
+    if (!resolved.ok) {
+      ctx.io.err(resolved.error);
+      return EXIT.failed;
+    }
+    only = closureFor(graph.value, resolved.value.addresses);
+  }
+  ctx.io.out(formatGraph(graph.value, format as (typeof FORMATS)[number], only));
+  return EXIT.ok;
+}

@@ -1,0 +1,74 @@
+// `phoenix start|stop|restart <ids...>`: start in ascending boot_order (ties: dependency order, then ID), stop in
+// the reverse; each guest checked first (already running / stopped is a no-op, a template is never started).
+import { decide, type PowerAction } from '../../app/power.js';
+import type { Session } from '../../app/session.js';
+import { resolveTargets, sortByBootOrder } from '../../app/targets.js';
+import type { Guest } from '../../config/model.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { withSession } from '../with-session.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  return withSession(ctx, async (session, fleet) => {
+    const targets = resolveTargets(fleet, ctx.words);
+    if (!targets.ok) {
+      ctx.io.err(targets.error);
+      return EXIT.failed;
+    }
+    const up = sortByBootOrder(fleet, targets.value);
+    const down = [...up].reverse();
+    if (ctx.verb.name === 'start') return applyPower(ctx, session, up, 'start');
+    if (ctx.verb.name === 'stop') return applyPower(ctx, session, down, 'stop');
+    const stopped = await applyPower(ctx, session, down, 'stop');
+    return stopped === EXIT.ok ? applyPower(ctx, session, up, 'start') : stopped;
+  });
+}
+
+/** Apply one power action to guests in the given order; stops at the first failure (fail-fast, as the plan asks). */
+export async function applyPower(
+  ctx: CommandContext,
+  session: Session,
+  ordered: Guest[],
+  action: PowerAction,
+): Promise<number> {
+  const { readLiveState } = await import('../../host/read-live.js');
+  const { formatArgv } = await import('../../run/log.js');
+  const live = await readLiveState(session.host, { ids: ordered.map((g) => g.id), configs: false });
+  if (!live.ok) {
+    ctx.io.err(`Error: could not read the host state: ${live.error.message}`);
+    return EXIT.failed;
+  }
+  for (const guest of ordered) {
+    const decision = decide(guest, action, live.value.guests.get(guest.id));
+    if (decision.do === 'fail') {
+      ctx.io.err(`Error: ${decision.note}`);
+      return EXIT.failed;
+    }
+    if (decision.do === 'skip') {
+      ctx.io.out(`${guest.id}: ${decision.note}`);
+      continue;
+    }
+    for (const argv of decision.argv) {
+      if (ctx.options.dryRun) {
+        ctx.io.out(`would run: ${formatArgv(argv)}`);
+        continue;
+      }
+      const result = await session.host.run(argv);
+      if (!result.ok) {
+        ctx.io.err(`Error: ${guest.id}: ${result.error.message}`);
+        return EXIT.failed;
+      }
+    }
+    if (ctx.options.dryRun) continue;
+    ctx.io.out(`${guest.id}: ${decision.note}`);
+    if (action === 'destroy') {
+      const { stepsOf } = await import('../../graph/query.js');
+      await session.cache.delete(stepsOf(session.graph, guest.id));
+    }
+    const delay = guest.config.boot_delay;
+    if (action === 'start' && delay > 0 && guest !== ordered.at(-1)) {
+      await new Promise((r) => setTimeout(r, delay * 1000));
+    }
+  }
+  return EXIT.ok;
+}

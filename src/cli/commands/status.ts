@@ -1,0 +1,71 @@
+// `phoenix status [ids...]`: one row per guest: ID, kind, name, exists, running, drift, stale steps.
+import type { Plan } from '../../plan/types.js';
+import type { LiveState } from '../../host/live.js';
+import type { Fleet } from '../../config/model.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { withSession } from '../with-session.js';
+import { planTargets } from './plan-common.js';
+
+export interface StatusRow {
+  id: number;
+  kind: string;
+  name: string;
+  exists: boolean;
+  running: boolean;
+  drift: string[];
+  stale: number;
+  blocked: number;
+}
+
+export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: number[]): StatusRow[] {
+  return ids.map((id) => {
+    const guest = fleet.guests.get(id);
+    const lg = live.guests.get(id);
+    const steps = plan.steps.filter((s) => s.target === id);
+    return {
+      id,
+      kind: guest?.kind ?? '?',
+      name: guest?.config.name ?? '',
+      exists: lg !== undefined,
+      running: lg?.status === 'running',
+      drift: steps.filter((s) => s.reasons.some((r) => r.type === 'drift')).map((s) => s.name),
+      stale: steps.filter((s) => s.status === 'stale').length,
+      blocked: steps.filter((s) => s.status === 'blocked').length,
+    };
+  });
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  return withSession(ctx, async (session, fleet) => {
+    const planned = await planTargets(ctx, session, fleet);
+    if (typeof planned === 'number') return planned;
+    const ids = [...new Set(planned.addresses.map((a) => a.split(':')[0]))]
+      .filter((t) => t !== 'host')
+      .map(Number);
+    const rows = statusRows(fleet, planned.plan, planned.live, ids);
+    if (ctx.options.json) {
+      ctx.io.out(JSON.stringify(rows, null, 2));
+      return EXIT.ok;
+    }
+    const { default: Table } = await import('cli-table3');
+    const table = new Table({
+      head: ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'],
+      style: { head: ctx.io.color ? ['cyan'] : [], border: ctx.io.color ? ['grey'] : [] },
+    });
+    const yn = (b: boolean): string => (b ? 'yes' : 'no');
+    for (const r of rows) {
+      table.push([
+        r.id,
+        r.kind,
+        r.name,
+        yn(r.exists),
+        yn(r.running),
+        r.drift.length > 0 ? r.drift.join(', ') : '-',
+        r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
+      ]);
+    }
+    ctx.io.out(table.toString());
+    return EXIT.ok;
+  });
+}
