@@ -52,6 +52,8 @@ export interface HostSetupStep {
   /** Step name: `setup_zfs` for `hypervisor_feature_setup_zfs.sh` (see hostStepName in scripts.ts); address `host:setup_zfs`. */
   name: string;
   path: string;
+  /** Where the script is listed (`setup_scripts[i]`); absent when it comes from the default sequence. */
+  origin?: Origin;
 }
 
 export interface Fleet {

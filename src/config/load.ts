@@ -1,0 +1,191 @@
+// loadFleet: find the config (phoenix.config.* or the legacy JSON files), read it, validate it, normalize it.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { configSource } from './config-source.js';
+import { addPositions, readJsonFile } from './json-file.js';
+import { findLegacyLayout, isLegacyFileName, readLegacy } from './legacy.js';
+import type { Fleet, Problem } from './model.js';
+import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
+import { normalize } from './normalize.js';
+import { error, hasErrors } from './problems.js';
+import type { RawSource } from './raw-source.js';
+import { writeHypervisorJson } from './hypervisor-file.js';
+import { checkScripts, validateFleet } from './validate.js';
+
+export interface LoadOptions {
+  /** `--config`: a config file, a legacy folder (or install root), or a legacy JSON file. */
+  config?: string;
+  cwd: string;
+  /** Reads PHOENIX_CONFIG when `config` is not given. */
+  env?: NodeJS.ProcessEnv;
+  hooks?: ModuleLoadHooks;
+}
+
+export type LoadResult = { ok: true; fleet: Fleet; warnings: Problem[] } | { ok: false; problems: Problem[] };
+
+export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
+  const found = await readSource(opts);
+  if (!found.ok) return { ok: false, problems: found.problems };
+  const raw = found.raw;
+  const { fleet, problems } = normalize(raw);
+  problems.push(...validateFleet(fleet), ...checkScripts(fleet));
+  const placed = await addPositions(problems, raw.texts);
+  if (hasErrors(placed)) return { ok: false, problems: placed };
+  if (raw.layout === 'config')
+    fleet.hypervisorConfigFile = await writeHypervisorJson(raw.files[0] ?? raw.root, fleet);
+  return { ok: true, fleet, warnings: placed };
+}
+
+type SourceRead = { ok: true; raw: RawSource } | { ok: false; problems: Problem[] };
+
+async function readSource(opts: LoadOptions): Promise<SourceRead> {
+  const given = opts.config ?? opts.env?.PHOENIX_CONFIG;
+  if (given === undefined || given === '') return search(opts.cwd, opts.hooks);
+  const target = path.resolve(opts.cwd, given);
+  if (!existsSync(target)) {
+    const hint = 'pass a phoenix.config.ts file, or a folder holding the phoenix_*.json files';
+    return fail(error(target, [], 'config not found', hint));
+  }
+  if (statSync(target).isDirectory()) {
+    const layout = findLegacyLayout(target);
+    if (layout !== undefined) return { ok: true, raw: await readLegacy(layout) };
+    return search(target, opts.hooks, true);
+  }
+  if (isLegacyFileName(target)) {
+    return {
+      ok: true,
+      raw: await readLegacy(
+        findLegacyLayout(path.dirname(target)) ?? { etc: path.dirname(target), root: path.dirname(target) },
+      ),
+    };
+  }
+  return loadConfigFile(target, opts.hooks);
+}
+
+function fail(problem: Problem): SourceRead {
+  return { ok: false, problems: [problem] };
+}
+
+const MODULE_EXT = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+/** A config file named explicitly: TS/JS and JSON are read directly; rc/YAML files go through cosmiconfig. */
+async function loadConfigFile(file: string, hooks?: ModuleLoadHooks): Promise<SourceRead> {
+  const ext = path.extname(file);
+  if (MODULE_EXT.includes(ext)) {
+    const loaded = await loadConfigModule(file, hooks);
+    return loaded.ok
+      ? { ok: true, raw: configSource(file, loaded.value) }
+      : { ok: false, problems: loaded.problems };
+  }
+  if (ext === '.json') {
+    const read = await readJsonFile(file);
+    if (!read.ok) return { ok: false, problems: read.problems };
+    if (path.basename(file) === 'package.json') {
+      const value = (read.value as { phoenix?: unknown } | null)?.phoenix;
+      if (value === undefined)
+        return fail(error(file, ['phoenix'], 'package.json has no "phoenix" key', 'add "phoenix": { ... }'));
+      return { ok: true, raw: withPathPrefix(configSource(file, value, read.text), ['phoenix']) };
+    }
+    return { ok: true, raw: configSource(file, read.value, read.text) };
+  }
+  const { cosmiconfig } = await import('cosmiconfig');
+  try {
+    const result = await explorer(cosmiconfig, hooks).load(file);
+    return fromCosmiconfig(result, file);
+  } catch (e) {
+    return { ok: false, problems: loaderProblems(e, file) };
+  }
+}
+
+/** package.json#phoenix: paths inside the file start at "phoenix". */
+function withPathPrefix(raw: RawSource, prefix: string[]): RawSource {
+  const shift = <T extends { path: (string | number)[] }>(x: T): T => ({
+    ...x,
+    path: [...prefix, ...x.path],
+  });
+  return {
+    ...raw,
+    scripts: shift(raw.scripts),
+    hypervisor: shift(raw.hypervisor),
+    lxc: shift(raw.lxc),
+    vmDefaults: shift(raw.vmDefaults),
+    vms: shift(raw.vms),
+    problems: raw.problems.map(shift),
+  };
+}
+
+/** Thrown by our cosmiconfig loaders so their problems survive cosmiconfig's error path. */
+class LoaderProblems extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+}
+
+function loaderProblems(e: unknown, file: string): Problem[] {
+  if (e instanceof LoaderProblems) return e.problems;
+  const err = e as { message?: string; filepath?: string; mark?: { line: number; column: number } };
+  const p = error(
+    err.filepath ?? file,
+    [],
+    `cannot read config: ${String(err.message)}`,
+    'fix the config file',
+  );
+  return err.mark === undefined ? [p] : [{ ...p, line: err.mark.line + 1, column: err.mark.column + 1 }];
+}
+
+type Cosmiconfig = typeof import('cosmiconfig').cosmiconfig;
+type Loader = (file: string) => Promise<unknown>;
+
+function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
+  const moduleLoader = async (file: string) => {
+    const loaded = await loadConfigModule(file, hooks);
+    if (!loaded.ok) throw new LoaderProblems(loaded.problems);
+    return loaded.value;
+  };
+  const jsonLoader = async (file: string) => {
+    const read = await readJsonFile(file);
+    if (!read.ok) throw new LoaderProblems(read.problems);
+    return read.value;
+  };
+  return cosmiconfig('phoenix', {
+    searchStrategy: 'project',
+    loaders: Object.fromEntries<Loader>([
+      ...MODULE_EXT.map((ext): [string, Loader] => [ext, moduleLoader]),
+      ['.json', jsonLoader],
+    ]),
+  });
+}
+
+function fromCosmiconfig(result: { config: unknown; filepath: string } | null, where: string): SourceRead {
+  if (result === null) {
+    return fail(
+      error(
+        where,
+        [],
+        'no phoenix config found here or in any parent folder',
+        'create phoenix.config.ts, or pass --config DIR for the legacy phoenix_*.json layout',
+      ),
+    );
+  }
+  const raw = configSource(result.filepath, result.config);
+  return {
+    ok: true,
+    raw: path.basename(result.filepath) === 'package.json' ? withPathPrefix(raw, ['phoenix']) : raw,
+  };
+}
+
+/** From `dir` upward: phoenix.config.* and friends via cosmiconfig; failing that, a legacy layout in `dir` itself. */
+async function search(dir: string, hooks?: ModuleLoadHooks, onlyHere = false): Promise<SourceRead> {
+  const legacy = findLegacyLayout(dir);
+  if (legacy !== undefined) return { ok: true, raw: await readLegacy(legacy) };
+  const { cosmiconfig } = await import('cosmiconfig');
+  try {
+    const ex = explorer(cosmiconfig, hooks);
+    const result = await ex.search(dir);
+    if (onlyHere && result !== null && path.dirname(result.filepath) !== dir)
+      return fromCosmiconfig(null, dir);
+    return fromCosmiconfig(result, dir);
+  } catch (e) {
+    return { ok: false, problems: loaderProblems(e, dir) };
+  }
+}

@@ -1,0 +1,224 @@
+// Loads a phoenix.config.{ts,mts,cts,js,mjs,cjs}: bundled once with esbuild, then the compiled copy is imported
+// from `<config dir>/.phoenixcache/config/<sha256>.mjs`, so an unchanged config never runs the transpiler again.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Problem } from './model.js';
+import { error } from './problems.js';
+
+export type ModuleLoad = { ok: true; value: unknown } | { ok: false; problems: Problem[] };
+
+export interface ModuleLoadHooks {
+  /** Called each time the transpiler actually runs (tests use it to prove the cache is used). */
+  onCompile?: (file: string) => void;
+}
+
+/** Bumped when the compiled form changes, so stale copies are not reused. */
+const CACHE_FORMAT = '1';
+
+interface CacheManifest {
+  /** Local files bundled into the copy besides the config itself, with their sha256. */
+  inputs: Record<string, string>;
+}
+
+export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}): Promise<ModuleLoad> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (e) {
+    return {
+      ok: false,
+      problems: [error(file, [], `cannot read file: ${(e as Error).message}`, 'check the path')],
+    };
+  }
+  const phoenix = phoenixEntry();
+  const key = sha256(`${CACHE_FORMAT}\0${phoenix.file}\0${source}`);
+  const compiled = await cachedCopy(file, key);
+  if (compiled === undefined) {
+    hooks.onCompile?.(file);
+    const built = await compile(file, phoenix);
+    if (!built.ok) return built;
+    const written = await writeCopy(file, key, built.code, built.inputs);
+    return importDefault(file, written);
+  }
+  return importDefault(file, compiled);
+}
+
+function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function cacheDirs(file: string): string[] {
+  return [
+    path.join(path.dirname(file), '.phoenixcache', 'config'),
+    path.join(os.tmpdir(), 'phoenix-config-cache'),
+  ];
+}
+
+/** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */
+async function cachedCopy(file: string, key: string): Promise<string | undefined> {
+  for (const dir of cacheDirs(file)) {
+    const copy = path.join(dir, `${key}.mjs`);
+    if (!existsSync(copy)) continue;
+    try {
+      const manifest = JSON.parse(await readFile(path.join(dir, `${key}.json`), 'utf8')) as CacheManifest;
+      const fresh = Object.entries(manifest.inputs).every(
+        ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
+      );
+      if (fresh) return copy;
+    } catch {
+      // A missing or torn manifest just means "compile again".
+    }
+  }
+  return undefined;
+}
+
+async function writeCopy(file: string, key: string, code: string, inputs: string[]): Promise<string> {
+  const { default: writeFileAtomic } = await import('write-file-atomic');
+  const manifest: CacheManifest = { inputs: {} };
+  for (const input of inputs) manifest.inputs[input] = sha256(readFileSync(input));
+  let lastError: unknown;
+  for (const dir of cacheDirs(file)) {
+    try {
+      await mkdir(dir, { recursive: true });
+      const copy = path.join(dir, `${key}.mjs`);
+      await writeFileAtomic(copy, code);
+      await writeFileAtomic(path.join(dir, `${key}.json`), JSON.stringify(manifest));
+      return copy;
+    } catch (e) {
+      lastError = e; // read-only config folder: fall back to the temp folder
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error('cannot write the compiled config');
+}
+
+type Compiled = { ok: true; code: string; inputs: string[] } | { ok: false; problems: Problem[] };
+
+interface PhoenixEntry {
+  /** What `import 'phoenix'` means inside a config: this package's compiled entry, or its source when unbuilt. */
+  file: string;
+  external: boolean;
+}
+
+function phoenixEntry(): PhoenixEntry {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'phoenix'
+    ) {
+      const dist = path.join(dir, 'dist', 'src', 'index.js');
+      return existsSync(dist)
+        ? { file: dist, external: true }
+        : { file: path.join(dir, 'src', 'index.ts'), external: false };
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('phoenix: cannot find its own package.json');
+    dir = parent;
+  }
+}
+
+async function compile(file: string, phoenix: PhoenixEntry): Promise<Compiled> {
+  const esbuild = await import('esbuild');
+  const dir = path.dirname(file);
+  try {
+    const result = await esbuild.build({
+      entryPoints: [file],
+      absWorkingDir: dir,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      // npm packages stay imports and resolve from the cache folder, which sits inside the config's folder.
+      packages: 'external',
+      plugins: [
+        {
+          name: 'phoenix-self',
+          setup(build) {
+            build.onResolve({ filter: /^phoenix$/ }, () =>
+              phoenix.external
+                ? { path: pathToFileURL(phoenix.file).href, external: true }
+                : { path: phoenix.file },
+            );
+          },
+        },
+      ],
+    });
+    const code = result.outputFiles[0]?.text ?? '';
+    const inputs = Object.keys(result.metafile.inputs)
+      .map((input) => path.resolve(dir, input))
+      .filter(
+        (input) => input !== path.resolve(file) && !input.includes(`${path.sep}node_modules${path.sep}`),
+      );
+    return { ok: true, code, inputs };
+  } catch (e) {
+    return { ok: false, problems: compileProblems(file, e) };
+  }
+}
+
+interface EsbuildMessage {
+  text: string;
+  location: { file: string; line: number; column: number } | null;
+}
+
+function compileProblems(file: string, e: unknown): Problem[] {
+  const errors = (e as { errors?: EsbuildMessage[] }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) {
+    return [error(file, [], `cannot compile config: ${String((e as Error).message)}`, 'fix the config file')];
+  }
+  return errors.map((m) => {
+    const where = m.location === null ? file : path.resolve(path.dirname(file), m.location.file);
+    const p = error(
+      where,
+      [],
+      `cannot compile config: ${m.text}`,
+      'fix the TypeScript syntax at this position',
+    );
+    return m.location === null ? p : { ...p, line: m.location.line, column: m.location.column + 1 };
+  });
+}
+
+async function importDefault(file: string, compiled: string): Promise<ModuleLoad> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(compiled).href)) as { default?: unknown };
+  } catch (e) {
+    return {
+      ok: false,
+      problems: [
+        error(
+          file,
+          [],
+          `config failed while loading: ${(e as Error).message}`,
+          'fix the code in the config file',
+        ),
+      ],
+    };
+  }
+  if (mod.default === undefined) {
+    return {
+      ok: false,
+      problems: [
+        error(file, [], 'config has no default export', 'end it with `export default defineConfig({ ... })`'),
+      ],
+    };
+  }
+  try {
+    const value = typeof mod.default === 'function' ? await (mod.default as () => unknown)() : mod.default;
+    return { ok: true, value };
+  } catch (e) {
+    return {
+      ok: false,
+      problems: [
+        error(file, [], `config function failed: ${(e as Error).message}`, 'fix the code in the config file'),
+      ],
+    };
+  }
+}

@@ -1,0 +1,265 @@
+// Raw source -> normalized Fleet: every guest zod-parsed (defaults applied, unknown keys kept), scripts resolved,
+// every problem collected rather than thrown.
+import type { z } from 'zod';
+import type { Fleet, Guest, GuestScripts, HostSetupStep, Problem } from './model.js';
+import { error, problemsFromZod, type JsonPath } from './problems.js';
+import { isPlainObject, type Located, type RawSource } from './raw-source.js';
+import {
+  applicationScript,
+  guestTestRunner,
+  healthCheckScript,
+  hostStepName,
+  hypervisorSetupScript,
+  hypervisorTestRunner,
+  lxcFeatureScript,
+  resolveScriptDirs,
+  testScript,
+  vmFeatureScript,
+} from './scripts.js';
+import {
+  guestId,
+  healthCheck,
+  hypervisor,
+  lxcGuest,
+  lxcNetwork,
+  scriptPaths,
+  vmGuest,
+  vmNetwork,
+  vmUserConfig,
+  type LxcConfig,
+  type ScriptPaths,
+  type VmConfig,
+} from './schema.js';
+import { typo } from './legacy.js';
+import { suggestKey } from './typos.js';
+
+export function normalize(raw: RawSource): { fleet: Fleet; problems: Problem[] } {
+  const problems: Problem[] = [...raw.problems];
+
+  const scriptsParsed = scriptPaths.safeParse(raw.scripts.value);
+  if (!scriptsParsed.success) problems.push(...fromZod(scriptsParsed.error, raw.scripts));
+  const dirs = resolveScriptDirs(
+    raw.root,
+    scriptsParsed.success ? scriptsParsed.data : scriptPaths.parse({}),
+  );
+
+  const hvParsed = hypervisor.safeParse(raw.hypervisor.value);
+  if (!hvParsed.success) problems.push(...fromZod(hvParsed.error, raw.hypervisor));
+  problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)));
+  const hv = hvParsed.success ? hvParsed.data : hypervisor.parse({});
+  const listed = isPlainObject(raw.hypervisor.value) && raw.hypervisor.value.setup_scripts !== undefined;
+  const hostSteps: HostSetupStep[] = hv.setup_scripts.map((script, index) => ({
+    script,
+    name: hostStepName(script),
+    path: hypervisorSetupScript(dirs, script),
+    ...(listed
+      ? { origin: { file: raw.hypervisor.file, path: [...raw.hypervisor.path, 'setup_scripts', index] } }
+      : {}),
+  }));
+
+  const guests = new Map<number, Guest>();
+  const add = (guest: Guest, file: string, path: JsonPath) => {
+    const other = guests.get(guest.id);
+    if (other === undefined) guests.set(guest.id, guest);
+    else problems.push(duplicateId(guest.id, other, file, path));
+  };
+  for (const g of readContainers(raw.lxc, dirs, problems)) add(g, g.origin.file, g.origin.path);
+  for (const g of readVms(raw.vmDefaults, raw.vms, dirs, problems))
+    add(g, g.origin.file, [...g.origin.path, 'vmid']);
+
+  const fleet: Fleet = {
+    files: raw.files,
+    root: raw.root,
+    hypervisorConfigFile: raw.hypervisorConfigFile,
+    hypervisor: hv,
+    hostSteps,
+    hypervisorTestRunner: hypervisorTestRunner(dirs),
+    guestTestRunner: guestTestRunner(dirs),
+    guests,
+    globals: raw.globals,
+    scriptDirs: dirs,
+  };
+  return { fleet, problems };
+}
+
+function fromZod(err: z.ZodError, at: Located): Problem[] {
+  return problemsFromZod(err.issues, at.file, at.path);
+}
+
+function duplicateId(id: number, other: Guest, file: string, path: JsonPath): Problem {
+  const where = `${other.origin.file}: ${other.origin.path.join('.')}`;
+  return error(
+    file,
+    path,
+    `ID ${id} is already used by ${other.kind === 'lxc' ? 'container' : 'VM'} ${id} (${where}); IDs must be unique across containers and VMs`,
+    'give one of them another ID',
+  );
+}
+
+const LXC_KEYS = Object.keys(lxcGuest.shape);
+const VM_KEYS = Object.keys(vmGuest.shape);
+
+/** Known keys of the nested objects a typo check looks into. */
+const NESTED_KEYS: Record<string, string[]> = {
+  health_check: Object.keys(healthCheck.shape),
+  user_config: Object.keys(vmUserConfig.shape),
+};
+
+function typos(at: Located, known: string[], nested: Record<string, string[]> = {}): Problem[] {
+  if (!isPlainObject(at.value)) return [];
+  const found: Problem[] = [];
+  for (const [key, value] of Object.entries(at.value)) {
+    const meant = suggestKey(key, known);
+    if (meant !== undefined) found.push(typo(at.file, [...at.path, key], meant));
+    const inner = nested[key];
+    if (inner !== undefined) found.push(...typos({ file: at.file, path: [...at.path, key], value }, inner));
+  }
+  return found;
+}
+
+function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Guest[] {
+  if (!isPlainObject(at.value)) {
+    problems.push(
+      error(at.file, at.path, 'must be an object keyed by container ID', 'write { "950": { ... } }'),
+    );
+    return [];
+  }
+  const nested = { ...NESTED_KEYS, network_config: Object.keys(lxcNetwork.shape) };
+  const guests: Guest[] = [];
+  for (const [key, value] of Object.entries(at.value)) {
+    const path = [...at.path, key];
+    const id = guestId.safeParse(key);
+    if (!id.success) {
+      problems.push(
+        error(
+          at.file,
+          path,
+          `container ID "${key}" ${id.error.issues[0]?.message ?? 'is invalid'}`,
+          'use an ID from 100 to 999999999',
+        ),
+      );
+    }
+    problems.push(...typos({ file: at.file, path, value }, LXC_KEYS, nested));
+    const parsed = lxcGuest.safeParse(value);
+    if (!parsed.success) {
+      problems.push(...problemsFromZod(parsed.error.issues, at.file, path));
+      continue;
+    }
+    if (!id.success) continue;
+    const config = parsed.data;
+    guests.push({
+      kind: 'lxc',
+      id: id.data,
+      config,
+      origin: { file: at.file, path },
+      scripts: lxcScripts(config, dirs),
+      ...(config.clone_from_ctid === undefined ? {} : { cloneFrom: config.clone_from_ctid }),
+      dependencies: config.dependencies,
+      bootOrder: config.boot_order,
+    });
+  }
+  return guests;
+}
+
+function lxcScripts(config: LxcConfig, dirs: ScriptPaths): GuestScripts {
+  const scripts: GuestScripts = {
+    features: config.features.map((name) => ({ name, path: lxcFeatureScript(dirs, name) })),
+    tests: resolveTests(config.tests, dirs),
+  };
+  if (config.application_script !== undefined)
+    scripts.application = applicationScript(dirs, config.application_script);
+  const health =
+    config.health_check === undefined ? undefined : healthCheckScript(dirs, config.health_check.command);
+  if (health !== undefined) scripts.healthCheck = health;
+  return scripts;
+}
+
+function resolveTests(tests: LxcConfig['tests'], dirs: ScriptPaths): GuestScripts['tests'] {
+  const out: GuestScripts['tests'] = {};
+  for (const [suite, cases] of Object.entries(tests ?? {})) {
+    out[suite] = cases.map((c) => ({ name: c.name, type: c.type, path: testScript(dirs, c.path) }));
+  }
+  return out;
+}
+
+/**
+ * `vm_defaults` merged under each VM: objects merge key by key (so a VM's network_config.ip keeps the default
+ * gw), anything else in the VM replaces the default.
+ */
+export function mergeVmDefaults(
+  defaults: Record<string, unknown>,
+  vm: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(vm)) {
+    const base = out[key];
+    out[key] = isPlainObject(base) && isPlainObject(value) ? mergeVmDefaults(base, value) : value;
+  }
+  return out;
+}
+
+function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, problems: Problem[]): Guest[] {
+  let defaults: Record<string, unknown> = {};
+  if (isPlainObject(defaultsAt.value)) defaults = defaultsAt.value;
+  else
+    problems.push(
+      error(defaultsAt.file, defaultsAt.path, 'must be an object', 'write "vm_defaults": { ... }'),
+    );
+  const nested = { ...NESTED_KEYS, network_config: Object.keys(vmNetwork.shape) };
+  problems.push(...typos(defaultsAt, VM_KEYS, nested));
+  if (!Array.isArray(listAt.value)) {
+    problems.push(
+      error(listAt.file, listAt.path, 'must be an array of VMs', 'write "vms": [ { "vmid": 1000, ... } ]'),
+    );
+    return [];
+  }
+  const guests: Guest[] = [];
+  listAt.value.forEach((vm: unknown, index) => {
+    const path = [...listAt.path, index];
+    if (!isPlainObject(vm)) {
+      problems.push(error(listAt.file, path, 'must be an object', 'write { "vmid": 1000, "name": "..." }'));
+      return;
+    }
+    problems.push(...typos({ file: listAt.file, path, value: vm }, VM_KEYS, nested));
+    const parsed = vmGuest.safeParse(mergeVmDefaults(defaults, vm));
+    if (!parsed.success) {
+      // A bad value that came from vm_defaults is reported there, not on every VM.
+      const place = (p: JsonPath) =>
+        p[0] !== undefined && !(p[0] in vm) ? [...defaultsAt.path, ...p] : [...path, ...p];
+      for (const problem of problemsFromZod(parsed.error.issues, listAt.file, path, place)) {
+        if (
+          !problems.some(
+            (q) =>
+              q.file === problem.file && q.message === problem.message && sameJsonPath(q.path, problem.path),
+          )
+        ) {
+          problems.push(problem);
+        }
+      }
+      return;
+    }
+    const config = parsed.data;
+    guests.push({
+      kind: 'vm',
+      id: config.vmid,
+      config,
+      origin: { file: listAt.file, path },
+      scripts: vmScripts(config, dirs),
+      ...(config.clone_from_vmid === undefined ? {} : { cloneFrom: config.clone_from_vmid }),
+      dependencies: config.dependencies,
+      bootOrder: config.boot_order,
+    });
+  });
+  return guests;
+}
+
+function sameJsonPath(a: JsonPath, b: JsonPath): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+function vmScripts(config: VmConfig, dirs: ScriptPaths): GuestScripts {
+  return {
+    features: config.features.map((name) => ({ name, path: vmFeatureScript(dirs, name) })),
+    tests: {},
+  };
+}

@@ -1,0 +1,220 @@
+// Rules that span guests (clones, dependencies, cycles) and the scripts a fleet refers to.
+import { existsSync } from 'node:fs';
+import type { Fleet, Guest, HostSetupStep, Problem } from './model.js';
+import { error, warning, type JsonPath } from './problems.js';
+
+const kindName = (g: Guest) => (g.kind === 'lxc' ? 'container' : 'VM');
+const at = (g: Guest, ...rest: JsonPath): [string, JsonPath] => [g.origin.file, [...g.origin.path, ...rest]];
+
+/** Every cross-guest rule; the fleet is assumed to hold only guests whose own config parsed. */
+export function validateFleet(fleet: Fleet): Problem[] {
+  return [
+    ...checkSources(fleet),
+    ...checkClones(fleet),
+    ...checkDependencies(fleet),
+    ...checkCycles(fleet),
+    ...checkHostSteps(fleet),
+  ];
+}
+
+/** A container needs an OS template or a clone source; a VM needs a cloud image or a clone source. */
+function checkSources(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    if (g.kind === 'lxc' && g.config.template === undefined && g.cloneFrom === undefined) {
+      problems.push(
+        error(
+          ...at(g),
+          `container ${g.id} has neither template nor clone_from_ctid`,
+          'set template (an OS template) or clone_from_ctid',
+        ),
+      );
+    }
+    if (g.kind === 'vm' && g.config.template_image === undefined && g.cloneFrom === undefined) {
+      problems.push(
+        error(
+          ...at(g),
+          `VM ${g.id} has neither template_image nor clone_from_vmid`,
+          'set template_image (a cloud image) or clone_from_vmid',
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+function checkClones(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    if (g.cloneFrom === undefined) continue;
+    const key = g.kind === 'lxc' ? 'clone_from_ctid' : 'clone_from_vmid';
+    const source = fleet.guests.get(g.cloneFrom);
+    if (g.cloneFrom === g.id) {
+      problems.push(
+        error(
+          ...at(g, key),
+          `${kindName(g)} ${g.id} cannot be cloned from itself`,
+          `point ${key} at a template`,
+        ),
+      );
+    } else if (source === undefined) {
+      problems.push(
+        error(
+          ...at(g, key),
+          `${key} ${g.cloneFrom} names no guest in this config`,
+          `define ${g.cloneFrom} or correct the ID`,
+        ),
+      );
+    } else if (source.kind !== g.kind) {
+      problems.push(
+        error(
+          ...at(g, key),
+          `${key} ${g.cloneFrom} names a ${kindName(source)}; a ${kindName(g)} can only be cloned from a ${kindName(g)}`,
+          `use ${g.kind === 'lxc' ? 'a container' : 'a VM'} ID`,
+        ),
+      );
+    } else if (source.kind === 'lxc' && source.config.template_snapshot_name === undefined) {
+      problems.push(
+        error(
+          ...at(g, key),
+          `container ${source.id} is cloned here but defines no template_snapshot_name`,
+          `add template_snapshot_name to container ${source.id}`,
+        ),
+      );
+    } else if (
+      source.kind === 'vm' &&
+      source.config.template_snapshot_name === undefined &&
+      !source.config.is_template
+    ) {
+      problems.push(
+        error(
+          ...at(g, key),
+          `VM ${source.id} is cloned here but is neither a template (is_template) nor defines template_snapshot_name`,
+          `set is_template: true or template_snapshot_name on VM ${source.id}`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+function checkDependencies(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    g.dependencies.forEach((dep, index) => {
+      if (dep === g.id) {
+        problems.push(
+          error(
+            ...at(g, 'dependencies', index),
+            `${kindName(g)} ${g.id} depends on itself`,
+            'remove it from its own dependencies',
+          ),
+        );
+      } else if (!fleet.guests.has(dep)) {
+        problems.push(
+          error(
+            ...at(g, 'dependencies', index),
+            `dependency ${dep} names no guest in this config`,
+            `define ${dep} or remove it from dependencies`,
+          ),
+        );
+      }
+    });
+  }
+  return problems;
+}
+
+/** Guests a guest needs first: its clone source and its dependencies (self-references are reported elsewhere). */
+function prerequisites(fleet: Fleet, g: Guest): number[] {
+  const ids = g.cloneFrom === undefined ? [...g.dependencies] : [g.cloneFrom, ...g.dependencies];
+  return [...new Set(ids)].filter((id) => id !== g.id && fleet.guests.has(id));
+}
+
+/** Each cycle once, as the whole path: `720 -> 740 -> 720`, reported at the guest with the smallest ID. */
+function checkCycles(fleet: Fleet): Problem[] {
+  const state = new Map<number, 'active' | 'done'>();
+  const stack: number[] = [];
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  const visit = (id: number) => {
+    state.set(id, 'active');
+    stack.push(id);
+    const g = fleet.guests.get(id);
+    for (const next of g === undefined ? [] : prerequisites(fleet, g)) {
+      if (state.get(next) === 'active') {
+        const cycle = stack.slice(stack.indexOf(next));
+        const start = cycle.indexOf(Math.min(...cycle));
+        const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
+        const key = ordered.join(',');
+        const first = fleet.guests.get(ordered[0] ?? next);
+        if (!seen.has(key) && first !== undefined) {
+          seen.add(key);
+          problems.push(
+            error(
+              ...at(first),
+              `cycle through clones and dependencies: ${[...ordered, ordered[0]].join(' -> ')}`,
+              'remove one clone_from or dependency on this path',
+            ),
+          );
+        }
+      } else if (state.get(next) === undefined) {
+        visit(next);
+      }
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const id of [...fleet.guests.keys()].sort((a, b) => a - b)) if (!state.has(id)) visit(id);
+  return problems;
+}
+
+function checkHostSteps(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  const byName = new Map<string, string>();
+  fleet.hostSteps.forEach((step) => {
+    const other = byName.get(step.name);
+    if (other !== undefined) {
+      problems.push(
+        error(
+          ...stepAt(fleet, step),
+          `setup scripts ${other} and ${step.script} both make step host:${step.name}`,
+          'list each setup script once',
+        ),
+      );
+    }
+    byName.set(step.name, step.script);
+  });
+  return problems;
+}
+
+/** Where a host step is listed, or the hypervisor section when it comes from the default sequence. */
+function stepAt(fleet: Fleet, step: HostSetupStep): [string, JsonPath] {
+  return step.origin === undefined ? [fleet.hypervisorConfigFile, []] : [step.origin.file, step.origin.path];
+}
+
+/** A missing script is a warning: a config may be validated away from the host that has them. */
+export function checkScripts(fleet: Fleet, exists: (file: string) => boolean = existsSync): Problem[] {
+  const problems: Problem[] = [];
+  const missing = (file: string, where: [string, JsonPath], what: string) => {
+    if (!exists(file))
+      problems.push(warning(...where, `${what} not found: ${file}`, 'create the script or correct the name'));
+  };
+  for (const step of fleet.hostSteps) missing(step.path, stepAt(fleet, step), 'hypervisor setup script');
+  for (const g of fleet.guests.values()) {
+    g.scripts.features.forEach((f, index) =>
+      missing(f.path, at(g, 'features', index), `feature script for ${f.name}`),
+    );
+    if (g.scripts.application !== undefined)
+      missing(g.scripts.application, at(g, 'application_script'), 'application script');
+    if (g.scripts.healthCheck !== undefined)
+      missing(g.scripts.healthCheck, at(g, 'health_check', 'command'), 'health check script');
+    for (const [suite, cases] of Object.entries(g.scripts.tests)) {
+      cases.forEach((c, index) =>
+        missing(c.path, at(g, 'tests', suite, index, 'path'), `test script "${c.name}"`),
+      );
+    }
+  }
+  const tested = [...fleet.guests.values()].find((g) => Object.keys(g.scripts.tests).length > 0);
+  if (tested !== undefined) missing(fleet.guestTestRunner, at(tested, 'tests'), 'guest test runner');
+  return problems;
+}
