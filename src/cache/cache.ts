@@ -6,6 +6,8 @@ export interface StepRecord {
   inputs: Record<string, unknown>;
   /** Script path -> content hash, as hashed. */
   scripts: Record<string, string>;
+  /** Upstream address -> fingerprint it folded in (cascading edges), so `why` can name which upstream changed. */
+  upstream?: Record<string, string>;
   /** ISO time the step finished. */
   at: string;
   durationMs: number;
@@ -20,4 +22,6 @@ export interface StepCache {
   set(address: string, record: StepRecord): Promise<void>;
   /** Forget steps (a deleted guest, a forced re-run). */
   delete(addresses: string[]): Promise<void>;
+  /** Forget every step of a target (a guest deleted by Phoenix). */
+  forgetTarget?(target: number | 'host'): Promise<void>;
 }

@@ -9,7 +9,9 @@ export type StaleReason =
   | { type: 'drift'; detail: string; diffs: Diff[] }
   | { type: 'missing'; detail: string }
   | { type: 'recreated'; detail: string }
-  | { type: 'forced' };
+  | { type: 'forced' }
+  /** The fingerprint differs although inputs, scripts and upstream are the same: Phoenix's format changed. */
+  | { type: 'format-changed' };
 
 export type StepStatus = 'up-to-date' | 'stale' | 'blocked';
 
@@ -28,10 +30,26 @@ export interface PlannedStep {
   fingerprint: string;
   inputs: Record<string, unknown>;
   scripts: Record<string, string>;
+  /** Upstream address -> fingerprint folded into this one (cascading edges); recorded so `why` can name a change. */
+  upstream?: Record<string, string>;
+  /** Set on a guest's `define` when it will destroy and re-create the guest (`--replace`). */
+  replace?: boolean;
   /** Addresses of planned steps that must succeed first (graph edges restricted to this plan). */
   after: string[];
   /** Commands it would run, from the state read before planning. */
   preview: Argv[];
+}
+
+/** What the user asked for. */
+export interface PlanRequest {
+  /** Step addresses (`950:start`, `host:zfs`); a guest ID or `host` means its last step; empty means everything. */
+  targets: string[];
+  /** Steps to re-run whatever the cache says; a guest ID or `host` means all of its steps. */
+  force?: string[];
+  /** Allow changes that destroy and re-create a guest, or re-take a snapshot clones were made from. */
+  replace?: boolean;
+  /** Plan as if nothing had ever run (the original bash pattern): every step is stale. */
+  noCache?: boolean;
 }
 
 export interface Plan {

@@ -1,0 +1,57 @@
+// Words for plan data, shared by blocked messages and the plan/why reporters.
+import { unreachable } from '../result.js';
+import type { Argv, Diff } from '../tasks/step.js';
+import type { StaleReason } from './types.js';
+
+/** A config value as people read it: strings bare, absent as `(unset)`, the rest as compact JSON. */
+export function formatValue(v: unknown): string {
+  if (v === undefined) return '(unset)';
+  if (typeof v === 'string') return v === '' ? '""' : v;
+  return JSON.stringify(v) ?? typeof v;
+}
+
+/** `memory_mb: 2048 -> 4096` */
+export function formatDiff(d: Diff): string {
+  return `${d.field}: ${formatValue(d.actual)} -> ${formatValue(d.desired)}`;
+}
+
+/** One line per reason, without its diffs (reporters list those underneath). */
+export function describeReason(r: StaleReason): string {
+  switch (r.type) {
+    case 'never-ran':
+      return 'never ran';
+    case 'input-changed':
+      return `input changed: ${r.diffs.map((d) => d.field).join(', ')}`;
+    case 'script-changed':
+      return `script changed: ${r.scripts.join(', ')}`;
+    case 'upstream':
+      return `upstream ${r.address} changed`;
+    case 'drift':
+      return `drift: ${r.detail}`;
+    case 'missing':
+      return `missing: ${r.detail}`;
+    case 'recreated':
+      return `re-created: ${r.detail}`;
+    case 'forced':
+      return 'forced (--force)';
+    case 'format-changed':
+      return "Phoenix's fingerprint format changed";
+    default:
+      return unreachable(r);
+  }
+}
+
+/** The diffs a reason carries (input changes: recorded -> config; drift: host -> config). */
+export function reasonDiffs(r: StaleReason): Diff[] {
+  return r.type === 'input-changed' || r.type === 'drift' ? r.diffs : [];
+}
+
+/** An argv as a shell would need it typed, for display only (Phoenix never runs shell strings). */
+export function formatArgv(argv: Argv): string {
+  return argv.map(shellQuote).join(' ');
+}
+
+function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}

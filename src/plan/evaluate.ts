@@ -1,0 +1,57 @@
+// Asks a node's step spec about its target: the one place that pairs a spec with a context of the right type.
+import type { Fleet } from '../config/model.js';
+import type { StepNode } from '../graph/types.js';
+import type { LiveState } from '../host/live.js';
+import type { Argv, LiveCheck } from '../tasks/step.js';
+
+/** What the planner needs from a step, with the spec/target pairing already resolved. */
+export interface BoundStep {
+  inputs(): Record<string, unknown>;
+  scripts(): string[];
+  check(): LiveCheck;
+  preview(): Argv[];
+}
+
+export function bindStep(node: StepNode, fleet: Fleet, live: LiveState): BoundStep {
+  switch (node.kind) {
+    case 'lxc': {
+      const ctx = {
+        fleet,
+        live,
+        target: node.guest,
+        name: node.name,
+        liveGuest: live.guests.get(node.guest.id),
+      };
+      return bind(node.spec, ctx);
+    }
+    case 'vm': {
+      const ctx = {
+        fleet,
+        live,
+        target: node.guest,
+        name: node.name,
+        liveGuest: live.guests.get(node.guest.id),
+      };
+      return bind(node.spec, ctx);
+    }
+    case 'host':
+      return bind(node.spec, { fleet, live, target: node.hostStep, name: node.name });
+  }
+}
+
+function bind<C>(
+  spec: {
+    inputs(c: C): Record<string, unknown>;
+    scripts(c: C): string[];
+    check(c: C): LiveCheck;
+    preview(c: C): Argv[];
+  },
+  ctx: C,
+): BoundStep {
+  return {
+    inputs: () => spec.inputs(ctx),
+    scripts: () => spec.scripts(ctx),
+    check: () => spec.check(ctx),
+    preview: () => spec.preview(ctx),
+  };
+}
