@@ -33,17 +33,20 @@ import {
 import { typo } from './legacy.js';
 import { suggestKey } from './typos.js';
 
+/** Issues carry the offending value, so messages can say what was found. */
+const REPORT = { reportInput: true } as const;
+
 export function normalize(raw: RawSource): { fleet: Fleet; problems: Problem[] } {
   const problems: Problem[] = [...raw.problems];
 
-  const scriptsParsed = scriptPaths.safeParse(raw.scripts.value);
+  const scriptsParsed = scriptPaths.safeParse(raw.scripts.value, REPORT);
   if (!scriptsParsed.success) problems.push(...fromZod(scriptsParsed.error, raw.scripts));
   const dirs = resolveScriptDirs(
     raw.root,
     scriptsParsed.success ? scriptsParsed.data : scriptPaths.parse({}),
   );
 
-  const hvParsed = hypervisor.safeParse(raw.hypervisor.value);
+  const hvParsed = hypervisor.safeParse(raw.hypervisor.value, REPORT);
   if (!hvParsed.success) problems.push(...fromZod(hvParsed.error, raw.hypervisor));
   problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)));
   const hv = hvParsed.success ? hvParsed.data : hypervisor.parse({});
@@ -128,7 +131,7 @@ function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Gu
   const guests: Guest[] = [];
   for (const [key, value] of Object.entries(at.value)) {
     const path = [...at.path, key];
-    const id = guestId.safeParse(key);
+    const id = guestId.safeParse(key, REPORT);
     if (!id.success) {
       problems.push(
         error(
@@ -140,7 +143,7 @@ function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Gu
       );
     }
     problems.push(...typos({ file: at.file, path, value }, LXC_KEYS, nested));
-    const parsed = lxcGuest.safeParse(value);
+    const parsed = lxcGuest.safeParse(value, REPORT);
     if (!parsed.success) {
       problems.push(...problemsFromZod(parsed.error.issues, at.file, path));
       continue;
@@ -221,7 +224,7 @@ function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, proble
       return;
     }
     problems.push(...typos({ file: listAt.file, path, value: vm }, VM_KEYS, nested));
-    const parsed = vmGuest.safeParse(mergeVmDefaults(defaults, vm));
+    const parsed = vmGuest.safeParse(mergeVmDefaults(defaults, vm), REPORT);
     if (!parsed.success) {
       // A bad value that came from vm_defaults is reported there, not on every VM.
       const place = (p: JsonPath) =>

@@ -1,0 +1,354 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadFleet } from '../../src/config/load.js';
+import type { Problem } from '../../src/config/model.js';
+import { HV_FILE, LXC_FILE, VM_FILE, editJson, legacyCopy, lxc, vm } from './helpers.js';
+
+type Json = Record<string, unknown>;
+
+interface Case {
+  name: string;
+  file: string;
+  edit: (doc: Json) => void;
+  /** The problem the user must see (file is the base name). */
+  expected: { severity?: 'error' | 'warning'; path: (string | number)[]; message: string | RegExp };
+}
+
+async function problemsAfter(
+  file: string,
+  edit: (doc: Json) => void,
+): Promise<{ root: string; problems: Problem[] }> {
+  const root = legacyCopy();
+  editJson(root, file, edit);
+  const result = await loadFleet({ config: root, cwd: '/' });
+  return { root, problems: result.ok ? result.warnings : result.problems };
+}
+
+const cases: Case[] = [
+  {
+    name: 'wrong type in a container',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').memory_mb = 'lots'),
+    expected: {
+      path: ['lxc_configs', '950', 'memory_mb'],
+      message: 'must be a number, got the string "lots"',
+    },
+  },
+  {
+    name: 'below a minimum',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').cores = 0),
+    expected: { path: ['lxc_configs', '953', 'cores'], message: /too small|>=1/i },
+  },
+  {
+    name: 'host name with an underscore',
+    file: VM_FILE,
+    edit: (d) => (vm(d, 0).name = 'bad_name'),
+    expected: { path: ['vms', 0, 'name'], message: /valid host name/ },
+  },
+  {
+    name: 'bad value in vm_defaults is reported at vm_defaults',
+    file: VM_FILE,
+    edit: (d) => ((d.vm_defaults as Json).storage_pool = '1bad'),
+    expected: { path: ['vm_defaults', 'storage_pool'], message: /storage ID/ },
+  },
+  {
+    name: 'container ID out of range',
+    file: LXC_FILE,
+    edit: (d) => ((d.lxc_configs as Json)['99'] = { name: 'low', template: 'local:vztmpl/x.tar.zst' }),
+    expected: { path: ['lxc_configs', '99'], message: /container ID "99" must be at least 100/ },
+  },
+  {
+    name: 'VM ID given as a word',
+    file: VM_FILE,
+    edit: (d) => (vm(d, 1).vmid = 'eight'),
+    expected: { path: ['vms', 1, 'vmid'], message: /must be a guest ID/ },
+  },
+  {
+    name: 'ID used by a container and a VM',
+    file: VM_FILE,
+    edit: (d) => (vm(d, 1).vmid = 950),
+    expected: { path: ['vms', 1, 'vmid'], message: /ID 950 is already used by container 950/ },
+  },
+  {
+    name: 'clone source that does not exist',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').clone_from_ctid = '999'),
+    expected: {
+      path: ['lxc_configs', '950', 'clone_from_ctid'],
+      message: 'clone_from_ctid 999 names no guest in this config',
+    },
+  },
+  {
+    name: 'clone source without template_snapshot_name',
+    file: LXC_FILE,
+    edit: (d) => delete lxc(d, '901').template_snapshot_name,
+    expected: {
+      path: ['lxc_configs', '950', 'clone_from_ctid'],
+      message: /container 901 is cloned here but defines no template_snapshot_name/,
+    },
+  },
+  {
+    name: 'container cloned from a VM',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').clone_from_ctid = '8000'),
+    expected: {
+      path: ['lxc_configs', '950', 'clone_from_ctid'],
+      message: /names a VM; a container can only be cloned from a container/,
+    },
+  },
+  {
+    name: 'VM cloned from a VM that is no template',
+    file: VM_FILE,
+    edit: (d) => {
+      vm(d, 0).is_template = false;
+      delete vm(d, 0).template_snapshot_name;
+    },
+    expected: {
+      path: ['vms', 1, 'clone_from_vmid'],
+      message: /VM 8000 is cloned here but is neither a template/,
+    },
+  },
+  {
+    name: 'cloned from itself',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').clone_from_ctid = 953),
+    expected: {
+      path: ['lxc_configs', '953', 'clone_from_ctid'],
+      message: 'container 953 cannot be cloned from itself',
+    },
+  },
+  {
+    name: 'dependency that does not exist',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').dependencies = ['953', '101']),
+    expected: {
+      path: ['lxc_configs', '950', 'dependencies', 1],
+      message: 'dependency 101 names no guest in this config',
+    },
+  },
+  {
+    name: 'self-dependency',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').dependencies = ['953']),
+    expected: { path: ['lxc_configs', '953', 'dependencies', 0], message: 'container 953 depends on itself' },
+  },
+  {
+    name: 'cycle through dependencies',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').dependencies = ['950']),
+    expected: {
+      path: ['lxc_configs', '950'],
+      message: 'cycle through clones and dependencies: 950 -> 953 -> 950',
+    },
+  },
+  {
+    name: 'cycle through clones and dependencies',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '900').dependencies = ['950']),
+    expected: {
+      path: ['lxc_configs', '900'],
+      message: 'cycle through clones and dependencies: 900 -> 950 -> 901 -> 900',
+    },
+  },
+  {
+    name: 'container with neither template nor clone source',
+    file: LXC_FILE,
+    edit: (d) => delete lxc(d, '900').template,
+    expected: {
+      path: ['lxc_configs', '900'],
+      message: 'container 900 has neither template nor clone_from_ctid',
+    },
+  },
+  {
+    name: 'comma smuggled into a network property',
+    file: LXC_FILE,
+    edit: (d) => ((lxc(d, '953').network_config as Json).ip = '10.0.0.153/24,gw=10.6.6.6'),
+    expected: { path: ['lxc_configs', '953', 'network_config', 'ip'], message: /IPv4 address with prefix/ },
+  },
+  {
+    name: 'newline smuggled into a bridge name',
+    file: LXC_FILE,
+    edit: (d) => ((lxc(d, '953').network_config as Json).bridge = 'vmbr0\nlxc.x=1'),
+    expected: { path: ['lxc_configs', '953', 'network_config', 'bridge'], message: /bridge name/ },
+  },
+  {
+    name: 'comma in a mount point',
+    file: LXC_FILE,
+    edit: (d) => (((lxc(d, '950').zfs_volumes as Json[])[0] as Json).mount_point = '/models,backup=1'),
+    expected: {
+      path: ['lxc_configs', '950', 'zfs_volumes', 0, 'mount_point'],
+      message: /no spaces, commas or =/,
+    },
+  },
+  {
+    name: 'gateway with a comma',
+    file: VM_FILE,
+    edit: (d) => ((vm(d, 1).network_config as Json).gw = '10.0.0.1,x'),
+    expected: { path: ['vms', 1, 'network_config', 'gw'], message: /IPv4 address/ },
+  },
+  {
+    name: 'bad MAC address',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').mac_address = '52:54:00:67:89'),
+    expected: { path: ['lxc_configs', '953', 'mac_address'], message: /MAC address/ },
+  },
+  {
+    name: 'typo with swapped letters',
+    file: LXC_FILE,
+    edit: (d) => {
+      lxc(d, '953').memroy_mb = lxc(d, '953').memory_mb;
+      delete lxc(d, '953').memory_mb;
+    },
+    expected: {
+      severity: 'warning',
+      path: ['lxc_configs', '953', 'memroy_mb'],
+      message: 'unknown key; did you mean memory_mb?',
+    },
+  },
+  {
+    name: 'typo with a wrong letter in a VM',
+    file: VM_FILE,
+    edit: (d) => (vm(d, 1).corez = 2),
+    expected: { severity: 'warning', path: ['vms', 1, 'corez'], message: 'unknown key; did you mean cores?' },
+  },
+  {
+    name: 'typo inside health_check',
+    file: LXC_FILE,
+    edit: (d) => ((lxc(d, '953').health_check as Json).retires = 3),
+    expected: {
+      severity: 'warning',
+      path: ['lxc_configs', '953', 'health_check', 'retires'],
+      message: 'unknown key; did you mean retries?',
+    },
+  },
+  {
+    name: 'typo in the LXC file top level',
+    file: LXC_FILE,
+    edit: (d) => (d.lxc_config = {}),
+    expected: {
+      severity: 'warning',
+      path: ['lxc_config'],
+      message: 'unknown key; did you mean lxc_configs?',
+    },
+  },
+  {
+    name: 'hypervisor setup script that is not in bin/hypervisor_setup',
+    file: HV_FILE,
+    edit: (d) => (d.setup_scripts = ['hypervisor_initial_setup.sh', 'hypervisor_feature_missing.sh']),
+    expected: {
+      severity: 'warning',
+      path: ['setup_scripts', 1],
+      message: /hypervisor setup script not found: .*hypervisor_feature_missing\.sh/,
+    },
+  },
+  {
+    name: 'application script that does not exist',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').application_script = 'nope.sh'),
+    expected: {
+      severity: 'warning',
+      path: ['lxc_configs', '953', 'application_script'],
+      message: /application script not found: .*bin\/nope\.sh/,
+    },
+  },
+  {
+    name: 'script name that leaves its folder',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').application_script = '../../etc/passwd'),
+    expected: {
+      path: ['lxc_configs', '953', 'application_script'],
+      message: /must not leave its scripts folder/,
+    },
+  },
+];
+
+describe('validation rules', () => {
+  test.each(cases)('$name', async ({ file, edit, expected }) => {
+    const { root, problems } = await problemsAfter(file, edit);
+    const match = problems.find((p) => JSON.stringify(p.path) === JSON.stringify(expected.path));
+    expect(match, JSON.stringify(problems, null, 1)).toBeDefined();
+    if (match === undefined) return;
+    expect(match.file).toBe(path.join(root, 'etc', file));
+    expect(match.severity).toBe(expected.severity ?? 'error');
+    if (typeof expected.message === 'string') expect(match.message).toBe(expected.message);
+    else expect(match.message).toMatch(expected.message);
+    expect(match.hint).toEqual(expect.any(String));
+    expect(match.line).toEqual(expect.any(Number));
+  });
+
+  test('a feature script missing from bin/lxc_setup is a warning naming the feature', async () => {
+    const root = legacyCopy();
+    rmSync(path.join(root, 'bin/lxc_setup/phoenix_hypervisor_feature_install_vllm.sh'));
+    const result = await loadFleet({ config: root, cwd: '/' });
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings).toMatchObject([
+      {
+        severity: 'warning',
+        path: ['lxc_configs', '950', 'features', 0],
+        message: expect.stringContaining('feature script for vllm not found'),
+      },
+    ]);
+  });
+
+  test('every mistake is reported at once, and none is thrown', async () => {
+    const root = legacyCopy();
+    editJson(root, LXC_FILE, (d) => {
+      lxc(d, '950').memory_mb = -1;
+      lxc(d, '953').dependencies = ['4242'];
+      lxc(d, '901').name = 'under_score';
+    });
+    editJson(root, VM_FILE, (d) => (vm(d, 1).clone_from_vmid = 8002));
+    const result = await loadFleet({ config: root, cwd: '/' });
+    expect(result.ok).toBe(false);
+    const paths = result.ok
+      ? []
+      : result.problems.filter((p) => p.severity === 'error').map((p) => p.path.join('.'));
+    expect(paths.sort()).toEqual([
+      'lxc_configs.901.name',
+      'lxc_configs.950.memory_mb',
+      'lxc_configs.953.dependencies.0',
+      'vms.1.clone_from_vmid',
+    ]);
+  });
+
+  test('a bad vm_defaults value is reported once, not once per VM', async () => {
+    const { problems } = await problemsAfter(VM_FILE, (d) => ((d.vm_defaults as Json).cores = 0));
+    expect(problems.filter((p) => p.path.join('.') === 'vm_defaults.cores')).toHaveLength(1);
+  });
+
+  test('malformed JSON is reported with file, line and column', async () => {
+    const root = legacyCopy();
+    const file = path.join(root, 'etc', VM_FILE);
+    writeFileSync(file, '{\n  "vms": [\n    { "vmid": 8000, }\n  ]\n}\n');
+    const result = await loadFleet({ config: root, cwd: '/' });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.problems).toMatchObject([
+      { severity: 'error', file, line: 3, column: 21, message: expect.stringMatching(/^invalid JSON: /) },
+    ]);
+  });
+
+  test('a file that ends early is reported at its end', async () => {
+    const root = legacyCopy();
+    const file = path.join(root, 'etc', HV_FILE);
+    writeFileSync(file, '{\n  "timezone": "UTC",\n');
+    const result = await loadFleet({ config: root, cwd: '/' });
+    expect(result.ok ? [] : result.problems).toMatchObject([{ file, line: 3, column: 1 }]);
+  });
+
+  test('a LXC file without lxc_configs is an error', async () => {
+    const { problems } = await problemsAfter(LXC_FILE, (d) => delete d.lxc_configs);
+    expect(problems).toContainEqual(
+      expect.objectContaining({ severity: 'error', path: ['lxc_configs'], message: 'is required' }),
+    );
+  });
+
+  test('a folder without any config is an error that says what to do', async () => {
+    const result = await loadFleet({ config: '/nonexistent/phoenix', cwd: '/' });
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [{ severity: 'error', message: 'config not found' }],
+    });
+  });
+});
