@@ -46,6 +46,18 @@ export function reasonDiffs(r: StaleReason): Diff[] {
   return r.type === 'input-changed' || r.type === 'drift' ? r.diffs : [];
 }
 
+/** A reason as lines: the reason first, then its diffs (`memory_mb: 2048 -> 4096`), one per line, indented. */
+export function reasonLines(r: StaleReason): string[] {
+  switch (r.type) {
+    case 'input-changed':
+      return ['input changed', ...r.diffs.map((d) => `  ${formatDiff(d)}`)];
+    case 'drift':
+      return [`drift: ${r.detail} (host -> config)`, ...r.diffs.map((d) => `  ${formatDiff(d)}`)];
+    default:
+      return [describeReason(r)];
+  }
+}
+
 /** An argv as a shell would need it typed, for display only (Phoenix never runs shell strings). */
 export function formatArgv(argv: Argv): string {
   return argv.map(shellQuote).join(' ');

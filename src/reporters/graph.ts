@@ -1,0 +1,109 @@
+// The step graph as Mermaid, Graphviz dot or JSON. Thick/bold edges cascade; dashed ones only order.
+import type { StepEdge, StepGraph, StepNode } from '../graph/types.js';
+
+export type GraphFormat = 'mermaid' | 'dot' | 'json';
+
+interface View {
+  nodes: StepNode[];
+  edges: { from: string; to: string; attrs: StepEdge }[];
+}
+
+/** `only`: restrict to these addresses (e.g. a closure); default the whole graph. */
+export function formatGraph(graph: StepGraph, format: GraphFormat, only?: readonly string[]): string {
+  const view = select(graph, only);
+  switch (format) {
+    case 'mermaid':
+      return mermaid(view);
+    case 'dot':
+      return dot(view);
+    case 'json':
+      return json(view);
+  }
+}
+
+function select(graph: StepGraph, only?: readonly string[]): View {
+  const keep = only ? new Set(only) : undefined;
+  const nodes = graph
+    .getAttribute('order')
+    .filter((a) => !keep || keep.has(a))
+    .map((a) => graph.getNodeAttributes(a));
+  const edges: View['edges'] = [];
+  graph.forEachEdge((_e, attrs, from, to) => {
+    if (!keep || (keep.has(from) && keep.has(to))) edges.push({ from, to, attrs });
+  });
+  const rank = (a: string): number => graph.getNodeAttribute(a, 'rank');
+  edges.sort((x, y) => rank(x.from) - rank(y.from) || rank(x.to) - rank(y.to));
+  return { nodes, edges };
+}
+
+/** Targets in first-appearance order with their nodes. */
+function groups(nodes: StepNode[]): Map<number | 'host', StepNode[]> {
+  const out = new Map<number | 'host', StepNode[]>();
+  for (const n of nodes) out.set(n.target, [...(out.get(n.target) ?? []), n]);
+  return out;
+}
+
+function targetLabel(n: StepNode): string {
+  return n.kind === 'host' ? 'host' : `${n.target} ${n.guest.config.name} (${n.kind})`;
+}
+
+function mermaid(view: View): string {
+  const ids = new Map(view.nodes.map((n, i) => [n.address, `n${i}`]));
+  const lines = [
+    'flowchart TD',
+    '  %% thick arrows: a re-run cascades; dotted: order only (clone, dependency)',
+  ];
+  for (const [target, nodes] of groups(view.nodes)) {
+    lines.push(`  subgraph t_${target}["${targetLabel(nodes[0]!)}"]`);
+    for (const n of nodes) lines.push(`    ${ids.get(n.address)}["${n.name}"]`);
+    lines.push('  end');
+  }
+  for (const { from, to, attrs } of view.edges) {
+    const arrow = attrs.kind === 'chain' ? (attrs.cascade ? '==>' : '-->') : `-.->|${attrs.kind}|`;
+    lines.push(`  ${ids.get(from)} ${arrow} ${ids.get(to)}`);
+  }
+  return lines.join('\n');
+}
+
+function dot(view: View): string {
+  const q = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`;
+  const lines = ['digraph phoenix {', '  rankdir=TB;', '  node [shape=box];'];
+  for (const [target, nodes] of groups(view.nodes)) {
+    lines.push(`  subgraph ${q(`cluster_${target}`)} {`, `    label=${q(targetLabel(nodes[0]!))};`);
+    for (const n of nodes) lines.push(`    ${q(n.address)} [label=${q(n.name)}];`);
+    lines.push('  }');
+  }
+  for (const { from, to, attrs } of view.edges) {
+    const style =
+      attrs.kind === 'chain'
+        ? attrs.cascade
+          ? 'style=bold'
+          : 'style=solid'
+        : `style=dashed, label=${q(attrs.kind)}`;
+    lines.push(`  ${q(from)} -> ${q(to)} [${style}];`);
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+function json(view: View): string {
+  return JSON.stringify(
+    {
+      nodes: view.nodes.map((n) => ({
+        address: n.address,
+        target: n.target,
+        name: n.name,
+        kind: n.spec.kind,
+        targetKind: n.kind,
+      })),
+      edges: view.edges.map(({ from, to, attrs }) => ({
+        from,
+        to,
+        kind: attrs.kind,
+        cascade: attrs.cascade,
+      })),
+    },
+    null,
+    2,
+  );
+}

@@ -1,0 +1,92 @@
+// A plan for people (text) and machines (JSON): the work in order, why, and the exact commands it would run.
+import pc from 'picocolors';
+import { formatArgv, reasonLines } from '../plan/describe.js';
+import type { Plan, PlannedStep, StaleReason } from '../plan/types.js';
+
+export interface PlanFormatOptions {
+  color?: boolean;
+  /** List up-to-date steps too (default: only the work). */
+  all?: boolean;
+}
+
+export interface PlanSummary {
+  run: number;
+  blocked: number;
+  upToDate: number;
+}
+
+export function summarize(plan: Plan): PlanSummary {
+  const count = (s: PlannedStep['status']): number => plan.steps.filter((x) => x.status === s).length;
+  return { run: count('stale'), blocked: count('blocked'), upToDate: count('up-to-date') };
+}
+
+/** `3 to run, 1 blocked, 42 up to date` */
+export function summaryLine(plan: Plan): string {
+  const s = summarize(plan);
+  return `${s.run} to run, ${s.blocked} blocked, ${s.upToDate} up to date`;
+}
+
+export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string {
+  const c = pc.createColors(options.color ?? false);
+  const shown = plan.steps.filter((s) => options.all === true || s.status !== 'up-to-date');
+  const lines: string[] = [];
+  for (const step of shown) {
+    lines.push(...formatStep(step, c));
+  }
+  if (lines.length > 0) lines.push('');
+  lines.push(c.bold(summaryLine(plan)));
+  return lines.join('\n');
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function formatStep(step: PlannedStep, c: Colors): string[] {
+  const head =
+    step.status === 'blocked'
+      ? `${c.red('blocked')} ${c.bold(step.address)}: ${step.blocked ?? ''}`
+      : step.status === 'stale'
+        ? `${c.yellow('run')}     ${c.bold(step.address)}${step.replace ? c.red(' (destroys and re-creates the guest)') : ''}`
+        : `${c.green('ok')}      ${step.address}`;
+  const reasons = step.reasons.flatMap(reasonLines).map((l) => `          ${c.dim(l)}`);
+  const commands =
+    step.status === 'up-to-date' ? [] : step.preview.map((a) => `          $ ${formatArgv(a)}`);
+  return [head, ...reasons, ...commands];
+}
+
+export interface PlanJson {
+  /** True when any step would run or is blocked (the `--detailed-exitcode` condition). */
+  pending: boolean;
+  summary: PlanSummary;
+  steps: {
+    address: string;
+    target: number | 'host';
+    name: string;
+    status: PlannedStep['status'];
+    reasons: StaleReason[];
+    blocked?: string;
+    replace?: boolean;
+    after: string[];
+    /** Commands as argv arrays. */
+    commands: string[][];
+  }[];
+}
+
+/** Every step of the plan, up-to-date ones included, in order. */
+export function planToJson(plan: Plan): PlanJson {
+  const summary = summarize(plan);
+  return {
+    pending: summary.run + summary.blocked > 0,
+    summary,
+    steps: plan.steps.map((s) => ({
+      address: s.address,
+      target: s.target,
+      name: s.name,
+      status: s.status,
+      reasons: s.reasons,
+      ...(s.blocked !== undefined && { blocked: s.blocked }),
+      ...(s.replace && { replace: true }),
+      after: s.after,
+      commands: s.preview.map((a) => [...a]),
+    })),
+  };
+}
