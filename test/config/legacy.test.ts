@@ -164,7 +164,7 @@ describe('legacy layout', () => {
     if (!result.ok) return;
     expect(summarizeFleet(result.fleet)).toEqual({ containers: 4, vms: 0, templates: 2 });
     expect(result.warnings).toMatchObject([
-      { severity: 'warning', message: expect.stringContaining('file not found') },
+      { severity: 'warning', message: expect.stringContaining('file not found') as unknown },
     ]);
   });
 

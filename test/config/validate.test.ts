@@ -287,7 +287,7 @@ describe('validation rules', () => {
       {
         severity: 'warning',
         path: ['lxc_configs', '950', 'features', 0],
-        message: expect.stringContaining('feature script for vllm not found'),
+        message: expect.stringContaining('feature script for vllm not found') as unknown,
       },
     ]);
   });
@@ -325,7 +325,7 @@ describe('validation rules', () => {
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.problems).toMatchObject([
-      { severity: 'error', file, line: 3, column: 21, message: expect.stringMatching(/^invalid JSON: /) },
+      { severity: 'error', file, line: 3, column: 21, message: expect.stringMatching(/^invalid JSON: /) as unknown },
     ]);
   });
 
