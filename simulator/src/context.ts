@@ -1,0 +1,144 @@
+// What a command handler gets: parsed config, state access, output, latency, and the task runner.
+import { setTimeout as delay } from 'node:timers/promises';
+import { PveError } from './errors.js';
+import type { CmdSpec, Parsed } from './getopt.js';
+import { latencyMs, type LatencyKey, type SimConfig } from './simconfig.js';
+import { readState, transact, type GuestState, type SimState } from './state.js';
+
+export interface TaskFault {
+  stderr: string;
+  exit?: number;
+}
+
+export class Ctx {
+  /** Set by a fault rule with `phase: "task"`; thrown by the first task the command runs. */
+  taskFault: TaskFault | undefined;
+  constructor(
+    readonly tool: string,
+    readonly argv: string[],
+    readonly dir: string,
+    readonly cfg: SimConfig,
+  ) {}
+
+  out(text: string): void {
+    process.stdout.write(text);
+  }
+  err(text: string): void {
+    process.stderr.write(text);
+  }
+  now(): number {
+    return Date.now();
+  }
+  read(): SimState {
+    return readState(this.dir, this.cfg);
+  }
+  tx<T>(fn: (s: SimState) => T): Promise<T> {
+    return transact(this.dir, this.cfg, fn);
+  }
+  async sleep(key: LatencyKey): Promise<void> {
+    const ms = latencyMs(this.cfg, key);
+    if (ms > 0) await delay(ms);
+  }
+  async sleepMs(ms: number): Promise<void> {
+    if (ms > 0) await delay(ms * this.cfg.latencyScale);
+  }
+
+  /**
+   * Runs a worker task in the foreground like CLI mode does. A failure prints its text (newlines folded) on
+   * stderr; checked tasks exit 255, unchecked ones (pct resize/push/template, qm resize/template, pveam
+   * download) exit 0.
+   */
+  async task(checked: boolean, body: () => Promise<void>, onFail?: () => Promise<void>): Promise<number> {
+    try {
+      const f = this.taskFault;
+      if (f) {
+        this.taskFault = undefined;
+        throw new PveError(f.stderr, f.exit ?? 255);
+      }
+      await body();
+      return 0;
+    } catch (e) {
+      if (!(e instanceof PveError)) throw e;
+      if (onFail) await onFail();
+      this.err(e.message.replace(/\n+$/, '').replace(/\n/g, ' ') + '\n');
+      return checked ? 255 : 0;
+    }
+  }
+}
+
+export interface Command {
+  spec: CmdSpec;
+  /** Whether the command runs a task (in-task faults only make sense there). */
+  task?: boolean;
+  /** Skip the generic parser (pvesh: options depend on the API path). */
+  rawArgs?: boolean;
+  run(ctx: Ctx, p: Parsed): Promise<number | void>;
+}
+
+export type Registry = { [name: string]: Command | Registry };
+
+export function isCommand(x: Command | Registry): x is Command {
+  return typeof (x as Command).run === 'function';
+}
+
+export function guestWord(type: 'lxc' | 'qemu'): 'CT' | 'VM' {
+  return type === 'lxc' ? 'CT' : 'VM';
+}
+
+export function confRel(node: string, type: 'lxc' | 'qemu', vmid: number | string): string {
+  return `nodes/${node}/${type === 'lxc' ? 'lxc' : 'qemu-server'}/${vmid}.conf`;
+}
+
+/** Loads a guest of the given type or dies like load_config does. */
+export function loadGuest(s: SimState, type: 'lxc' | 'qemu', vmid: number | string, exit = 255): GuestState {
+  const g = s.guests[String(vmid)];
+  if (!g || g.type !== type) {
+    throw new PveError(`Configuration file '${confRel(s.node, type, vmid)}' does not exist`, exit);
+  }
+  return g;
+}
+
+export function checkLock(g: GuestState): void {
+  const lock = g.config.lock;
+  if (lock) throw new PveError(`${guestWord(g.type)} is locked (${lock})`);
+}
+
+/** The config as `pct config`/`qm config` see it: pending values merged unless `current`. */
+export function effectiveConfig(g: GuestState, current = false): Record<string, string> {
+  if (current) return { ...g.config };
+  const c = { ...g.config, ...g.pending };
+  for (const k of g.pendingDelete) delete c[k];
+  return c;
+}
+
+export function setStatus(g: GuestState, status: 'running' | 'stopped', now: number, pid?: number): void {
+  g.status = status;
+  if (status === 'running') {
+    g.startedAt = now;
+    g.pid = pid;
+  } else {
+    delete g.startedAt;
+    delete g.pid;
+  }
+  g.statusLog.push({ t: now, status });
+  if (g.statusLog.length > 8) g.statusLog.splice(0, g.statusLog.length - 8);
+}
+
+export function newGuest(vmid: number, type: 'lxc' | 'qemu', now: number, listVersion: number): GuestState {
+  return {
+    vmid,
+    type,
+    config: {},
+    lxc: [],
+    pending: {},
+    pendingDelete: [],
+    snapshots: {},
+    status: 'stopped',
+    createdAt: now,
+    statusLog: [{ t: now, status: 'stopped' }],
+    execs: [],
+    pushes: [],
+    files: {},
+    listVersion,
+  };
+}

@@ -1,0 +1,77 @@
+// Helpers shared by pct and qm: disks of a config, MACs, pids, resource numbers.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parsePropString, driveFormat, mpFormat, rootfsFormat, parseSize } from './props.js';
+import { splitVolid } from './storage.js';
+import type { GuestState, SimState } from './state.js';
+
+export const DISK_KEY_RE = /^(ide|sata|scsi|virtio|efidisk|tpmstate)\d+$/;
+export const CT_DISK_KEY_RE = /^(rootfs|mp\d+)$/;
+
+export interface DiskRef {
+  key: string;
+  volid: string;
+  /** Bytes, from `size=` in the config. */
+  size: number;
+  map: Record<string, string>;
+  cdrom: boolean;
+  cloudinit: boolean;
+}
+
+/** Volume-backed disks of a config (bind mounts, `none` and ISO cdroms excluded unless `withCdrom`). */
+export function configDisks(type: 'lxc' | 'qemu', config: Record<string, string>, withCdrom = false): DiskRef[] {
+  const out: DiskRef[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (type === 'lxc' && !CT_DISK_KEY_RE.test(key)) continue;
+    if (type === 'qemu' && !DISK_KEY_RE.test(key)) continue;
+    const fmt = type === 'lxc' ? (key === 'rootfs' ? rootfsFormat : mpFormat) : driveFormat;
+    const r = parsePropString(fmt, value, key);
+    if (!r.ok) continue;
+    const volid = type === 'lxc' ? r.map.volume! : r.map.file!;
+    if (!splitVolid(volid) || volid === 'none') continue;
+    const cloudinit = /-cloudinit(\.\w+)?$/.test(volid);
+    const cdrom = r.map.media === 'cdrom' && !cloudinit;
+    if (cdrom && !withCdrom) continue;
+    out.push({ key, volid, size: r.map.size ? parseSize(r.map.size) : 0, map: r.map, cdrom, cloudinit });
+  }
+  return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** A MAC in Proxmox's own OUI BC:24:11, upper case. */
+export function randomMac(): string {
+  return ['BC', '24', '11', ...[...randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'))].join(':');
+}
+
+export function newUuid(): string {
+  return randomUUID();
+}
+
+export function nextPid(s: SimState): number {
+  s.nextPid += 1 + Math.floor(Math.random() * 50);
+  return s.nextPid;
+}
+
+export function guestName(g: GuestState): string {
+  if (g.type === 'lxc') return g.config.hostname ?? `CT${g.vmid}`;
+  return g.config.name ?? `VM ${g.vmid}`;
+}
+
+export function memBytes(g: GuestState): number {
+  return Number(g.config.memory ?? (g.type === 'lxc' ? 512 : 512)) * 1024 * 1024;
+}
+
+export function bootDiskBytes(g: GuestState): number {
+  if (g.type === 'lxc') return configDisks('lxc', g.config).find((d) => d.key === 'rootfs')?.size ?? 0;
+  const disks = configDisks('qemu', g.config).filter((d) => !d.cloudinit);
+  const order = /order=([^,]+)/.exec(g.config.boot ?? '')?.[1]?.split(';') ?? [];
+  const first = order.map((k) => disks.find((d) => d.key === k)).find((d) => d !== undefined) ?? disks[0];
+  return first?.size ?? 0;
+}
+
+export function uptimeSec(g: GuestState, now: number): number {
+  return g.status === 'running' && g.startedAt ? Math.floor((now - g.startedAt) / 1000) : 0;
+}
+
+/** Dies unless the guest is a template (linked clone source) or in the given status. */
+export function isTemplate(g: GuestState): boolean {
+  return g.config.template === '1';
+}

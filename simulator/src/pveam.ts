@@ -1,0 +1,97 @@
+// `pveam`: the appliance (OS template) manager.
+import type { Command, Registry } from './context.js';
+import { ParamError, PveError } from './errors.js';
+import { storageIdSpec } from './props.js';
+import { getStorage, splitVolid, volumePath } from './storage.js';
+
+const DL_BASE = 'http://download.proxmox.com/images';
+
+const update: Command = {
+  spec: { usage: 'pveam update', positionals: [], options: {} },
+  async run(ctx) {
+    ctx.out('update successful\n');
+  },
+};
+
+const available: Command = {
+  spec: {
+    usage: 'pveam available [OPTIONS]',
+    positionals: [],
+    options: { section: { type: 'string', enum: ['system', 'mail', 'turnkeylinux'] } },
+  },
+  async run(ctx, p) {
+    const rows = ctx.cfg.catalog
+      .filter((t) => p.opts.section === undefined || t.section === p.opts.section)
+      .sort((a, b) => a.section.localeCompare(b.section) || a.name.localeCompare(b.name));
+    ctx.out(rows.map((t) => `${t.section.padEnd(15)} ${t.name}\n`).join(''));
+  },
+};
+
+const download: Command = {
+  task: true,
+  spec: {
+    usage: 'pveam download <storage> <template>',
+    positionals: [{ name: 'storage', spec: storageIdSpec }, { name: 'template' }],
+    options: {},
+  },
+  async run(ctx, p) {
+    const sid = p.params.storage!;
+    const name = p.params.template!;
+    const entry = ctx.cfg.catalog.find((t) => t.name === name);
+    if (!entry) throw new ParamError({ template: 'no such template' });
+    const s0 = ctx.read();
+    const st = getStorage(s0, sid);
+    if (!st.content.includes('vztmpl')) throw new PveError(`storage '${sid}' does not support templates`);
+    const volname = `vztmpl/${name}`;
+    const path = volumePath(sid, st, volname) ?? `/mnt/pve/${sid}/template/cache/${name}`;
+    const url = `${DL_BASE}/${entry.section}/${name}`;
+    return ctx.task(false, async () => {
+      if (st.volumes[volname]) {
+        ctx.out('calculating checksum of existing file...OK, got correct file already, no need to download\n');
+        return;
+      }
+      ctx.out(`downloading ${url} to ${path}\n`);
+      await ctx.sleep('pveamDownload');
+      await ctx.tx((s) => {
+        getStorage(s, sid).volumes[volname] = { format: name.replace(/^.*\.tar\./, 't'), content: 'vztmpl', size: entry.size };
+      });
+      ctx.out(`calculating checksum...OK, checksum verified\ndownload of '${url}' to '${path}' finished\n`);
+    });
+  },
+};
+
+const list: Command = {
+  spec: {
+    usage: 'pveam list <storage>',
+    positionals: [{ name: 'storage', spec: storageIdSpec }],
+    options: {},
+  },
+  async run(ctx, p) {
+    const sid = p.params.storage!;
+    const st = getStorage(ctx.read(), sid);
+    if (!st.content.includes('vztmpl')) throw new PveError('Storage does not support templates!');
+    let out = `${'NAME'.padEnd(60)} SIZE\n`;
+    for (const name of Object.keys(st.volumes).sort()) {
+      const v = st.volumes[name]!;
+      if (v.content !== 'vztmpl') continue;
+      out += `${`${sid}:${name}`.padEnd(60)} ${(v.size / 1048576).toFixed(2)}MB\n`;
+    }
+    ctx.out(out);
+  },
+};
+
+const remove: Command = {
+  spec: { usage: 'pveam remove <template_path>', positionals: [{ name: 'template_path' }], options: {} },
+  async run(ctx, p) {
+    const volid = p.params.template_path!;
+    const sv = splitVolid(volid);
+    if (!sv || !sv[1].startsWith('vztmpl/')) throw new PveError(`Error: Can't remove non-template volume ${volid}`);
+    await ctx.tx((s) => {
+      const st = getStorage(s, sv[0]);
+      if (!st.volumes[sv[1]]) throw new PveError(`volume '${volid}' does not exist`);
+      delete st.volumes[sv[1]];
+    });
+  },
+};
+
+export const pveamCommands: Registry = { update, available, download, list, remove };

@@ -1,0 +1,201 @@
+// The simulator's realism controls: node name, latencies, storages, catalogue, staleness, faults and exec
+// outcomes. Read from `$PHOENIX_SIM_DIR/sim.json` (optional) on every call, with env overrides.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type StorageType = 'dir' | 'lvmthin' | 'lvm' | 'zfspool' | 'nfs';
+export type ContentType = 'images' | 'rootdir' | 'vztmpl' | 'iso' | 'backup' | 'snippets' | 'import';
+
+export interface StorageDef {
+  type: StorageType;
+  content: ContentType[];
+  /** Mount path for file-based storages (dir, nfs); default /mnt/pve/<sid>, /var/lib/vz for `local`. */
+  path?: string;
+  /** Capacity in KiB (what `pvesm status` reports as Total). */
+  totalKiB?: number;
+  disabled?: boolean;
+}
+
+export interface TemplateDef {
+  /** `system`, `mail` or `turnkeylinux`. */
+  section: string;
+  /** File name, e.g. debian-12-standard_12.7-1_amd64.tar.zst. */
+  name: string;
+  /** Size in bytes of the downloaded archive. */
+  size: number;
+}
+
+export interface CloudImageDef {
+  url: string;
+  /** File size in bytes. */
+  size: number;
+  /** Virtual disk size in bytes (what an import produces). */
+  virtualSize: number;
+}
+
+export interface FaultRule {
+  /** Regex tested against `tool arg1 arg2 ...` (argv joined by single spaces). */
+  match: string;
+  /** Fail only the Nth matching call (1-based). */
+  nth?: number;
+  /** Fail the first K matching calls, then succeed. */
+  times?: number;
+  action: 'fail' | 'hang' | 'lock';
+  /** `early` (default): fail before anything happens. `task`: the pre-checks pass, then the task fails
+   * (commands that do not check their task still exit 0, like the real ones). */
+  phase?: 'early' | 'task';
+  exit?: number;
+  stderr?: string;
+}
+
+export interface ExecRule {
+  /** Regex tested against the command run inside the guest, joined by single spaces. */
+  match: string;
+  guest?: number;
+  exit: number;
+  stdout?: string;
+  stderr?: string;
+  /** Apply to the first K matching runs only, then fall through to later rules / the default (exit 0). */
+  times?: number;
+}
+
+/** Latencies in ms at scale 1. Every call pays `startup`; operations add their own entry. */
+export const DEFAULT_LATENCY = {
+  startup: 300,
+  pctCreate: 6000,
+  pctClone: 2000,
+  pctFullClone: 8000,
+  start: 2000,
+  stop: 1000,
+  shutdown: 3000,
+  reboot: 4000,
+  destroy: 1500,
+  snapshot: 1000,
+  delsnapshot: 800,
+  rollback: 1500,
+  template: 1000,
+  resize: 500,
+  push: 200,
+  pull: 200,
+  exec: 100,
+  qmCreate: 1500,
+  qmClone: 2000,
+  qmFullClone: 10000,
+  diskImport: 8000,
+  agentCmd: 50,
+  agentPingTimeout: 3000,
+  cloudinitUpdate: 300,
+  pveamDownload: 5000,
+  downloadUrl: 10000,
+  flockWait: 10000,
+  flockWaitCreate: 5000,
+};
+export type LatencyKey = keyof typeof DEFAULT_LATENCY;
+
+export interface SimConfig {
+  node: string;
+  /** 0 = no latency at all (unit tests), 1 = realistic. Env PHOENIX_SIM_LATENCY_SCALE overrides. */
+  latencyScale: number;
+  latency: Partial<Record<LatencyKey, number>>;
+  /** ms after `qm start` before the guest agent answers (multiplied by latencyScale). */
+  agentReadyAfterMs: number;
+  /** How far `pvesh get /cluster/resources` lags behind, in ms (multiplied by latencyScale). */
+  resourcesStaleMs: number;
+  /** Added to (or overriding) the default storages `local` and `local-lvm`. */
+  storages: Record<string, StorageDef>;
+  /** OS templates `pveam available` lists. Replaces the default list when given. */
+  catalog: TemplateDef[];
+  /** Cloud images downloadable with `pvesh create .../download-url`, keyed by URL. Added to the defaults. */
+  cloudImages: Record<string, CloudImageDef>;
+  faults: FaultRule[];
+  exec: ExecRule[];
+}
+
+export const DEFAULT_STORAGES: Record<string, StorageDef> = {
+  local: {
+    type: 'dir',
+    content: ['vztmpl', 'iso', 'backup', 'import', 'snippets'],
+    path: '/var/lib/vz',
+    totalKiB: 98497780,
+  },
+  'local-lvm': { type: 'lvmthin', content: ['images', 'rootdir'], totalKiB: 362520576 },
+};
+
+const MB = 1024 * 1024;
+export const DEFAULT_CATALOG: TemplateDef[] = [
+  { section: 'system', name: 'almalinux-9-default_20240911_amd64.tar.xz', size: 98 * MB },
+  { section: 'system', name: 'alpine-3.21-default_20241217_amd64.tar.xz', size: 3 * MB },
+  { section: 'system', name: 'alpine-3.22-default_20250617_amd64.tar.xz', size: 3 * MB },
+  { section: 'system', name: 'debian-12-standard_12.7-1_amd64.tar.zst', size: 126 * MB },
+  { section: 'system', name: 'debian-13-standard_13.1-2_amd64.tar.zst', size: 131 * MB },
+  { section: 'system', name: 'fedora-42-default_20250428_amd64.tar.xz', size: 92 * MB },
+  { section: 'system', name: 'rockylinux-9-default_20240912_amd64.tar.xz', size: 103 * MB },
+  { section: 'system', name: 'ubuntu-22.04-standard_22.04-1_amd64.tar.zst', size: 129 * MB },
+  { section: 'system', name: 'ubuntu-24.04-standard_24.04-2_amd64.tar.zst', size: 141 * MB },
+  { section: 'turnkeylinux', name: 'debian-12-turnkey-core_18.1-1_amd64.tar.gz', size: 224 * MB },
+  { section: 'mail', name: 'proxmox-mail-gateway-8.2-standard_8.2-1_amd64.tar.zst', size: 512 * MB },
+];
+
+const GB = 1024 * MB;
+export const DEFAULT_CLOUD_IMAGES: Record<string, CloudImageDef> = {
+  'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img': {
+    url: 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img',
+    size: 590 * MB,
+    virtualSize: 3.5 * GB,
+  },
+  'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img': {
+    url: 'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img',
+    size: 650 * MB,
+    virtualSize: 2.2 * GB,
+  },
+  'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2': {
+    url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
+    size: 330 * MB,
+    virtualSize: 3 * GB,
+  },
+};
+
+export const DEFAULT_SIM_CONFIG: SimConfig = {
+  node: 'pve',
+  latencyScale: 0,
+  latency: {},
+  agentReadyAfterMs: 5000,
+  resourcesStaleMs: 10000,
+  storages: {},
+  catalog: DEFAULT_CATALOG,
+  cloudImages: {},
+  faults: [],
+  exec: [],
+};
+
+export const SIM_CONFIG_FILE = 'sim.json';
+
+/** Reads sim.json (if any) merged over the defaults, then the env overrides. */
+export function loadSimConfig(dir: string, env: NodeJS.ProcessEnv = process.env): SimConfig {
+  let raw: Partial<SimConfig> = {};
+  try {
+    raw = JSON.parse(readFileSync(join(dir, SIM_CONFIG_FILE), 'utf8')) as Partial<SimConfig>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const cfg: SimConfig = { ...DEFAULT_SIM_CONFIG, ...raw };
+  const envScale = env.PHOENIX_SIM_LATENCY_SCALE;
+  if (envScale !== undefined && envScale !== '' && Number.isFinite(Number(envScale))) {
+    cfg.latencyScale = Number(envScale);
+  }
+  return cfg;
+}
+
+export function allStorages(cfg: SimConfig): Record<string, StorageDef> {
+  return { ...DEFAULT_STORAGES, ...cfg.storages };
+}
+
+export function allCloudImages(cfg: SimConfig): Record<string, CloudImageDef> {
+  return { ...DEFAULT_CLOUD_IMAGES, ...cfg.cloudImages };
+}
+
+/** Latency of an operation in ms, after scaling. */
+export function latencyMs(cfg: SimConfig, key: LatencyKey): number {
+  const base = cfg.latency[key] ?? DEFAULT_LATENCY[key];
+  return Math.max(0, base * cfg.latencyScale);
+}

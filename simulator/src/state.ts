@@ -1,0 +1,259 @@
+// The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
+// config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
+import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
+import { allStorages } from './simconfig.js';
+
+export type GuestType = 'lxc' | 'qemu';
+
+export interface SnapshotState {
+  config: Record<string, string>;
+  lxc: [string, string][];
+  /** Epoch seconds. */
+  snaptime: number;
+  description?: string;
+  snapstate?: string;
+}
+
+export interface ExecRecord {
+  /** Epoch ms. */
+  t: number;
+  /** `pct exec` or `qm guest exec`. */
+  via: string;
+  /** The command and its arguments as run inside the guest. */
+  cmd: string[];
+  exit: number;
+}
+
+export interface PushRecord {
+  t: number;
+  /** Path of the local (host) file. */
+  src: string;
+  /** Path inside the guest. */
+  dest: string;
+  sha256: string;
+  size: number;
+  perms?: string;
+  user?: string;
+  group?: string;
+}
+
+export interface FileRecord {
+  sha256: string;
+  size: number;
+  perms?: string;
+  /** Base64 content, kept for files up to 1 MiB so `pct pull` can return it. */
+  content?: string;
+  t: number;
+}
+
+export interface GuestState {
+  vmid: number;
+  type: GuestType;
+  /** Main config section (decoded description under `description`; `lock`, `parent`, `template` as in the file). */
+  config: Record<string, string>;
+  /** Raw `lxc.*` lines, in file order. */
+  lxc: [string, string][];
+  pending: Record<string, string>;
+  pendingDelete: string[];
+  snapshots: Record<string, SnapshotState>;
+  /** VM: the `[special:cloudinit]` section. */
+  cloudinit?: Record<string, string>;
+  status: 'running' | 'stopped';
+  /** Epoch ms of creation (for /cluster/resources staleness). */
+  createdAt: number;
+  startedAt?: number;
+  pid?: number;
+  /** Status changes, newest last (epoch ms). */
+  statusLog: { t: number; status: string }[];
+  execs: ExecRecord[];
+  pushes: PushRecord[];
+  /** Files pushed into the guest, by path. */
+  files: Record<string, FileRecord>;
+  /** sha1 of the mirrored conf file as last written (detects hand edits). */
+  mirrorHash?: string;
+  /** .vmlist version at which the guest was added. */
+  listVersion: number;
+}
+
+export interface VolumeState {
+  format: string;
+  content: ContentType;
+  /** Bytes. */
+  size: number;
+  vmid?: number;
+}
+
+export interface StorageState extends StorageDef {
+  /** Keyed by volume name (the part after `sid:`). */
+  volumes: Record<string, VolumeState>;
+}
+
+export interface SimState {
+  version: 1;
+  node: string;
+  vmlistVersion: number;
+  storages: Record<string, StorageState>;
+  guests: Record<string, GuestState>;
+  /** Calls that matched each fault rule so far, keyed by rule index + match. */
+  faultCounters: Record<string, number>;
+  execCounters: Record<string, number>;
+  nextPid: number;
+}
+
+export const STATE_FILE = 'state.json';
+export const CALLS_FILE = 'calls.jsonl';
+
+export function initialState(cfg: SimConfig): SimState {
+  const storages: Record<string, StorageState> = {};
+  for (const [sid, def] of Object.entries(allStorages(cfg))) storages[sid] = { ...def, volumes: {} };
+  return { version: 1, node: cfg.node, vmlistVersion: 1, storages, guests: {}, faultCounters: {}, execCounters: {}, nextPid: 20000 };
+}
+
+/** Storages from sim.json that appeared after the state was created are added (never removed). */
+function reconcileStorages(state: SimState, cfg: SimConfig): void {
+  for (const [sid, def] of Object.entries(allStorages(cfg))) {
+    const cur = state.storages[sid];
+    if (!cur) state.storages[sid] = { ...def, volumes: {} };
+    else Object.assign(cur, def, { volumes: cur.volumes });
+  }
+}
+
+export function confDir(dir: string, node: string, type: GuestType): string {
+  return join(dir, 'etc', 'pve', 'nodes', node, type === 'lxc' ? 'lxc' : 'qemu-server');
+}
+
+export function confPath(dir: string, node: string, g: { vmid: number; type: GuestType }): string {
+  return join(confDir(dir, node, g.type), `${g.vmid}.conf`);
+}
+
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
+
+/** Picks up hand edits of the mirrored conf files (e.g. raw lxc.* lines appended by Phoenix). */
+function importEdits(dir: string, state: SimState): void {
+  for (const g of Object.values(state.guests)) {
+    if (!g.mirrorHash) continue;
+    let text: string;
+    try {
+      text = readFileSync(confPath(dir, state.node, g), 'utf8');
+    } catch {
+      continue;
+    }
+    if (sha1(text) !== g.mirrorHash) {
+      importConfFile(g, text);
+      g.mirrorHash = sha1(text);
+    }
+  }
+}
+
+function readStateFile(dir: string, cfg: SimConfig): SimState {
+  let state: SimState;
+  try {
+    state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as SimState;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    state = initialState(cfg);
+  }
+  reconcileStorages(state, cfg);
+  return state;
+}
+
+/** A consistent snapshot of the state without taking the lock (writes are atomic renames). */
+export function readState(dir: string, cfg: SimConfig): SimState {
+  const state = readStateFile(dir, cfg);
+  importEdits(dir, state);
+  return state;
+}
+
+function writeMirrors(dir: string, before: SimState | undefined, state: SimState): void {
+  const node = state.node;
+  for (const t of ['lxc', 'qemu'] as const) mkdirSync(confDir(dir, node, t), { recursive: true });
+  for (const [link, target] of [
+    ['lxc', `nodes/${node}/lxc`],
+    ['qemu-server', `nodes/${node}/qemu-server`],
+  ] as const) {
+    const p = join(dir, 'etc', 'pve', link);
+    if (!existsSync(p)) {
+      try {
+        symlinkSync(target, p);
+      } catch {
+        // a parallel first call made it
+      }
+    }
+  }
+  for (const g of Object.values(state.guests)) {
+    const text = renderConfFile(g);
+    const h = sha1(text);
+    if (h !== g.mirrorHash) {
+      writeFileAtomic.sync(confPath(dir, node, g), text, { fsync: false });
+      g.mirrorHash = h;
+    }
+  }
+  const ids = Object.values(state.guests).map((g) => ({ vmid: g.vmid, type: g.type, version: g.listVersion }));
+  if (before) {
+    for (const g of Object.values(before.guests)) {
+      if (!state.guests[g.vmid]) {
+        try {
+          unlinkSync(confPath(dir, node, g));
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+  const sameSet =
+    before !== undefined &&
+    Object.keys(before.guests).length === ids.length &&
+    ids.every((g) => before.guests[g.vmid]?.type === g.type);
+  if (!sameSet || !existsSync(join(dir, 'etc', 'pve', '.vmlist'))) {
+    if (before && !sameSet) state.vmlistVersion += 1;
+    writeFileAtomic.sync(join(dir, 'etc', 'pve', '.vmlist'), renderVmlist(state.vmlistVersion, node, ids), {
+      fsync: false,
+    });
+  }
+}
+
+const LOCK_OPTS = {
+  realpath: false,
+  stale: 5000,
+  retries: { retries: 2000, factor: 1.3, minTimeout: 2, maxTimeout: 25 },
+};
+
+async function withFileLock<T>(dir: string, fn: () => T): Promise<T> {
+  const release = await lockfile.lock(join(dir, STATE_FILE), { ...LOCK_OPTS, lockfilePath: join(dir, 'state.lock') });
+  try {
+    return fn();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Runs fn on the current state under the lock; writes the state and mirrors if fn changed anything. When fn
+ * throws, nothing is written.
+ */
+export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimState) => T): Promise<T> {
+  return withFileLock(dir, () => {
+    const existed = existsSync(join(dir, STATE_FILE));
+    const state = readStateFile(dir, cfg);
+    importEdits(dir, state);
+    const beforeText = JSON.stringify(state);
+    const before = JSON.parse(beforeText) as SimState;
+    const result = fn(state);
+    if (!existed || JSON.stringify(state) !== beforeText) {
+      writeMirrors(dir, existed ? before : undefined, state);
+      writeFileAtomic.sync(join(dir, STATE_FILE), JSON.stringify(state), { fsync: false });
+    }
+    return result;
+  });
+}
+
+/** Appends one line to calls.jsonl under the state lock. */
+export async function appendCall(dir: string, line: object): Promise<void> {
+  await withFileLock(dir, () => appendFileSync(join(dir, CALLS_FILE), JSON.stringify(line) + '\n'));
+}
