@@ -1,0 +1,194 @@
+// Steps and helpers shared by containers and VMs: the live guest, the passthrough config keys scripts read, the
+// `feature:<name>` step (a host script with the guest ID) and the `snapshot` step.
+import path from 'node:path';
+import type { Fleet, Guest, LxcGuest, VmGuest } from '../config/model.js';
+import { lxcGuest, vmGuest } from '../config/schema.js';
+import type { LiveGuest } from '../host/live.js';
+import type { Result } from '../result.js';
+import type { StepOptions } from './options.js';
+import { done, exec, fail, verifyFailed } from './act.js';
+import type { Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+
+export const tool = (g: Guest): 'pct' | 'qm' => (g.kind === 'lxc' ? 'pct' : 'qm');
+const kindWord = (g: Guest): string => (g.kind === 'lxc' ? 'container' : 'VM');
+
+/** The guest as read before planning. */
+export function liveOf(ctx: StepContext<Guest>): LiveGuest | undefined {
+  return ctx.liveGuest ?? ctx.live.guests.get(ctx.target.id);
+}
+
+/** The common prefix of every check: the guest must exist, and be of the configured kind. */
+export function existenceCheck(g: Guest, live: LiveGuest | undefined): LiveCheck | undefined {
+  if (!live) return { ok: false, reason: 'missing', detail: `${kindWord(g)} ${g.id} does not exist` };
+  if (live.kind !== g.kind) {
+    const detail = `ID ${g.id} is a ${live.kind === 'lxc' ? 'container' : 'VM'} on the host, the config says ${kindWord(g)}`;
+    const diffs = [{ field: 'kind', actual: live.kind, desired: g.kind }];
+    return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
+  }
+  return undefined;
+}
+
+const knownKeys = {
+  lxc: new Set(Object.keys(lxcGuest.shape)),
+  vm: new Set(Object.keys(vmGuest.shape)),
+};
+
+/** Config keys the schema does not know (vllm_*, portainer_role, ...): read by feature and app scripts. */
+export function passthrough(g: Guest): Record<string, unknown> {
+  const known = knownKeys[g.kind];
+  return Object.fromEntries(Object.entries(g.config).filter(([k]) => !known.has(k)));
+}
+
+/** The feature a `feature:<name>` step runs. */
+export function featureOf(ctx: StepContext<Guest>): { name: string; path: string } {
+  const name = ctx.name.replace(/^feature:/, '');
+  const feature = ctx.target.scripts.features.find((f) => f.name === name);
+  if (!feature) throw new Error(`no script resolved for feature ${name} of guest ${ctx.target.id}`);
+  return feature;
+}
+
+/** Environment every guest script gets (the original passed only the ID; the rest saves scripts a lookup). */
+export function guestScriptEnv(
+  g: Guest,
+  fleet: Fleet,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PHOENIX_GUEST_ID: String(g.id),
+    [g.kind === 'lxc' ? 'PHOENIX_CTID' : 'PHOENIX_VMID']: String(g.id),
+    PHOENIX_GUEST_KIND: g.kind,
+    PHOENIX_CONFIG_FILE: g.origin.file,
+    PHOENIX_HYPERVISOR_CONFIG_FILE: fleet.hypervisorConfigFile,
+    PHOENIX_GUEST_CONFIG: JSON.stringify(g.config),
+    ...extra,
+  };
+}
+
+/** `feature:<name>`: the feature script on the host, `[script, id]`, as the original ran it. */
+export function featureStep<T extends LxcGuest | VmGuest>(): ExecutableStep<T> {
+  return {
+    kind: 'feature',
+    instances: (g) => g.config.features.map((f) => `feature:${f}`),
+    inputs: (ctx) => ({
+      feature: featureOf(ctx).name,
+      passthrough: passthrough(ctx.target),
+      globals: ctx.fleet.globals ?? {},
+    }),
+    scripts: (ctx) => [featureOf(ctx).path],
+    cascades: true,
+    // A script's effect inside the guest cannot be read back: once the guest exists, only the cache decides.
+    check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
+    preview: (ctx) => [[featureOf(ctx).path, String(ctx.target.id)]],
+    async run(ctx) {
+      const feature = featureOf(ctx);
+      ctx.report(`running feature ${feature.name}`);
+      const res = await exec(ctx, [feature.path, String(ctx.target.id)], {
+        env: guestScriptEnv(ctx.target, ctx.fleet, { PHOENIX_FEATURE: feature.name }),
+        cwd: path.dirname(feature.path),
+      });
+      return res.ok ? done : res;
+    },
+  };
+}
+
+/** The snapshot name the step takes. */
+function snapName(g: Guest): string {
+  const name = g.config.template_snapshot_name;
+  if (name === undefined) throw new Error(`guest ${g.id} has no template_snapshot_name`); // instances() guards
+  return name;
+}
+
+/**
+ * `snapshot`: takes `template_snapshot_name` when it is missing. An existing snapshot is only re-taken under
+ * --replace (clones are made from it; the planner blocks re-taking it otherwise).
+ */
+export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => boolean): ExecutableStep<T> {
+  const take = (g: Guest): Argv => [tool(g), 'snapshot', String(g.id), snapName(g)];
+  return {
+    kind: 'snapshot',
+    instances: (g) => (applies(g) ? ['snapshot'] : []),
+    inputs: (ctx) => ({ template_snapshot_name: ctx.target.config.template_snapshot_name }),
+    scripts: () => [],
+    cascades: true,
+    check(ctx) {
+      const live = liveOf(ctx);
+      const bad = existenceCheck(ctx.target, live);
+      if (bad) return bad;
+      if (live?.snapshots === undefined) return { ok: 'unknown' };
+      if (live.snapshots.includes(snapName(ctx.target))) return { ok: true };
+      return { ok: false, reason: 'missing', detail: `snapshot '${snapName(ctx.target)}' does not exist` };
+    },
+    preview: (ctx) => (liveOf(ctx)?.snapshots?.includes(snapName(ctx.target)) ? [] : [take(ctx.target)]),
+    async run(ctx) {
+      const g = ctx.target;
+      const name = snapName(g);
+      const before = await ctx.host.readGuest(g.kind, g.id);
+      if (!before) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
+      if (before.snapshots?.includes(name)) {
+        if (!ctx.flags.replace) return done;
+        ctx.report(`re-taking snapshot ${name} (--replace)`);
+        const del = await exec(ctx, [tool(g), 'delsnapshot', String(g.id), name]);
+        if (!del.ok) return del;
+      }
+      const argv = take(g);
+      ctx.report(`taking snapshot ${name}`);
+      const res = await exec(ctx, argv);
+      if (!res.ok) return res;
+      const after = await ctx.host.readGuest(g.kind, g.id);
+      if (!after?.snapshots?.includes(name))
+        return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
+      return done;
+    },
+  };
+}
+
+/** `start`: skip when running (or a VM template, which cannot run); a few attempts with a pause, as the original. */
+export function startStep<T extends LxcGuest | VmGuest>(options: StepOptions): ExecutableStep<T> {
+  const startArgv = (g: Guest): Argv => [tool(g), 'start', String(g.id)];
+  const settled = (live: LiveGuest | undefined): boolean =>
+    live?.status === 'running' || live?.template === true;
+  return {
+    kind: 'start',
+    instances: () => ['start'],
+    inputs: () => ({}),
+    scripts: () => [],
+    cascades: false,
+    check(ctx) {
+      const live = liveOf(ctx);
+      const bad = existenceCheck(ctx.target, live);
+      if (bad) return bad;
+      if (settled(live)) return { ok: true };
+      const diffs = [{ field: 'status', actual: live?.status, desired: 'running' }];
+      return {
+        ok: false,
+        reason: 'drift',
+        detail: `${kindWord(ctx.target)} ${ctx.target.id} is ${live?.status ?? 'unknown'}`,
+        diffs,
+      };
+    },
+    preview: (ctx) => (settled(liveOf(ctx)) ? [] : [startArgv(ctx.target)]),
+    async run(ctx) {
+      const g = ctx.target;
+      const argv = startArgv(g);
+      let last: Result<void, StepFailure> = done;
+      for (let attempt = 1; attempt <= options.startAttempts; attempt++) {
+        const live = await ctx.host.readGuest(g.kind, g.id);
+        if (!live) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
+        if (settled(live)) return done;
+        if (attempt > 1) await options.sleep(options.startPauseMs);
+        ctx.report(`starting ${kindWord(g)} ${g.id} (attempt ${attempt}/${options.startAttempts})`);
+        const res = await exec(ctx, argv);
+        if (res.ok && settled(await ctx.host.readGuest(g.kind, g.id))) return done;
+        last = res.ok
+          ? verifyFailed(ctx, argv, `${kindWord(g)} ${g.id} is not running after start`, res.value)
+          : res;
+      }
+      if (last.ok) return fail(ctx, `${kindWord(g)} ${g.id} did not start`);
+      return fail(
+        ctx,
+        `gave up after ${options.startAttempts} attempts: ${last.error.message}`,
+        last.error.command,
+      );
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The hypervisor's setup: one `host:<name>` step per configured script, in order, each run on the host with the
+// hypervisor config file. The scripts are idempotent and their effect is not read back: the cache decides.
+import path from 'node:path';
+import type { Fleet, HostSetupStep } from '../config/model.js';
+import { done, exec } from './act.js';
+import type { Argv, ExecutableStep, StepContext } from './step.js';
+
+/** The ZFS setup script, which takes `--mode safe|force-destructive` (it may wipe disks). */
+export function isZfsStep(step: HostSetupStep): boolean {
+  return /(^|_)zfs$/.test(path.basename(step.script).replace(/\.sh$/, ''));
+}
+
+/** The argv of a host script; only --wipe-disks (after confirmation) makes the ZFS step destructive. */
+export function hostArgv(step: HostSetupStep, fleet: Fleet, wipeDisks: boolean): Argv {
+  const argv = [step.path, '--config', fleet.hypervisorConfigFile];
+  if (isZfsStep(step)) argv.push('--mode', wipeDisks ? 'force-destructive' : 'safe');
+  return argv;
+}
+
+/** The hypervisor settings the scripts read, without the script list itself (the step order is not an input). */
+function hypervisorSettings(fleet: Fleet): Record<string, unknown> {
+  const { setup_scripts: _scripts, ...settings } = fleet.hypervisor;
+  return settings;
+}
+
+export const hostScriptStep: ExecutableStep<HostSetupStep> = {
+  kind: 'host',
+  instances: (step) => [step.name.replace(/^host:/, '')],
+  inputs: (ctx: StepContext<HostSetupStep>) => ({
+    script: ctx.target.script,
+    hypervisor: hypervisorSettings(ctx.fleet),
+    globals: ctx.fleet.globals ?? {},
+  }),
+  scripts: (ctx) => [ctx.target.path],
+  cascades: false,
+  check: () => ({ ok: 'unknown' }),
+  // The preview cannot know --wipe-disks: it shows the safe mode.
+  preview: (ctx) => [hostArgv(ctx.target, ctx.fleet, false)],
+  async run(ctx) {
+    const argv = hostArgv(ctx.target, ctx.fleet, ctx.flags.wipeDisks);
+    ctx.report(`running ${ctx.target.script}`);
+    const res = await exec(ctx, argv, {
+      cwd: path.dirname(ctx.target.path),
+      env: { PHOENIX_HYPERVISOR_CONFIG_FILE: ctx.fleet.hypervisorConfigFile },
+    });
+    return res.ok ? done : res;
+  },
+};
+
+/** The hypervisor table: one spec, instantiated once per configured script. */
+export const hostSteps: ExecutableStep<HostSetupStep>[] = [hostScriptStep];

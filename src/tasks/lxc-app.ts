@@ -1,0 +1,138 @@
+// The `app` step: the application script runs inside the container with the config it reads beside it, pushed to
+// /tmp/phoenix_run, which is removed afterwards whatever happened.
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Fleet, LxcGuest } from '../config/model.js';
+import type { Result } from '../result.js';
+import { done, exec, fail, verifyFailed } from './act.js';
+import { existenceCheck, guestScriptEnv, liveOf, passthrough } from './guest-common.js';
+import type { StepOptions } from './options.js';
+import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
+
+export const RUN_DIR = '/tmp/phoenix_run';
+const COMMON_UTILS = 'phoenix_hypervisor_common_utils.sh';
+
+interface Push {
+  from: string;
+  to: string;
+  perms: string;
+}
+
+interface AppFiles {
+  script: string;
+  pushes: Push[];
+  /** A config JSON Phoenix writes for the push (when the fleet was not read from a JSON file). */
+  generated?: string;
+}
+
+function appScript(g: LxcGuest): string {
+  const script = g.scripts.application;
+  if (script === undefined) throw new Error(`CT ${g.id} has no application script`); // instances() guards
+  return script;
+}
+
+/** The helper library the original's app scripts source, when it sits beside them. */
+function commonUtils(g: LxcGuest): string | undefined {
+  const file = path.join(path.dirname(appScript(g)), COMMON_UTILS);
+  return existsSync(file) ? file : undefined;
+}
+
+function appFiles(g: LxcGuest, options: StepOptions): AppFiles {
+  const script = appScript(g);
+  const inContainer = `${RUN_DIR}/${path.basename(script)}`;
+  const legacyJson = g.origin.file.endsWith('.json');
+  const generated = legacyJson
+    ? undefined
+    : path.join(options.tmpDir, `phoenix-app-${g.id}`, 'phoenix_lxc_configs.json');
+  const config = generated ?? g.origin.file;
+  const pushes: Push[] = [
+    { from: script, to: inContainer, perms: '0755' },
+    { from: config, to: `${RUN_DIR}/${path.basename(config)}`, perms: '0644' },
+  ];
+  const utils = commonUtils(g);
+  if (utils) pushes.push({ from: utils, to: `${RUN_DIR}/${COMMON_UTILS}`, perms: '0755' });
+  return generated ? { script: inContainer, pushes, generated } : { script: inContainer, pushes };
+}
+
+/** The config in the legacy file's shape, so scripts written for the original read it unchanged. */
+function legacyConfigJson(fleet: Fleet): string {
+  const lxc: Record<string, unknown> = {};
+  for (const g of fleet.guests.values()) if (g.kind === 'lxc') lxc[String(g.id)] = g.config;
+  return `${JSON.stringify({ ...(fleet.globals ?? {}), lxc_configs: lxc }, null, 2)}\n`;
+}
+
+function commands(g: LxcGuest, files: AppFiles): { prepare: Argv[]; verify: Argv; run: Argv; cleanup: Argv } {
+  const id = String(g.id);
+  return {
+    prepare: [
+      ['pct', 'exec', id, '--', 'mkdir', '-p', RUN_DIR],
+      ...files.pushes.map((p) => ['pct', 'push', id, p.from, p.to, '--perms', p.perms]),
+    ],
+    // pct push exits 0 even when the copy failed: look for the files before running.
+    verify: ['pct', 'exec', id, '--', 'ls', '-d', ...files.pushes.map((p) => p.to)],
+    run: ['pct', 'exec', id, '--', files.script],
+    cleanup: ['pct', 'exec', id, '--', 'rm', '-rf', RUN_DIR],
+  };
+}
+
+async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promise<Result<void, StepFailure>> {
+  const cmds = commands(ctx.target, files);
+  if (files.generated) {
+    await mkdir(path.dirname(files.generated), { recursive: true, mode: 0o700 });
+    await writeFile(files.generated, legacyConfigJson(ctx.fleet), { mode: 0o600 });
+  }
+  for (const argv of cmds.prepare) {
+    const res = await exec(ctx, argv);
+    if (!res.ok) return res;
+  }
+  const seen = await ctx.host.run(cmds.verify);
+  if (!seen.ok)
+    return verifyFailed(
+      ctx,
+      cmds.prepare[1] ?? cmds.verify,
+      `pushed files are missing in CT ${ctx.target.id}`,
+    );
+  ctx.report(`running ${path.basename(files.script)} in CT ${ctx.target.id}`);
+  const configPath = files.pushes[1]?.to ?? '';
+  const res = await exec(ctx, cmds.run, {
+    env: guestScriptEnv(ctx.target, ctx.fleet, { PHOENIX_CONFIG_FILE: configPath, PHOENIX_RUN_DIR: RUN_DIR }),
+  });
+  return res.ok ? done : res;
+}
+
+export function appStep(options: StepOptions): ExecutableStep<LxcGuest> {
+  return {
+    kind: 'app',
+    instances: (g) => (g.config.application_script !== undefined ? ['app'] : []),
+    inputs: (ctx: StepContext<LxcGuest>) => ({
+      application_script: ctx.target.config.application_script,
+      passthrough: passthrough(ctx.target),
+      globals: ctx.fleet.globals ?? {},
+    }),
+    scripts(ctx) {
+      const utils = commonUtils(ctx.target);
+      return utils ? [appScript(ctx.target), utils] : [appScript(ctx.target)];
+    },
+    cascades: true,
+    check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
+    preview(ctx) {
+      const c = commands(ctx.target, appFiles(ctx.target, options));
+      return [...c.prepare, c.run, c.cleanup];
+    },
+    async run(ctx) {
+      const live = await ctx.host.readGuest('lxc', ctx.target.id);
+      if (live?.status !== 'running')
+        return fail(ctx, `CT ${ctx.target.id} must be running to run its application script`);
+      const files = appFiles(ctx.target, options);
+      try {
+        return await pushAndRun(ctx, files);
+      } finally {
+        // Always clean up, even after a failure; a failing cleanup is reported but does not hide the result.
+        const cleaned = await ctx.host.run(commands(ctx.target, files).cleanup);
+        if (!cleaned.ok) ctx.report(`cleanup of ${RUN_DIR} failed: ${cleaned.error.message}`);
+        if (files.generated) await rm(path.dirname(files.generated), { recursive: true, force: true });
+      }
+    },
+  };
+}

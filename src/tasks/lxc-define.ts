@@ -1,0 +1,101 @@
+// How a container comes into existence: `pct clone` from its source's template snapshot, or `pct create` from an
+// OS template. Pure: the argv and the fields it depends on, from the config alone.
+import type { Fleet, LxcGuest } from '../config/model.js';
+import type { LiveState } from '../host/live.js';
+import { lxcNet0 } from './lxc-desired.js';
+import { parseProps, printProps } from './props.js';
+import type { Argv } from './step.js';
+
+/** An OS template: a volid on a template storage (downloadable with pveam), or an absolute path on the host. */
+export type OsTemplate = { volid: string; storage: string; file: string } | { path: string };
+
+/** `local:vztmpl/x.tar.zst`, `local:x.tar.zst`, `/path/x.tar.zst` or a bare file name (on `local`). */
+export function osTemplate(template: string): OsTemplate {
+  if (template.startsWith('/')) return { path: template };
+  const m = /^([A-Za-z][A-Za-z0-9_.-]*):(?:vztmpl\/)?(.+)$/.exec(template);
+  const storage = m?.[1] ?? 'local';
+  const file = m?.[2] ?? template;
+  return { volid: `${storage}:vztmpl/${file}`, storage, file };
+}
+
+export type LxcDefinition =
+  | { how: 'clone'; source: number; snapname?: string; argv: Argv }
+  | { how: 'create'; template: OsTemplate; argv: Argv }
+  | { how: 'invalid'; message: string };
+
+/** The storage a guest's root disk is on according to the live config (`local-lvm:vm-100-disk-0,...`). */
+export function rootfsStorage(rootfs: string | undefined): string | undefined {
+  const volume = parseProps(rootfs, 'volume').get('volume');
+  return volume?.includes(':') ? volume.slice(0, volume.indexOf(':')) : undefined;
+}
+
+function sourcePool(source: number, fleet: Fleet, live: LiveState): string | undefined {
+  const g = fleet.guests.get(source);
+  if (g?.kind === 'lxc') return g.config.storage_pool;
+  return rootfsStorage(live.guests.get(source)?.config?.rootfs);
+}
+
+/** `pct clone` argv: from the source's template snapshot; a full clone onto another pool when pools differ. */
+export function lxcCloneArgv(g: LxcGuest, fleet: Fleet, live: LiveState): LxcDefinition {
+  const source = g.config.clone_from_ctid;
+  if (source === undefined) throw new Error('not a clone');
+  const src = fleet.guests.get(source);
+  const snapname = src?.kind === 'lxc' ? src.config.template_snapshot_name : undefined;
+  if (src?.kind === 'lxc' && snapname === undefined) {
+    return {
+      how: 'invalid',
+      message: `CT ${g.id} is cloned from CT ${source}, which has no template_snapshot_name to clone from`,
+    };
+  }
+  const argv = ['pct', 'clone', String(source), String(g.id), '--hostname', g.config.name];
+  if (snapname !== undefined) argv.push('--snapname', snapname);
+  const pool = g.config.storage_pool;
+  if (sourcePool(source, fleet, live) !== pool) argv.push('--full', '1', '--storage', pool);
+  return snapname === undefined ? { how: 'clone', source, argv } : { how: 'clone', source, snapname, argv };
+}
+
+/** `pct create` argv; unprivileged is always passed (its default differs between PVE 8 and 9). */
+export function lxcCreateArgv(g: LxcGuest, template: OsTemplate): Argv {
+  const c = g.config;
+  return [
+    'pct',
+    'create',
+    String(g.id),
+    'path' in template ? template.path : template.volid,
+    '--hostname',
+    c.name,
+    '--memory',
+    String(c.memory_mb),
+    '--swap',
+    String(c.swap_mb),
+    '--cores',
+    String(c.cores),
+    '--rootfs',
+    `${c.storage_pool}:${c.storage_size_gb}`,
+    '--net0',
+    printProps(lxcNet0(g)),
+    '--unprivileged',
+    c.unprivileged ? '1' : '0',
+  ];
+}
+
+/** How this container is defined. */
+export function lxcDefinition(g: LxcGuest, fleet: Fleet, live: LiveState): LxcDefinition {
+  if (g.config.clone_from_ctid !== undefined) return lxcCloneArgv(g, fleet, live);
+  if (g.config.template === undefined) {
+    return { how: 'invalid', message: `CT ${g.id} has neither template nor clone_from_ctid` };
+  }
+  const template = osTemplate(g.config.template);
+  return { how: 'create', template, argv: lxcCreateArgv(g, template) };
+}
+
+/** The fields that decide what the container is; changing one means replacing it (the planner blocks). */
+export function lxcDefineInputs(g: LxcGuest, fleet: Fleet): Record<string, unknown> {
+  const c = g.config;
+  if (c.clone_from_ctid !== undefined) {
+    const src = fleet.guests.get(c.clone_from_ctid);
+    const snap = src?.kind === 'lxc' ? src.config.template_snapshot_name : undefined;
+    return { clone_from_ctid: c.clone_from_ctid, clone_snapshot: snap, storage_pool: c.storage_pool };
+  }
+  return { template: c.template, storage_pool: c.storage_pool, unprivileged: c.unprivileged };
+}

@@ -1,0 +1,97 @@
+// The `health` step: built-in checks for features that define one, then the configured `health_check.command`,
+// each retried with the configured interval.
+import path from 'node:path';
+import type { LxcGuest } from '../config/model.js';
+import type { Result } from '../result.js';
+import { done, exec, fail } from './act.js';
+import { existenceCheck, guestScriptEnv, liveOf } from './guest-common.js';
+import type { StepOptions } from './options.js';
+import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
+
+/** Feature -> command run inside the container to prove the feature works. */
+export const BUILTIN_HEALTH: Readonly<Record<string, readonly string[]>> = {
+  nvidia: ['nvidia-smi'],
+};
+
+interface Probe {
+  argv: Argv;
+  /** Host scripts get the guest environment; in-guest commands need none. */
+  onHost: boolean;
+}
+
+function builtinFeatures(g: LxcGuest): string[] {
+  return g.config.features.filter((f) => BUILTIN_HEALTH[f] !== undefined);
+}
+
+/**
+ * The probes in order. `health_check.command` runs in the guest through `sh -c`: the one deliberate shell, since
+ * the command is written as a shell line in the config. A command naming a health-check script runs that script
+ * on the host with the CTID as $1, followed by the command's other words.
+ */
+export function healthProbes(g: LxcGuest): Probe[] {
+  const id = String(g.id);
+  const probes: Probe[] = builtinFeatures(g).map((f) => ({
+    argv: ['pct', 'exec', id, '--', ...(BUILTIN_HEALTH[f] ?? [])],
+    onHost: false,
+  }));
+  const command = g.config.health_check?.command;
+  if (command !== undefined) {
+    const script = g.scripts.healthCheck;
+    if (script !== undefined) {
+      const rest = command.trim().split(/\s+/).slice(1);
+      probes.push({ argv: [script, id, ...rest], onHost: true });
+    } else {
+      probes.push({ argv: ['pct', 'exec', id, '--', 'sh', '-c', command], onHost: false });
+    }
+  }
+  return probes;
+}
+
+async function probeWithRetries(
+  ctx: ActionContext<LxcGuest>,
+  probe: Probe,
+  options: StepOptions,
+): Promise<Result<void, StepFailure>> {
+  const retries = ctx.target.config.health_check?.retries ?? 3;
+  const intervalMs = (ctx.target.config.health_check?.interval ?? 5) * 1000;
+  const opts = probe.onHost
+    ? { env: guestScriptEnv(ctx.target, ctx.fleet), cwd: path.dirname(probe.argv[0] ?? '/') }
+    : undefined;
+  let last: Result<void, StepFailure> = done;
+  for (let attempt = 1; attempt <= retries; attempt++) {
+    if (attempt > 1) await options.sleep(intervalMs);
+    const res = await exec(ctx, probe.argv, opts);
+    if (res.ok) return done;
+    last = res;
+    ctx.report(`health check failed (attempt ${attempt}/${retries}): ${res.error.message}`);
+  }
+  if (last.ok) return last;
+  return fail(
+    ctx,
+    `health check failed after ${retries} attempts: ${last.error.message}`,
+    last.error.command,
+  );
+}
+
+export function healthStep(options: StepOptions): ExecutableStep<LxcGuest> {
+  return {
+    kind: 'health',
+    instances: (g) => (healthProbes(g).length > 0 ? ['health'] : []),
+    inputs: (ctx: StepContext<LxcGuest>) => ({
+      health_check: ctx.target.config.health_check,
+      builtin: builtinFeatures(ctx.target),
+    }),
+    scripts: (ctx) => (ctx.target.scripts.healthCheck !== undefined ? [ctx.target.scripts.healthCheck] : []),
+    cascades: true,
+    // What a probe would say is not read before planning: the cache decides once the container exists.
+    check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
+    preview: (ctx) => healthProbes(ctx.target).map((p) => p.argv),
+    async run(ctx) {
+      for (const probe of healthProbes(ctx.target)) {
+        const res = await probeWithRetries(ctx, probe, options);
+        if (!res.ok) return res;
+      }
+      return done;
+    },
+  };
+}

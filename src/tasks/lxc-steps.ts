@@ -1,0 +1,284 @@
+// The LXC container lifecycle as one table: define, configure, disk, start, feature:<name>, app, health, snapshot.
+// Each entry names its inputs, checks the live state, previews its commands and acts check-then-act.
+import type { LxcGuest } from '../config/model.js';
+import type { LiveGuest } from '../host/live.js';
+import type { Result } from '../result.js';
+import { done, exec, fail, verifyFailed } from './act.js';
+import { appStep } from './lxc-app.js';
+import { lxcDefineInputs, lxcDefinition, rootfsStorage } from './lxc-define.js';
+import type { LxcDefinition } from './lxc-define.js';
+import { desiredLxc, diffLxc } from './lxc-desired.js';
+import { healthStep } from './lxc-health.js';
+import type { StepOptions } from './options.js';
+import { stepOptions } from './options.js';
+import { GIB, diskSizeBytes, formatSize } from './props.js';
+import { lxcConfPath, writeRawLines } from './raw-lxc.js';
+import { ensureStoragePool, volumeListed } from './storage.js';
+import { existenceCheck, featureStep, liveOf, snapshotStep, startStep } from './guest-common.js';
+import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+
+type Ctx = StepContext<LxcGuest>;
+type Act = ActionContext<LxcGuest>;
+
+const id = (ctx: Ctx): string => String(ctx.target.id);
+
+async function readCt(ctx: Act): Promise<LiveGuest | undefined> {
+  return ctx.host.readGuest('lxc', ctx.target.id);
+}
+
+// ---- define ---------------------------------------------------------------------------------------------------
+
+/** Live facts that cannot change in place: the root disk's storage, and (for created CTs) the privilege mode. */
+function defineDrift(g: LxcGuest, live: LiveGuest): LiveCheck {
+  const diffs = [];
+  const storage = rootfsStorage(live.config?.rootfs);
+  if (storage !== undefined && storage !== g.config.storage_pool) {
+    diffs.push({ field: 'storage_pool', actual: storage, desired: g.config.storage_pool });
+  }
+  if (live.config !== undefined && g.config.clone_from_ctid === undefined) {
+    const actual = live.config.unprivileged === '1';
+    if (actual !== g.config.unprivileged)
+      diffs.push({ field: 'unprivileged', actual, desired: g.config.unprivileged });
+  }
+  if (diffs.length === 0) return { ok: true };
+  const detail = `CT ${g.id} differs in ${diffs.map((d) => d.field).join(', ')}, which only re-creating it can change`;
+  return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
+}
+
+/** --replace: the guest is destroyed so it can be defined again. */
+async function destroyCt(ctx: Act, live: LiveGuest): Promise<Result<void, StepFailure>> {
+  ctx.report(`replacing CT ${ctx.target.id}: destroying it (--replace)`);
+  if (live.status === 'running') {
+    const stop = await exec(ctx, ['pct', 'stop', id(ctx)]);
+    if (!stop.ok) return stop;
+  }
+  const argv = ['pct', 'destroy', id(ctx), '--purge', '1'];
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  if (await readCt(ctx))
+    return verifyFailed(ctx, argv, `CT ${ctx.target.id} still exists after destroy`, res.value);
+  return done;
+}
+
+/** Makes sure the OS template is on its storage: `pveam download` exits 0 even when it fails, so list again. */
+async function ensureOsTemplate(
+  ctx: Act,
+  def: Extract<LxcDefinition, { how: 'create' }>,
+): Promise<Result<void, StepFailure>> {
+  const t = def.template;
+  if ('path' in t) return done;
+  const list: Argv = ['pveam', 'list', t.storage];
+  const have = await volumeListed(ctx, list, t.volid);
+  if (!have.ok) return have;
+  if (have.value) return done;
+  ctx.report(`downloading OS template ${t.file} to ${t.storage}`);
+  const argv = ['pveam', 'download', t.storage, t.file];
+  const dl = await exec(ctx, argv);
+  if (!dl.ok) return dl;
+  const after = await volumeListed(ctx, list, t.volid);
+  if (!after.ok) return after;
+  if (!after.value)
+    return verifyFailed(
+      ctx,
+      argv,
+      `OS template ${t.volid} is not on ${t.storage} after pveam download`,
+      dl.value,
+    );
+  return done;
+}
+
+async function defineCt(ctx: Act, def: LxcDefinition): Promise<Result<void, StepFailure>> {
+  if (def.how === 'invalid') return fail(ctx, def.message);
+  if (def.how === 'create') {
+    const pool = await ensureStoragePool(ctx, ctx.target.config.storage_pool);
+    if (!pool.ok) return pool;
+    const template = await ensureOsTemplate(ctx, def);
+    if (!template.ok) return template;
+    ctx.report(`creating CT ${ctx.target.id}`);
+  } else {
+    ctx.report(`cloning CT ${def.source} to ${ctx.target.id}`);
+  }
+  const res = await exec(ctx, def.argv);
+  if (!res.ok) return res;
+  if (!(await readCt(ctx)))
+    return verifyFailed(ctx, def.argv, `CT ${ctx.target.id} does not exist after ${def.how}`, res.value);
+  return done;
+}
+
+const define: ExecutableStep<LxcGuest> = {
+  kind: 'define',
+  instances: () => ['define'],
+  inputs: (ctx) => lxcDefineInputs(ctx.target, ctx.fleet),
+  scripts: () => [],
+  cascades: false,
+  check(ctx) {
+    const live = liveOf(ctx);
+    return existenceCheck(ctx.target, live) ?? (live ? defineDrift(ctx.target, live) : { ok: true });
+  },
+  preview(ctx) {
+    if (liveOf(ctx)) return [];
+    const def = lxcDefinition(ctx.target, ctx.fleet, ctx.live);
+    return def.how === 'invalid' ? [] : [def.argv];
+  },
+  async run(ctx) {
+    const live = await readCt(ctx);
+    if (live && !ctx.flags.replace) return done;
+    if (live) {
+      const gone = await destroyCt(ctx, live);
+      if (!gone.ok) return gone;
+    }
+    return defineCt(ctx, lxcDefinition(ctx.target, ctx.fleet, ctx.live));
+  },
+};
+
+// ---- configure ------------------------------------------------------------------------------------------------
+
+function setArgv(ctx: Ctx, setArgs: string[]): Argv[] {
+  return setArgs.length === 0 ? [] : [['pct', 'set', id(ctx), ...setArgs]];
+}
+
+const configure: ExecutableStep<LxcGuest> = {
+  kind: 'configure',
+  instances: () => ['configure'],
+  inputs(ctx) {
+    const c = ctx.target.config;
+    return {
+      name: c.name,
+      memory_mb: c.memory_mb,
+      swap_mb: c.swap_mb,
+      cores: c.cores,
+      start_at_boot: c.start_at_boot,
+      boot_order: c.boot_order,
+      boot_delay: c.boot_delay,
+      pct_options: c.pct_options,
+      network_config: c.network_config,
+      mac_address: c.mac_address,
+      apparmor_profile: c.apparmor_profile,
+      lxc_options: c.lxc_options,
+      volumes: c.volumes,
+      zfs_volumes: c.zfs_volumes,
+    };
+  },
+  scripts: () => [],
+  cascades: false,
+  check(ctx) {
+    const live = liveOf(ctx);
+    const bad = existenceCheck(ctx.target, live);
+    if (bad) return bad;
+    if (live?.config === undefined) return { ok: 'unknown' };
+    const { diffs } = diffLxc(desiredLxc(ctx.target), live);
+    if (diffs.length === 0) return { ok: true };
+    return { ok: false, reason: 'drift', detail: `${diffs.length} setting(s) differ`, diffs };
+  },
+  // Raw lxc.* lines are a file edit, not a command: they show in the check's diffs, not here.
+  preview: (ctx) => setArgv(ctx, diffLxc(desiredLxc(ctx.target), liveOf(ctx) ?? {}).setArgs),
+  async run(ctx) {
+    const live = await readCt(ctx);
+    if (!live) return fail(ctx, `CT ${ctx.target.id} does not exist`);
+    const desired = desiredLxc(ctx.target);
+    const changes = diffLxc(desired, live);
+    const [argv] = setArgv(ctx, changes.setArgs);
+    if (argv) {
+      ctx.report(`setting ${changes.diffs.map((d) => d.field).join(', ')}`);
+      const res = await exec(ctx, argv);
+      if (!res.ok) return res;
+    }
+    const conf = lxcConfPath(ctx.pveRoot ?? '/', ctx.host.node, ctx.target.id);
+    if (changes.raw) {
+      ctx.report(`writing raw lxc lines to ${conf}`);
+      const wrote = await writeRawLines(conf, changes.raw);
+      if ('error' in wrote) return fail(ctx, wrote.error);
+    }
+    if (!argv && !changes.raw) return done;
+    const after = await readCt(ctx);
+    const left = after ? diffLxc(desired, after).diffs : changes.diffs;
+    if (left.length === 0) return done;
+    const fields = left
+      .map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`)
+      .join('; ');
+    return verifyFailed(ctx, argv ?? ['write', conf], `CT ${ctx.target.id} settings did not take: ${fields}`);
+  },
+};
+
+// ---- disk -----------------------------------------------------------------------------------------------------
+
+function rootfsBytes(live: LiveGuest | undefined): number | undefined {
+  return diskSizeBytes(live?.config?.rootfs);
+}
+
+const resizeArgv = (ctx: Ctx): Argv => [
+  'pct',
+  'resize',
+  id(ctx),
+  'rootfs',
+  `${ctx.target.config.storage_size_gb}G`,
+];
+
+const disk: ExecutableStep<LxcGuest> = {
+  kind: 'disk',
+  instances: () => ['disk'],
+  inputs: (ctx) => ({ storage_size_gb: ctx.target.config.storage_size_gb }),
+  scripts: () => [],
+  cascades: false,
+  check(ctx) {
+    const live = liveOf(ctx);
+    const bad = existenceCheck(ctx.target, live);
+    if (bad) return bad;
+    const actual = rootfsBytes(live);
+    if (actual === undefined) return { ok: 'unknown' };
+    const want = ctx.target.config.storage_size_gb * GIB;
+    if (actual === want) return { ok: true };
+    const diffs = [{ field: 'rootfs size', actual: formatSize(actual), desired: formatSize(want) }];
+    if (actual < want)
+      return { ok: false, reason: 'drift', detail: 'root disk is smaller than storage_size_gb', diffs };
+    const detail = `root disk is ${formatSize(actual)}, larger than storage_size_gb ${formatSize(want)}: disks are never shrunk`;
+    return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
+  },
+  preview(ctx) {
+    const actual = rootfsBytes(liveOf(ctx));
+    return actual !== undefined && actual >= ctx.target.config.storage_size_gb * GIB ? [] : [resizeArgv(ctx)];
+  },
+  async run(ctx) {
+    const want = ctx.target.config.storage_size_gb * GIB;
+    const actual = rootfsBytes(await readCt(ctx));
+    if (actual === undefined) return fail(ctx, `CT ${ctx.target.id} has no readable rootfs size`);
+    if (actual >= want) {
+      if (actual === want) return done;
+      return fail(
+        ctx,
+        `root disk is ${formatSize(actual)}, larger than storage_size_gb (${formatSize(want)}); never shrunk`,
+      );
+    }
+    const argv = resizeArgv(ctx);
+    ctx.report(`growing rootfs from ${formatSize(actual)} to ${formatSize(want)}`);
+    const res = await exec(ctx, argv);
+    if (!res.ok) return res;
+    const after = rootfsBytes(await readCt(ctx));
+    if (after === undefined || after < want) {
+      return verifyFailed(
+        ctx,
+        argv,
+        `rootfs is ${after === undefined ? 'unknown' : formatSize(after)} after resize`,
+        res.value,
+      );
+    }
+    return done;
+  },
+};
+
+/** The container table, in execution order. */
+export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableStep<LxcGuest>[] {
+  const options = stepOptions(overrides);
+  return [
+    define,
+    configure,
+    disk,
+    startStep(options),
+    featureStep<LxcGuest>(),
+    appStep(options),
+    healthStep(options),
+    snapshotStep<LxcGuest>((g) => g.config.template_snapshot_name !== undefined),
+  ];
+}
+
+export const lxcSteps: ExecutableStep<LxcGuest>[] = makeLxcSteps();

@@ -1,0 +1,68 @@
+// One setting `configure` manages (`memory`, `net0`, ...): how it compares with the live value and what to set.
+// Container and VM desired-config modules build lists of these; diffKeys() turns them into diffs and set options.
+import { parseProps, printProps, sameProps, sameValue } from './props.js';
+import type { Props } from './props.js';
+import type { Diff } from './step.js';
+
+export interface ManagedKey {
+  key: string;
+  /** The value as configured, for messages and diffs. */
+  desired: string;
+  /** Default Proxmox assumes when the key is absent from the config. */
+  absentMeans?: string;
+  same(live: string | undefined): boolean;
+  /** The value to pass to `pct set`/`qm set`, keeping live parts Phoenix does not manage (e.g. a generated MAC). */
+  valueFor(live: string | undefined): string;
+  /** A file the value names, which must exist while the command runs (`qm set --sshkeys FILE`). */
+  file?: { path: string; content: string };
+}
+
+export function simpleKey(key: string, desired: string, absentMeans?: string): ManagedKey {
+  return {
+    key,
+    desired,
+    ...(absentMeans === undefined ? {} : { absentMeans }),
+    same: (live) => sameValue(live ?? absentMeans, desired),
+    valueFor: () => desired,
+  };
+}
+
+export function propsKey(key: string, desired: Props, defaultKey?: string): ManagedKey {
+  return {
+    key,
+    desired: printProps(desired),
+    same: (live) => sameProps(parseProps(live, defaultKey), desired),
+    valueFor: () => printProps(desired),
+  };
+}
+
+/** `startup`: order, up and down delay, as the original orchestrator set them. */
+export function startupKey(order: number, delay: number): ManagedKey {
+  const props: Props = new Map([
+    ['order', String(order)],
+    ['up', String(delay)],
+    ['down', String(delay)],
+  ]);
+  return propsKey('startup', props, 'order');
+}
+
+export interface KeyChanges {
+  diffs: Diff[];
+  /** `--key value` pairs for one set call. */
+  setArgs: string[];
+  /** Files the set call needs (written before it runs, removed after). */
+  files: { path: string; content: string }[];
+}
+
+/** Only what differs from the live config. */
+export function diffKeys(keys: readonly ManagedKey[], config: Record<string, string>): KeyChanges {
+  const out: KeyChanges = { diffs: [], setArgs: [], files: [] };
+  for (const k of keys) {
+    const actual = config[k.key];
+    if (k.same(actual)) continue;
+    out.diffs.push({ field: k.key, actual: actual ?? k.absentMeans, desired: k.desired });
+    out.setArgs.push(`--${k.key}`, k.valueFor(actual));
+    if (k.file) out.files.push(k.file);
+  }
+  return out;
+}

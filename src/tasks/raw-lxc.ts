@@ -1,0 +1,56 @@
+// Raw `lxc.*` lines cannot be set through `pct set`; like the original orchestrator, Phoenix writes them into the
+// container's config file. This is the one place that does, atomically and only when something changes.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { RawEdit } from './lxc-desired.js';
+
+/** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` (on a host `/etc/pve/lxc/<id>.conf` links there). */
+export function lxcConfPath(pveRoot: string, node: string, id: number): string {
+  return path.join(pveRoot, 'etc', 'pve', 'nodes', node, 'lxc', `${id}.conf`);
+}
+
+const rawKeyOf = (line: string): string | undefined => /^(lxc\.[A-Za-z0-9_.]+)[ \t]*[:=]/.exec(line)?.[1];
+
+/**
+ * Applies a raw-line edit to a config file's text: removes the lines of `removeKeys` and appends the new lines at
+ * the end of the main section (before `[pve:pending]` and snapshot sections). Returns the text unchanged when the
+ * edit is already in place.
+ */
+export function applyRawEdit(text: string, edit: RawEdit): string {
+  const lines = text.split('\n');
+  const sectionAt = lines.findIndex((l) => /^\[[^\]]+\]\s*$/.test(l));
+  const mainEnd = sectionAt < 0 ? lines.length : sectionAt;
+  const main = lines.slice(0, mainEnd).filter((l) => {
+    const key = rawKeyOf(l);
+    return key === undefined || !edit.removeKeys.includes(key);
+  });
+  while (main.length > 0 && main[main.length - 1]?.trim() === '') main.pop();
+  for (const [k, v] of edit.append) {
+    if (!main.some((l) => rawKeyOf(l) === k && l.replace(/^[^:=]*[:=][ \t]*/, '').trim() === v))
+      main.push(`${k}: ${v}`);
+  }
+  const rest = lines.slice(mainEnd);
+  const out = sectionAt < 0 ? [...main, ''] : [...main, '', ...rest];
+  return out.join('\n');
+}
+
+export type RawWriteResult = { changed: boolean } | { error: string };
+
+/** Edits the container's config file in place; a missing or unwritable file is an error value. */
+export async function writeRawLines(file: string, edit: RawEdit): Promise<RawWriteResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return { error: `cannot read ${file}: ${(e as Error).message}` };
+  }
+  const next = applyRawEdit(text, edit);
+  if (next === text) return { changed: false };
+  try {
+    await writeFileAtomic(file, next); // keeps the file's mode
+  } catch (e) {
+    return { error: `cannot write ${file}: ${(e as Error).message}` };
+  }
+  return { changed: true };
+}

@@ -1,0 +1,129 @@
+// How a VM comes into existence: `qm clone` from its source (a linked clone of a template, or a full clone from
+// a snapshot), or `qm create` importing a cloud image. Pure: argv and fields from the config alone.
+import type { Fleet, VmGuest } from '../config/model.js';
+import type { LiveState } from '../host/live.js';
+import { printProps } from './props.js';
+import type { Argv } from './step.js';
+import { sshKeyFile, vmIpconfig0 } from './vm-desired.js';
+
+/** The cloud image: a volid on `local` (content `import`), or an absolute path on the host. */
+export type CloudImage = { volid: string; file: string } | { path: string };
+
+export function cloudImage(image: string): CloudImage {
+  return image.startsWith('/') ? { path: image } : { volid: `local:import/${image}`, file: image };
+}
+
+export type VmDefinition =
+  | { how: 'clone'; source: number; argv: Argv }
+  | { how: 'create'; image: CloudImage; argv: Argv; sshKey?: { path: string; content: string } }
+  | { how: 'invalid'; message: string };
+
+interface CloneSource {
+  template: boolean;
+  snapname?: string;
+  pool?: string;
+}
+
+function cloneSource(id: number, fleet: Fleet, live: LiveState): CloneSource {
+  const src = fleet.guests.get(id);
+  if (src?.kind === 'vm') {
+    const snap = src.config.template_snapshot_name;
+    const base = { template: src.config.is_template, pool: src.config.storage_pool };
+    return !src.config.is_template && snap !== undefined ? { ...base, snapname: snap } : base;
+  }
+  return { template: live.guests.get(id)?.template ?? false };
+}
+
+/**
+ * `qm clone`: a template gives a linked clone (`--full 1 --storage` only when the pool differs); a normal VM is
+ * cloned in full, from its template snapshot when it has one.
+ */
+export function vmCloneArgv(g: VmGuest, fleet: Fleet, live: LiveState): Argv {
+  const source = g.config.clone_from_vmid;
+  if (source === undefined) throw new Error('not a clone');
+  const src = cloneSource(source, fleet, live);
+  const argv = ['qm', 'clone', String(source), String(g.id), '--name', g.config.name];
+  if (src.snapname !== undefined) argv.push('--snapname', src.snapname);
+  const otherPool = src.pool !== undefined && src.pool !== g.config.storage_pool;
+  if (!src.template || otherPool) argv.push('--full', '1');
+  if (otherPool) argv.push('--storage', g.config.storage_pool);
+  return argv;
+}
+
+/** `qm create` importing the cloud image, with a cloud-init drive, serial console and the guest agent. */
+export function vmCreateArgv(g: VmGuest, image: CloudImage, tmpDir: string): Argv {
+  const c = g.config;
+  const pool = c.storage_pool;
+  const from = 'path' in image ? image.path : image.volid;
+  const argv = [
+    'qm',
+    'create',
+    String(g.id),
+    '--name',
+    c.name,
+    '--memory',
+    String(c.memory_mb),
+    '--cores',
+    String(c.cores),
+    '--net0',
+    `virtio,bridge=${c.network_bridge}`,
+    '--scsihw',
+    'virtio-scsi-pci',
+    '--scsi0',
+    `${pool}:0,import-from=${from}`,
+    '--ide2',
+    `${pool}:cloudinit`,
+    '--boot',
+    'order=scsi0',
+    '--serial0',
+    'socket',
+    '--vga',
+    'serial0',
+    '--agent',
+    'enabled=1',
+  ];
+  if (c.user_config !== undefined) argv.push('--ciuser', c.user_config.username);
+  argv.push('--ipconfig0', printProps(vmIpconfig0(g)));
+  const ns = c.network_config?.nameservers;
+  if (ns !== undefined)
+    argv.push(
+      '--nameserver',
+      ns
+        .split(/[\s,;]+/)
+        .filter(Boolean)
+        .join(' '),
+    );
+  if (sshKeyOf(g) !== undefined) argv.push('--sshkeys', sshKeyFile(g, tmpDir));
+  return argv;
+}
+
+function sshKeyOf(g: VmGuest): string | undefined {
+  const key = g.config.user_config?.ssh_public_key?.trim();
+  return key === undefined || key === '' ? undefined : key;
+}
+
+export function vmDefinition(g: VmGuest, fleet: Fleet, live: LiveState, tmpDir: string): VmDefinition {
+  const source = g.config.clone_from_vmid;
+  if (source !== undefined) return { how: 'clone', source, argv: vmCloneArgv(g, fleet, live) };
+  if (g.config.template_image === undefined) {
+    return { how: 'invalid', message: `VM ${g.id} has neither template_image nor clone_from_vmid` };
+  }
+  const image = cloudImage(g.config.template_image);
+  const argv = vmCreateArgv(g, image, tmpDir);
+  const key = sshKeyOf(g);
+  return key === undefined
+    ? { how: 'create', image, argv }
+    : { how: 'create', image, argv, sshKey: { path: sshKeyFile(g, tmpDir), content: `${key}\n` } };
+}
+
+/** The fields that decide what the VM is; changing one means replacing it (the planner blocks). */
+export function vmDefineInputs(g: VmGuest, fleet: Fleet): Record<string, unknown> {
+  const c = g.config;
+  if (c.clone_from_vmid !== undefined) {
+    const src = fleet.guests.get(c.clone_from_vmid);
+    const snap =
+      src?.kind === 'vm' && !src.config.is_template ? src.config.template_snapshot_name : undefined;
+    return { clone_from_vmid: c.clone_from_vmid, clone_snapshot: snap, storage_pool: c.storage_pool };
+  }
+  return { template_image: c.template_image, storage_pool: c.storage_pool };
+}

@@ -1,0 +1,409 @@
+// The VM lifecycle as one table: define, configure, start, agent, feature:<name>, snapshot, template.
+// A VM template never gets a snapshot (Proxmox refuses to template a VM with snapshots); its clones are linked.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { VmGuest } from '../config/model.js';
+import type { LiveGuest } from '../host/live.js';
+import type { Result } from '../result.js';
+import { ok } from '../result.js';
+import { done, exec, fail, verifyFailed } from './act.js';
+import { existenceCheck, featureStep, liveOf, snapshotStep, startStep } from './guest-common.js';
+import type { StepOptions } from './options.js';
+import { stepOptions } from './options.js';
+import { formatSize } from './props.js';
+import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+import { ensureStoragePool, volumeListed } from './storage.js';
+import { vmDefineInputs, vmDefinition } from './vm-define.js';
+import type { VmDefinition } from './vm-define.js';
+import { bootDiskKey, diffVm, vmDisk } from './vm-desired.js';
+import { rootfsStorage } from './lxc-define.js';
+
+type Ctx = StepContext<VmGuest>;
+type Act = ActionContext<VmGuest>;
+
+const id = (ctx: Ctx): string => String(ctx.target.id);
+const readVm = (ctx: Act): Promise<LiveGuest | undefined> => ctx.host.readGuest('vm', ctx.target.id);
+
+/** Writes the files a command names (SSH keys), runs it, and removes them whatever happened. */
+async function withFiles<T>(files: { path: string; content: string }[], fn: () => Promise<T>): Promise<T> {
+  try {
+    for (const f of files) {
+      await mkdir(path.dirname(f.path), { recursive: true });
+      await writeFile(f.path, f.content, { mode: 0o600 });
+    }
+    return await fn();
+  } finally {
+    for (const f of files) await rm(f.path, { force: true });
+  }
+}
+
+// ---- define ---------------------------------------------------------------------------------------------------
+
+function defineDrift(g: VmGuest, live: LiveGuest): LiveCheck {
+  const key = bootDiskKey(live.config);
+  const storage = key ? rootfsStorage(live.config?.[key]) : undefined;
+  if (storage === undefined || storage === g.config.storage_pool) return { ok: true };
+  const detail = `VM ${g.id}'s ${key ?? 'disk'} is on ${storage}, the config says ${g.config.storage_pool}`;
+  const diffs = [{ field: 'storage_pool', actual: storage, desired: g.config.storage_pool }];
+  return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
+}
+
+async function destroyVm(ctx: Act, live: LiveGuest): Promise<Result<void, StepFailure>> {
+  ctx.report(`replacing VM ${ctx.target.id}: destroying it (--replace)`);
+  if (live.status !== 'stopped') {
+    const stop = await exec(ctx, ['qm', 'stop', id(ctx)]);
+    if (!stop.ok) return stop;
+  }
+  const argv = ['qm', 'destroy', id(ctx), '--purge', '1'];
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  if (await readVm(ctx))
+    return verifyFailed(ctx, argv, `VM ${ctx.target.id} still exists after destroy`, res.value);
+  return done;
+}
+
+/** The cloud image must be in `local:import/`; with template_image_url it is downloaded there first. */
+async function ensureImage(
+  ctx: Act,
+  def: Extract<VmDefinition, { how: 'create' }>,
+): Promise<Result<void, StepFailure>> {
+  const image = def.image;
+  if ('path' in image) return done;
+  const list: Argv = ['pvesm', 'list', 'local', '--content', 'import'];
+  const have = await volumeListed(ctx, list, image.volid);
+  if (!have.ok) return have;
+  if (have.value) return done;
+  const url = ctx.target.config.template_image_url;
+  if (url === undefined) {
+    return fail(
+      ctx,
+      `cloud image ${image.volid} is not on the host and VM ${ctx.target.id} has no template_image_url to download it from`,
+    );
+  }
+  ctx.report(`downloading ${image.file} to local:import`);
+  const argv = [
+    'pvesh',
+    'create',
+    `/nodes/${ctx.host.node}/storage/local/download-url`,
+    '--content',
+    'import',
+    '--filename',
+    image.file,
+    '--url',
+    url,
+  ];
+  const dl = await exec(ctx, argv, { timeoutMs: 60 * 60 * 1000 });
+  if (!dl.ok) return dl;
+  // pvesh exits 0 when its task failed: look again.
+  const after = await volumeListed(ctx, list, image.volid);
+  if (!after.ok) return after;
+  return after.value
+    ? done
+    : verifyFailed(ctx, argv, `cloud image ${image.volid} is not there after the download`, dl.value);
+}
+
+/** After `qm create` imports the image, the disk is the image's size: grow it to disk_size_gb. */
+async function growDisk(ctx: Act, live: LiveGuest | undefined): Promise<Result<void, StepFailure>> {
+  const disk = vmDisk(ctx.target, live?.config);
+  if (!disk || disk.actual >= disk.desired) return done;
+  const argv = ['qm', 'disk', 'resize', id(ctx), disk.key, `${ctx.target.config.disk_size_gb}G`];
+  ctx.report(`growing ${disk.key} from ${formatSize(disk.actual)} to ${formatSize(disk.desired)}`);
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  // qm disk resize exits 0 even when its task failed: read the size back.
+  const after = vmDisk(ctx.target, (await readVm(ctx))?.config);
+  if (!after || after.actual < after.desired) {
+    return verifyFailed(
+      ctx,
+      argv,
+      `${disk.key} is ${after ? formatSize(after.actual) : 'unknown'} after resize`,
+      res.value,
+    );
+  }
+  return done;
+}
+
+async function defineVm(ctx: Act, def: VmDefinition): Promise<Result<void, StepFailure>> {
+  if (def.how === 'invalid') return fail(ctx, def.message);
+  if (def.how === 'clone') {
+    ctx.report(`cloning VM ${def.source} to ${ctx.target.id}`);
+    const res = await exec(ctx, def.argv);
+    if (!res.ok) return res;
+    return (await readVm(ctx))
+      ? done
+      : verifyFailed(ctx, def.argv, `VM ${ctx.target.id} does not exist after clone`, res.value);
+  }
+  const pool = await ensureStoragePool(ctx, ctx.target.config.storage_pool);
+  if (!pool.ok) return pool;
+  const image = await ensureImage(ctx, def);
+  if (!image.ok) return image;
+  ctx.report(`creating VM ${ctx.target.id}`);
+  const res = await withFiles(def.sshKey ? [def.sshKey] : [], () => exec(ctx, def.argv));
+  if (!res.ok) return res;
+  const live = await readVm(ctx);
+  if (!live)
+    return verifyFailed(ctx, def.argv, `VM ${ctx.target.id} does not exist after qm create`, res.value);
+  return growDisk(ctx, live);
+}
+
+function defineStep(options: StepOptions): ExecutableStep<VmGuest> {
+  return {
+    kind: 'define',
+    instances: () => ['define'],
+    inputs: (ctx) => vmDefineInputs(ctx.target, ctx.fleet),
+    scripts: () => [],
+    cascades: false,
+    check(ctx) {
+      const live = liveOf(ctx);
+      return existenceCheck(ctx.target, live) ?? (live ? defineDrift(ctx.target, live) : { ok: true });
+    },
+    preview(ctx) {
+      if (liveOf(ctx)) return [];
+      const def = vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir);
+      if (def.how === 'invalid') return [];
+      if (def.how === 'clone') return [def.argv];
+      return [def.argv, ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`]];
+    },
+    async run(ctx) {
+      const live = await readVm(ctx);
+      if (live && !ctx.flags.replace) return done;
+      if (live) {
+        const gone = await destroyVm(ctx, live);
+        if (!gone.ok) return gone;
+      }
+      return defineVm(ctx, vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir));
+    },
+  };
+}
+
+// ---- configure ------------------------------------------------------------------------------------------------
+
+function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
+  const commands = (ctx: Ctx, live: Pick<LiveGuest, 'config'>): Argv[] => {
+    const changes = diffVm(ctx.target, live, options.tmpDir);
+    const argvs: Argv[] = changes.setArgs.length > 0 ? [['qm', 'set', id(ctx), ...changes.setArgs]] : [];
+    if (changes.grow) argvs.push(['qm', 'disk', 'resize', id(ctx), changes.grow.key, changes.grow.size]);
+    return argvs;
+  };
+  return {
+    kind: 'configure',
+    instances: () => ['configure'],
+    inputs(ctx) {
+      const c = ctx.target.config;
+      return {
+        name: c.name,
+        memory_mb: c.memory_mb,
+        cores: c.cores,
+        start_at_boot: c.start_at_boot,
+        boot_order: c.boot_order,
+        boot_delay: c.boot_delay,
+        network_bridge: c.network_bridge,
+        network_config: c.network_config,
+        user_config: c.user_config,
+        disk_size_gb: c.disk_size_gb,
+      };
+    },
+    scripts: () => [],
+    cascades: false,
+    check(ctx) {
+      const live = liveOf(ctx);
+      const bad = existenceCheck(ctx.target, live);
+      if (bad) return bad;
+      if (live?.config === undefined) return { ok: 'unknown' };
+      const changes = diffVm(ctx.target, live, options.tmpDir);
+      if (changes.diffs.length === 0) return { ok: true };
+      const detail = changes.shrink ?? `${changes.diffs.length} setting(s) differ`;
+      return changes.shrink
+        ? { ok: false, reason: 'drift', detail, diffs: changes.diffs, needsReplace: changes.shrink }
+        : { ok: false, reason: 'drift', detail, diffs: changes.diffs };
+    },
+    preview: (ctx) => commands(ctx, liveOf(ctx) ?? {}),
+    async run(ctx) {
+      const live = await readVm(ctx);
+      if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
+      const changes = diffVm(ctx.target, live, options.tmpDir);
+      if (changes.shrink) return fail(ctx, changes.shrink);
+      const argv = changes.setArgs.length > 0 ? ['qm', 'set', id(ctx), ...changes.setArgs] : undefined;
+      if (argv) {
+        ctx.report(`setting ${changes.diffs.map((d) => d.field).join(', ')}`);
+        const res = await withFiles(changes.files, () => exec(ctx, argv));
+        if (!res.ok) return res;
+      }
+      const grown = await growDisk(ctx, argv ? await readVm(ctx) : live);
+      if (!grown.ok) return grown;
+      if (!argv) return done;
+      const after = await readVm(ctx);
+      const left = after ? diffVm(ctx.target, after, options.tmpDir).diffs : changes.diffs;
+      if (left.length === 0) return done;
+      const fields = left
+        .map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`)
+        .join('; ');
+      return verifyFailed(ctx, argv, `VM ${ctx.target.id} settings did not take: ${fields}`);
+    },
+  };
+}
+
+// ---- agent ----------------------------------------------------------------------------------------------------
+
+function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
+  const ping = (ctx: Ctx): Argv => ['qm', 'guest', 'cmd', id(ctx), 'ping'];
+  return {
+    kind: 'agent',
+    instances: () => ['agent'],
+    inputs: () => ({}),
+    scripts: () => [],
+    cascades: false,
+    check(ctx) {
+      const live = liveOf(ctx);
+      const bad = existenceCheck(ctx.target, live);
+      if (bad) return bad;
+      if (live?.template) return { ok: true };
+      if (live?.status !== 'running') {
+        const diffs = [{ field: 'status', actual: live?.status, desired: 'running' }];
+        return {
+          ok: false,
+          reason: 'drift',
+          detail: `VM ${ctx.target.id} is ${live?.status ?? 'unknown'}`,
+          diffs,
+        };
+      }
+      return { ok: 'unknown' }; // whether the agent answers is not read before planning
+    },
+    preview: (ctx) => (liveOf(ctx)?.template ? [] : [ping(ctx)]),
+    async run(ctx) {
+      const live = await readVm(ctx);
+      if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
+      if (live.template) return done;
+      const attempts = Math.max(1, Math.ceil(options.agentTimeoutMs / Math.max(1, options.agentPollMs)));
+      const started = Date.now();
+      let last = '';
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (attempt > 1) {
+          if (Date.now() - started >= options.agentTimeoutMs) break;
+          await options.sleep(options.agentPollMs);
+        }
+        const res = await ctx.host.run(ping(ctx), { timeoutMs: 30_000 });
+        if (res.ok) return done;
+        last = res.error.message;
+        if (attempt === 1) ctx.report(`waiting for the QEMU guest agent of VM ${ctx.target.id}`);
+      }
+      return fail(
+        ctx,
+        `the QEMU guest agent of VM ${ctx.target.id} did not answer within ${options.agentTimeoutMs / 1000} s: ${last}`,
+      );
+    },
+  };
+}
+
+// ---- template -------------------------------------------------------------------------------------------------
+
+/** Runs a command in the guest; qm exits 0 whatever the guest command did, so the JSON's exitcode decides. */
+async function guestExec(ctx: Act, command: string[]): Promise<Result<void, StepFailure>> {
+  const argv = ['qm', 'guest', 'exec', id(ctx), '--', ...command];
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.value.stdout);
+  } catch {
+    parsed = undefined;
+  }
+  const exitcode = (parsed as { exitcode?: unknown } | undefined)?.exitcode;
+  if (exitcode === 0) return ok(undefined);
+  const errData = (parsed as { 'err-data'?: unknown } | undefined)?.['err-data'];
+  const why = typeof exitcode === 'number' ? `exit code ${exitcode}` : 'no exit code (still running?)';
+  const message = `${command.join(' ')} in VM ${ctx.target.id} failed: ${why}`;
+  return fail(ctx, message, {
+    reason: 'exit-non-zero',
+    argv,
+    ...(typeof exitcode === 'number' ? { exitCode: exitcode } : {}),
+    stderrTail: typeof errData === 'string' ? errData.trim().split('\n').slice(-5).join('\n') : '',
+    message,
+  });
+}
+
+const CLEANUP: string[][] = [
+  ['cloud-init', 'clean'],
+  ['truncate', '-s', '0', '/etc/machine-id'],
+];
+
+function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
+  const shutdown = (ctx: Ctx): Argv => [
+    'qm',
+    'shutdown',
+    id(ctx),
+    '--timeout',
+    String(options.shutdownTimeoutS),
+  ];
+  const toTemplate = (ctx: Ctx): Argv => ['qm', 'template', id(ctx)];
+  return {
+    kind: 'template',
+    instances: (g) => (g.config.is_template ? ['template'] : []),
+    inputs: (ctx) => ({ is_template: ctx.target.config.is_template }),
+    scripts: () => [],
+    cascades: true,
+    check(ctx) {
+      const live = liveOf(ctx);
+      const bad = existenceCheck(ctx.target, live);
+      if (bad) return bad;
+      if (live?.template) return { ok: true };
+      const diffs = [{ field: 'template', actual: false, desired: true }];
+      return { ok: false, reason: 'drift', detail: `VM ${ctx.target.id} is not a template yet`, diffs };
+    },
+    preview(ctx) {
+      if (liveOf(ctx)?.template) return [];
+      return [
+        ...CLEANUP.map((c) => ['qm', 'guest', 'exec', id(ctx), '--', ...c]),
+        shutdown(ctx),
+        toTemplate(ctx),
+      ];
+    },
+    async run(ctx) {
+      const live = await readVm(ctx);
+      if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
+      if (live.template) return done;
+      if (live.status !== 'running') {
+        return fail(
+          ctx,
+          `VM ${ctx.target.id} must be running to clean its cloud-init state before it becomes a template`,
+        );
+      }
+      for (const command of CLEANUP) {
+        const res = await guestExec(ctx, command);
+        if (!res.ok) return res;
+      }
+      ctx.report(`shutting down VM ${ctx.target.id}`);
+      const down = await ctx.host.run(shutdown(ctx));
+      if (!down.ok) {
+        ctx.report(`qm shutdown failed (${down.error.message}); stopping`);
+        const stop = await exec(ctx, ['qm', 'stop', id(ctx)]);
+        if (!stop.ok) return stop;
+      }
+      if ((await readVm(ctx))?.status !== 'stopped')
+        return verifyFailed(ctx, shutdown(ctx), `VM ${ctx.target.id} did not stop`);
+      const argv = toTemplate(ctx);
+      const res = await exec(ctx, argv);
+      if (!res.ok) return res;
+      // qm template exits 0 even when its task failed: the config must say template: 1.
+      if (!(await readVm(ctx))?.template)
+        return verifyFailed(ctx, argv, `VM ${ctx.target.id} is not a template after qm template`, res.value);
+      return done;
+    },
+  };
+}
+
+/** The VM table, in execution order. */
+export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableStep<VmGuest>[] {
+  const options = stepOptions(overrides);
+  return [
+    defineStep(options),
+    configureStep(options),
+    startStep<VmGuest>(options),
+    agentStep(options),
+    featureStep<VmGuest>(),
+    snapshotStep<VmGuest>((g) => g.config.template_snapshot_name !== undefined && !g.config.is_template),
+    templateStep(options),
+  ];
+}
+
+export const vmSteps: ExecutableStep<VmGuest>[] = makeVmSteps();
