@@ -47,6 +47,11 @@ export interface LiveStateRequest {
   kinds?: readonly GuestKind[];
   /** Also read the node's storage IDs (`pvesm status`). */
   storages?: boolean;
+  /**
+   * Read each requested guest's config and snapshots (default true). With false only the listings are read:
+   * `template` is then always false and a VM's `lock` unknown (`qm list` shows neither).
+   */
+  configs?: boolean;
 }
 
 type ReadHost = HostExec & Partial<ConfigFileReader>;
@@ -86,7 +91,7 @@ export async function readLiveState(
       guests.set(row.id, { id: row.id, kind: 'vm', status: row.status, template: false });
     }
   }
-  const wanted = [...new Set(req.ids)].flatMap((id) => guests.get(id) ?? []);
+  const wanted = req.configs === false ? [] : [...new Set(req.ids)].flatMap((id) => guests.get(id) ?? []);
   const details = await Promise.all(wanted.map((g) => readDetails(host, g.kind, g.id)));
   for (const [i, detail] of details.entries()) {
     const guest = wanted[i];

@@ -1,0 +1,161 @@
+// The backend against the simulator's pct/qm (built into dist/ by `npm run build`): live reads from the mirrored
+// config files agree with what pct/qm print, lock contention is retried, exit-0 task failures are caught.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createHostExec } from '../../src/host/exec.js';
+import type { BackendHost } from '../../src/host/exec.js';
+import { parsePropertyString } from '../../src/host/conf.js';
+import { readLiveState } from '../../src/host/read-live.js';
+import { runVerified } from '../../src/host/verify.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const built = existsSync(join(repo, 'dist/simulator/src/main.js'));
+const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+
+function simHost(simDir: string, pveRoot = simDir): BackendHost {
+  return createHostExec({
+    node: 'pve',
+    pveRoot,
+    logFile: join(simDir, 'run.log'),
+    env: {
+      ...process.env,
+      PATH: `${join(repo, 'simulator/bin')}${delimiter}${process.env.PATH ?? ''}`,
+      PHOENIX_SIM_DIR: simDir,
+      PHOENIX_SIM_LATENCY_SCALE: '0',
+    },
+    lockRetry: { initialDelayMs: 10, maxDelayMs: 50, totalMs: 20_000 },
+  });
+}
+
+async function must(host: BackendHost, argv: string[]) {
+  const r = await host.run(argv);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe.skipIf(!built)('backend against the simulator', () => {
+  let simDir: string;
+
+  beforeAll(async () => {
+    simDir = mkdtempSync(join(tmpdir(), 'phx-sim-'));
+    const host = simHost(simDir);
+    await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.7-1_amd64.tar.zst']);
+    await must(host, [
+      'pct',
+      'create',
+      '900',
+      TEMPLATE,
+      '--hostname',
+      'tmpl',
+      '--rootfs',
+      'local-lvm:8',
+      '--net0',
+      'name=eth0,bridge=vmbr0,ip=dhcp',
+      '--unprivileged',
+      '1',
+    ]);
+    await Promise.all([
+      must(host, ['pct', 'snapshot', '900', 'golden']),
+      must(host, [
+        'pct',
+        'create',
+        '950',
+        TEMPLATE,
+        '--hostname',
+        'web',
+        '--memory',
+        '2048',
+        '--rootfs',
+        'local-lvm:8',
+        '--net0',
+        'name=eth0,bridge=vmbr0,ip=dhcp',
+        '--unprivileged',
+        '1',
+      ]),
+      must(host, ['qm', 'create', '8000', '--name', 'vmtmpl', '--memory', '2048', '--scsi0', 'local-lvm:8']),
+    ]);
+    await Promise.all([must(host, ['pct', 'start', '950']), must(host, ['qm', 'template', '8000'])]);
+  });
+
+  it('reads N guests with two processes, from the mirrored config files', async () => {
+    const host = simHost(simDir);
+    const r = await readLiveState(host, { ids: [900, 950, 8000] });
+    expect(host.spawnCount).toBe(2);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const g = r.value.guests;
+    expect(g.get(900)).toMatchObject({
+      kind: 'lxc',
+      status: 'stopped',
+      snapshots: ['golden'],
+      template: false,
+    });
+    expect(g.get(950)).toMatchObject({ kind: 'lxc', status: 'running', snapshots: [] });
+    expect(g.get(950)?.config?.memory).toBe('2048');
+    expect(g.get(8000)).toMatchObject({ kind: 'vm', template: true });
+    expect(g.get(8000)?.incarnation).toMatch(/^vm:[0-9a-f-]{36}$/);
+    const mac = parsePropertyString(g.get(950)?.config?.net0 ?? '').get('hwaddr');
+    expect(g.get(950)?.incarnation).toBe(`ct:${mac}/local-lvm:vm-950-disk-0`);
+  });
+
+  it('reads the same state through pct/qm config when the files are not reachable (off-host)', async () => {
+    const fromFiles = await readLiveState(simHost(simDir), { ids: [900, 950, 8000] });
+    const offHost = simHost(simDir, join(simDir, 'no-such-root'));
+    const fromCommands = await readLiveState(offHost, { ids: [900, 950, 8000] });
+    expect(offHost.spawnCount).toBe(2 + 3 * 2);
+    expect(fromCommands.ok && fromFiles.ok).toBe(true);
+    if (!fromCommands.ok || !fromFiles.ok) return;
+    for (const id of [900, 950, 8000]) {
+      expect(fromCommands.value.guests.get(id), `guest ${id}`).toEqual(fromFiles.value.guests.get(id));
+    }
+  });
+
+  it('readGuest: one status call, undefined for a guest that does not exist', async () => {
+    const host = simHost(simDir);
+    const g = await host.readGuest('lxc', 950);
+    expect(g).toMatchObject({ id: 950, status: 'running', snapshots: [] });
+    expect(host.spawnCount).toBe(1);
+    expect(await host.readGuest('vm', 4242)).toBeUndefined();
+  });
+
+  it('retries a command held up by Proxmox lock contention', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phx-sim-lock-'));
+    const host = simHost(dir);
+    await must(host, ['qm', 'create', '700', '--name', 'x', '--memory', '512']);
+    writeFileSync(
+      join(dir, 'sim.json'),
+      JSON.stringify({ faults: [{ match: '^qm set 700', times: 2, action: 'lock' }] }),
+    );
+    const before = host.spawnCount;
+    const r = await host.run(['qm', 'set', '700', '--memory', '1024']);
+    expect(r.ok).toBe(true);
+    expect(host.spawnCount - before).toBe(3);
+    expect((await host.readGuest('vm', 700))?.config?.memory).toBe('1024');
+  });
+
+  it('runVerified catches a resize whose task failed but exited 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phx-sim-verify-'));
+    const host = simHost(dir);
+    await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.7-1_amd64.tar.zst']);
+    await must(host, ['pct', 'create', '960', TEMPLATE, '--rootfs', 'local-lvm:8', '--unprivileged', '1']);
+    writeFileSync(
+      join(dir, 'sim.json'),
+      JSON.stringify({
+        faults: [{ match: '^pct resize', action: 'fail', phase: 'task', stderr: 'lvextend failed' }],
+      }),
+    );
+    const r = await runVerified(host, ['pct', 'resize', '960', 'rootfs', '16G'], async () => {
+      const rootfs = (await host.readGuest('lxc', 960))?.config?.rootfs ?? '';
+      const size = parsePropertyString(rootfs, 'volume').get('size');
+      return size === '16G' || `rootfs is still ${size ?? 'unknown'}`;
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.reason).toBe('verify-failed');
+    expect(r.error.message).toMatch(/rootfs is still 8G/);
+    expect(r.error.stderrTail).toMatch(/lvextend failed/);
+  });
+});
