@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { configSource } from './config-source.js';
-import { addPositions, readJsonFile } from './json-file.js';
+import { addPositions, parseJsonText, readJsonFile } from './json-file.js';
 import { findLegacyLayout, isLegacyFileName, readLegacy } from './legacy.js';
 import type { Fleet, Problem } from './model.js';
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
@@ -90,8 +90,8 @@ async function loadConfigFile(file: string, hooks?: ModuleLoadHooks): Promise<So
   }
   const { cosmiconfig } = await import('cosmiconfig');
   try {
-    const result = await explorer(cosmiconfig, hooks).load(file);
-    return fromCosmiconfig(result, file);
+    const { found, texts } = explorer(cosmiconfig, hooks);
+    return fromCosmiconfig(await found.load(file), file, texts);
   } catch (e) {
     return { ok: false, problems: loaderProblems(e, file) };
   }
@@ -134,29 +134,37 @@ function loaderProblems(e: unknown, file: string): Problem[] {
 }
 
 type Cosmiconfig = typeof import('cosmiconfig').cosmiconfig;
-type Loader = (file: string) => Promise<unknown>;
+type Loader = (file: string, contents: string) => Promise<unknown>;
 
+/** A cosmiconfig explorer whose JSON loader remembers each file's text (for line numbers). */
 function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
+  const texts = new Map<string, string>();
   const moduleLoader = async (file: string) => {
     const loaded = await loadConfigModule(file, hooks);
     if (!loaded.ok) throw new LoaderProblems(loaded.problems);
     return loaded.value;
   };
-  const jsonLoader = async (file: string) => {
-    const read = await readJsonFile(file);
+  const jsonLoader = async (file: string, contents: string) => {
+    const read = await parseJsonText(file, contents.replace(/^\uFEFF/, ''));
     if (!read.ok) throw new LoaderProblems(read.problems);
+    texts.set(file, read.text);
     return read.value;
   };
-  return cosmiconfig('phoenix', {
+  const found = cosmiconfig('phoenix', {
     searchStrategy: 'project',
     loaders: Object.fromEntries<Loader>([
       ...MODULE_EXT.map((ext): [string, Loader] => [ext, moduleLoader]),
       ['.json', jsonLoader],
     ]),
   });
+  return { found, texts };
 }
 
-function fromCosmiconfig(result: { config: unknown; filepath: string } | null, where: string): SourceRead {
+function fromCosmiconfig(
+  result: { config: unknown; filepath: string } | null,
+  where: string,
+  texts: ReadonlyMap<string, string> = new Map(),
+): SourceRead {
   if (result === null) {
     return fail(
       error(
@@ -167,24 +175,27 @@ function fromCosmiconfig(result: { config: unknown; filepath: string } | null, w
       ),
     );
   }
-  const raw = configSource(result.filepath, result.config);
+  const raw = configSource(result.filepath, result.config, texts.get(result.filepath));
   return {
     ok: true,
     raw: path.basename(result.filepath) === 'package.json' ? withPathPrefix(raw, ['phoenix']) : raw,
   };
 }
 
-/** From `dir` upward: phoenix.config.* and friends via cosmiconfig; failing that, a legacy layout in `dir` itself. */
+/**
+ * A legacy layout in `dir` itself (the three JSON files, or an install root with etc/) wins; otherwise
+ * phoenix.config.* and friends via cosmiconfig, from `dir` upward to the nearest package.json (or only `dir`).
+ */
 async function search(dir: string, hooks?: ModuleLoadHooks, onlyHere = false): Promise<SourceRead> {
   const legacy = findLegacyLayout(dir);
   if (legacy !== undefined) return { ok: true, raw: await readLegacy(legacy) };
   const { cosmiconfig } = await import('cosmiconfig');
   try {
-    const ex = explorer(cosmiconfig, hooks);
-    const result = await ex.search(dir);
+    const { found, texts } = explorer(cosmiconfig, hooks);
+    const result = await found.search(dir);
     if (onlyHere && result !== null && path.dirname(result.filepath) !== dir)
       return fromCosmiconfig(null, dir);
-    return fromCosmiconfig(result, dir);
+    return fromCosmiconfig(result, dir, texts);
   } catch (e) {
     return { ok: false, problems: loaderProblems(e, dir) };
   }

@@ -22,6 +22,13 @@ const CACHE_FORMAT = '1';
 interface CacheManifest {
   /** Local files bundled into the copy besides the config itself, with their sha256. */
   inputs: Record<string, string>;
+  /** sha256 of the compiled code: part of the import URL, so a recompiled copy is not served from Node's cache. */
+  code: string;
+}
+
+interface CachedCopy {
+  file: string;
+  code: string;
 }
 
 export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}): Promise<ModuleLoad> {
@@ -59,7 +66,7 @@ function cacheDirs(file: string): string[] {
 }
 
 /** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */
-async function cachedCopy(file: string, key: string): Promise<string | undefined> {
+async function cachedCopy(file: string, key: string): Promise<CachedCopy | undefined> {
   for (const dir of cacheDirs(file)) {
     const copy = path.join(dir, `${key}.mjs`);
     if (!existsSync(copy)) continue;
@@ -68,7 +75,7 @@ async function cachedCopy(file: string, key: string): Promise<string | undefined
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
-      if (fresh) return copy;
+      if (fresh) return { file: copy, code: manifest.code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
@@ -76,9 +83,9 @@ async function cachedCopy(file: string, key: string): Promise<string | undefined
   return undefined;
 }
 
-async function writeCopy(file: string, key: string, code: string, inputs: string[]): Promise<string> {
+async function writeCopy(file: string, key: string, code: string, inputs: string[]): Promise<CachedCopy> {
   const { default: writeFileAtomic } = await import('write-file-atomic');
-  const manifest: CacheManifest = { inputs: {} };
+  const manifest: CacheManifest = { inputs: {}, code: sha256(code) };
   for (const input of inputs) manifest.inputs[input] = sha256(readFileSync(input));
   let lastError: unknown;
   for (const dir of cacheDirs(file)) {
@@ -87,7 +94,7 @@ async function writeCopy(file: string, key: string, code: string, inputs: string
       const copy = path.join(dir, `${key}.mjs`);
       await writeFileAtomic(copy, code);
       await writeFileAtomic(path.join(dir, `${key}.json`), JSON.stringify(manifest));
-      return copy;
+      return { file: copy, code: manifest.code };
     } catch (e) {
       lastError = e; // read-only config folder: fall back to the temp folder
     }
@@ -185,10 +192,12 @@ function compileProblems(file: string, e: unknown): Problem[] {
   });
 }
 
-async function importDefault(file: string, compiled: string): Promise<ModuleLoad> {
+async function importDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(compiled).href)) as { default?: unknown };
+    mod = (await import(`${pathToFileURL(compiled.file).href}?v=${compiled.code.slice(0, 16)}`)) as {
+      default?: unknown;
+    };
   } catch (e) {
     return {
       ok: false,

@@ -1,5 +1,6 @@
 // Rules that span guests (clones, dependencies, cycles) and the scripts a fleet refers to.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Fleet, Guest, HostSetupStep, Problem } from './model.js';
 import { error, warning, type JsonPath } from './problems.js';
 
@@ -192,29 +193,49 @@ function stepAt(fleet: Fleet, step: HostSetupStep): [string, JsonPath] {
   return step.origin === undefined ? [fleet.hypervisorConfigFile, []] : [step.origin.file, step.origin.path];
 }
 
-/** A missing script is a warning: a config may be validated away from the host that has them. */
+/**
+ * A missing script is a warning: a config may be validated away from the host that has them. When a whole scripts
+ * folder is missing, that is one warning (at its first use) rather than one per script.
+ */
 export function checkScripts(fleet: Fleet, exists: (file: string) => boolean = existsSync): Problem[] {
   const problems: Problem[] = [];
-  const missing = (file: string, where: [string, JsonPath], what: string) => {
-    if (!exists(file))
+  const missingDirs = new Map<string, Problem>();
+  const check = (file: string, where: [string, JsonPath], what: string) => {
+    if (exists(file)) return;
+    const dir = path.dirname(file);
+    if (exists(dir)) {
       problems.push(warning(...where, `${what} not found: ${file}`, 'create the script or correct the name'));
+      return;
+    }
+    const seen = missingDirs.get(dir);
+    if (seen !== undefined) {
+      seen.message = seen.message.replace(/\((\d+) scripts?/, (_, n: string) => `(${Number(n) + 1} scripts`);
+      return;
+    }
+    const p = warning(
+      ...where,
+      `scripts folder not found: ${dir} (1 script expected there)`,
+      'create the folder, or point the scripts setting at it',
+    );
+    missingDirs.set(dir, p);
+    problems.push(p);
   };
-  for (const step of fleet.hostSteps) missing(step.path, stepAt(fleet, step), 'hypervisor setup script');
+  for (const step of fleet.hostSteps) check(step.path, stepAt(fleet, step), 'hypervisor setup script');
   for (const g of fleet.guests.values()) {
     g.scripts.features.forEach((f, index) =>
-      missing(f.path, at(g, 'features', index), `feature script for ${f.name}`),
+      check(f.path, at(g, 'features', index), `feature script for ${f.name}`),
     );
     if (g.scripts.application !== undefined)
-      missing(g.scripts.application, at(g, 'application_script'), 'application script');
+      check(g.scripts.application, at(g, 'application_script'), 'application script');
     if (g.scripts.healthCheck !== undefined)
-      missing(g.scripts.healthCheck, at(g, 'health_check', 'command'), 'health check script');
+      check(g.scripts.healthCheck, at(g, 'health_check', 'command'), 'health check script');
     for (const [suite, cases] of Object.entries(g.scripts.tests)) {
       cases.forEach((c, index) =>
-        missing(c.path, at(g, 'tests', suite, index, 'path'), `test script "${c.name}"`),
+        check(c.path, at(g, 'tests', suite, index, 'path'), `test script "${c.name}"`),
       );
     }
   }
   const tested = [...fleet.guests.values()].find((g) => Object.keys(g.scripts.tests).length > 0);
-  if (tested !== undefined) missing(fleet.guestTestRunner, at(tested, 'tests'), 'guest test runner');
+  if (tested !== undefined) check(fleet.guestTestRunner, at(tested, 'tests'), 'guest test runner');
   return problems;
 }

@@ -325,7 +325,13 @@ describe('validation rules', () => {
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.problems).toMatchObject([
-      { severity: 'error', file, line: 3, column: 21, message: expect.stringMatching(/^invalid JSON: /) as unknown },
+      {
+        severity: 'error',
+        file,
+        line: 3,
+        column: 21,
+        message: expect.stringMatching(/^invalid JSON: /) as unknown,
+      },
     ]);
   });
 

@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadFleet, type LoadResult } from '../../src/config/load.js';
+import type { LxcGuest } from '../../src/config/model.js';
+import { tempDir } from './helpers.js';
+
+const FLEET = `
+import { defineConfig } from 'phoenix';
+import { SIZE } from './sizes';
+
+export default defineConfig({
+  lxc: {
+    '900': { name: 'base', template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', template_snapshot_name: 'ready', memory_mb: SIZE },
+    '950': { name: 'app', clone_from_ctid: 900, dependencies: [953], vllm_model: 'm' },
+    '953': { name: 'gateway', clone_from_ctid: '900' },
+  },
+});
+`;
+
+/** A config outside this repository, importing 'phoenix' (which Node could not resolve there). */
+function project(source = FLEET, size = 1024): { dir: string; file: string } {
+  const dir = tempDir();
+  const file = path.join(dir, 'phoenix.config.ts');
+  writeFileSync(file, source);
+  writeFileSync(path.join(dir, 'sizes.ts'), `export const SIZE: number = ${size};\n`);
+  return { dir, file };
+}
+
+async function loadCounting(config: string | undefined, cwd: string) {
+  const compiled: string[] = [];
+  const result = await loadFleet({
+    ...(config === undefined ? {} : { config }),
+    cwd,
+    hooks: { onCompile: (f) => compiled.push(f) },
+  });
+  return { result, compiled };
+}
+
+function errorsOf(result: LoadResult) {
+  return result.ok ? [] : result.problems.filter((p) => p.severity === 'error');
+}
+
+function fleetOf(result: LoadResult) {
+  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 1));
+  return result.fleet;
+}
+
+describe('phoenix.config.ts', () => {
+  test('a TS config outside the repo that imports phoenix loads into the fleet', async () => {
+    const { file } = project();
+    const { result } = await loadCounting(file, '/');
+    const fleet = fleetOf(result);
+    expect([...fleet.guests.keys()]).toEqual([900, 950, 953]);
+    const app = fleet.guests.get(950) as LxcGuest;
+    expect(app.origin).toEqual({ file, path: ['lxc', '950'] });
+    expect(app.cloneFrom).toBe(900);
+    expect((app.config as Record<string, unknown>).vllm_model).toBe('m');
+    expect((fleet.guests.get(900) as LxcGuest).config.memory_mb).toBe(1024);
+    expect(fleet.files).toEqual([file]);
+  });
+
+  test('the compiled copy is cached by content and reused: the second load does not run esbuild', async () => {
+    const { dir, file } = project();
+    const first = await loadCounting(file, '/');
+    expect(first.compiled).toEqual([file]);
+    const cached = readdirSync(path.join(dir, '.phoenixcache', 'config')).filter((f) => f.endsWith('.mjs'));
+    expect(cached).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.mjs$/)]);
+    const second = await loadCounting(file, '/');
+    expect(second.compiled).toEqual([]);
+    expect(fleetOf(second.result).guests.size).toBe(3);
+  });
+
+  test('editing the config, or a file it imports, compiles it again', async () => {
+    const { dir, file } = project();
+    await loadCounting(file, '/');
+    writeFileSync(file, FLEET.replace("name: 'gateway'", "name: 'gw'"));
+    const edited = await loadCounting(file, '/');
+    expect(edited.compiled).toEqual([file]);
+    expect((fleetOf(edited.result).guests.get(953) as LxcGuest).config.name).toBe('gw');
+    writeFileSync(path.join(dir, 'sizes.ts'), 'export const SIZE: number = 4096;\n');
+    const helper = await loadCounting(file, '/');
+    expect(helper.compiled).toEqual([file]);
+    expect((fleetOf(helper.result).guests.get(900) as LxcGuest).config.memory_mb).toBe(4096);
+  });
+
+  test('found from a sub-folder by searching upward to the project root', async () => {
+    const { dir, file } = project();
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "my-fleet" }');
+    const cwd = path.join(dir, 'a', 'b');
+    mkdirSync(cwd, { recursive: true });
+    const { result } = await loadCounting(undefined, cwd);
+    expect(fleetOf(result).files).toEqual([file]);
+  });
+
+  test('a plain object default export works without defineConfig', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'phoenix.config.mjs');
+    writeFileSync(
+      file,
+      "export default { lxc: { '900': { name: 'base', template: 'local:vztmpl/x.tar.zst' } } };\n",
+    );
+    const { result } = await loadCounting(undefined, dir);
+    expect(fleetOf(result).guests.get(900)?.kind).toBe('lxc');
+  });
+
+  test('a TS syntax error is reported with file, line and column', async () => {
+    const { file } = project(
+      "import { defineConfig } from 'phoenix';\nexport default defineConfig({\n  lxc: { '900': { name: } },\n});\n",
+    );
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({ ok: false, problems: [{ severity: 'error', file, line: 3, column: 25 }] });
+  });
+
+  test('a config that throws is reported, not thrown', async () => {
+    const { file } = project("throw new Error('boom');\nexport default {};\n");
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [{ file, message: 'config failed while loading: boom' }],
+    });
+  });
+
+  test('a config without a default export says how to write one', async () => {
+    const { file } = project('export const x = 1;\n');
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({ ok: false, problems: [{ message: 'config has no default export' }] });
+  });
+
+  test('validation problems in a TS config carry its JSON paths', async () => {
+    const { file } = project(
+      FLEET.replace('dependencies: [953]', 'dependencies: [953, 954]').replace(
+        "name: 'app'",
+        "name: 'app_1'",
+      ),
+    );
+    const { result } = await loadCounting(file, '/');
+    expect(errorsOf(result).map((p) => [p.file, p.path.join('.'), p.message])).toEqual([
+      [file, 'lxc.950.name', expect.stringContaining('valid host name')],
+    ]);
+  });
+
+  test('an unknown top-level key is an error that suggests the right one', async () => {
+    const { file } = project('export default { lxcs: {} };\n');
+    const { result } = await loadCounting(file, '/');
+    expect(errorsOf(result)).toMatchObject([{ path: ['lxcs'], message: 'unknown key; did you mean lxc?' }]);
+  });
+
+  test('for a phoenix.config fleet the hypervisor scripts get a JSON file with the hypervisor settings', async () => {
+    const { dir, file } = project(
+      "export default { hypervisor: { setup_scripts: ['hypervisor_feature_setup_zfs.sh'], zfs: { arc_max_gb: 8 } }, globals: { nvidia_driver_version: '580' } };\n",
+    );
+    const { result } = await loadCounting(file, '/');
+    const fleet = fleetOf(result);
+    expect(fleet.hypervisorConfigFile).toBe(
+      path.join(dir, '.phoenixcache', 'config', 'phoenix_hypervisor_config.json'),
+    );
+    expect(JSON.parse(readFileSync(fleet.hypervisorConfigFile, 'utf8'))).toMatchObject({
+      zfs: { arc_max_gb: 8 },
+      node: 'pve',
+      nvidia_driver_version: '580',
+    });
+    expect(fleet.hostSteps).toMatchObject([
+      { name: 'setup_zfs', path: path.join(dir, 'bin/hypervisor_setup/hypervisor_feature_setup_zfs.sh') },
+    ]);
+    expect(result.ok && result.warnings).toMatchObject([
+      {
+        severity: 'warning',
+        path: ['hypervisor', 'setup_scripts', 0],
+        message: expect.stringContaining('scripts folder not found') as unknown,
+      },
+    ]);
+  });
+});
+
+describe('JSON configs', () => {
+  test('phoenix.config.json with a syntax error names line and column', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'phoenix.config.json');
+    writeFileSync(file, '{\n  "lxc": {\n    "900": { "name": "x" "template": "t" }\n  }\n}\n');
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({ ok: false, problems: [{ file, line: 3, column: 26 }] });
+  });
+
+  test('a problem in a JSON config points at the line of the value', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, '.phoenixrc.json');
+    writeFileSync(
+      file,
+      '{\n  "lxc": {\n    "900": {\n      "name": "x",\n      "template": "t",\n      "cores": "two"\n    }\n  }\n}\n',
+    );
+    const { result } = await loadCounting(undefined, dir);
+    expect(errorsOf(result)).toMatchObject([{ file, path: ['lxc', '900', 'cores'], line: 6, column: 7 }]);
+  });
+
+  test('package.json#phoenix is found, and paths start at "phoenix"', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'package.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { name: 'x', phoenix: { lxc: { '900': { name: 'bad name', template: 't' } } } },
+        null,
+        2,
+      ),
+    );
+    const { result } = await loadCounting(undefined, dir);
+    expect(errorsOf(result)).toMatchObject([{ file, path: ['phoenix', 'lxc', '900', 'name'], line: 6 }]);
+  });
+
+  test('no config anywhere is one error that says what to create', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "empty" }');
+    const { result } = await loadCounting(undefined, dir);
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [
+        { severity: 'error', message: expect.stringContaining('no phoenix config found') as unknown },
+      ],
+    });
+    expect(existsSync(path.join(dir, '.phoenixcache'))).toBe(false);
+  });
+});
