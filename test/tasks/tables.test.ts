@@ -1,0 +1,415 @@
+// The step tables as the graph and planner see them: instances, the inputs each step fingerprints, cascades,
+// live checks and the exact preview argv.
+import { describe, expect, it } from 'vitest';
+import type { Guest, HostSetupStep, LxcGuest, VmGuest } from '../../src/config/model.js';
+import type { LiveGuest } from '../../src/host/live.js';
+import { makeStepTables } from '../../src/tasks/index.js';
+import type { StepSpec } from '../../src/tasks/step.js';
+import { fast, fleetOf, liveState, lxc, ROOT, stepCtx, vm } from './fixtures.js';
+
+const tables = makeStepTables(fast);
+
+const source = lxc(900, {
+  template: 'debian-12-standard_12.7-1_amd64.tar.zst',
+  template_snapshot_name: 'base-snapshot',
+});
+const ct = lxc(950, {
+  template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+  memory_mb: 2048,
+  cores: 2,
+  storage_size_gb: 16,
+  network_config: { ip: '10.0.0.50/24', gw: '10.0.0.1' },
+  features: ['docker', 'nvidia'],
+  application_script: 'phoenix_hypervisor_lxc_950.sh',
+  health_check: { command: 'curl -fsS http://localhost:8000/health', retries: 3, interval: 5 },
+  template_snapshot_name: 'ready',
+  vllm_model: 'qwen',
+});
+const clone = lxc(951, { clone_from_ctid: 900, storage_pool: 'fastpool' });
+const tmplVm = vm(9000, {
+  is_template: true,
+  template_image: 'noble-server-cloudimg-amd64.img',
+  template_snapshot_name: 'never',
+});
+const vmClone = vm(1001, { clone_from_vmid: 9000, features: ['docker'], template_snapshot_name: 'ready' });
+const zfs: HostSetupStep = {
+  script: 'hypervisor_feature_setup_zfs.sh',
+  name: 'setup_zfs',
+  path: `${ROOT}/bin/hypervisor_setup/hypervisor_feature_setup_zfs.sh`,
+};
+const fleet = fleetOf([source, ct, clone, tmplVm, vmClone], [zfs]);
+
+function names<T extends Guest | HostSetupStep>(specs: StepSpec<T>[], target: T): string[] {
+  return specs.flatMap((s) => s.instances(target, fleet));
+}
+
+function inputsByStep<T extends Guest>(specs: StepSpec<T>[], target: T): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    for (const name of spec.instances(target, fleet))
+      out[name] = JSON.stringify(spec.inputs(stepCtx(fleet, target, name)));
+  }
+  return out;
+}
+
+function changedSteps<T extends Guest>(specs: StepSpec<T>[], before: T, after: T): string[] {
+  const a = inputsByStep(specs, before);
+  const b = inputsByStep(specs, after);
+  return Object.keys(a).filter((k) => a[k] !== b[k]);
+}
+
+const withConfig = <T extends LxcGuest | VmGuest>(g: T, patch: Record<string, unknown>): T =>
+  ({ ...g, config: { ...g.config, ...patch } }) as T;
+
+describe('instances', () => {
+  it('lists a container chain in order, one step per feature', () => {
+    expect(names(tables.lxc, ct)).toEqual([
+      'define',
+      'configure',
+      'disk',
+      'start',
+      'feature:docker',
+      'feature:nvidia',
+      'app',
+      'health',
+      'snapshot',
+    ]);
+    expect(names(tables.lxc, clone)).toEqual(['define', 'configure', 'disk', 'start']);
+  });
+
+  it('gives a VM template a template step and never a snapshot', () => {
+    expect(names(tables.vm, tmplVm)).toEqual(['define', 'configure', 'start', 'agent', 'template']);
+    expect(names(tables.vm, vmClone)).toEqual([
+      'define',
+      'configure',
+      'start',
+      'agent',
+      'feature:docker',
+      'snapshot',
+    ]);
+  });
+
+  it('names host steps without the host: prefix', () => {
+    expect(names(tables.host, zfs)).toEqual(['setup_zfs']);
+  });
+});
+
+describe('inputs (the fingerprint table)', () => {
+  it('memory_mb changes only configure', () => {
+    expect(changedSteps(tables.lxc, ct, withConfig(ct, { memory_mb: 4096 }))).toEqual(['configure']);
+    expect(changedSteps(tables.vm, vmClone, withConfig(vmClone, { memory_mb: 8192 }))).toEqual(['configure']);
+  });
+
+  it('storage_size_gb changes only disk', () => {
+    expect(changedSteps(tables.lxc, ct, withConfig(ct, { storage_size_gb: 32 }))).toEqual(['disk']);
+  });
+
+  it('a passthrough key the scripts read changes the features and the app', () => {
+    expect(changedSteps(tables.lxc, ct, withConfig(ct, { vllm_model: 'llama' }))).toEqual([
+      'feature:docker',
+      'feature:nvidia',
+      'app',
+    ]);
+  });
+
+  it('the OS template and the storage pool are define inputs', () => {
+    expect(changedSteps(tables.lxc, ct, withConfig(ct, { template: 'local:vztmpl/other.tar.zst' }))).toEqual([
+      'define',
+    ]);
+    expect(changedSteps(tables.lxc, ct, withConfig(ct, { storage_pool: 'tank' }))).toEqual(['define']);
+  });
+
+  it('the health check changes only health, the snapshot name only snapshot', () => {
+    expect(
+      changedSteps(
+        tables.lxc,
+        ct,
+        withConfig(ct, { health_check: { command: 'true', retries: 1, interval: 1 } }),
+      ),
+    ).toEqual(['health']);
+    expect(changedSteps(tables.lxc, ct, withConfig(ct, { template_snapshot_name: 'v2' }))).toEqual([
+      'snapshot',
+    ]);
+  });
+
+  it('cascades from features to app, health and snapshot, not into configure, disk or start', () => {
+    const cascades = Object.fromEntries(tables.lxc.map((s) => [s.kind, s.cascades]));
+    expect(cascades).toEqual({
+      define: false,
+      configure: false,
+      disk: false,
+      start: false,
+      feature: true,
+      app: true,
+      health: true,
+      snapshot: true,
+    });
+  });
+
+  it('lists the scripts each step runs', () => {
+    const scripts = (name: string): string[] => {
+      const spec = tables.lxc.find((s) => s.instances(ct, fleet).includes(name));
+      return spec?.scripts(stepCtx(fleet, ct, name)) ?? [];
+    };
+    expect(scripts('feature:nvidia')).toEqual([
+      `${ROOT}/bin/lxc_setup/phoenix_hypervisor_feature_install_nvidia.sh`,
+    ]);
+    expect(scripts('app')).toEqual([`${ROOT}/bin/phoenix_hypervisor_lxc_950.sh`]);
+    expect(scripts('configure')).toEqual([]);
+  });
+});
+
+function step<T extends Guest>(specs: StepSpec<T>[], target: T, name: string, live: LiveGuest[] = []) {
+  const spec = specs.find((s) => s.instances(target, fleet).includes(name));
+  if (!spec) throw new Error(`no ${name}`);
+  const ctx = stepCtx(fleet, target, name, liveState(live));
+  return { check: () => spec.check(ctx), preview: () => spec.preview(ctx) };
+}
+
+const running = (id: number, config: Record<string, string>, extra: Partial<LiveGuest> = {}): LiveGuest => ({
+  id,
+  kind: 'lxc',
+  status: 'running',
+  template: false,
+  config,
+  snapshots: [],
+  ...extra,
+});
+
+describe('container previews and checks', () => {
+  it('define creates with every setting and the unprivileged flag', () => {
+    expect(step(tables.lxc, ct, 'define').preview()).toEqual([
+      [
+        'pct',
+        'create',
+        '950',
+        'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+        '--hostname',
+        'ct950',
+        '--memory',
+        '2048',
+        '--swap',
+        '512',
+        '--cores',
+        '2',
+        '--rootfs',
+        'local-lvm:16',
+        '--net0',
+        'name=eth0,bridge=vmbr0,ip=10.0.0.50/24,gw=10.0.0.1',
+        '--unprivileged',
+        '1',
+      ],
+    ]);
+    expect(step(tables.lxc, ct, 'define').check()).toMatchObject({ ok: false, reason: 'missing' });
+  });
+
+  it('define clones from the source snapshot, in full onto another pool', () => {
+    expect(step(tables.lxc, clone, 'define').preview()).toEqual([
+      [
+        'pct',
+        'clone',
+        '900',
+        '951',
+        '--hostname',
+        'ct951',
+        '--snapname',
+        'base-snapshot',
+        '--full',
+        '1',
+        '--storage',
+        'fastpool',
+      ],
+    ]);
+  });
+
+  it('define of an existing CT on another storage is drift that needs a replace', () => {
+    const live = running(950, { rootfs: 'tank:vm-950-disk-0,size=16G', unprivileged: '1' });
+    expect(step(tables.lxc, ct, 'define', [live]).check()).toMatchObject({
+      ok: false,
+      reason: 'drift',
+      needsReplace: expect.any(String),
+    });
+    expect(step(tables.lxc, ct, 'define', [live]).preview()).toEqual([]);
+  });
+
+  it('configure reports per-key drift and previews one pct set', () => {
+    const live = running(950, {
+      hostname: 'ct950',
+      memory: '1024',
+      swap: '512',
+      cores: '2',
+      startup: 'order=0,up=0,down=0',
+      net0: 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=BC:24:11:00:00:01,ip=10.0.0.50/24,type=veth',
+    });
+    expect(step(tables.lxc, ct, 'configure', [live]).check()).toEqual({
+      ok: false,
+      reason: 'drift',
+      detail: '1 setting(s) differ',
+      diffs: [{ field: 'memory', actual: '1024', desired: '2048' }],
+    });
+    expect(step(tables.lxc, ct, 'configure', [live]).preview()).toEqual([
+      ['pct', 'set', '950', '--memory', '2048'],
+    ]);
+  });
+
+  it('disk grows with an explicit unit (a bare number would mean bytes)', () => {
+    const small = running(950, { rootfs: 'local-lvm:vm-950-disk-0,size=8G' });
+    expect(step(tables.lxc, ct, 'disk', [small]).preview()).toEqual([
+      ['pct', 'resize', '950', 'rootfs', '16G'],
+    ]);
+    expect(step(tables.lxc, ct, 'disk', [small]).check()).toMatchObject({ ok: false, reason: 'drift' });
+  });
+
+  it('disk larger than configured is flagged: never shrunk', () => {
+    const big = running(950, { rootfs: 'local-lvm:vm-950-disk-0,size=32G' });
+    expect(step(tables.lxc, ct, 'disk', [big]).check()).toMatchObject({
+      ok: false,
+      reason: 'drift',
+      needsReplace: expect.stringMatching(/never shrunk/),
+    });
+    expect(step(tables.lxc, ct, 'disk', [big]).preview()).toEqual([]);
+  });
+
+  it('start, feature, app, health and snapshot previews', () => {
+    const stopped = running(950, {}, { status: 'stopped' });
+    expect(step(tables.lxc, ct, 'start', [stopped]).preview()).toEqual([['pct', 'start', '950']]);
+    expect(step(tables.lxc, ct, 'start', [running(950, {})]).check()).toEqual({ ok: true });
+    expect(step(tables.lxc, ct, 'feature:docker', [stopped]).preview()).toEqual([
+      [`${ROOT}/bin/lxc_setup/phoenix_hypervisor_feature_install_docker.sh`, '950'],
+    ]);
+    expect(step(tables.lxc, ct, 'feature:docker', [stopped]).check()).toEqual({ ok: 'unknown' });
+    expect(step(tables.lxc, ct, 'app').preview()).toEqual([
+      ['pct', 'exec', '950', '--', 'mkdir', '-p', '/tmp/phoenix_run'],
+      [
+        'pct',
+        'push',
+        '950',
+        `${ROOT}/bin/phoenix_hypervisor_lxc_950.sh`,
+        '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh',
+        '--perms',
+        '0755',
+      ],
+      [
+        'pct',
+        'push',
+        '950',
+        `${ROOT}/etc/phoenix_lxc_configs.json`,
+        '/tmp/phoenix_run/phoenix_lxc_configs.json',
+        '--perms',
+        '0644',
+      ],
+      ['pct', 'exec', '950', '--', '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh'],
+      ['pct', 'exec', '950', '--', 'rm', '-rf', '/tmp/phoenix_run'],
+    ]);
+    expect(step(tables.lxc, ct, 'health').preview()).toEqual([
+      ['pct', 'exec', '950', '--', 'nvidia-smi'],
+      ['pct', 'exec', '950', '--', 'sh', '-c', 'curl -fsS http://localhost:8000/health'],
+    ]);
+    expect(step(tables.lxc, ct, 'snapshot', [running(950, {})]).preview()).toEqual([
+      ['pct', 'snapshot', '950', 'ready'],
+    ]);
+    expect(step(tables.lxc, ct, 'snapshot', [running(950, {}, { snapshots: ['ready'] })]).check()).toEqual({
+      ok: true,
+    });
+  });
+});
+
+describe('VM previews and checks', () => {
+  const vmLive = (id: number, extra: Partial<LiveGuest> = {}): LiveGuest => ({
+    id,
+    kind: 'vm',
+    status: 'running',
+    template: false,
+    config: {},
+    snapshots: [],
+    ...extra,
+  });
+
+  it('define creates from the cloud image with a cloud-init drive, then grows the disk', () => {
+    expect(step(tables.vm, tmplVm, 'define').preview()).toEqual([
+      [
+        'qm',
+        'create',
+        '9000',
+        '--name',
+        'vm9000',
+        '--memory',
+        '2048',
+        '--cores',
+        '1',
+        '--net0',
+        'virtio,bridge=vmbr0',
+        '--scsihw',
+        'virtio-scsi-pci',
+        '--scsi0',
+        'local-lvm:0,import-from=local:import/noble-server-cloudimg-amd64.img',
+        '--ide2',
+        'local-lvm:cloudinit',
+        '--boot',
+        'order=scsi0',
+        '--serial0',
+        'socket',
+        '--vga',
+        'serial0',
+        '--agent',
+        'enabled=1',
+        '--ipconfig0',
+        'ip=dhcp',
+      ],
+      ['qm', 'disk', 'resize', '9000', 'scsi0', '32G'],
+    ]);
+  });
+
+  it('define of a template clone is a linked clone', () => {
+    expect(step(tables.vm, vmClone, 'define').preview()).toEqual([
+      ['qm', 'clone', '9000', '1001', '--name', 'vm1001'],
+    ]);
+  });
+
+  it('a non-template source is cloned in full from its snapshot', () => {
+    const base = vm(1002, { template_image: 'x.img', template_snapshot_name: 'golden' });
+    const child = vm(1003, { clone_from_vmid: 1002 });
+    const f = fleetOf([base, child]);
+    const spec = tables.vm[0]!;
+    expect(spec.preview(stepCtx(f, child, 'define'))).toEqual([
+      ['qm', 'clone', '1002', '1003', '--name', 'vm1003', '--snapname', 'golden', '--full', '1'],
+    ]);
+  });
+
+  it('start and agent are satisfied by a template; template checks the flag', () => {
+    const t = vmLive(9000, { status: 'stopped', template: true });
+    expect(step(tables.vm, tmplVm, 'start', [t]).check()).toEqual({ ok: true });
+    expect(step(tables.vm, tmplVm, 'agent', [t]).preview()).toEqual([]);
+    expect(step(tables.vm, tmplVm, 'template', [t]).check()).toEqual({ ok: true });
+    expect(step(tables.vm, tmplVm, 'template', [vmLive(9000)]).preview()).toEqual([
+      ['qm', 'guest', 'exec', '9000', '--', 'cloud-init', 'clean'],
+      ['qm', 'guest', 'exec', '9000', '--', 'truncate', '-s', '0', '/etc/machine-id'],
+      ['qm', 'shutdown', '9000', '--timeout', '120'],
+      ['qm', 'template', '9000'],
+    ]);
+  });
+
+  it('agent pings a running VM', () => {
+    expect(step(tables.vm, vmClone, 'agent', [vmLive(1001)]).preview()).toEqual([
+      ['qm', 'guest', 'cmd', '1001', 'ping'],
+    ]);
+    expect(step(tables.vm, vmClone, 'agent', [vmLive(1001)]).check()).toEqual({ ok: 'unknown' });
+  });
+});
+
+describe('host steps', () => {
+  it('run the script with the hypervisor config; zfs in safe mode unless --wipe-disks', () => {
+    const spec = tables.host[0]!;
+    const ctx = { fleet, target: zfs, name: 'setup_zfs', live: liveState() };
+    expect(spec.preview(ctx)).toEqual([[zfs.path, '--config', fleet.hypervisorConfigFile, '--mode', 'safe']]);
+    expect(spec.check(ctx)).toEqual({ ok: 'unknown' });
+    const other: HostSetupStep = {
+      script: 'hypervisor_initial_setup.sh',
+      name: 'initial_setup',
+      path: '/x/hypervisor_initial_setup.sh',
+    };
+    expect(spec.preview({ ...ctx, target: other, name: 'initial_setup' })).toEqual([
+      ['/x/hypervisor_initial_setup.sh', '--config', fleet.hypervisorConfigFile],
+    ]);
+  });
+});
