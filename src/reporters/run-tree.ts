@@ -4,6 +4,7 @@ import type { ListrTaskWrapper } from 'listr2';
 import type { PlannedStep } from '../plan/types.js';
 import type { StepEvent } from '../run/schedule.js';
 import type { EventRenderer } from './run-lines.js';
+import { formatDuration } from './run-summary.js';
 
 type Outcome = { type: 'ok' } | { type: 'skip'; reason: string } | { type: 'fail'; message: string };
 
@@ -20,7 +21,7 @@ export async function createTreeRenderer(
   output: NodeJS.WritableStream,
   opts: { verbose: boolean },
 ): Promise<EventRenderer> {
-  const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER, color } = await import('listr2');
+  const { Listr, ListrLogger, ProcessOutput, color } = await import('listr2');
   const stream = output as NodeJS.WriteStream;
   // Both renderers write to the given stream (the CLI passes stderr), not to process.stdout.
   const logger = () =>
@@ -58,10 +59,9 @@ export async function createTreeRenderer(
         collapseErrors: false,
         collapseSkips: false,
         showSkipMessage: true,
-        timer: PRESET_TIMER,
         logger: logger(),
       },
-      fallbackRendererOptions: { timer: PRESET_TIMER, logger: logger() },
+      fallbackRendererOptions: { logger: logger() },
     },
   );
   const running = listr.run().catch(() => undefined);
@@ -82,9 +82,18 @@ export async function createTreeRenderer(
           return update(event.address, (s) => (s.title = event.address));
         case 'output':
           return update(event.address, (s) => (s.output = event.line));
+        // Durations are the step's own: listr2's timer would count the time a task waited for its turn.
         case 'success':
+          update(
+            event.address,
+            (s) => (s.title = `${event.address} ${color.dim(formatDuration(event.durationMs))}`),
+          );
           return slots.get(event.address)?.finish({ type: 'ok' });
         case 'failure':
+          update(
+            event.address,
+            (s) => (s.title = `${event.address} ${color.dim(formatDuration(event.durationMs))}`),
+          );
           return slots.get(event.address)?.finish({ type: 'fail', message: event.failure.message });
         case 'skip':
           update(event.address, (s) => (s.title = event.address));

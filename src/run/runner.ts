@@ -100,7 +100,10 @@ async function createRenderer(
   work: readonly PlannedStep[],
   output: NodeJS.WritableStream,
 ): Promise<EventRenderer> {
-  if (name !== 'tree') return createLineRenderer(output, name);
+  // A tree needs a terminal; elsewhere one line per event reads better than listr2's own fallback.
+  if (name !== 'tree' || (output as NodeJS.WriteStream).isTTY !== true) {
+    return createLineRenderer(output, name === 'tree' ? 'lines' : name);
+  }
   // listr2 is loaded only when a tree is drawn: start-up time is benchmarked.
   const { createTreeRenderer } = await import('../reporters/run-tree.js');
   return createTreeRenderer(work, output, { verbose: false });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan, PlannedStep, StepStatus } from '../../src/plan/types.js';
 import { err, ok } from '../../src/result.js';
 import type { Result } from '../../src/result.js';
+import { createTreeRenderer } from '../../src/reporters/run-tree.js';
 import { chooseRenderer, runExitCode, runPlan } from '../../src/run/runner.js';
 import type { RunPlanOptions } from '../../src/run/runner.js';
 import type { StepFailure } from '../../src/tasks/step.js';
@@ -310,14 +311,31 @@ describe('renderers', () => {
     expect(output()).toMatch(/^\[b\] FAILED/);
   });
 
-  it('tree: drives listr2 to the end on a non-TTY stream without hanging', async () => {
-    const { options, output } = harness({ fail: ['b'] });
-    const summary = await runPlan(
-      planOf('a -> b, b -> c', {}, ['d']),
-      options({ renderer: 'tree', keepGoing: true }),
-    );
-    expect(summary.ran.sort()).toEqual(['a', 'd']);
-    expect(output()).toContain('a');
+  it('tree: falls back to one line per event when the stream is not a terminal', async () => {
+    const { options, output } = harness();
+    await runPlan(planOf('', {}, ['a']), options({ renderer: 'tree' }));
+    expect(output()).toMatch(/^\[a\] start\n\[a\] ok /);
+  });
+
+  it('tree: listr2 mirrors the scheduler and finishes once every step is settled', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const steps = planOf('a -> b', {}, ['c']).steps;
+    const tree = await createTreeRenderer(steps, out, { verbose: false });
+    tree.onEvent({ type: 'start', address: 'a' });
+    tree.onEvent({ type: 'success', address: 'a', durationMs: 1200 });
+    tree.onEvent({ type: 'start', address: 'c' });
+    tree.onEvent({
+      type: 'failure',
+      address: 'c',
+      durationMs: 5,
+      failure: { address: 'c', message: 'boom' },
+    });
+    tree.onEvent({ type: 'skip', address: 'b', reason: 'upstream c failed' });
+    await tree.end();
+    expect(text).toContain('a 1.2s');
+    expect(text).toContain('boom');
   });
 
   it('chooses the tree on a TTY and lines under CI or without a TTY', () => {
