@@ -113,13 +113,22 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
     if (replacing !== undefined)
       reasons.push({ type: 'recreated', detail: `replaced (--replace): ${replacing}` });
     const preds = graph.inNeighbors(address).filter((p) => drafts.has(p));
+    const isChain = (p: string): boolean => graph.getDirectedEdgeAttributes(p, address).kind === 'chain';
     preds.sort((a, b) => graph.getNodeAttribute(a, 'rank') - graph.getNodeAttribute(b, 'rank'));
     const own = d.cause && !request.replace ? `needs --replace: ${d.cause.message}` : undefined;
-    const waits = preds.map((p) => blockRoot.get(p)).find((r) => r !== undefined);
+    // A blocked step holds back its own guest's later work through the chain, even past up-to-date steps; across
+    // guests (clone, dependency edges) it holds back only the directly following step, and only if that is stale.
+    const viaChain = preds
+      .map((p) => (isChain(p) ? blockRoot.get(p) : undefined))
+      .find((r) => r !== undefined);
+    const viaOrder = preds.map((p) =>
+      !isChain(p) && status.get(p) === 'blocked' ? blockRoot.get(p) : undefined,
+    );
+    const waits = viaChain ?? viaOrder.find((r) => r !== undefined);
     const blocked = own ?? (reasons.length > 0 && waits !== undefined ? `waits for ${waits}` : undefined);
     const s = blocked !== undefined ? 'blocked' : reasons.length > 0 ? 'stale' : 'up-to-date';
     status.set(address, s);
-    blockRoot.set(address, own !== undefined ? address : waits);
+    blockRoot.set(address, own !== undefined ? address : s === 'blocked' ? waits : viaChain);
     const after = [
       ...new Set(preds.flatMap((p) => (status.get(p) === 'up-to-date' ? frontier.get(p)! : [p]))),
     ];
