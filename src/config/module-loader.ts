@@ -17,7 +17,7 @@ export interface ModuleLoadHooks {
 }
 
 /** Bumped when the compiled form changes, so stale copies are not reused. */
-const CACHE_FORMAT = '1';
+const CACHE_FORMAT = '2';
 
 interface CacheManifest {
   /** Local files bundled into the copy besides the config itself, with their sha256. */
@@ -75,7 +75,7 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
-      if (fresh) return { file: copy, code: manifest.code };
+      if (fresh && typeof manifest.code === 'string') return { file: copy, code: manifest.code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
