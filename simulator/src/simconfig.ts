@@ -157,7 +157,7 @@ export const DEFAULT_CLOUD_IMAGES: Record<string, CloudImageDef> = {
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {
   node: 'pve',
-  latencyScale: 0,
+  latencyScale: 1,
   latency: {},
   agentReadyAfterMs: 5000,
   resourcesStaleMs: 10000,
