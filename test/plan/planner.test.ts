@@ -288,7 +288,7 @@ function toMatcher(reason: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...reason };
   if (Array.isArray(reason['diffs'])) {
     out['diffs'] = expect.arrayContaining(
-      (reason['diffs'] as object[]).map((d) => expect.objectContaining(d)),
+      (reason['diffs'] as object[]).map((d): unknown => expect.objectContaining(d)),
     );
   }
   if (typeof reason['detail'] !== 'string' && 'detail' in reason) delete out['detail'];

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { formatGraph } from '../../src/reporters/graph.js';
+import { formatPlan, planToJson } from '../../src/reporters/plan.js';
+import { formatWhy, whyToJson } from '../../src/reporters/why.js';
+import { lxc } from './fakes.js';
+import { built, planWorld, reconfigured } from './harness.js';
+
+const changed = () => {
+  const w = reconfigured(
+    built([
+      lxc(950, { features: ['docker'], template_snapshot_name: 'golden' }),
+      lxc(951, { clone_from_ctid: 950 }),
+    ]),
+    [
+      lxc(950, {
+        features: ['docker'],
+        template_snapshot_name: 'golden',
+        memory_mb: 4096,
+        storage_pool: 'fast-zfs',
+      }),
+    ],
+  );
+  return { w, plan: planWorld(w) };
+};
+
+describe('plan reporter', () => {
+  it('lists the work in order with reasons, diffs, commands and a summary line', () => {
+    const { plan } = changed();
+    const text = formatPlan(plan);
+    expect(text).toContain('blocked 950:define: needs --replace: storage_pool local-lvm -> fast-zfs');
+    expect(text).toContain('blocked 950:configure: waits for 950:define');
+    expect(text).toContain('memory_mb: 512 -> 4096');
+    expect(text).toContain('$ fake configure 950 configure');
+    expect(text.split('\n').at(-1)).toBe('0 to run, 2 blocked, 8 up to date');
+    expect(text).not.toContain('951:');
+  });
+
+  it('says there is nothing to do when everything is up to date', () => {
+    expect(formatPlan(planWorld(built([lxc(950)])))).toBe('0 to run, 0 blocked, 4 up to date');
+  });
+
+  it('gives machines every step with argv arrays and a pending flag', () => {
+    const json = planToJson(changed().plan);
+    expect(json.pending).toBe(true);
+    expect(json.summary).toEqual({ run: 0, blocked: 2, upToDate: 8 });
+    expect(json.steps.find((s) => s.address === '950:configure')?.commands).toEqual([
+      ['fake', 'configure', '950', 'configure'],
+    ]);
+  });
+});
+
+describe('why reporter', () => {
+  it('explains every step of a guest, naming the changed field with old and new values', () => {
+    const { plan } = changed();
+    const text = formatWhy(plan.steps.filter((s) => s.target === 950));
+    expect(text).toContain('950: 2 of');
+    expect(text).toMatch(/up to date\s+950:disk: fingerprint [0-9a-f]{12} matches/);
+    expect(text).toContain('memory_mb: 512 -> 4096');
+    expect(whyToJson(plan.steps).find((s) => s.address === '950:configure')?.status).toBe('blocked');
+  });
+
+  it('shows inputs and commands for a single step', () => {
+    const text = formatWhy(changed().plan.steps.filter((s) => s.address === '950:configure'));
+    expect(text).toContain('memory_mb = 4096');
+    expect(text).toContain('$ fake configure 950 configure');
+  });
+});
+
+describe('graph reporter', () => {
+  const { w } = changed();
+  it('renders mermaid with cascading edges thick and clone edges dotted', () => {
+    const m = formatGraph(w.graph, 'mermaid');
+    expect(m).toMatch(/^flowchart TD/);
+    expect(m).toContain('subgraph t_950["950 ct950 (lxc)"]');
+    expect(m).toMatch(/n\d+ ==> n\d+/);
+    expect(m).toMatch(/n\d+ -\.->\|clone\| n\d+/);
+  });
+
+  it('renders dot and json restricted to a set of steps', () => {
+    expect(formatGraph(w.graph, 'dot', ['950:snapshot', '951:define'])).toContain(
+      '"950:snapshot" -> "951:define" [style=dashed, label="clone"];',
+    );
+    const json = JSON.parse(formatGraph(w.graph, 'json')) as { nodes: unknown[]; edges: { kind: string }[] };
+    expect(json.nodes).toHaveLength(w.graph.order);
+    expect(json.edges.filter((e) => e.kind === 'clone')).toHaveLength(1);
+  });
+});
