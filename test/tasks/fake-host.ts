@@ -87,6 +87,7 @@ export class FakeHost implements HostExec {
   }
 
   async run(argv: Argv, opts?: RunOptions): Promise<Result<CommandResult, CommandFailure>> {
+    await Promise.resolve();
     const a = [...argv];
     this.calls.push(a);
     let reply: Reply | undefined;
@@ -101,6 +102,7 @@ export class FakeHost implements HostExec {
   }
 
   async readGuest(kind: GuestKind, id: number): Promise<LiveGuest | undefined> {
+    await Promise.resolve();
     const g = this.guests.get(id);
     if (!g || g.kind !== kind) return undefined;
     const copy = structuredClone(g);
@@ -170,7 +172,7 @@ export class FakeHost implements HostExec {
       const newId = Number(a[3]);
       if (!src) return { exit: 255, stderr: `CT ${id} does not exist` };
       const o = options(a, 4);
-      const config = { ...src.config, hostname: o.get('hostname') ?? '' };
+      const config: Record<string, string> = { ...src.config, hostname: o.get('hostname') ?? '' };
       config.net0 = (config.net0 ?? '').replace(/hwaddr=[^,]+/, `hwaddr=${newMac()}`);
       if (o.has('storage')) config.rootfs = (config.rootfs ?? '').replace(/^[^:]+/, o.get('storage') ?? '');
       this.addGuest({ id: newId, kind: 'lxc', config });

@@ -58,8 +58,10 @@ function changedSteps<T extends Guest>(specs: StepSpec<T>[], before: T, after: T
   return Object.keys(a).filter((k) => a[k] !== b[k]);
 }
 
-const withConfig = <T extends LxcGuest | VmGuest>(g: T, patch: Record<string, unknown>): T =>
-  ({ ...g, config: { ...g.config, ...patch } }) as T;
+const withConfig = <T extends LxcGuest | VmGuest>(g: T, patch: Record<string, unknown>): T => ({
+  ...g,
+  config: { ...g.config, ...patch },
+});
 
 describe('instances', () => {
   it('lists a container chain in order, one step per feature', () => {
@@ -227,7 +229,7 @@ describe('container previews and checks', () => {
     expect(step(tables.lxc, ct, 'define', [live]).check()).toMatchObject({
       ok: false,
       reason: 'drift',
-      needsReplace: expect.any(String),
+      needsReplace: expect.any(String) as unknown,
     });
     expect(step(tables.lxc, ct, 'define', [live]).preview()).toEqual([]);
   });
@@ -265,7 +267,7 @@ describe('container previews and checks', () => {
     expect(step(tables.lxc, ct, 'disk', [big]).check()).toMatchObject({
       ok: false,
       reason: 'drift',
-      needsReplace: expect.stringMatching(/never shrunk/),
+      needsReplace: expect.stringMatching(/never shrunk/) as unknown,
     });
     expect(step(tables.lxc, ct, 'disk', [big]).preview()).toEqual([]);
   });

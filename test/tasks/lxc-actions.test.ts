@@ -1,0 +1,233 @@
+// Container step actions against a fake host that records argv: the happy path, the idempotent second run and
+// the failure paths (missing storage, a download that "succeeds" without a file, a resize that does not take,
+// a flaky start, an exhausted health check).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import type { LxcGuest } from '../../src/config/model.js';
+import { makeLxcSteps } from '../../src/tasks/lxc-steps.js';
+import type { ExecutableStep } from '../../src/tasks/step.js';
+import { FakeHost } from './fake-host.js';
+import { fast, fleetOf, harness, lxc, ROOT, tempRoot } from './fixtures.js';
+
+const TEMPLATE = 'debian-12-standard_12.7-1_amd64.tar.zst';
+
+function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {})) {
+  const ct = lxc(950, {
+    template: TEMPLATE,
+    memory_mb: 2048,
+    cores: 2,
+    storage_size_gb: 16,
+    start_at_boot: true,
+    boot_order: 2,
+    network_config: { ip: '10.0.0.50/24', gw: '10.0.0.1' },
+    pct_options: ['nesting=1'],
+    apparmor_profile: 'unconfined',
+    lxc_options: ['lxc.mount.auto: sys:rw'],
+    features: ['docker'],
+    application_script: 'app_950.sh',
+    health_check: { command: 'curl -fsS localhost', retries: 3, interval: 2 },
+    template_snapshot_name: 'ready',
+    ...config,
+  });
+  const steps = makeLxcSteps({ ...fast, sleep });
+  const h = harness(fleetOf([ct]), ct);
+  const byKind = (kind: string): ExecutableStep<LxcGuest> => {
+    const s = steps.find((x) => x.kind === kind);
+    if (!s) throw new Error(kind);
+    return s;
+  };
+  const all = async (): Promise<void> => {
+    for (const s of steps) {
+      for (const name of s.instances(ct, fleetOf([ct]))) {
+        const res = await h.run(s, name);
+        if (!res.ok) throw new Error(`${name}: ${res.error.message}`);
+      }
+    }
+  };
+  return { ct, steps, h, host: h.host, byKind, all, sleep };
+}
+
+describe('container lifecycle', () => {
+  it('builds a container from nothing in the order the original did', async () => {
+    const { host, all } = setup();
+    await all();
+    expect(host.mutating()).toEqual([
+      `pveam download local ${TEMPLATE}`,
+      `pct create 950 local:vztmpl/${TEMPLATE} --hostname ct950 --memory 2048 --swap 512 --cores 2 --rootfs local-lvm:16 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.50/24,gw=10.0.0.1 --unprivileged 1`,
+      'pct set 950 --onboot 1 --startup order=2,up=0,down=0 --features nesting=1',
+      'pct start 950',
+      `${ROOT}/bin/lxc_setup/phoenix_hypervisor_feature_install_docker.sh 950`,
+      'pct exec 950 -- mkdir -p /tmp/phoenix_run',
+      `pct push 950 ${ROOT}/bin/app_950.sh /tmp/phoenix_run/app_950.sh --perms 0755`,
+      `pct push 950 ${ROOT}/etc/phoenix_lxc_configs.json /tmp/phoenix_run/phoenix_lxc_configs.json --perms 0644`,
+      'pct exec 950 -- ls -d /tmp/phoenix_run/app_950.sh /tmp/phoenix_run/phoenix_lxc_configs.json',
+      'pct exec 950 -- /tmp/phoenix_run/app_950.sh',
+      'pct exec 950 -- rm -rf /tmp/phoenix_run',
+      'pct exec 950 -- sh -c curl -fsS localhost',
+      'pct snapshot 950 ready',
+    ]);
+    const conf = readFileSync(host.confFile(950), 'utf8');
+    expect(conf).toContain('lxc.mount.auto: sys:rw\n');
+    expect(conf).toContain('lxc.apparmor.profile: unconfined\n');
+  });
+
+  it('a second run of the checked steps issues no state-changing command', async () => {
+    const { host, all, steps, h } = setup();
+    await all();
+    host.calls.length = 0;
+    for (const kind of ['define', 'configure', 'disk', 'start', 'snapshot']) {
+      const res = await h.run(steps.find((s) => s.kind === kind)!);
+      expect(res.ok).toBe(true);
+    }
+    expect(host.mutating()).toEqual([]);
+  });
+
+  it('passes the feature script the CTID and the config file in its environment', async () => {
+    const { host, h, byKind } = setup();
+    const seen: Record<string, string>[] = [];
+    host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
+    host.on(/feature_install_docker/, (_argv) => ({}));
+    const run = host.run.bind(host);
+    host.run = async (argv, opts) => {
+      if (opts?.env) seen.push(opts.env);
+      return run(argv, opts);
+    };
+    expect((await h.run(byKind('feature'), 'feature:docker')).ok).toBe(true);
+    expect(seen[0]).toMatchObject({
+      PHOENIX_CTID: '950',
+      PHOENIX_CONFIG_FILE: `${ROOT}/etc/phoenix_lxc_configs.json`,
+    });
+  });
+
+  it('clones from the source snapshot, then applies what the clone does not inherit', async () => {
+    const source = lxc(900, { template: TEMPLATE, template_snapshot_name: 'base' });
+    const ct = lxc(951, { clone_from_ctid: 900, memory_mb: 4096 });
+    const host = new FakeHost(tempRoot());
+    host.addGuest({
+      id: 900,
+      kind: 'lxc',
+      config: {
+        hostname: 'ct900',
+        memory: '512',
+        swap: '512',
+        cores: '1',
+        rootfs: 'local-lvm:vm-900-disk-0,size=8G',
+        net0: 'name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:99,ip=dhcp,type=veth',
+      },
+    });
+    const h = harness(fleetOf([source, ct]), ct, host);
+    const steps = makeLxcSteps(fast);
+    for (const kind of ['define', 'configure', 'disk'])
+      expect((await h.run(steps.find((s) => s.kind === kind)!)).ok).toBe(true);
+    expect(host.mutating()).toEqual([
+      'pct clone 900 951 --hostname ct951 --snapname base',
+      'pct set 951 --memory 4096 --startup order=0,up=0,down=0',
+    ]);
+  });
+
+  it('stops before creating anything when the storage pool does not exist, naming the pool and the field', async () => {
+    const { host, h, byKind } = setup({ storage_pool: 'tank' });
+    const res = await h.run(byKind('define'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.error.address).toBe('950:define');
+      expect(res.error.message).toContain("storage pool 'tank'");
+      expect(res.error.message).toContain('lxc_configs.950.storage_pool');
+    }
+    expect(host.calls.map((c) => c.join(' '))).toEqual(['pvesm status']);
+  });
+
+  it('a template download that exits 0 without the file is a failure, and nothing is created', async () => {
+    const { host, h, byKind } = setup();
+    host.on(/^pveam download/, { exit: 0, stderr: 'download failed: 404 Not Found' });
+    const res = await h.run(byKind('define'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.error.command?.reason).toBe('verify-failed');
+      expect(res.error.message).toContain('404 Not Found');
+    }
+    expect(host.mutating().some((c) => c.startsWith('pct create'))).toBe(false);
+  });
+
+  it('does not download a template that is already there', async () => {
+    const { host, h, byKind } = setup();
+    host.volumes.add(`local:vztmpl/${TEMPLATE}`);
+    expect((await h.run(byKind('define'))).ok).toBe(true);
+    expect(host.mutating().filter((c) => c.startsWith('pveam'))).toEqual([]);
+  });
+
+  it('a resize that exits 0 but leaves the disk small is a verify failure', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 950, kind: 'lxc', config: { rootfs: 'local-lvm:vm-950-disk-0,size=8G' } });
+    host.on(/^pct resize/, { exit: 0, stderr: 'zfs error: out of space' });
+    const res = await h.run(byKind('disk'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.command?.reason).toBe('verify-failed');
+    expect(host.mutating()).toEqual(['pct resize 950 rootfs 16G']);
+  });
+
+  it('never shrinks a disk', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 950, kind: 'lxc', config: { rootfs: 'local-lvm:vm-950-disk-0,size=32G' } });
+    const res = await h.run(byKind('disk'));
+    expect(res.ok).toBe(false);
+    expect(host.mutating()).toEqual([]);
+  });
+
+  it('start retries after failures, with a pause, and succeeds on the third attempt', async () => {
+    const { host, h, byKind, sleep } = setup();
+    host.addGuest({ id: 950, kind: 'lxc' });
+    host.on(/^pct start/, { exit: 255, stderr: "startup for container '950' failed" }, 2);
+    expect((await h.run(byKind('start'))).ok).toBe(true);
+    expect(host.mutating()).toEqual(['pct start 950', 'pct start 950', 'pct start 950']);
+    expect(sleep).toHaveBeenCalledTimes(2);
+  });
+
+  it('start gives up after three failed attempts', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 950, kind: 'lxc' });
+    host.on(/^pct start/, { exit: 255, stderr: "startup for container '950' failed" });
+    const res = await h.run(byKind('start'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/gave up after 3 attempts/);
+  });
+
+  it('health retries with the configured interval, then fails', async () => {
+    const { host, h, byKind, sleep } = setup();
+    host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
+    host.on(/sh -c/, { exit: 7, stderr: 'connection refused' });
+    const res = await h.run(byKind('health'));
+    expect(res.ok).toBe(false);
+    expect(host.calls.filter((c) => c.includes('sh'))).toHaveLength(3);
+    expect(sleep).toHaveBeenCalledWith(2000);
+    if (!res.ok) expect(res.error.message).toMatch(/after 3 attempts/);
+  });
+
+  it('cleans /tmp/phoenix_run even when the application script fails', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
+    host.on(/^pct exec 950 -- \/tmp\/phoenix_run\/app_950\.sh$/, { exit: 1, stderr: 'boom' });
+    const res = await h.run(byKind('app'));
+    expect(res.ok).toBe(false);
+    expect(host.mutating().at(-1)).toBe('pct exec 950 -- rm -rf /tmp/phoenix_run');
+  });
+
+  it('--replace destroys the container and defines it again', async () => {
+    const { host, h, byKind } = setup();
+    host.volumes.add(`local:vztmpl/${TEMPLATE}`);
+    host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
+    expect((await h.run(byKind('define'), 'define', { replace: true })).ok).toBe(true);
+    expect(host.mutating().slice(0, 3)).toEqual([
+      'pct stop 950',
+      'pct destroy 950 --purge 1',
+      expect.stringMatching(/^pct create 950 /) as unknown,
+    ]);
+  });
+
+  it('an existing snapshot is left alone', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 950, kind: 'lxc', snapshots: ['ready'] });
+    expect((await h.run(byKind('snapshot'))).ok).toBe(true);
+    expect(host.mutating()).toEqual([]);
+  });
+});

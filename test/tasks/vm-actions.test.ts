@@ -1,0 +1,209 @@
+// VM and hypervisor step actions against the recording fake host.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import type { HostSetupStep, VmGuest } from '../../src/config/model.js';
+import { hostScriptStep } from '../../src/tasks/host-steps.js';
+import type { ExecutableStep } from '../../src/tasks/step.js';
+import { makeVmSteps } from '../../src/tasks/vm-steps.js';
+import { FakeHost } from './fake-host.js';
+import { fast, fleetOf, harness, liveState, ROOT, tempRoot, vm } from './fixtures.js';
+
+const IMAGE = 'noble-server-cloudimg-amd64.img';
+const URL = 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img';
+
+function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {})) {
+  const tmpDir = tempRoot();
+  const t = vm(9000, {
+    is_template: true,
+    template_image: IMAGE,
+    template_image_url: URL,
+    memory_mb: 2048,
+    disk_size_gb: 32,
+    network_config: { ip: '10.0.0.90/24', gw: '10.0.0.1', nameservers: '10.0.0.1' },
+    user_config: { username: 'phoenix', ssh_public_key: 'ssh-ed25519 AAAA phoenix@host' },
+    ...config,
+  });
+  const steps = makeVmSteps({ ...fast, sleep, tmpDir });
+  const h = harness(fleetOf([t]), t);
+  const byKind = (kind: string): ExecutableStep<VmGuest> => steps.find((x) => x.kind === kind)!;
+  const all = async (): Promise<void> => {
+    for (const s of steps) {
+      for (const name of s.instances(t, fleetOf([t]))) {
+        const res = await h.run(s, name);
+        if (!res.ok) throw new Error(`${name}: ${res.error.message}`);
+      }
+    }
+  };
+  return { t, h, host: h.host, byKind, all, sleep, tmpDir };
+}
+
+describe('VM template lifecycle', () => {
+  it('downloads the image, creates the VM, grows its disk and makes it a template', async () => {
+    const { host, all, tmpDir } = setup();
+    let keyFile = '';
+    host.on(/^qm create/, (argv) => {
+      keyFile = argv[argv.indexOf('--sshkeys') + 1] ?? '';
+      expect(readFileSync(keyFile, 'utf8')).toBe('ssh-ed25519 AAAA phoenix@host\n');
+      return undefined; // fall through to the model
+    });
+    await all();
+    expect(host.mutating()).toEqual([
+      `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${IMAGE} --url ${URL}`,
+      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${IMAGE} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
+      'qm disk resize 9000 scsi0 32G',
+      'qm set 9000 --startup order=0,up=0,down=0',
+      'qm start 9000',
+      'qm guest exec 9000 -- cloud-init clean',
+      'qm guest exec 9000 -- truncate -s 0 /etc/machine-id',
+      'qm shutdown 9000 --timeout 120',
+      'qm template 9000',
+    ]);
+    expect(existsSync(keyFile)).toBe(false); // the key file is removed after use
+    expect(host.guests.get(9000)?.template).toBe(true);
+  });
+
+  it('a second run issues no state-changing command', async () => {
+    const { host, all } = setup();
+    await all();
+    host.calls.length = 0;
+    await all();
+    expect(host.mutating()).toEqual([]);
+  });
+
+  it('fails clearly when the image is missing and there is no URL', async () => {
+    const { host, h, byKind } = setup({ template_image_url: undefined });
+    const res = await h.run(byKind('define'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/no template_image_url/);
+    expect(host.mutating()).toEqual([]);
+  });
+
+  it('a disk resize that exits 0 without growing is a verify failure', async () => {
+    const { host, h, byKind } = setup();
+    host.volumes.add(`local:import/${IMAGE}`);
+    host.on(/^qm disk resize/, { exit: 0 });
+    const res = await h.run(byKind('define'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.command?.reason).toBe('verify-failed');
+  });
+
+  it('reads the exit code from qm guest exec JSON (qm itself exits 0)', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 9000, kind: 'vm', status: 'running' });
+    host.on(/cloud-init clean/, {
+      stdout: '{\n   "err-data" : "permission denied\\n",\n   "exitcode" : 1,\n   "exited" : 1\n}',
+    });
+    const res = await h.run(byKind('template'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/cloud-init clean in VM 9000 failed: exit code 1/);
+    expect(host.mutating().some((c) => c.startsWith('qm template'))).toBe(false);
+  });
+
+  it('falls back to qm stop when the shutdown times out', async () => {
+    const { host, h, byKind } = setup();
+    host.addGuest({ id: 9000, kind: 'vm', status: 'running' });
+    host.on(/^qm shutdown/, { exit: 255, stderr: 'VM quit/powerdown failed - got timeout' });
+    expect((await h.run(byKind('template'))).ok).toBe(true);
+    expect(host.mutating().slice(-3)).toEqual([
+      'qm shutdown 9000 --timeout 120',
+      'qm stop 9000',
+      'qm template 9000',
+    ]);
+  });
+});
+
+describe('VM agent and clones', () => {
+  it('waits for the agent, polling until it answers', async () => {
+    const { host, h, byKind, sleep } = setup({ is_template: false });
+    host.addGuest({ id: 9000, kind: 'vm', status: 'running' });
+    host.on(/guest cmd 9000 ping/, { exit: 255, stderr: 'QEMU guest agent is not running' }, 2);
+    expect((await h.run(byKind('agent'))).ok).toBe(true);
+    expect(host.calls.filter((c) => c.includes('ping'))).toHaveLength(3);
+    expect(sleep).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up on the agent after the timeout', async () => {
+    const { host, h, byKind } = setup({ is_template: false });
+    host.addGuest({ id: 9000, kind: 'vm', status: 'running' });
+    host.on(/guest cmd 9000 ping/, { exit: 255, stderr: 'QEMU guest agent is not running' });
+    const res = await h.run(byKind('agent'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/did not answer within 5 s/);
+    expect(host.calls.filter((c) => c.includes('ping'))).toHaveLength(5);
+  });
+
+  it('a clone of a template is linked; configure then sets what differs', async () => {
+    const t = vm(9000, { is_template: true, template_image: IMAGE });
+    const c = vm(1001, { clone_from_vmid: 9000, memory_mb: 4096, disk_size_gb: 32 });
+    const host = new FakeHost(tempRoot());
+    host.addGuest({
+      id: 9000,
+      kind: 'vm',
+      template: true,
+      config: {
+        name: 'vm9000',
+        memory: '2048',
+        cores: '1',
+        net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0',
+        scsi0: 'local-lvm:base-9000-disk-0,size=32G',
+        ipconfig0: 'ip=dhcp',
+        startup: 'order=0,up=0,down=0',
+      },
+    });
+    const h = harness(fleetOf([t, c]), c, host);
+    const steps = makeVmSteps(fast);
+    for (const kind of ['define', 'configure', 'start'])
+      expect((await h.run(steps.find((s) => s.kind === kind)!)).ok).toBe(true);
+    expect(host.mutating()).toEqual([
+      'qm clone 9000 1001 --name vm1001',
+      'qm set 1001 --memory 4096',
+      'qm start 1001',
+    ]);
+  });
+});
+
+describe('hypervisor steps', () => {
+  const zfs: HostSetupStep = {
+    script: 'hypervisor_feature_setup_zfs.sh',
+    name: 'setup_zfs',
+    path: `${ROOT}/bin/hypervisor_setup/hypervisor_feature_setup_zfs.sh`,
+  };
+
+  it('run the zfs script destructively only with --wipe-disks', async () => {
+    const host = new FakeHost(tempRoot());
+    const fleet = fleetOf([], [zfs]);
+    const ctx = (wipeDisks: boolean) => ({
+      fleet,
+      target: zfs,
+      name: 'setup_zfs',
+      live: liveState(),
+      host,
+      report: () => {},
+      flags: { replace: false, wipeDisks },
+    });
+    expect((await hostScriptStep.run(ctx(false))).ok).toBe(true);
+    expect((await hostScriptStep.run(ctx(true))).ok).toBe(true);
+    expect(host.calls.map((c) => c.slice(1).join(' '))).toEqual([
+      `--config ${fleet.hypervisorConfigFile} --mode safe`,
+      `--config ${fleet.hypervisorConfigFile} --mode force-destructive`,
+    ]);
+  });
+
+  it('a failing script fails the step with its command', async () => {
+    const host = new FakeHost(tempRoot()).on(/setup_zfs/, { exit: 1, stderr: 'pool busy' });
+    const res = await hostScriptStep.run({
+      fleet: fleetOf([], [zfs]),
+      target: zfs,
+      name: 'setup_zfs',
+      live: liveState(),
+      host,
+      report: () => {},
+      flags: { replace: false, wipeDisks: false },
+    });
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.error.address).toBe('host:setup_zfs');
+      expect(res.error.command?.exitCode).toBe(1);
+    }
+  });
+});
