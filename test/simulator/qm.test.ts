@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSimState, seedGuest, writeSimConfig } from '../../simulator/src/testing.js';
+import { mapLimit, ok, run, runAsync, simDir } from './helpers.js';
+
+const NOBLE = 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img';
+
+/** Downloads the noble cloud image and builds template VM 9000 the way Phoenix does. */
+function buildTemplate(dir: string): void {
+  const keys = join(dir, 'keys.pub');
+  writeFileSync(keys, 'ssh-ed25519 AAAAC3Nza phoenix@host\n');
+  ok(
+    dir,
+    ['pvesh', 'create', '/nodes/pve/storage/local/download-url', '--content', 'import', '--filename', 'noble.qcow2', '--url', NOBLE],
+    ['qm', 'create', '9000', '--name', 'ubuntu-tmpl', '--memory', '2048', '--cores', '2', '--net0', 'virtio,bridge=vmbr0',
+      '--scsihw', 'virtio-scsi-pci', '--scsi0', 'local-lvm:0,import-from=local:import/noble.qcow2', '--ide2', 'local-lvm:cloudinit',
+      '--boot', 'order=scsi0', '--serial0', 'socket', '--vga', 'serial0', '--agent', 'enabled=1', '--ipconfig0', 'ip=dhcp',
+      '--ciuser', 'phoenix', '--sshkeys', keys],
+    ['qm', 'template', '9000'],
+  );
+}
+
+describe('qm', () => {
+  it('creates a cloud-init template from an imported image, with the fields PVE adds', async () => {
+    const dir = await simDir();
+    buildTemplate(dir);
+    const conf = run(dir, ['qm', 'config', '9000']).stdout;
+    expect(conf).toMatch(/^agent: enabled=1\nboot: order=scsi0\nciuser: phoenix\ncores: 2\n/);
+    expect(conf).toContain('ide2: local-lvm:vm-9000-cloudinit,media=cdrom\n');
+    expect(conf).toMatch(/\nmeta: creation-qemu=[\d.]+,ctime=\d+\n/);
+    expect(conf).toMatch(/\nnet0: virtio=BC:24:11:[0-9A-F:]{8},bridge=vmbr0\n/);
+    expect(conf).toContain('scsi0: local-lvm:base-9000-disk-0,size=3584M\n');
+    expect(conf).toMatch(/\nsmbios1: uuid=[0-9a-f-]{36}\n/);
+    expect(conf).toContain('sshkeys: ssh-ed25519%20AAAAC3Nza%20phoenix%40host%0A\n');
+    expect(conf).toContain('template: 1\n');
+    expect(conf).toMatch(/\nvmgenid: [0-9a-f-]{36}\n$/);
+  });
+
+  it('linked-clones the template, starts it, and answers the agent', async () => {
+    const dir = await simDir();
+    buildTemplate(dir);
+    const c = ok(dir, ['qm', 'clone', '9000', '123', '--name', 'web']);
+    expect(c.stdout).toBe('creating a clone of VM 9000 with ID 123\ncreate linked clone of drive scsi0 (local-lvm:base-9000-disk-0)\n');
+    expect(run(dir, ['qm', 'config', '123']).stdout).toContain('scsi0: local-lvm:base-9000-disk-0/vm-123-disk-0,size=3584M\n');
+    const refused = await mapLimit(
+      [
+        ['qm', 'start', '9000'],
+        ['qm', 'destroy', '9000'],
+        ['qm', 'guest', 'cmd', '123', 'ping'],
+        ['qm', 'clone', '9000', '124', '--storage', 'local-lvm'],
+        ['qm', 'clone', '9000', '124', '--snapname', 'nope'],
+        ['qm', 'start', '777'],
+      ],
+      (l) => runAsync(dir, l),
+    );
+    expect(refused.map((r) => [r.stderr, r.code])).toEqual([
+      ["you can't start a vm if it's a template\n", 255],
+      ["base volume 'local-lvm:base-9000-disk-0' is still in use by linked cloned\n", 255],
+      ['VM 123 is not running\n', 255],
+      ["parameter 'storage' not allowed for linked clones\n", 255],
+      ["snapshot 'nope' does not exist\n", 255],
+      ["Configuration file 'nodes/pve/qemu-server/777.conf' does not exist\n", 255],
+    ]);
+    ok(dir, ['qm', 'start', '123']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '123', 'ping'])).toEqual({ stdout: '', stderr: '', code: 0 });
+    expect(run(dir, ['qm', 'agent', '123', 'get-host-name']).stdout).toBe('{\n   "host-name" : "web"\n}\n');
+    expect(run(dir, ['qm', 'guest', 'exec', '123', '--', 'cloud-init', 'status']).stdout).toBe('{\n   "exitcode" : 0,\n   "exited" : 1\n}\n');
+    expect(run(dir, ['qm', 'destroy', '123']).stderr).toBe('VM 123 is running - destroy failed\n');
+    expect(run(dir, ['qm', 'list']).stdout).toMatch(/^ {6}VMID NAME {17}STATUS {5}MEM\(MB\) {4}BOOTDISK\(GB\) PID {7}\n {7}123 web {18}running {4}2048 {15}3\.50 \d+ +\n {6}9000 ubuntu-tmpl {10}stopped {4}2048 {15}3\.50 0 {9}\n$/);
+    ok(dir, ['qm', 'stop', '123'], ['qm', 'stop', '123'], ['qm', 'destroy', '123', '--purge', '1'], ['qm', 'destroy', '9000']);
+    expect(run(dir, ['qm', 'list']).stdout).toBe('');
+  });
+
+  it('agent checks: not configured, then not yet answering until agentReadyAfterMs has passed', async () => {
+    const dir = await simDir();
+    ok(dir, ['qm', 'create', '100', '--scsi0', 'local-lvm:4'], ['qm', 'start', '100']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '100', 'ping']).stderr).toBe('No QEMU guest agent configured\n');
+    writeSimConfig(dir, { latencyScale: 0.001, agentReadyAfterMs: 60_000_000, latency: { startup: 0, agentPingTimeout: 0 } });
+    ok(dir, ['qm', 'set', '100', '--agent', '1'], ['qm', 'stop', '100'], ['qm', 'start', '100']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '100', 'ping']).stderr).toBe('QEMU guest agent is not running\n');
+  });
+
+  it('disk resize checks run inside the task: shrink prints the error but exits 0', async () => {
+    const dir = await simDir();
+    ok(dir, ['qm', 'create', '100', '--scsi0', 'local-lvm:32', '--ide2', 'none,media=cdrom']);
+    expect(run(dir, ['qm', 'disk', 'resize', '100', 'scsi0', '16G'])).toEqual({ stdout: '', stderr: 'shrinking disks is not supported\n', code: 0 });
+    expect(run(dir, ['qm', 'resize', '100', 'scsi1', '+1G']).stderr).toBe("disk 'scsi1' does not exist\n");
+    ok(dir, ['qm', 'resize', '100', 'scsi0', '+8G']);
+    expect(run(dir, ['qm', 'config', '100']).stdout).toContain('scsi0: local-lvm:vm-100-disk-0,size=40G\n');
+  });
+
+  it('rejects bad options with the schema error and an existing ID', async () => {
+    const dir = await simDir();
+    ok(dir, ['qm', 'create', '100']);
+    const r = await mapLimit(
+      [
+        ['qm', 'create', '100'],
+        ['qm', 'create', '101', '--net0', 'virtio,bridge=vmbr0,bogus=1'],
+        ['qm', 'create', '101', '--scsi0', 'local:8'],
+        ['qm', 'set', '100', '--frobnicate', '1'],
+      ],
+      (l) => runAsync(dir, l),
+    );
+    expect(r.map((x) => x.stderr)).toEqual([
+      "unable to create VM 100 - VM 100 already exists on node 'pve'\n",
+      '400 Parameter verification failed.\nnet0: invalid format - format error\nnet0.bogus: property is not defined in schema and the schema does not allow additional properties\nqm create <vmid> [OPTIONS]\n',
+      "400 Parameter verification failed.\nscsi0: storage 'local' does not support vm images\nqm create <vmid> [OPTIONS]\n",
+      'Unknown option: frobnicate\n400 unable to parse option\nqm set <vmid> [OPTIONS]\n',
+    ]);
+  });
+
+  it('disk import lands in unused0 with the PVE 8.3+ message', async () => {
+    const dir = await simDir();
+    const img = join(dir, 'disk.qcow2');
+    writeFileSync(img, Buffer.alloc(2 * 1024 * 1024));
+    ok(dir, ['qm', 'create', '100']);
+    const r = ok(dir, ['qm', 'importdisk', '100', img, 'local-lvm']);
+    expect(r.stdout).toMatch(/^importing disk '.*disk\.qcow2' to VM 100 \.\.\.\n[\s\S]*unused0: successfully imported disk 'local-lvm:vm-100-disk-0'\n$/);
+    expect(run(dir, ['qm', 'disk', 'import', '100', '/nope.img', 'local-lvm']).stderr).toBe('/nope.img: non-existent or non-regular file\n');
+  });
+
+  it('seeded guests appear as existing ones', async () => {
+    const dir = await simDir();
+    await seedGuest(dir, { vmid: 2000, type: 'qemu', status: 'running', config: { name: 'legacy', memory: '1024', scsi0: 'local-lvm:vm-2000-disk-0,size=10G' } });
+    expect(run(dir, ['qm', 'status', '2000']).stdout).toBe('status: running\n');
+    expect(readSimState(dir).storages['local-lvm']!.volumes['vm-2000-disk-0']).toMatchObject({ vmid: 2000 });
+  });
+});
