@@ -10,6 +10,7 @@ import { normalize } from './normalize.js';
 import { error, hasErrors } from './problems.js';
 import type { RawSource } from './raw-source.js';
 import { writeHypervisorJson } from './hypervisor-file.js';
+import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
 
 export interface LoadOptions {
@@ -136,7 +137,7 @@ function loaderProblems(e: unknown, file: string): Problem[] {
 type Cosmiconfig = typeof import('cosmiconfig').cosmiconfig;
 type Loader = (file: string, contents: string) => Promise<unknown>;
 
-/** A cosmiconfig explorer whose JSON loader remembers each file's text (for line numbers). */
+/** cosmiconfig reads what only it reads (.phoenixrc, YAML); our loaders serve anything those files `$import`. */
 function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
   const texts = new Map<string, string>();
   const moduleLoader = async (file: string) => {
@@ -151,7 +152,7 @@ function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
     return read.value;
   };
   const found = cosmiconfig('phoenix', {
-    searchStrategy: 'project',
+    searchStrategy: 'none',
     loaders: Object.fromEntries<Loader>([
       ...MODULE_EXT.map((ext): [string, Loader] => [ext, moduleLoader]),
       ['.json', jsonLoader],
@@ -184,19 +185,11 @@ function fromCosmiconfig(
 
 /**
  * A legacy layout in `dir` itself (the three JSON files, or an install root with etc/) wins; otherwise
- * phoenix.config.* and friends via cosmiconfig, from `dir` upward to the nearest package.json (or only `dir`).
+ * phoenix.config.* and friends, from `dir` upward to the nearest package.json (or only in `dir`).
  */
 async function search(dir: string, hooks?: ModuleLoadHooks, onlyHere = false): Promise<SourceRead> {
   const legacy = findLegacyLayout(dir);
   if (legacy !== undefined) return { ok: true, raw: await readLegacy(legacy) };
-  const { cosmiconfig } = await import('cosmiconfig');
-  try {
-    const { found, texts } = explorer(cosmiconfig, hooks);
-    const result = await found.search(dir);
-    if (onlyHere && result !== null && path.dirname(result.filepath) !== dir)
-      return fromCosmiconfig(null, dir);
-    return fromCosmiconfig(result, dir, texts);
-  } catch (e) {
-    return { ok: false, problems: loaderProblems(e, dir) };
-  }
+  const file = findConfigFile(dir, onlyHere);
+  return file === undefined ? fromCosmiconfig(null, dir) : loadConfigFile(file, hooks);
 }

@@ -208,6 +208,38 @@ describe('JSON configs', () => {
     expect(errorsOf(result)).toMatchObject([{ file, path: ['phoenix', 'lxc', '900', 'name'], line: 6 }]);
   });
 
+  test('a YAML .phoenixrc is read through cosmiconfig', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, '.phoenixrc'),
+      "lxc:\n  '900':\n    name: base\n    template: local:vztmpl/x.tar.zst\n",
+    );
+    const { result } = await loadCounting(undefined, dir);
+    expect(fleetOf(result).guests.get(900)?.kind).toBe('lxc');
+  });
+
+  test('a YAML syntax error names line and column', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, '.phoenixrc.yaml');
+    writeFileSync(file, 'lxc:\n  a: [1, 2\n  b: 3\n');
+    const { result } = await loadCounting(undefined, dir);
+    expect(result).toMatchObject({ ok: false, problems: [{ file, line: expect.any(Number) as unknown }] });
+  });
+
+  test('search order follows cosmiconfig: package.json#phoenix, then .phoenixrc*, then phoenix.config.*', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "no-phoenix-key" }');
+    writeFileSync(path.join(dir, 'phoenix.config.mjs'), 'export default {};\n');
+    writeFileSync(path.join(dir, '.phoenixrc.json'), '{}');
+    expect(fleetOf((await loadCounting(undefined, dir)).result).files).toEqual([
+      path.join(dir, '.phoenixrc.json'),
+    ]);
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "x", "phoenix": {} }');
+    expect(fleetOf((await loadCounting(undefined, dir)).result).files).toEqual([
+      path.join(dir, 'package.json'),
+    ]);
+  });
+
   test('no config anywhere is one error that says what to create', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'package.json'), '{ "name": "empty" }');
