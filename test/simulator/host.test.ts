@@ -9,7 +9,7 @@ describe('pvesm / pveam', () => {
     const dir = await simDir();
     const out = run(dir, ['pvesm', 'status']).stdout.split('\n');
     expect(out[0]).toBe('Name             Type     Status     Total (KiB)      Used (KiB) Available (KiB)        %');
-    expect(out[1]).toBe('local             dir     active        98497780        10123456        88374324   10.28%');
+    expect(out[1]).toBe('local             dir     active        98497780        10252480        88245300   10.41%');
     expect(out[2]).toBe('local-lvm     lvmthin     active       362520576               0       362520576    0.00%');
     expect(run(dir, ['pvesm', 'list', 'nope']).stderr).toBe("storage 'nope' does not exist\n");
   });
