@@ -148,7 +148,7 @@ describe('JSON Schema', () => {
 describe('the example fleet (phoenix.config.ts)', () => {
   test('loads with the plan IDs, no problems, and every script present', async () => {
     const result = await loadFleet({ cwd: REPO });
-    if (!result.ok) throw new Error(formatProblems(result.problems).join('\n'));
+    if (!result.ok) throw new Error(formatProblems(result.problems));
     expect(result.warnings).toEqual([]);
     const { fleet } = result;
     expect([...fleet.guests.keys()].sort((a, b) => a - b)).toEqual([
