@@ -106,31 +106,32 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
   const blockRoot = new Map<string, string | undefined>();
   const frontier = new Map<string, string[]>();
   const steps: PlannedStep[] = [];
+  const rankOf = (a: string): number => drafts.get(a)!.id.node.rank;
   for (const [address, d] of drafts) {
     const { node } = d.id;
     const reasons = [...d.reasons];
     const replacing = request.replace === true ? replaced.get(node.target) : undefined;
     if (replacing !== undefined)
       reasons.push({ type: 'recreated', detail: `replaced (--replace): ${replacing}` });
-    const preds = graph.inNeighbors(address).filter((p) => drafts.has(p));
-    const isChain = (p: string): boolean => graph.getDirectedEdgeAttributes(p, address).kind === 'chain';
-    preds.sort((a, b) => graph.getNodeAttribute(a, 'rank') - graph.getNodeAttribute(b, 'rank'));
+    const preds: { p: string; chain: boolean; rank: number }[] = [];
+    graph.forEachInEdge(address, (_e, attrs, p) => {
+      const pd = drafts.get(p);
+      if (pd) preds.push({ p, chain: attrs.kind === 'chain', rank: pd.id.node.rank });
+    });
+    preds.sort((a, b) => a.rank - b.rank);
     const own = d.cause && !request.replace ? `needs --replace: ${d.cause.message}` : undefined;
     // A blocked step holds back its own guest's later work through the chain, even past up-to-date steps; across
     // guests (clone, dependency edges) it holds back only the directly following step, and only if that is stale.
-    const viaChain = preds
-      .map((p) => (isChain(p) ? blockRoot.get(p) : undefined))
-      .find((r) => r !== undefined);
-    const viaOrder = preds.map((p) =>
-      !isChain(p) && status.get(p) === 'blocked' ? blockRoot.get(p) : undefined,
-    );
-    const waits = viaChain ?? viaOrder.find((r) => r !== undefined);
+    const viaChain = preds.find((x) => x.chain && blockRoot.get(x.p) !== undefined);
+    const viaOrder = preds.find((x) => !x.chain && status.get(x.p) === 'blocked');
+    const chainRoot = viaChain && blockRoot.get(viaChain.p);
+    const waits = chainRoot ?? (viaOrder && blockRoot.get(viaOrder.p));
     const blocked = own ?? (reasons.length > 0 && waits !== undefined ? `waits for ${waits}` : undefined);
     const s = blocked !== undefined ? 'blocked' : reasons.length > 0 ? 'stale' : 'up-to-date';
     status.set(address, s);
-    blockRoot.set(address, own !== undefined ? address : s === 'blocked' ? waits : viaChain);
+    blockRoot.set(address, own !== undefined ? address : s === 'blocked' ? waits : chainRoot);
     const after = [
-      ...new Set(preds.flatMap((p) => (status.get(p) === 'up-to-date' ? frontier.get(p)! : [p]))),
+      ...new Set(preds.flatMap(({ p }) => (status.get(p) === 'up-to-date' ? frontier.get(p)! : [p]))),
     ];
     frontier.set(address, after);
     const replace =
@@ -148,7 +149,7 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
       scripts: d.id.scripts,
       upstream: d.id.upstream,
       ...(replace && { replace }),
-      after: after.sort((a, b) => graph.getNodeAttribute(a, 'rank') - graph.getNodeAttribute(b, 'rank')),
+      after: after.length < 2 ? after : after.sort((a, b) => rankOf(a) - rankOf(b)),
       preview: s === 'up-to-date' ? [] : d.id.bound.preview(),
     });
   }

@@ -17,7 +17,12 @@ const edge = (g: StepGraph, from: string, to: string) => g.getDirectedEdgeAttrib
 describe('buildStepGraph', () => {
   it('gives a container one node per step, in table order, with features in config order', () => {
     const g = build([
-      lxc(950, { features: ['nvidia', 'docker'], application_script: 'app.sh', health_check: { command: 'true' }, template_snapshot_name: 'golden' }),
+      lxc(950, {
+        features: ['nvidia', 'docker'],
+        application_script: 'app.sh',
+        health_check: { command: 'true' },
+        template_snapshot_name: 'golden',
+      }),
     ]);
     expect(stepsOf(g, 950)).toEqual([
       '950:define',
@@ -35,7 +40,14 @@ describe('buildStepGraph', () => {
 
   it('leaves out steps that do not apply and chains host steps in configured order', () => {
     const g = build([vm(9000, { is_template: true, features: ['base'] })], ['zfs', 'nfs']);
-    expect(stepsOf(g, 9000)).toEqual(['9000:define', '9000:configure', '9000:start', '9000:agent', '9000:feature:base', '9000:template']);
+    expect(stepsOf(g, 9000)).toEqual([
+      '9000:define',
+      '9000:configure',
+      '9000:start',
+      '9000:agent',
+      '9000:feature:base',
+      '9000:template',
+    ]);
     expect(stepsOf(g, 'host')).toEqual(['host:zfs', 'host:nfs']);
     expect(edge(g, 'host:zfs', 'host:nfs')).toEqual({ kind: 'chain', cascade: false });
   });
@@ -72,11 +84,16 @@ describe('buildStepGraph', () => {
     expect(order.indexOf('970:start')).toBeLessThan(order.indexOf('950:define'));
     expect(hasCycle(g)).toBe(false);
     // Same input, same order.
-    expect(topologicalOrder(build([lxc(970), lxc(960), lxc(950, { dependencies: [970] })], ['zfs']))).toEqual(order);
+    expect(topologicalOrder(build([lxc(970), lxc(960), lxc(950, { dependencies: [970] })], ['zfs']))).toEqual(
+      order,
+    );
   });
 
   it('reports a cycle with its path instead of throwing', () => {
-    const r = buildStepGraph(fleetOf([lxc(950, { dependencies: [951] }), lxc(951, { dependencies: [950] })]), tables);
+    const r = buildStepGraph(
+      fleetOf([lxc(950, { dependencies: [951] }), lxc(951, { dependencies: [950] })]),
+      tables,
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.reason).toBe('cycle');
@@ -88,7 +105,11 @@ describe('buildStepGraph', () => {
 });
 
 describe('closureFor and resolveTargets', () => {
-  const g = build([lxc(950, { template_snapshot_name: 'golden' }), lxc(951, { clone_from_ctid: 950 }), lxc(952, { dependencies: [950] })]);
+  const g = build([
+    lxc(950, { template_snapshot_name: 'golden' }),
+    lxc(951, { clone_from_ctid: 950 }),
+    lxc(952, { dependencies: [950] }),
+  ]);
 
   it('includes everything a step needs, across clone edges, in topological order', () => {
     const c = closureFor(g, ['951:configure']);
