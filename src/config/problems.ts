@@ -40,13 +40,13 @@ export function formatProblem(p: Problem): string {
   return `${prefix}${where}: ${formatJsonPath(p.path)}: ${p.message}${hint}`;
 }
 
-/** Errors first, then warnings, each group in the order found. */
-export function formatProblems(problems: readonly Problem[]): string[] {
+/** One line per problem, errors first, then warnings, each group in the order found; lines joined by "\n". */
+export function formatProblems(problems: readonly Problem[]): string {
   const ordered = [
     ...problems.filter((p) => p.severity === 'error'),
     ...problems.filter((p) => p.severity !== 'error'),
   ];
-  return ordered.map(formatProblem);
+  return ordered.map(formatProblem).join('\n');
 }
 
 export interface ProblemJson {

@@ -66,10 +66,9 @@ describe('problem formatting', () => {
       path: ['vms', 0, 'corez'],
       message: 'did you mean cores?',
     };
-    expect(formatProblems([w, p])).toEqual([
-      formatProblem(p),
-      'warning: f.json: vms[0].corez: did you mean cores?',
-    ]);
+    expect(formatProblems([w, p])).toBe(
+      `${formatProblem(p)}\nwarning: f.json: vms[0].corez: did you mean cores?`,
+    );
   });
 
   test('JSON paths: array indexes in brackets, odd keys quoted, empty path named', () => {
