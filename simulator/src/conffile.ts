@@ -3,7 +3,11 @@ import type { GuestState, SnapshotState } from './state.js';
 
 /** Percent-encodes what PVE::Tools::encode_text encodes: control and high characters, and ':'. */
 export function encodeText(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\xff:]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- PVE encodes control characters
+    /[\x00-\x1f\x7f-\xff:]/g,
+    (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'),
+  );
 }
 
 export function decodeText(text: string): string {

@@ -72,7 +72,7 @@ export interface Command {
   task?: boolean;
   /** Skip the generic parser (pvesh: options depend on the API path). */
   rawArgs?: boolean;
-  run(ctx: Ctx, p: Parsed): Promise<number | void>;
+  run(ctx: Ctx, p: Parsed): Promise<number | void> | number | void;
 }
 
 export type Registry = { [name: string]: Command | Registry };

@@ -22,7 +22,9 @@ export class ParamError extends PveError {
     const lines = Object.keys(this.errors)
       .sort()
       .map((k) => `${k}: ${this.errors[k]}`);
-    return ['400 Parameter verification failed.', ...lines, this.usage].filter((l) => l !== '').join('\n') + '\n';
+    return (
+      ['400 Parameter verification failed.', ...lines, this.usage].filter((l) => l !== '').join('\n') + '\n'
+    );
   }
 }
 

@@ -50,7 +50,9 @@ export function parseBoolean(v: string): 0 | 1 | undefined {
 /** Validates one value against its spec; returns errors keyed by param path (empty when fine). */
 export function checkValue(key: string, spec: OptSpec, value: string): Record<string, string> {
   if (spec.type === 'boolean') {
-    return parseBoolean(value) === undefined ? { [key]: `type check ('boolean') failed - got '${value}'` } : {};
+    return parseBoolean(value) === undefined
+      ? { [key]: `type check ('boolean') failed - got '${value}'` }
+      : {};
   }
   if (spec.type === 'integer' && !/^-?\d+$/.test(value)) {
     return { [key]: `type check ('integer') failed - got '${value}'` };
@@ -60,8 +62,10 @@ export function checkValue(key: string, spec: OptSpec, value: string): Record<st
   }
   if (spec.type === 'integer' || spec.type === 'number') {
     const n = Number(value);
-    if (spec.min !== undefined && n < spec.min) return { [key]: `value must have a minimum value of ${spec.min}` };
-    if (spec.max !== undefined && n > spec.max) return { [key]: `value must have a maximum value of ${spec.max}` };
+    if (spec.min !== undefined && n < spec.min)
+      return { [key]: `value must have a minimum value of ${spec.min}` };
+    if (spec.max !== undefined && n > spec.max)
+      return { [key]: `value must have a maximum value of ${spec.max}` };
   }
   if (spec.enum && !spec.enum.includes(value)) {
     return { [key]: `value '${value}' does not have a value in the enumeration '${spec.enum.join(', ')}'` };

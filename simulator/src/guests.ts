@@ -18,7 +18,11 @@ export interface DiskRef {
 }
 
 /** Volume-backed disks of a config (bind mounts, `none` and ISO cdroms excluded unless `withCdrom`). */
-export function configDisks(type: 'lxc' | 'qemu', config: Record<string, string>, withCdrom = false): DiskRef[] {
+export function configDisks(
+  type: 'lxc' | 'qemu',
+  config: Record<string, string>,
+  withCdrom = false,
+): DiskRef[] {
   const out: DiskRef[] = [];
   for (const [key, value] of Object.entries(config)) {
     if (type === 'lxc' && !CT_DISK_KEY_RE.test(key)) continue;
@@ -38,7 +42,12 @@ export function configDisks(type: 'lxc' | 'qemu', config: Record<string, string>
 
 /** A MAC in Proxmox's own OUI BC:24:11, upper case. */
 export function randomMac(): string {
-  return ['BC', '24', '11', ...[...randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'))].join(':');
+  return [
+    'BC',
+    '24',
+    '11',
+    ...[...randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')),
+  ].join(':');
 }
 
 export function newUuid(): string {

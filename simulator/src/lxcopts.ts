@@ -31,21 +31,44 @@ export function lxcConfigOptions(): Record<string, OptSpec> {
     hostname: dnsNameSpec,
     lock: {
       type: 'string',
-      enum: ['backup', 'create', 'destroyed', 'disk', 'fstrim', 'migrate', 'mounted', 'rollback', 'snapshot', 'snapshot-delete'],
+      enum: [
+        'backup',
+        'create',
+        'destroyed',
+        'disk',
+        'fstrim',
+        'migrate',
+        'mounted',
+        'rollback',
+        'snapshot',
+        'snapshot-delete',
+      ],
     },
     memory: { type: 'integer', min: 16 },
     nameserver: str,
     onboot: bool,
     ostype: {
       type: 'string',
-      enum: ['debian', 'devuan', 'ubuntu', 'centos', 'fedora', 'opensuse', 'archlinux', 'alpine', 'gentoo', 'nixos', 'unmanaged'],
+      enum: [
+        'debian',
+        'devuan',
+        'ubuntu',
+        'centos',
+        'fedora',
+        'opensuse',
+        'archlinux',
+        'alpine',
+        'gentoo',
+        'nixos',
+        'unmanaged',
+      ],
     },
     protection: bool,
     rootfs: { type: 'string', check: propCheck(rootfsFormat) },
     searchdomain: str,
     startup: { type: 'string', check: propCheck(startupFormat) },
     swap: { type: 'integer', min: 0 },
-    tags: { type: 'string', pattern: /[a-zA-Z0-9_+.\-]+(?:[;, ][a-zA-Z0-9_+.\-]+)*/ },
+    tags: { type: 'string', pattern: /[a-zA-Z0-9_+.-]+(?:[;, ][a-zA-Z0-9_+.-]+)*/ },
     template: bool,
     timezone: str,
     tty: { type: 'integer', min: 0, max: 6 },
@@ -89,4 +112,5 @@ export function lxcSetOptions(): Record<string, OptSpec> {
 }
 
 /** Options applied to a running CT at once; everything else waits in [pve:pending] until the next start. */
-export const LXC_HOTPLUG = /^(description|onboot|startup|protection|hostname|hookscript|cores|tags|lock|timezone|memory|swap|cpulimit|cpuunits|net\d+|mp\d+|unused\d+)$/;
+export const LXC_HOTPLUG =
+  /^(description|onboot|startup|protection|hostname|hookscript|cores|tags|lock|timezone|memory|swap|cpulimit|cpuunits|net\d+|mp\d+|unused\d+)$/;

@@ -33,7 +33,9 @@ function usageLines(tool: string, reg: Registry, prefix: string[] = []): string[
 function unknownCommand(tool: string, words: string[], reg: Registry): PveError {
   const lines = usageLines(tool, reg);
   const text = [
-    words.length === 0 ? 'ERROR: no command specified' : `ERROR: unknown command '${[tool, ...words].join(' ')}'`,
+    words.length === 0
+      ? 'ERROR: no command specified'
+      : `ERROR: unknown command '${[tool, ...words].join(' ')}'`,
     `USAGE: ${tool} <COMMAND> [ARGS] [OPTIONS]`,
     ...lines.map((l) => `       ${l}`),
   ].join('\n');
@@ -56,7 +58,11 @@ function resolve(
     const word = rest[0];
     if (word === undefined) throw unknownCommand(tool, path, reg);
     const names = Object.keys(node);
-    const hit = names.includes(word) ? word : names.filter((n) => n.startsWith(word)).length === 1 ? names.find((n) => n.startsWith(word)) : undefined;
+    const hit = names.includes(word)
+      ? word
+      : names.filter((n) => n.startsWith(word)).length === 1
+        ? names.find((n) => n.startsWith(word))
+        : undefined;
     if (!hit) throw unknownCommand(tool, [...path, word], reg);
     path.push(hit);
     rest = rest.slice(1);
@@ -80,7 +86,8 @@ async function pickFault(dir: string, ctx: Ctx, line: string): Promise<FaultRule
       const key = `${i}:${rule.match}`;
       const n = (s.faultCounters[key] ?? 0) + 1;
       s.faultCounters[key] = n;
-      const fires = rule.nth !== undefined ? n === rule.nth : rule.times !== undefined ? n <= rule.times : true;
+      const fires =
+        rule.nth !== undefined ? n === rule.nth : rule.times !== undefined ? n <= rule.times : true;
       if (fires && !chosen) chosen = rule;
     }
     return chosen;
@@ -97,7 +104,9 @@ export async function main(tool: string, argv: string[]): Promise<number> {
   const t0 = Date.now();
   const dir = process.env.PHOENIX_SIM_DIR;
   if (!dir) {
-    process.stderr.write(`${tool} (Phoenix simulator): PHOENIX_SIM_DIR is not set; point it at a state directory\n`);
+    process.stderr.write(
+      `${tool} (Phoenix simulator): PHOENIX_SIM_DIR is not set; point it at a state directory\n`,
+    );
     return 255;
   }
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
@@ -123,7 +132,10 @@ export async function main(tool: string, argv: string[]): Promise<number> {
       const long = path[0] === 'create' || path[0] === 'clone';
       const ms = latencyMs(cfg, long ? 'flockWaitCreate' : 'flockWait');
       if (ms > 0) await delay(ms);
-      throw new PveError(fault.stderr ?? `can't lock file '${lockPath(tool, id)}' - got timeout`, fault.exit ?? 255);
+      throw new PveError(
+        fault.stderr ?? `can't lock file '${lockPath(tool, id)}' - got timeout`,
+        fault.exit ?? 255,
+      );
     }
     if (fault?.action === 'fail') {
       const msg = fault.stderr ?? `simulated failure of '${[tool, ...path].join(' ')}'`;

@@ -82,7 +82,14 @@ function checkRootdirStorage(s: SimState, sid: string, param: string): void {
 }
 
 /** Allocates `SID:N` (GiB) mount point volumes; keeps existing volids and bind mounts. */
-function allocMount(s: SimState, id: number, key: string, value: string, defStorage: string, out: string[]): string {
+function allocMount(
+  s: SimState,
+  id: number,
+  key: string,
+  value: string,
+  defStorage: string,
+  out: string[],
+): string {
   const fmt = key === 'rootfs' ? rootfsFormat : mpFormat;
   const r = parsePropString(fmt, value, key);
   if (!r.ok) throw new ParamError(r.errors);
@@ -111,7 +118,12 @@ function allocMount(s: SimState, id: number, key: string, value: string, defStor
 function ostypeOf(template: string): string {
   const base = template.split('/').pop() ?? '';
   const distro = base.split(/[-_]/)[0] ?? '';
-  const map: Record<string, string> = { rockylinux: 'centos', almalinux: 'centos', centos: 'centos', opensuse: 'opensuse' };
+  const map: Record<string, string> = {
+    rockylinux: 'centos',
+    almalinux: 'centos',
+    centos: 'centos',
+    opensuse: 'opensuse',
+  };
   if (map[distro]) return map[distro];
   return ['debian', 'ubuntu', 'alpine', 'fedora', 'archlinux', 'devuan', 'gentoo', 'nixos'].includes(distro)
     ? distro
@@ -213,7 +225,10 @@ const create: Command = {
               else if (/^net\d+$/.test(k)) config[k] = normalizeNet(v, k);
             }
           } catch (e) {
-            if (e instanceof ParamError) throw new PveError(`unable to create CT ${id} - ${e.render().split('\n').slice(1, -2).join(' ')}`);
+            if (e instanceof ParamError)
+              throw new PveError(
+                `unable to create CT ${id} - ${e.render().split('\n').slice(1, -2).join(' ')}`,
+              );
             throw e;
           }
           if (!tmplInfo.exists) {
@@ -236,14 +251,18 @@ const create: Command = {
           config.ostype ??= ostypeOf(tmpl);
           if ((o.unprivileged ?? '1') === '1') config.unprivileged = '1';
           g.config = config;
-          const size = (s.storages[tmpl.split(':')[0] ?? '']?.volumes[tmpl.split(':')[1] ?? '']?.size ?? 126 * 1024 * 1024);
+          const size =
+            s.storages[tmpl.split(':')[0] ?? '']?.volumes[tmpl.split(':')[1] ?? '']?.size ??
+            126 * 1024 * 1024;
           out.push(`extracting archive '${tmplInfo.path}'`);
           out.push(`Total bytes read: ${size * 4} (${Math.round((size * 4) / 1048576)}MiB, 146MiB/s)`);
           out.push(`Detected container architecture: ${config.arch}`);
           if (config.ostype !== 'unmanaged') {
             for (const t of ['rsa', 'ecdsa', 'ed25519']) {
               out.push(`Creating SSH host key 'ssh_host_${t}_key' - this may take some time ...`);
-              out.push(`done: SHA256:${createHash('sha256').update(`${id}${t}${ctx.now()}`).digest('base64').slice(0, 43)} root@${config.hostname}`);
+              out.push(
+                `done: SHA256:${createHash('sha256').update(`${id}${t}${ctx.now()}`).digest('base64').slice(0, 43)} root@${config.hostname}`,
+              );
             }
           }
         });
@@ -296,7 +315,8 @@ const clone: Command = {
       checkUnused(s, String(newid));
       checkLock(g);
       full = o.full !== undefined ? o.full === '1' : !isTemplate(g);
-      if (!full && o.storage !== undefined) throw new PveError("parameter 'storage' not allowed for linked clones");
+      if (!full && o.storage !== undefined)
+        throw new PveError("parameter 'storage' not allowed for linked clones");
       if (o.storage !== undefined) checkRootdirStorage(s, o.storage, 'storage');
       srcConfig = o.snapname ? { ...getSnapshot(g, o.snapname).config } : { ...g.config };
       running = g.status === 'running';
@@ -336,9 +356,13 @@ const clone: Command = {
             } else {
               out.push(`create linked clone of mount point ${d.key} (${d.volid})`);
               volid = linkedClone(s, d.volid, newid, 'rootdir');
-              if (!volid) throw new PveError(`clone failed: Linked clone feature for '${d.volid}' is not available`);
+              if (!volid)
+                throw new PveError(`clone failed: Linked clone feature for '${d.volid}' is not available`);
             }
-            conf[d.key] = printPropString(d.key === 'rootfs' ? rootfsFormat : mpFormat, { ...d.map, volume: volid });
+            conf[d.key] = printPropString(d.key === 'rootfs' ? rootfsFormat : mpFormat, {
+              ...d.map,
+              volume: volid,
+            });
           }
           for (const [k, v] of Object.entries(conf)) {
             if (/^net\d+$/.test(k)) {
@@ -349,7 +373,9 @@ const clone: Command = {
           if (o.hostname) conf.hostname = o.hostname;
           if (o.description !== undefined) conf.description = o.description;
           ng.config = conf;
-          ng.lxc = o.snapname ? g.snapshots[o.snapname]!.lxc.map(([a, b]) => [a, b]) : g.lxc.map(([a, b]) => [a, b]);
+          ng.lxc = o.snapname
+            ? g.snapshots[o.snapname]!.lxc.map(([a, b]) => [a, b])
+            : g.lxc.map(([a, b]) => [a, b]);
           delete g.config.lock;
         });
         ctx.out(out.join('\n') + '\n');
@@ -410,7 +436,8 @@ const set: Command = {
           warnings.push(`cannot delete '${k}' - not set in current configuration!`);
           continue;
         }
-        if (['memory', 'rootfs', 'ostype'].includes(k)) throw new PveError(`unable to delete required option '${k}'`);
+        if (['memory', 'rootfs', 'ostype'].includes(k))
+          throw new PveError(`unable to delete required option '${k}'`);
         if (k === 'unprivileged') throw new PveError(`unable to delete read-only option: '${k}'`);
         delete g.pending[k];
         if (!running || LXC_HOTPLUG.test(k)) {
@@ -454,7 +481,14 @@ export function printLxcConfig(config: Record<string, string>, lxc: [string, str
   let out = '';
   for (const k of Object.keys(config).sort()) {
     if (k === 'digest') continue;
-    const v = k === 'description' ? config[k]!.replace(/[\x00-\x1f\x7f-\xff:]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')) : config[k];
+    const v =
+      k === 'description'
+        ? config[k]!.replace(
+            // eslint-disable-next-line no-control-regex -- PVE encodes control characters
+            /[\x00-\x1f\x7f-\xff:]/g,
+            (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'),
+          )
+        : config[k];
     out += `${k}: ${v}\n`;
   }
   for (const [k, v] of lxc) out += `${k}: ${v}\n`;
@@ -467,11 +501,12 @@ const config: Command = {
     positionals: [vmid],
     options: { current: bool, snapshot: snapnameSpec },
   },
-  async run(ctx, p) {
+  run(ctx, p) {
     const s = ctx.read();
     const g = loadGuest(s, 'lxc', p.params.vmid!, 2);
     if (p.opts.snapshot !== undefined) {
-      if (p.opts.current === '1') throw new PveError("option 'current' and 'snapshot' are mutually exclusive");
+      if (p.opts.current === '1')
+        throw new PveError("option 'current' and 'snapshot' are mutually exclusive");
       const snap = getSnapshot(g, p.opts.snapshot);
       const c: Record<string, string> = { ...snap.config, snaptime: String(snap.snaptime) };
       if (snap.description) c.description = snap.description;
@@ -484,7 +519,7 @@ const config: Command = {
 
 const pending: Command = {
   spec: { usage: USAGE.pending, positionals: [vmid], options: {} },
-  async run(ctx, p) {
+  run(ctx, p) {
     const g = loadGuest(ctx.read(), 'lxc', p.params.vmid!, 2);
     const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
     let out = '';
@@ -506,7 +541,7 @@ const pending: Command = {
 
 const status: Command = {
   spec: { usage: USAGE.status, positionals: [vmid], options: { verbose: bool } },
-  async run(ctx, p) {
+  run(ctx, p) {
     const s = ctx.read();
     const g = loadGuest(s, 'lxc', p.params.vmid!, 2);
     if (p.opts.verbose !== '1') {
@@ -539,7 +574,14 @@ const status: Command = {
     if (running && g.pid) v.pid = g.pid;
     if (isTemplate(g)) v.template = 1;
     if (running) {
-      for (const k of ['pressurecpusome', 'pressureiofull', 'pressureiosome', 'pressurememoryfull', 'pressurememorysome']) v[k] = 0;
+      for (const k of [
+        'pressurecpusome',
+        'pressureiofull',
+        'pressureiosome',
+        'pressurememoryfull',
+        'pressurememorysome',
+      ])
+        v[k] = 0;
     }
     ctx.out(
       Object.keys(v)
@@ -552,7 +594,7 @@ const status: Command = {
 
 const list: Command = {
   spec: { usage: USAGE.list, positionals: [], options: {} },
-  async run(ctx) {
+  run(ctx) {
     const s = ctx.read();
     const cts = Object.values(s.guests)
       .filter((g) => g.type === 'lxc')
@@ -654,7 +696,8 @@ const destroy: Command = {
       if (!g || g.type !== 'lxc') throw ctNotFound(s, id);
       checkLock(g);
       if (g.config.protection === '1') throw new PveError(`can't remove CT ${id} - protection mode enabled`);
-      if (g.status === 'running' && !force) throw new PveError(`unable to destroy CT ${id} - container is running`);
+      if (g.status === 'running' && !force)
+        throw new PveError(`unable to destroy CT ${id} - container is running`);
     });
     return ctx.task(true, async () => {
       const out: string[] = [];
@@ -667,11 +710,13 @@ const destroy: Command = {
         const g = s.guests[id];
         if (!g) throw ctNotFound(s, id);
         checkLock(g);
-        const vols = [...new Set(
-          [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) =>
-            configDisks('lxc', c).map((d) => d.volid),
+        const vols = [
+          ...new Set(
+            [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) =>
+              configDisks('lxc', c).map((d) => d.volid),
+            ),
           ),
-        )];
+        ];
         for (const k of Object.keys(g.config)) if (/^unused\d+$/.test(k)) vols.push(g.config[k]!);
         for (const v of vols) {
           const isBase = /^(base|basevol)-/.test(splitVolid(v)![1].split('/').pop() ?? '');
@@ -702,7 +747,10 @@ const resize: Command = {
     usage: USAGE.resize,
     positionals: [
       vmid,
-      { name: 'disk', spec: { type: 'string', enum: ['rootfs', ...Array.from({ length: 256 }, (_, i) => `mp${i}`)] } },
+      {
+        name: 'disk',
+        spec: { type: 'string', enum: ['rootfs', ...Array.from({ length: 256 }, (_, i) => `mp${i}`)] },
+      },
       { name: 'size', spec: { type: 'string', pattern: /\+?\d+(\.\d+)?[KMGT]?/ } },
     ],
     options: { digest: { type: 'string' } },
@@ -742,7 +790,10 @@ const resize: Command = {
         }
         const v = lookupVolume(s, volid);
         if (v) v.size = newSize;
-        g.config[key] = printPropString(key === 'rootfs' ? rootfsFormat : mpFormat, { ...d.map, size: formatSize(newSize) });
+        g.config[key] = printPropString(key === 'rootfs' ? rootfsFormat : mpFormat, {
+          ...d.map,
+          size: formatSize(newSize),
+        });
       });
       if (out.length) ctx.out(out.join('\n') + '\n');
     });
@@ -761,7 +812,7 @@ const snapshot: Command = {
   async run(ctx, p) {
     const id = p.params.vmid!;
     const name = p.params.snapname!;
-    ctx.read().guests[id] ?? loadGuest(ctx.read(), 'lxc', id);
+    loadGuest(ctx.read(), 'lxc', id);
     let locked = false;
     return ctx.task(
       true,
@@ -799,7 +850,7 @@ const snapshot: Command = {
 
 const listsnapshot: Command = {
   spec: { usage: USAGE.listsnapshot, positionals: [vmid], options: {} },
-  async run(ctx, p) {
+  run(ctx, p) {
     ctx.out(snapshotTree(loadGuest(ctx.read(), 'lxc', p.params.vmid!)));
   },
 };
@@ -847,7 +898,8 @@ const rollback: Command = {
         checkLock(g);
         if (isTemplate(g)) throw new PveError("you can't rollback if vm is a template");
         const snap = getSnapshot(g, name);
-        if (snap.snapstate) throw new PveError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
+        if (snap.snapstate)
+          throw new PveError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
         if (g.status === 'running') setStatus(g, 'stopped', ctx.now());
         g.config.lock = 'rollback';
       });
@@ -872,8 +924,10 @@ const template: Command = {
       const g = loadGuest(s, 'lxc', id);
       checkLock(g);
       if (isTemplate(g)) throw new PveError("you can't convert a template to a template");
-      if (g.status === 'running') throw new PveError("you can't convert a CT to template if the CT is running");
-      if (Object.keys(g.snapshots).length > 0) throw new PveError('unable to create template, because CT contains snapshots');
+      if (g.status === 'running')
+        throw new PveError("you can't convert a CT to template if the CT is running");
+      if (Object.keys(g.snapshots).length > 0)
+        throw new PveError('unable to create template, because CT contains snapshots');
     });
     return ctx.task(false, async () => {
       await ctx.sleep('template');
@@ -881,7 +935,10 @@ const template: Command = {
         const g = loadGuest(s, 'lxc', id);
         for (const d of configDisks('lxc', g.config)) {
           const nv = makeBase(s, d.volid);
-          g.config[d.key] = printPropString(d.key === 'rootfs' ? rootfsFormat : mpFormat, { ...d.map, volume: nv });
+          g.config[d.key] = printPropString(d.key === 'rootfs' ? rootfsFormat : mpFormat, {
+            ...d.map,
+            volume: nv,
+          });
         }
         g.config.template = '1';
       });
@@ -892,12 +949,18 @@ const template: Command = {
 // ---- exec / push / pull / unlock -----------------------------------------------------------------------------
 
 const exec: Command = {
-  spec: { usage: USAGE.exec, positionals: [vmid, { name: 'extra-args' }], listParam: true, options: { 'keep-env': bool } },
+  spec: {
+    usage: USAGE.exec,
+    positionals: [vmid, { name: 'extra-args' }],
+    listParam: true,
+    options: { 'keep-env': bool },
+  },
   async run(ctx, p) {
     const id = p.params.vmid!;
     const g = loadGuest(ctx.read(), 'lxc', id);
     if (g.status !== 'running') throw new PveError(`container '${id}' not running!`);
-    if (p.extra.length === 0) throw new PveError('missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.');
+    if (p.extra.length === 0)
+      throw new PveError('missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.');
     await ctx.sleep('exec');
     const res = await runExecRules(ctx, Number(id), 'pct exec', p.extra);
     if (res.stdout) ctx.out(res.stdout);
@@ -960,7 +1023,9 @@ const pull: Command = {
     const id = p.params.vmid!;
     const g = loadGuest(ctx.read(), 'lxc', id);
     if (g.status !== 'running') {
-      throw new PveError('can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line 383.');
+      throw new PveError(
+        'can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line 383.',
+      );
     }
     return ctx.task(false, async () => {
       await ctx.sleep('pull');

@@ -18,13 +18,18 @@ export const SNAPNAME_RE = /^[a-zA-Z][a-zA-Z0-9_-]+$/;
 export const snapnameSpec: OptSpec = {
   type: 'string',
   check: (v, k) =>
-    SNAPNAME_RE.test(v) && v.length <= 40 ? undefined : { [k]: `invalid format - invalid configuration ID '${v}'` },
+    SNAPNAME_RE.test(v) && v.length <= 40
+      ? undefined
+      : { [k]: `invalid format - invalid configuration ID '${v}'` },
 };
 
 export const STORAGE_ID_RE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
 export const storageIdSpec: OptSpec = {
   type: 'string',
-  check: (v, k) => (STORAGE_ID_RE.test(v) ? undefined : { [k]: `invalid format - storage ID '${v}' contains illegal characters` }),
+  check: (v, k) =>
+    STORAGE_ID_RE.test(v)
+      ? undefined
+      : { [k]: `invalid format - storage ID '${v}' contains illegal characters` },
 };
 
 const IPV4 = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}`;
@@ -41,12 +46,16 @@ const fmt = (re: RegExp, what: string): OptSpec => ({
 const ipv4ConfigSpec: OptSpec = {
   type: 'string',
   check: (v, k) =>
-    v === 'dhcp' || v === 'manual' || IPV4_CIDR_RE.test(v) ? undefined : { [k]: `invalid format - invalid IPv4 config '${v}'` },
+    v === 'dhcp' || v === 'manual' || IPV4_CIDR_RE.test(v)
+      ? undefined
+      : { [k]: `invalid format - invalid IPv4 config '${v}'` },
 };
 const ipv6ConfigSpec: OptSpec = {
   type: 'string',
   check: (v, k) =>
-    ['dhcp', 'auto', 'manual'].includes(v) || IPV6_CIDR_RE.test(v) ? undefined : { [k]: `invalid format - invalid IPv6 config '${v}'` },
+    ['dhcp', 'auto', 'manual'].includes(v) || IPV6_CIDR_RE.test(v)
+      ? undefined
+      : { [k]: `invalid format - invalid IPv6 config '${v}'` },
 };
 const ipv4Spec = fmt(IPV4_RE, 'value does not look like a valid IPv4 address');
 const ipv6Spec = fmt(IPV6_RE, 'value does not look like a valid IPv6 address');
@@ -113,7 +122,8 @@ export function parsePropString(
     }
     const spec = fmtDef.keys[k];
     if (!spec) {
-      errors[`${param}.${k}`] = 'property is not defined in schema and the schema does not allow additional properties';
+      errors[`${param}.${k}`] =
+        'property is not defined in schema and the schema does not allow additional properties';
       continue;
     }
     if (map[k] !== undefined) {
@@ -125,7 +135,8 @@ export function parsePropString(
     map[k] = spec.type === 'boolean' ? String(parseBoolean(v) ?? v) : v;
   }
   for (const [k, spec] of Object.entries(fmtDef.keys)) {
-    if (spec.required && map[k] === undefined) errors[`${param}.${k}`] = 'property is missing and it is not optional';
+    if (spec.required && map[k] === undefined)
+      errors[`${param}.${k}`] = 'property is missing and it is not optional';
   }
   if (Object.keys(errors).length > 0) {
     errors[param] ??= 'invalid format - format error';
@@ -143,7 +154,9 @@ export function printPropString(fmtDef: PropFormat, map: Record<string, string>,
     parts.push(bareDefault ? map[dk] : `${dk}=${map[dk]}`);
     done.add(dk);
   }
-  const req = Object.keys(fmtDef.keys).filter((k) => fmtDef.keys[k]!.required && !done.has(k)).sort();
+  const req = Object.keys(fmtDef.keys)
+    .filter((k) => fmtDef.keys[k]!.required && !done.has(k))
+    .sort();
   for (const k of req) {
     if (map[k] !== undefined) parts.push(`${k}=${map[k]}`);
     done.add(k);
@@ -184,14 +197,21 @@ export const lxcNetFormat: PropFormat = {
 
 const mpCommon: PropFormat['keys'] = {
   acl: bool,
-  mountoptions: { type: 'string', pattern: /(?:noatime|lazytime|nodev|nosuid|noexec|discard)(?:;(?:noatime|lazytime|nodev|nosuid|noexec|discard))*/ },
+  mountoptions: {
+    type: 'string',
+    pattern:
+      /(?:noatime|lazytime|nodev|nosuid|noexec|discard)(?:;(?:noatime|lazytime|nodev|nosuid|noexec|discard))*/,
+  },
   quota: bool,
   replicate: bool,
   ro: bool,
   shared: bool,
   size: diskSizeSpec,
 };
-export const rootfsFormat: PropFormat = { defaultKey: 'volume', keys: { volume: { type: 'string', required: true }, ...mpCommon } };
+export const rootfsFormat: PropFormat = {
+  defaultKey: 'volume',
+  keys: { volume: { type: 'string', required: true }, ...mpCommon },
+};
 export const mpFormat: PropFormat = {
   defaultKey: 'volume',
   keys: {
@@ -200,14 +220,23 @@ export const mpFormat: PropFormat = {
       type: 'string',
       required: true,
       check: (v, k) =>
-        /\/\.\.?\/|\/\.\.?$|^\.\.\//.test(v) ? { [k]: `invalid format - ${v} contains illegal character sequences` } : undefined,
+        /\/\.\.?\/|\/\.\.?$|^\.\.\//.test(v)
+          ? { [k]: `invalid format - ${v} contains illegal character sequences` }
+          : undefined,
     },
     backup: bool,
     ...mpCommon,
   },
 };
 export const lxcFeaturesFormat: PropFormat = {
-  keys: { fuse: bool, keyctl: bool, mknod: bool, nesting: bool, force_rw_sys: bool, mount: { type: 'string', pattern: /[a-zA-Z0-9_; ]+/ } },
+  keys: {
+    fuse: bool,
+    keyctl: bool,
+    mknod: bool,
+    nesting: bool,
+    force_rw_sys: bool,
+    mount: { type: 'string', pattern: /[a-zA-Z0-9_; ]+/ },
+  },
 };
 export const startupFormat: PropFormat = {
   defaultKey: 'order',
@@ -216,7 +245,22 @@ export const startupFormat: PropFormat = {
 
 // ---- qm formats --------------------------------------------------------------------------------------------
 
-export const NIC_MODELS = ['e1000', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio', 'vmxnet3'];
+export const NIC_MODELS = [
+  'e1000',
+  'e1000-82540em',
+  'e1000-82544gc',
+  'e1000-82545em',
+  'e1000e',
+  'i82551',
+  'i82557b',
+  'i82559er',
+  'ne2k_isa',
+  'ne2k_pci',
+  'pcnet',
+  'rtl8139',
+  'virtio',
+  'vmxnet3',
+];
 export const qmNetFormat: PropFormat = {
   aliasKeys: Object.fromEntries(NIC_MODELS.map((m) => [m, m])),
   keys: {
@@ -266,7 +310,12 @@ export const driveFormat: PropFormat = {
 };
 export const agentFormat: PropFormat = {
   defaultKey: 'enabled',
-  keys: { enabled: bool, fstrim_cloned_disks: bool, type: { type: 'string', enum: ['virtio', 'isa'] }, freeze_fs_on_backup: bool },
+  keys: {
+    enabled: bool,
+    fstrim_cloned_disks: bool,
+    type: { type: 'string', enum: ['virtio', 'isa'] },
+    freeze_fs_on_backup: bool,
+  },
 };
 export const ipconfigFormat: PropFormat = {
   keys: {
@@ -278,18 +327,48 @@ export const ipconfigFormat: PropFormat = {
 };
 export const bootFormat: PropFormat = {
   defaultKey: 'legacy',
-  keys: { legacy: { type: 'string', pattern: /[acdn]{1,4}/ }, order: { type: 'string', pattern: /[a-z]+\d+(?:;[a-z]+\d+)*/ } },
+  keys: {
+    legacy: { type: 'string', pattern: /[acdn]{1,4}/ },
+    order: { type: 'string', pattern: /[a-z]+\d+(?:;[a-z]+\d+)*/ },
+  },
 };
 export const vgaFormat: PropFormat = {
   defaultKey: 'type',
   keys: {
-    type: { type: 'string', enum: ['cirrus', 'none', 'qxl', 'qxl2', 'qxl3', 'qxl4', 'serial0', 'serial1', 'serial2', 'serial3', 'std', 'virtio', 'virtio-gl', 'vmware'] },
+    type: {
+      type: 'string',
+      enum: [
+        'cirrus',
+        'none',
+        'qxl',
+        'qxl2',
+        'qxl3',
+        'qxl4',
+        'serial0',
+        'serial1',
+        'serial2',
+        'serial3',
+        'std',
+        'virtio',
+        'virtio-gl',
+        'vmware',
+      ],
+    },
     memory: int(4, 512),
     clipboard: { type: 'string', enum: ['vnc'] },
   },
 };
 export const smbiosFormat: PropFormat = {
-  keys: { uuid: str, base64: bool, family: str, manufacturer: str, product: str, serial: str, sku: str, version: str },
+  keys: {
+    uuid: str,
+    base64: bool,
+    family: str,
+    manufacturer: str,
+    product: str,
+    serial: str,
+    sku: str,
+    version: str,
+  },
 };
 export const cicustomFormat: PropFormat = { keys: { meta: str, network: str, user: str, vendor: str } };
 

@@ -8,7 +8,7 @@ const DL_BASE = 'http://download.proxmox.com/images';
 
 const update: Command = {
   spec: { usage: 'pveam update', positionals: [], options: {} },
-  async run(ctx) {
+  run(ctx) {
     ctx.out('update successful\n');
   },
 };
@@ -19,7 +19,7 @@ const available: Command = {
     positionals: [],
     options: { section: { type: 'string', enum: ['system', 'mail', 'turnkeylinux'] } },
   },
-  async run(ctx, p) {
+  run(ctx, p) {
     const rows = ctx.cfg.catalog
       .filter((t) => p.opts.section === undefined || t.section === p.opts.section)
       .sort((a, b) => a.section.localeCompare(b.section) || a.name.localeCompare(b.name));
@@ -47,13 +47,19 @@ const download: Command = {
     const url = `${DL_BASE}/${entry.section}/${name}`;
     return ctx.task(false, async () => {
       if (st.volumes[volname]) {
-        ctx.out('calculating checksum of existing file...OK, got correct file already, no need to download\n');
+        ctx.out(
+          'calculating checksum of existing file...OK, got correct file already, no need to download\n',
+        );
         return;
       }
       ctx.out(`downloading ${url} to ${path}\n`);
       await ctx.sleep('pveamDownload');
       await ctx.tx((s) => {
-        getStorage(s, sid).volumes[volname] = { format: name.replace(/^.*\.tar\./, 't'), content: 'vztmpl', size: entry.size };
+        getStorage(s, sid).volumes[volname] = {
+          format: name.replace(/^.*\.tar\./, 't'),
+          content: 'vztmpl',
+          size: entry.size,
+        };
       });
       ctx.out(`calculating checksum...OK, checksum verified\ndownload of '${url}' to '${path}' finished\n`);
     });
@@ -66,7 +72,7 @@ const list: Command = {
     positionals: [{ name: 'storage', spec: storageIdSpec }],
     options: {},
   },
-  async run(ctx, p) {
+  run(ctx, p) {
     const sid = p.params.storage!;
     const st = getStorage(ctx.read(), sid);
     if (!st.content.includes('vztmpl')) throw new PveError('Storage does not support templates!');
@@ -85,7 +91,8 @@ const remove: Command = {
   async run(ctx, p) {
     const volid = p.params.template_path!;
     const sv = splitVolid(volid);
-    if (!sv || !sv[1].startsWith('vztmpl/')) throw new PveError(`Error: Can't remove non-template volume ${volid}`);
+    if (!sv || !sv[1].startsWith('vztmpl/'))
+      throw new PveError(`Error: Can't remove non-template volume ${volid}`);
     await ctx.tx((s) => {
       const st = getStorage(s, sv[0]);
       if (!st.volumes[sv[1]]) throw new PveError(`volume '${volid}' does not exist`);

@@ -19,11 +19,13 @@ const FORMAT_OPTS: Record<string, OptSpec> = {
 };
 
 /** Numbers/booleans in configs come back as JSON numbers, like the API's typed values. */
-const NUMERIC_KEYS = /^(cores|memory|swap|onboot|unprivileged|template|protection|cpuunits|balloon|sockets|vcpus|tty|console|numa|kvm|acpi|tablet|ciupgrade|shares|debug|localtime|freeze|autostart|snaptime)$/;
+const NUMERIC_KEYS =
+  /^(cores|memory|swap|onboot|unprivileged|template|protection|cpuunits|balloon|sockets|vcpus|tty|console|numa|kvm|acpi|tablet|ciupgrade|shares|debug|localtime|freeze|autostart|snaptime)$/;
 
 function typedConfig(c: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) out[k] = NUMERIC_KEYS.test(k) && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  for (const [k, v] of Object.entries(c))
+    out[k] = NUMERIC_KEYS.test(k) && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
   return out;
 }
 
@@ -44,11 +46,15 @@ function stableJson(v: unknown, pretty: boolean): string {
 
 function textTable(v: unknown, border: boolean, header: boolean): string {
   if (v === null || v === undefined) return '';
-  if (typeof v !== 'object') return `${String(v)}\n`;
+  if (typeof v !== 'object') return `${fmtCell(v)}\n`;
   let rows: string[][];
   let head: string[];
   if (Array.isArray(v)) {
-    const keys = [...new Set(v.flatMap((r) => (r && typeof r === 'object' ? Object.keys(r) : [])))].sort();
+    const keys = [
+      ...new Set(
+        (v as unknown[]).flatMap((r) => (r !== null && typeof r === 'object' ? Object.keys(r) : [])),
+      ),
+    ].sort();
     head = keys;
     rows = v.map((r) => keys.map((k) => fmtCell((r as Record<string, unknown>)[k])));
   } else {
@@ -59,8 +65,11 @@ function textTable(v: unknown, border: boolean, header: boolean): string {
   }
   const widths = head.map((h, i) => Math.max(header ? h.length : 0, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
-    border ? `│ ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ')} │\n` : `${cells.map((c, i) => c.padEnd(widths[i]!)).join(' ')}\n`;
-  const rule = (l: string, m: string, r: string): string => (border ? `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}\n` : '');
+    border
+      ? `│ ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ')} │\n`
+      : `${cells.map((c, i) => c.padEnd(widths[i]!)).join(' ')}\n`;
+  const rule = (l: string, m: string, r: string): string =>
+    border ? `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}\n` : '';
   let out = rule('┌', '┬', '┐');
   if (header) out += line(head) + rule('╞', '╪', '╡').replace(/─/g, '═');
   out += rows.map(line).join(rule('├', '┼', '┤'));
@@ -70,8 +79,8 @@ function textTable(v: unknown, border: boolean, header: boolean): string {
 
 function fmtCell(x: unknown): string {
   if (x === undefined || x === null) return '';
-  if (typeof x === 'object') return JSON.stringify(x);
-  return String(x);
+  if (typeof x === 'string') return x;
+  return JSON.stringify(x);
 }
 
 function emit(ctx: Ctx, data: unknown, opts: Record<string, string>): void {
@@ -125,12 +134,37 @@ function clusterResources(ctx: Ctx, s: SimState, type?: string): unknown[] {
     }
   }
   if (type === undefined || type === 'node') {
-    out.push({ id: `node/${s.node}`, node: s.node, type: 'node', status: 'online', level: '', maxcpu: 16, cpu: 0.03, maxmem: 68719476736, mem: 8589934592, maxdisk: 100861726720, disk: 10366459904, uptime: 864000, cgroup_mode: 2 });
+    out.push({
+      id: `node/${s.node}`,
+      node: s.node,
+      type: 'node',
+      status: 'online',
+      level: '',
+      maxcpu: 16,
+      cpu: 0.03,
+      maxmem: 68719476736,
+      mem: 8589934592,
+      maxdisk: 100861726720,
+      disk: 10366459904,
+      uptime: 864000,
+      cgroup_mode: 2,
+    });
   }
   if (type === undefined || type === 'storage') {
     for (const sid of Object.keys(s.storages).sort()) {
       const st = s.storages[sid]!;
-      out.push({ id: `storage/${s.node}/${sid}`, storage: sid, node: s.node, type: 'storage', status: st.disabled ? 'unknown' : 'available', plugintype: st.type, content: st.content.join(','), shared: 0, maxdisk: totalKiB(st) * 1024, disk: usedKiB(st) * 1024 });
+      out.push({
+        id: `storage/${s.node}/${sid}`,
+        storage: sid,
+        node: s.node,
+        type: 'storage',
+        status: st.disabled ? 'unknown' : 'available',
+        plugintype: st.type,
+        content: st.content.join(','),
+        shared: 0,
+        maxdisk: totalKiB(st) * 1024,
+        disk: usedKiB(st) * 1024,
+      });
     }
   }
   return out;
@@ -169,9 +203,14 @@ function guestListEntry(g: GuestState, now: number): Record<string, unknown> {
 function guestFor(s: SimState, node: string, kind: string, id: string): GuestState {
   const type = kind === 'lxc' ? 'lxc' : 'qemu';
   const g = s.guests[id];
-  if (node !== s.node) throw new PveError(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
+  if (node !== s.node)
+    throw new PveError(
+      `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
+    );
   if (!g || g.type !== type) {
-    throw new PveError(`Configuration file 'nodes/${s.node}/${type === 'lxc' ? 'lxc' : 'qemu-server'}/${id}.conf' does not exist`);
+    throw new PveError(
+      `Configuration file 'nodes/${s.node}/${type === 'lxc' ? 'lxc' : 'qemu-server'}/${id}.conf' does not exist`,
+    );
   }
   return g;
 }
@@ -179,7 +218,8 @@ function guestFor(s: SimState, node: string, kind: string, id: string): GuestSta
 function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string, string>): unknown {
   const parts = path.replace(/^\/+|\/+$/g, '').split('/');
   const [a, b, c, d, e, f] = parts;
-  if (a === 'version' && parts.length === 1) return { release: '9.1', repoid: 'b1d5f6f0a3e2c4d7', version: '9.1.1' };
+  if (a === 'version' && parts.length === 1)
+    return { release: '9.1', repoid: 'b1d5f6f0a3e2c4d7', version: '9.1.1' };
   if (a === 'cluster' && b === 'resources' && parts.length === 2) return clusterResources(ctx, s, opts.type);
   if (a === 'cluster' && b === 'nextid' && parts.length === 2) {
     let id = 100;
@@ -187,10 +227,28 @@ function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string, strin
     return String(id);
   }
   if (a === 'nodes' && parts.length === 1) {
-    return [{ node: s.node, status: 'online', type: 'node', id: `node/${s.node}`, level: '', maxcpu: 16, cpu: 0.03, maxmem: 68719476736, mem: 8589934592, uptime: 864000, ssl_fingerprint: '3A:7B:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD' }];
+    return [
+      {
+        node: s.node,
+        status: 'online',
+        type: 'node',
+        id: `node/${s.node}`,
+        level: '',
+        maxcpu: 16,
+        cpu: 0.03,
+        maxmem: 68719476736,
+        mem: 8589934592,
+        uptime: 864000,
+        ssl_fingerprint:
+          '3A:7B:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD',
+      },
+    ];
   }
   if (a === 'nodes' && b !== undefined) {
-    if (b !== s.node) throw new PveError(`hostname lookup '${b}' failed - failed to get address info for: ${b}: Name or service not known`);
+    if (b !== s.node)
+      throw new PveError(
+        `hostname lookup '${b}' failed - failed to get address info for: ${b}: Name or service not known`,
+      );
     if (c === 'storage' && parts.length === 3) {
       return Object.keys(s.storages)
         .sort()
@@ -198,14 +256,31 @@ function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string, strin
           const st = s.storages[sid]!;
           const total = totalKiB(st) * 1024;
           const used = usedKiB(st) * 1024;
-          return { storage: sid, type: st.type, content: st.content.join(','), active: st.disabled ? 0 : 1, enabled: st.disabled ? 0 : 1, shared: 0, total, used, avail: total - used, used_fraction: used / total };
+          return {
+            storage: sid,
+            type: st.type,
+            content: st.content.join(','),
+            active: st.disabled ? 0 : 1,
+            enabled: st.disabled ? 0 : 1,
+            shared: 0,
+            total,
+            used,
+            avail: total - used,
+            used_fraction: used / total,
+          };
         });
     }
     if (c === 'storage' && d !== undefined && e === 'content' && parts.length === 5) {
       const st = getStorage(s, d);
       return Object.entries(st.volumes)
         .filter(([, v]) => opts.content === undefined || v.content === opts.content)
-        .map(([name, v]) => ({ volid: `${d}:${name}`, format: v.format, content: v.content, size: v.size, ...(v.vmid !== undefined ? { vmid: v.vmid } : {}) }));
+        .map(([name, v]) => ({
+          volid: `${d}:${name}`,
+          format: v.format,
+          content: v.content,
+          size: v.size,
+          ...(v.vmid !== undefined ? { vmid: v.vmid } : {}),
+        }));
     }
     if ((c === 'lxc' || c === 'qemu') && parts.length === 3) {
       return Object.values(s.guests)
@@ -280,16 +355,22 @@ async function downloadUrl(ctx: Ctx, node: string, sid: string, rest: string[]):
   };
   const p = parseArgs(spec, rest);
   const missing: Record<string, string> = {};
-  for (const k of ['content', 'filename', 'url']) if (p.opts[k] === undefined) missing[k] = 'property is missing and it is not optional';
+  for (const k of ['content', 'filename', 'url'])
+    if (p.opts[k] === undefined) missing[k] = 'property is missing and it is not optional';
   if (Object.keys(missing).length > 0) throw new ParamError(missing, spec.usage);
   const content = p.opts.content!;
   const filename = p.opts.filename!;
   const url = p.opts.url!;
-  if (!CONTENT_EXT[content]!.test(filename)) throw new ParamError({ filename: 'invalid filename or wrong extension' }, spec.usage);
+  if (!CONTENT_EXT[content]!.test(filename))
+    throw new ParamError({ filename: 'invalid filename or wrong extension' }, spec.usage);
   const s0 = ctx.read();
-  if (node !== s0.node) throw new PveError(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
+  if (node !== s0.node)
+    throw new PveError(
+      `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
+    );
   const st = getStorage(s0, sid);
-  if (!st.content.includes(content as never)) throw new PveError(`storage '${sid}' is not configured for content-type '${content}'`);
+  if (!st.content.includes(content as never))
+    throw new PveError(`storage '${sid}' is not configured for content-type '${content}'`);
   const volname = `${content}/${filename}`;
   const path = volumePath(sid, st, volname) ?? '';
   const image = allCloudImages(ctx.cfg)[url];
@@ -299,7 +380,11 @@ async function downloadUrl(ctx: Ctx, node: string, sid: string, rest: string[]):
     if (!image) throw new PveError(`download failed: wget: server returned error: HTTP/1.1 404 Not Found`);
     await ctx.sleep('downloadUrl');
     await ctx.tx((s) => {
-      getStorage(s, sid).volumes[volname] = { format: /\.(\w+)$/.exec(filename)?.[1] ?? 'raw', content: content as 'import', size: image.virtualSize };
+      getStorage(s, sid).volumes[volname] = {
+        format: /\.(\w+)$/.exec(filename)?.[1] ?? 'raw',
+        content: content as 'import',
+        size: image.virtualSize,
+      };
     });
     ctx.out(`download of '${url}' to '${path}' finished\n`);
   });

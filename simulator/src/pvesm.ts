@@ -30,12 +30,14 @@ const status: Command = {
       target: { type: 'string' },
     },
   },
-  async run(ctx, p) {
+  run(ctx, p) {
     const s = ctx.read();
     if (p.opts.storage !== undefined) getStorage(s, p.opts.storage);
     const ids = Object.keys(s.storages)
       .filter((id) => p.opts.storage === undefined || id === p.opts.storage)
-      .filter((id) => p.opts.content === undefined || s.storages[id]!.content.includes(p.opts.content as never))
+      .filter(
+        (id) => p.opts.content === undefined || s.storages[id]!.content.includes(p.opts.content as never),
+      )
       .filter((id) => p.opts.enabled !== '1' || !s.storages[id]!.disabled)
       .sort();
     const L = Math.max(4, ...ids.map((i) => i.length)) + 1;
@@ -50,7 +52,15 @@ const status: Command = {
       }
       const total = totalKiB(st);
       const used = Math.min(total, usedKiB(st));
-      out += row(id, st.type, 'active', String(total), String(used), String(total - used), `${((used / total) * 100).toFixed(2).padStart(7)}%`);
+      out += row(
+        id,
+        st.type,
+        'active',
+        String(total),
+        String(used),
+        String(total - used),
+        `${((used / total) * 100).toFixed(2).padStart(7)}%`,
+      );
     }
     ctx.out(out);
   },
@@ -62,7 +72,7 @@ const list: Command = {
     positionals: [{ name: 'storage', spec: storageIdSpec }],
     options: { content: { type: 'string', enum: CONTENT }, vmid: { type: 'integer', min: 100 } },
   },
-  async run(ctx, p) {
+  run(ctx, p) {
     const sid = p.params.storage!;
     const st = getStorage(ctx.read(), sid);
     if (st.disabled) throw new PveError(`storage '${sid}' is disabled`);

@@ -99,10 +99,28 @@ function qmConfigOptions(): Record<string, OptSpec> {
     localtime: bool,
     lock: {
       type: 'string',
-      enum: ['backup', 'clone', 'create', 'migrate', 'rollback', 'snapshot', 'snapshot-delete', 'suspending', 'suspended'],
+      enum: [
+        'backup',
+        'clone',
+        'create',
+        'migrate',
+        'rollback',
+        'snapshot',
+        'snapshot-delete',
+        'suspending',
+        'suspended',
+      ],
     },
     machine: str,
-    memory: { type: 'string', check: (v, k) => (/^\d+$/.test(v) && Number(v) >= 16) || /current=/.test(v) ? undefined : /^\d+$/.test(v) ? { [k]: 'value must have a minimum value of 16' } : { [k]: `type check ('integer') failed - got '${v}'` } },
+    memory: {
+      type: 'string',
+      check: (v, k) =>
+        (/^\d+$/.test(v) && Number(v) >= 16) || /current=/.test(v)
+          ? undefined
+          : /^\d+$/.test(v)
+            ? { [k]: 'value must have a minimum value of 16' }
+            : { [k]: `type check ('integer') failed - got '${v}'` },
+    },
     meta: str,
     name: dnsNameSpec,
     nameserver: str,
@@ -110,11 +128,28 @@ function qmConfigOptions(): Record<string, OptSpec> {
     onboot: bool,
     ostype: {
       type: 'string',
-      enum: ['other', 'wxp', 'w2k', 'w2k3', 'w2k8', 'wvista', 'win7', 'win8', 'win10', 'win11', 'l24', 'l26', 'solaris'],
+      enum: [
+        'other',
+        'wxp',
+        'w2k',
+        'w2k3',
+        'w2k8',
+        'wvista',
+        'win7',
+        'win8',
+        'win10',
+        'win11',
+        'l24',
+        'l26',
+        'solaris',
+      ],
     },
     protection: bool,
     rng0: str,
-    scsihw: { type: 'string', enum: ['lsi', 'lsi53c810', 'virtio-scsi-pci', 'virtio-scsi-single', 'megasas', 'pvscsi'] },
+    scsihw: {
+      type: 'string',
+      enum: ['lsi', 'lsi53c810', 'virtio-scsi-pci', 'virtio-scsi-single', 'megasas', 'pvscsi'],
+    },
     searchdomain: str,
     shares: int(0, 50000),
     smbios1: { type: 'string', check: propCheck(smbiosFormat) },
@@ -122,7 +157,7 @@ function qmConfigOptions(): Record<string, OptSpec> {
     sshkeys: str,
     startup: { type: 'string', check: propCheck(startupFormat) },
     tablet: bool,
-    tags: { type: 'string', pattern: /[a-zA-Z0-9_+.\-]+(?:[;, ][a-zA-Z0-9_+.\-]+)*/ },
+    tags: { type: 'string', pattern: /[a-zA-Z0-9_+.-]+(?:[;, ][a-zA-Z0-9_+.-]+)*/ },
     template: bool,
     tpmstate0: str,
     vcpus: int(1),
@@ -199,7 +234,8 @@ const vmNotFound = (s: SimState, id: string | number): PveError =>
 
 function checkImagesStorage(s: SimState, sid: string, param: string): void {
   const st = getStorage(s, sid);
-  if (!st.content.includes('images')) throw new ParamError({ [param]: `storage '${sid}' does not support vm images` });
+  if (!st.content.includes('images'))
+    throw new ParamError({ [param]: `storage '${sid}' does not support vm images` });
 }
 
 function normalizeNet(value: string, key: string, keepMac?: string): string {
@@ -259,9 +295,17 @@ function setupDrive(s: SimState, id: number, key: string, value: string, out: st
     let size = Math.round(Number(alloc[2]) * GiB);
     if (importFrom !== undefined) {
       const src = importSource(s, importFrom);
-      if (!src) throw new PveError(importFrom.startsWith('/') ? `no such file '${importFrom}'` : `volume '${importFrom}' does not exist`);
+      if (!src)
+        throw new PveError(
+          importFrom.startsWith('/')
+            ? `no such file '${importFrom}'`
+            : `volume '${importFrom}' does not exist`,
+        );
       size = roundMiB(src.size);
-      out.push(`transferred 0.0 B of ${(size / GiB).toFixed(1)} GiB (0.00%)`, `transferred ${(size / GiB).toFixed(1)} GiB of ${(size / GiB).toFixed(1)} GiB (100.00%)`);
+      out.push(
+        `transferred 0.0 B of ${(size / GiB).toFixed(1)} GiB (0.00%)`,
+        `transferred ${(size / GiB).toFixed(1)} GiB of ${(size / GiB).toFixed(1)} GiB (100.00%)`,
+      );
     } else if (size === 0) {
       throw new ParamError({ [key]: 'invalid format - disk size must be greater than zero' });
     }
@@ -269,7 +313,8 @@ function setupDrive(s: SimState, id: number, key: string, value: string, out: st
     delete map.format;
     map.size = formatSize(size);
     const st = s.storages[sid]!;
-    if (st.type === 'lvmthin' || st.type === 'lvm') out.push(`  Logical volume "${map.file.split(':')[1]}" created.`);
+    if (st.type === 'lvmthin' || st.type === 'lvm')
+      out.push(`  Logical volume "${map.file.split(':')[1]}" created.`);
     out.push(`${key}: successfully created disk '${printPropString(driveFormat, map)}'`);
     return printPropString(driveFormat, map);
   }
@@ -300,7 +345,11 @@ function uriEscape(s: string): string {
 
 function cryptPassword(pw: string): string {
   const salt = randomBytes(6).toString('base64').replace(/[+/=]/g, 'x');
-  return `$5$${salt}$${createHash('sha256').update(salt + pw).digest('base64').replace(/=+$/, '').replace(/\+/g, '.')}`;
+  return `$5$${salt}$${createHash('sha256')
+    .update(salt + pw)
+    .digest('base64')
+    .replace(/=+$/, '')
+    .replace(/\+/g, '.')}`;
 }
 
 /** Values the CLI maps or transforms before storing (`--sshkeys FILE`, `--cipassword`, nets, drives). */
@@ -333,17 +382,23 @@ const create: Command = {
     const o = p.opts;
     await ctx.tx((s) => {
       const g = s.guests[id];
-      if (g) throw new PveError(`unable to create VM ${id} - ${g.type === 'lxc' ? 'CT' : 'VM'} ${id} already exists on node '${s.node}'`);
+      if (g)
+        throw new PveError(
+          `unable to create VM ${id} - ${g.type === 'lxc' ? 'CT' : 'VM'} ${id} already exists on node '${s.node}'`,
+        );
       for (const [k, v] of Object.entries(o)) {
         if (/^(ide|sata|scsi|virtio)\d+$/.test(k)) {
           const sid = /^([a-zA-Z][\w\-.]*):(\d|cloudinit)/.exec(v)?.[1];
           if (sid) checkImagesStorage(s, sid, k);
           const imp = /import-from=([^,]+)/.exec(v)?.[1];
           if (imp && !importSource(s, imp)) {
-            throw new PveError(imp.startsWith('/') ? `no such file '${imp}'` : `volume '${imp}' does not exist`);
+            throw new PveError(
+              imp.startsWith('/') ? `no such file '${imp}'` : `volume '${imp}' does not exist`,
+            );
           }
         }
-        if (k === 'sshkeys' && !existsSync(v)) throw new PveError(`unable to open file '${v}' - No such file or directory`, 2);
+        if (k === 'sshkeys' && !existsSync(v))
+          throw new PveError(`unable to open file '${v}' - No such file or directory`, 2);
       }
       const ng = newGuest(id, 'qemu', ctx.now(), s.vmlistVersion + 1);
       ng.config = { lock: 'create' };
@@ -361,7 +416,20 @@ const create: Command = {
           const conf: Record<string, string> = {};
           try {
             for (const [k, v] of Object.entries(o)) {
-              if (['archive', 'bwlimit', 'force', 'live-restore', 'pool', 'start', 'storage', 'unique', 'lock'].includes(k)) continue;
+              if (
+                [
+                  'archive',
+                  'bwlimit',
+                  'force',
+                  'live-restore',
+                  'pool',
+                  'start',
+                  'storage',
+                  'unique',
+                  'lock',
+                ].includes(k)
+              )
+                continue;
               conf[k] = prepareValue(s, id, k, v, out);
             }
           } catch (e) {
@@ -406,7 +474,8 @@ const set: Command = {
     const digest = o.digest;
     const skiplock = o.skiplock === '1';
     for (const k of ['delete', 'revert', 'digest', 'skiplock', 'force']) delete o[k];
-    if (Object.keys(o).length === 0 && del.length === 0 && revert.length === 0) throw new PveError('no options specified');
+    if (Object.keys(o).length === 0 && del.length === 0 && revert.length === 0)
+      throw new PveError('no options specified');
     const out: string[] = [];
     await ctx.tx((s) => {
       const g = s.guests[id];
@@ -424,7 +493,9 @@ const set: Command = {
         if (g.config[k] === undefined && g.pending[k] === undefined) continue;
         delete g.pending[k];
         if (!running || VM_HOTPLUG.test(k)) {
-          const d = /^(ide|sata|scsi|virtio)\d+$/.test(k) ? configDisks('qemu', { [k]: g.config[k]! })[0] : undefined;
+          const d = /^(ide|sata|scsi|virtio)\d+$/.test(k)
+            ? configDisks('qemu', { [k]: g.config[k]! })[0]
+            : undefined;
           if (d && !d.cloudinit) {
             let n = 0;
             while (g.config[`unused${n}`] !== undefined) n++;
@@ -449,7 +520,7 @@ const set: Command = {
 
 const config: Command = {
   spec: { usage: USAGE.config, positionals: [vmid], options: { current: bool, snapshot: snapnameSpec } },
-  async run(ctx, p) {
+  run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     if (p.opts.snapshot !== undefined) {
       const snap = getSnapshot(g, p.opts.snapshot);
@@ -464,7 +535,7 @@ const config: Command = {
 
 const pending: Command = {
   spec: { usage: USAGE.pending, positionals: [vmid], options: {} },
-  async run(ctx, p) {
+  run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
     let out = '';
@@ -485,7 +556,7 @@ const pending: Command = {
 
 const status: Command = {
   spec: { usage: USAGE.status, positionals: [vmid], options: { verbose: bool } },
-  async run(ctx, p) {
+  run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     if (p.opts.verbose !== '1') {
       ctx.out(`status: ${g.status}\n`);
@@ -524,7 +595,7 @@ const status: Command = {
 
 const list: Command = {
   spec: { usage: USAGE.list, positionals: [], options: { full: bool } },
-  async run(ctx) {
+  run(ctx) {
     const vms = Object.values(ctx.read().guests)
       .filter((g) => g.type === 'qemu')
       .sort((a, b) => a.vmid - b.vmid);
@@ -560,7 +631,14 @@ const start: Command = {
   spec: {
     usage: USAGE.start,
     positionals: [vmid],
-    options: { skiplock: bool, timeout: int(0, 86400), machine: str, 'force-cpu': str, migratedfrom: str, stateuri: str },
+    options: {
+      skiplock: bool,
+      timeout: int(0, 86400),
+      machine: str,
+      'force-cpu': str,
+      migratedfrom: str,
+      stateuri: str,
+    },
   },
   async run(ctx, p) {
     const id = p.params.vmid!;
@@ -597,7 +675,9 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
       const running = await ctx.tx((s) => {
         const g = s.guests[id];
         if (!g || g.type !== 'qemu') {
-          throw kind === 'reboot' ? vmNotFound(s, id) : new PveError(`unable to find configuration file for VM ${id} on node '${s.node}'`);
+          throw kind === 'reboot'
+            ? vmNotFound(s, id)
+            : new PveError(`unable to find configuration file for VM ${id} on node '${s.node}'`);
         }
         if (kind === 'reboot' && g.status !== 'running') throw new PveError(`VM ${id} not running`);
         if (g.status === 'running' && p.opts.skiplock !== '1') checkLock(g);
@@ -643,13 +723,16 @@ const destroy: Command = {
         const g = loadGuest(s, 'qemu', id);
         const vols = [
           ...new Set(
-            [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) => configDisks('qemu', c).map((d) => d.volid)),
+            [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) =>
+              configDisks('qemu', c).map((d) => d.volid),
+            ),
           ),
         ];
         for (const k of Object.keys(g.config)) if (/^unused\d+$/.test(k)) vols.push(g.config[k]!);
         for (const v of vols) {
           const isBase = /^(base|basevol)-/.test(splitVolid(v)![1].split('/').pop() ?? '');
-          if (isBase && linkedUsers(s, v).length > 0) throw new PveError(`base volume '${v}' is still in use by linked cloned`);
+          if (isBase && linkedUsers(s, v).length > 0)
+            throw new PveError(`base volume '${v}' is still in use by linked cloned`);
         }
         for (const v of vols) {
           const [sid, name] = splitVolid(v)!;
@@ -696,8 +779,10 @@ const clone: Command = {
       if (s.guests[newid]) throw new PveError(`unable to create VM ${newid}: config file already exists`);
       checkLock(g);
       full = o.full !== undefined ? o.full === '1' : !isTemplate(g);
-      if (!full && o.storage !== undefined) throw new PveError("parameter 'storage' not allowed for linked clones");
-      if (!full && o.format !== undefined) throw new PveError("parameter 'format' not allowed for linked clones");
+      if (!full && o.storage !== undefined)
+        throw new PveError("parameter 'storage' not allowed for linked clones");
+      if (!full && o.format !== undefined)
+        throw new PveError("parameter 'format' not allowed for linked clones");
       if (o.storage !== undefined) checkImagesStorage(s, o.storage, 'storage');
       srcConfig = o.snapname ? { ...getSnapshot(g, o.snapname).config } : { ...g.config };
       if (!full) {
@@ -721,7 +806,17 @@ const clone: Command = {
           const ng = s.guests[newid];
           if (!ng) throw new PveError('clone failed: target vanished');
           const conf = { ...srcConfig };
-          for (const k of ['lock', 'parent', 'snaptime', 'snapstate', 'template', 'vmstate', 'runningmachine', 'runningcpu']) delete conf[k];
+          for (const k of [
+            'lock',
+            'parent',
+            'snaptime',
+            'snapstate',
+            'template',
+            'vmstate',
+            'runningmachine',
+            'runningcpu',
+          ])
+            delete conf[k];
           for (const k of Object.keys(conf)) if (/^unused\d+$/.test(k)) delete conf[k];
           for (const d of configDisks('qemu', srcConfig)) {
             let volid: string | undefined;
@@ -729,15 +824,27 @@ const clone: Command = {
               volid = allocCloudinit(s, o.storage ?? splitVolid(d.volid)![0], newid);
             } else if (full) {
               out.push(`create full clone of drive ${d.key} (${d.volid})`);
-              volid = allocDisk(s, o.storage ?? splitVolid(d.volid)![0], newid, 'images', d.size || GiB, o.format);
+              volid = allocDisk(
+                s,
+                o.storage ?? splitVolid(d.volid)![0],
+                newid,
+                'images',
+                d.size || GiB,
+                o.format,
+              );
             } else {
               out.push(`create linked clone of drive ${d.key} (${d.volid})`);
               volid = linkedClone(s, d.volid, newid, 'images');
-              if (!volid) throw new PveError(`clone failed: Linked clone feature is not supported for '${d.volid}' (${d.key})`);
+              if (!volid)
+                throw new PveError(
+                  `clone failed: Linked clone feature is not supported for '${d.volid}' (${d.key})`,
+                );
             }
             conf[d.key] = printPropString(driveFormat, { ...d.map, file: volid });
           }
-          for (const [k, v] of Object.entries(conf)) if (/^net\d+$/.test(k)) conf[k] = normalizeNet(v.replace(/^([a-z0-9-]+)=[0-9A-Fa-f:]{17}/, '$1'), k);
+          for (const [k, v] of Object.entries(conf))
+            if (/^net\d+$/.test(k))
+              conf[k] = normalizeNet(v.replace(/^([a-z0-9-]+)=[0-9A-Fa-f:]{17}/, '$1'), k);
           if (conf.smbios1) {
             const r = parsePropString(smbiosFormat, conf.smbios1, 'smbios1');
             conf.smbios1 = printPropString(smbiosFormat, { ...(r.ok ? r.map : {}), uuid: newUuid() });
@@ -763,7 +870,11 @@ const clone: Command = {
 
 const template: Command = {
   task: true,
-  spec: { usage: USAGE.template, positionals: [vmid], options: { disk: { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate)\d+/ } } },
+  spec: {
+    usage: USAGE.template,
+    positionals: [vmid],
+    options: { disk: { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate)\d+/ } },
+  },
   async run(ctx, p) {
     const id = p.params.vmid!;
     await ctx.tx((s) => {
@@ -771,7 +882,8 @@ const template: Command = {
       checkLock(g);
       if (isTemplate(g)) throw new PveError("you can't convert a template to a template");
       if (g.status === 'running') throw new PveError("you can't convert a VM to template if VM is running");
-      if (Object.keys(g.snapshots).length > 0) throw new PveError('unable to create template, because VM contains snapshots');
+      if (Object.keys(g.snapshots).length > 0)
+        throw new PveError('unable to create template, because VM contains snapshots');
     });
     return ctx.task(false, async () => {
       await ctx.sleep('template');
@@ -810,7 +922,8 @@ const snapshot: Command = {
           if (isTemplate(g)) throw new PveError("you can't take a snapshot if it's a template");
           checkSnapshotName(g, name);
           for (const d of configDisks('qemu', g.config)) {
-            if (!d.cloudinit && !canSnapshot(s, d.volid)) throw new PveError('snapshot feature is not available');
+            if (!d.cloudinit && !canSnapshot(s, d.volid))
+              throw new PveError('snapshot feature is not available');
           }
           g.config.lock = 'snapshot';
           locked = true;
@@ -820,7 +933,8 @@ const snapshot: Command = {
           const g = loadGuest(s, 'qemu', id);
           delete g.config.lock;
           takeSnapshot(g, name, ctx.now(), p.opts.description);
-          if (p.opts.vmstate === '1' && g.status === 'running') g.snapshots[name]!.config.vmstate = `local-lvm:vm-${id}-state-${name}`;
+          if (p.opts.vmstate === '1' && g.status === 'running')
+            g.snapshots[name]!.config.vmstate = `local-lvm:vm-${id}-state-${name}`;
         });
       },
       async () => {
@@ -837,14 +951,18 @@ const snapshot: Command = {
 
 const listsnapshot: Command = {
   spec: { usage: USAGE.listsnapshot, positionals: [vmid], options: {} },
-  async run(ctx, p) {
+  run(ctx, p) {
     ctx.out(snapshotTree(loadGuest(ctx.read(), 'qemu', p.params.vmid!)));
   },
 };
 
 const delsnapshot: Command = {
   task: true,
-  spec: { usage: USAGE.delsnapshot, positionals: [vmid, { name: 'snapname', spec: snapnameSpec }], options: { force: bool } },
+  spec: {
+    usage: USAGE.delsnapshot,
+    positionals: [vmid, { name: 'snapname', spec: snapnameSpec }],
+    options: { force: bool },
+  },
   async run(ctx, p) {
     const id = p.params.vmid!;
     const name = p.params.snapname!;
@@ -867,7 +985,11 @@ const delsnapshot: Command = {
 
 const rollback: Command = {
   task: true,
-  spec: { usage: USAGE.rollback, positionals: [vmid, { name: 'snapname', spec: snapnameSpec }], options: { start: bool } },
+  spec: {
+    usage: USAGE.rollback,
+    positionals: [vmid, { name: 'snapname', spec: snapnameSpec }],
+    options: { start: bool },
+  },
   async run(ctx, p) {
     const id = p.params.vmid!;
     const name = p.params.snapname!;
@@ -878,7 +1000,8 @@ const rollback: Command = {
         checkLock(g);
         if (isTemplate(g)) throw new PveError("you can't rollback if vm is a template");
         const snap = getSnapshot(g, name);
-        if (snap.snapstate) throw new PveError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
+        if (snap.snapstate)
+          throw new PveError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
         withState = snap.config.vmstate !== undefined;
         if (g.status === 'running') setStatus(g, 'stopped', ctx.now());
         g.config.lock = 'rollback';
@@ -900,7 +1023,10 @@ const diskImport: Command = {
   spec: {
     usage: USAGE.diskImport,
     positionals: [vmid, { name: 'source' }, { name: 'storage', spec: storageIdSpec }],
-    options: { format: { type: 'string', enum: ['raw', 'qcow2', 'vmdk'] }, 'target-disk': { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+/ } },
+    options: {
+      format: { type: 'string', enum: ['raw', 'qcow2', 'vmdk'] },
+      'target-disk': { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+/ },
+    },
   },
   async run(ctx, p) {
     const id = p.params.vmid!;
@@ -910,7 +1036,8 @@ const diskImport: Command = {
     const g0 = loadGuest(s0, 'qemu', id);
     checkLock(g0);
     const info = importSource(s0, src);
-    if (!info || !src.startsWith('/') && !src.includes(':')) throw new PveError(`${src}: non-existent or non-regular file`);
+    if (!info || (!src.startsWith('/') && !src.includes(':')))
+      throw new PveError(`${src}: non-existent or non-regular file`);
     const st = getStorage(s0, sid);
     if (!st.content.includes('images')) throw new PveError(`storage ${sid} does not support vm images`);
     ctx.out(`importing disk '${src}' to VM ${id} ...\n`);
@@ -931,7 +1058,9 @@ const diskImport: Command = {
       }
       return `${key}: successfully imported disk '${volid}'`;
     });
-    ctx.out(`transferred 0.0 B of ${(size / GiB).toFixed(1)} GiB (0.00%)\ntransferred ${(size / GiB).toFixed(1)} GiB of ${(size / GiB).toFixed(1)} GiB (100.00%)\n${line}\n`);
+    ctx.out(
+      `transferred 0.0 B of ${(size / GiB).toFixed(1)} GiB (0.00%)\ntransferred ${(size / GiB).toFixed(1)} GiB of ${(size / GiB).toFixed(1)} GiB (100.00%)\n${line}\n`,
+    );
   },
 };
 
@@ -939,7 +1068,11 @@ const diskResize: Command = {
   task: true,
   spec: {
     usage: USAGE.diskResize,
-    positionals: [vmid, { name: 'disk', spec: { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate)\d+/ } }, { name: 'size', spec: { type: 'string', pattern: /\+?\d+(\.\d+)?[KMGT]?/ } }],
+    positionals: [
+      vmid,
+      { name: 'disk', spec: { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate)\d+/ } },
+      { name: 'size', spec: { type: 'string', pattern: /\+?\d+(\.\d+)?[KMGT]?/ } },
+    ],
     options: { digest: str, skiplock: bool },
   },
   async run(ctx, p) {
@@ -986,9 +1119,26 @@ export function perlPrettyJson(v: unknown, indent = ''): string {
 }
 
 const AGENT_CMDS = [
-  'fsfreeze-freeze', 'fsfreeze-status', 'fsfreeze-thaw', 'fstrim', 'get-fsinfo', 'get-host-name', 'get-memory-block-info',
-  'get-memory-blocks', 'get-osinfo', 'get-time', 'get-timezone', 'get-users', 'get-vcpus', 'info', 'network-get-interfaces',
-  'ping', 'shutdown', 'suspend-disk', 'suspend-hybrid', 'suspend-ram',
+  'fsfreeze-freeze',
+  'fsfreeze-status',
+  'fsfreeze-thaw',
+  'fstrim',
+  'get-fsinfo',
+  'get-host-name',
+  'get-memory-block-info',
+  'get-memory-blocks',
+  'get-osinfo',
+  'get-time',
+  'get-timezone',
+  'get-users',
+  'get-vcpus',
+  'info',
+  'network-get-interfaces',
+  'ping',
+  'shutdown',
+  'suspend-disk',
+  'suspend-hybrid',
+  'suspend-ram',
 ];
 
 /** Agent checks in the real order: configured, VM running, agent answering (after agentReadyAfterMs). */
@@ -1013,17 +1163,36 @@ function agentResult(g: GuestState, cmd: string, now: number): unknown {
     case 'shutdown':
       return undefined;
     case 'info':
-      return { version: '8.2.2', supported_commands: AGENT_CMDS.map((name) => ({ enabled: true, name, 'success-response': true })) };
+      return {
+        version: '8.2.2',
+        supported_commands: AGENT_CMDS.map((name) => ({ enabled: true, name, 'success-response': true })),
+      };
     case 'get-osinfo':
-      return { id: 'ubuntu', 'kernel-release': '6.8.0-45-generic', 'kernel-version': '#45-Ubuntu SMP', machine: 'x86_64', name: 'Ubuntu', 'pretty-name': 'Ubuntu 24.04.1 LTS', 'version-id': '24.04' };
+      return {
+        id: 'ubuntu',
+        'kernel-release': '6.8.0-45-generic',
+        'kernel-version': '#45-Ubuntu SMP',
+        machine: 'x86_64',
+        name: 'Ubuntu',
+        'pretty-name': 'Ubuntu 24.04.1 LTS',
+        'version-id': '24.04',
+      };
     case 'get-host-name':
       return { 'host-name': g.config.name ?? `vm${g.vmid}` };
     case 'get-time':
       return now * 1_000_000;
     case 'network-get-interfaces':
       return [
-        { name: 'lo', 'hardware-address': '00:00:00:00:00:00', 'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4', prefix: 8 }] },
-        { name: 'eth0', 'hardware-address': mac.toLowerCase(), 'ip-addresses': [{ 'ip-address': ip, 'ip-address-type': 'ipv4', prefix: 24 }] },
+        {
+          name: 'lo',
+          'hardware-address': '00:00:00:00:00:00',
+          'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4', prefix: 8 }],
+        },
+        {
+          name: 'eth0',
+          'hardware-address': mac.toLowerCase(),
+          'ip-addresses': [{ 'ip-address': ip, 'ip-address-type': 'ipv4', prefix: 24 }],
+        },
       ];
     default:
       return {};
@@ -1031,7 +1200,11 @@ function agentResult(g: GuestState, cmd: string, now: number): unknown {
 }
 
 const guestCmd: Command = {
-  spec: { usage: USAGE.guestCmd, positionals: [vmid, { name: 'command', spec: { type: 'string', enum: AGENT_CMDS } }], options: {} },
+  spec: {
+    usage: USAGE.guestCmd,
+    positionals: [vmid, { name: 'command', spec: { type: 'string', enum: AGENT_CMDS } }],
+    options: {},
+  },
   async run(ctx, p) {
     const g = await agentReady(ctx, p.params.vmid!);
     await ctx.sleep('agentCmd');
@@ -1066,7 +1239,8 @@ const guestExec: Command = {
 
 // ---- cloud-init / unlock -----------------------------------------------------------------------------------
 
-const CI_KEYS = /^(ciuser|cipassword|citype|ciupgrade|cicustom|nameserver|searchdomain|sshkeys|ipconfig\d+|name)$/;
+const CI_KEYS =
+  /^(ciuser|cipassword|citype|ciupgrade|cicustom|nameserver|searchdomain|sshkeys|ipconfig\d+|name)$/;
 
 const ciUpdate: Command = {
   spec: { usage: USAGE.ciUpdate, positionals: [vmid], options: {} },
@@ -1083,8 +1257,12 @@ const ciUpdate: Command = {
 };
 
 const ciDump: Command = {
-  spec: { usage: USAGE.ciDump, positionals: [vmid, { name: 'type', spec: { type: 'string', enum: ['user', 'network', 'meta'] } }], options: {} },
-  async run(ctx, p) {
+  spec: {
+    usage: USAGE.ciDump,
+    positionals: [vmid, { name: 'type', spec: { type: 'string', enum: ['user', 'network', 'meta'] } }],
+    options: {},
+  },
+  run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!);
     const c = g.config;
     if (p.params.type === 'user') {
@@ -1094,7 +1272,10 @@ const ciDump: Command = {
       if (c.cipassword) y += `password: ${c.cipassword}\n`;
       if (c.sshkeys) {
         y += 'ssh_authorized_keys:\n';
-        for (const k of decodeURIComponent(c.sshkeys).split('\n').filter((l) => l.trim() !== '')) y += `  - ${k}\n`;
+        for (const k of decodeURIComponent(c.sshkeys)
+          .split('\n')
+          .filter((l) => l.trim() !== ''))
+          y += `  - ${k}\n`;
       }
       y += 'chpasswd:\n  expire: False\nusers:\n  - default\npackage_upgrade: true\n';
       ctx.out(y);
@@ -1111,7 +1292,11 @@ const ciDump: Command = {
         if (!ip || ip === 'dhcp') y += '      - type: dhcp4\n';
         else y += `      - type: static\n        address: '${ip}'\n${gw ? `        gateway: '${gw}'\n` : ''}`;
       }
-      if (c.nameserver) y += `    - type: nameserver\n      address:\n${c.nameserver.split(/[ ,;]+/).map((n) => `      - '${n}'\n`).join('')}`;
+      if (c.nameserver)
+        y += `    - type: nameserver\n      address:\n${c.nameserver
+          .split(/[ ,;]+/)
+          .map((n) => `      - '${n}'\n`)
+          .join('')}`;
       ctx.out(y);
     } else {
       const uuid = /uuid=([^,]+)/.exec(c.smbios1 ?? '')?.[1] ?? '';

@@ -19,7 +19,9 @@ export function snapshotTree(g: GuestState): string {
   const snaps = g.snapshots;
   const children: Record<string, string[]> = { '': [] };
   for (const name of Object.keys(snaps)) children[name] = [];
-  const byTime = Object.keys(snaps).sort((a, b) => snaps[a]!.snaptime - snaps[b]!.snaptime || a.localeCompare(b));
+  const byTime = Object.keys(snaps).sort(
+    (a, b) => snaps[a]!.snaptime - snaps[b]!.snaptime || a.localeCompare(b),
+  );
   for (const name of byTime) {
     const p = snaps[name]!.config.parent;
     children[p && snaps[p] ? p : '']!.push(name);
@@ -61,7 +63,11 @@ export function takeSnapshot(g: GuestState, name: string, nowMs: number, descrip
   const config = { ...g.config };
   delete config.lock;
   delete config.parent;
-  const snap: SnapshotState = { config, lxc: g.lxc.map(([k, v]) => [k, v]), snaptime: Math.floor(nowMs / 1000) };
+  const snap: SnapshotState = {
+    config,
+    lxc: g.lxc.map(([k, v]) => [k, v]),
+    snaptime: Math.floor(nowMs / 1000),
+  };
   if (g.config.parent) snap.config.parent = g.config.parent;
   if (description) snap.description = description;
   g.snapshots[name] = snap;

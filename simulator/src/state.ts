@@ -112,7 +112,16 @@ export const CALLS_FILE = 'calls.jsonl';
 export function initialState(cfg: SimConfig): SimState {
   const storages: Record<string, StorageState> = {};
   for (const [sid, def] of Object.entries(allStorages(cfg))) storages[sid] = { ...def, volumes: {} };
-  return { version: 1, node: cfg.node, vmlistVersion: 1, storages, guests: {}, faultCounters: {}, execCounters: {}, nextPid: 20000 };
+  return {
+    version: 1,
+    node: cfg.node,
+    vmlistVersion: 1,
+    storages,
+    guests: {},
+    faultCounters: {},
+    execCounters: {},
+    nextPid: 20000,
+  };
 }
 
 /** Storages from sim.json that appeared after the state was created are added (never removed). */
@@ -194,7 +203,11 @@ function writeMirrors(dir: string, before: SimState | undefined, state: SimState
       g.mirrorHash = h;
     }
   }
-  const ids = Object.values(state.guests).map((g) => ({ vmid: g.vmid, type: g.type, version: g.listVersion }));
+  const ids = Object.values(state.guests).map((g) => ({
+    vmid: g.vmid,
+    type: g.type,
+    version: g.listVersion,
+  }));
   if (before) {
     for (const g of Object.values(before.guests)) {
       if (!state.guests[g.vmid]) {
@@ -225,7 +238,10 @@ const LOCK_OPTS = {
 };
 
 async function withFileLock<T>(dir: string, fn: () => T): Promise<T> {
-  const release = await lockfile.lock(join(dir, STATE_FILE), { ...LOCK_OPTS, lockfilePath: join(dir, 'state.lock') });
+  const release = await lockfile.lock(join(dir, STATE_FILE), {
+    ...LOCK_OPTS,
+    lockfilePath: join(dir, 'state.lock'),
+  });
   try {
     return fn();
   } finally {

@@ -42,7 +42,10 @@ export function volumePath(sid: string, s: StorageState, volname: string): strin
 }
 
 /** Finds the volume whose file path is `path` (so absolute paths to sim files work). */
-export function findVolumeByPath(state: SimState, path: string): { sid: string; volname: string; vol: VolumeState } | undefined {
+export function findVolumeByPath(
+  state: SimState,
+  path: string,
+): { sid: string; volname: string; vol: VolumeState } | undefined {
   for (const [sid, s] of Object.entries(state.storages)) {
     for (const [volname, vol] of Object.entries(s.volumes)) {
       if (volumePath(sid, s, volname) === path) return { sid, volname, vol };
@@ -86,7 +89,12 @@ export function allocDisk(
 export function allocCloudinit(state: SimState, sid: string, vmid: number): string {
   const s = getStorage(state, sid);
   const volname = isFileStorage(s) ? `${vmid}/vm-${vmid}-cloudinit.qcow2` : `vm-${vmid}-cloudinit`;
-  s.volumes[volname] = { format: isFileStorage(s) ? 'qcow2' : 'raw', content: 'images', size: 4 * 1024 * 1024, vmid };
+  s.volumes[volname] = {
+    format: isFileStorage(s) ? 'qcow2' : 'raw',
+    content: 'images',
+    size: 4 * 1024 * 1024,
+    vmid,
+  };
   return `${sid}:${volname}`;
 }
 
@@ -141,7 +149,12 @@ export function canSnapshot(state: SimState, volid: string): boolean {
 }
 
 /** Creates a linked clone of a base volume for newid; undefined when the storage cannot. */
-export function linkedClone(state: SimState, baseVolid: string, newid: number, content: 'images' | 'rootdir'): string | undefined {
+export function linkedClone(
+  state: SimState,
+  baseVolid: string,
+  newid: number,
+  content: 'images' | 'rootdir',
+): string | undefined {
   const [sid, volname] = splitVolid(baseVolid)!;
   const s = getStorage(state, sid);
   const base = s.volumes[volname];

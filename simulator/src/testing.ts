@@ -10,7 +10,15 @@ import { CALLS_FILE, readState, transact, type GuestState, type SimState } from 
 import { splitVolid } from './storage.js';
 
 export type { SimConfig, FaultRule, ExecRule, StorageDef, TemplateDef, CloudImageDef } from './simconfig.js';
-export type { SimState, GuestState, SnapshotState, ExecRecord, PushRecord, FileRecord, VolumeState } from './state.js';
+export type {
+  SimState,
+  GuestState,
+  SnapshotState,
+  ExecRecord,
+  PushRecord,
+  FileRecord,
+  VolumeState,
+} from './state.js';
 
 /** One line of calls.jsonl. `exit` is null for a call that was left hanging by a fault rule. */
 export interface CallRecord {
@@ -35,7 +43,11 @@ export function simBinDir(): string {
 
 /** Environment for a process that should talk to the simulator: its bin folder first on PATH. */
 export function simEnv(dir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, PATH: [simBinDir(), base.PATH ?? ''].filter(Boolean).join(delimiter), PHOENIX_SIM_DIR: dir };
+  return {
+    ...base,
+    PATH: [simBinDir(), base.PATH ?? ''].filter(Boolean).join(delimiter),
+    PHOENIX_SIM_DIR: dir,
+  };
 }
 
 export function writeSimConfig(dir: string, cfg: Partial<SimConfig>): void {
@@ -57,7 +69,11 @@ export async function createSimDir(opts: CreateSimDirOptions = {}): Promise<stri
   await transact(dir, cfg, (s) => {
     for (const name of opts.templates ?? []) {
       const t = cfg.catalog.find((c) => c.name === name);
-      s.storages.local!.volumes[`vztmpl/${name}`] = { format: 'tzst', content: 'vztmpl', size: t?.size ?? 128 * 1024 * 1024 };
+      s.storages.local!.volumes[`vztmpl/${name}`] = {
+        format: 'tzst',
+        content: 'vztmpl',
+        size: t?.size ?? 128 * 1024 * 1024,
+      };
     }
   });
   return dir;
@@ -87,7 +103,10 @@ export interface SeedGuest {
   config: Record<string, string>;
   status?: 'running' | 'stopped';
   lxc?: [string, string][];
-  snapshots?: Record<string, { config?: Record<string, string>; description?: string; snaptime?: number; parent?: string }>;
+  snapshots?: Record<
+    string,
+    { config?: Record<string, string>; description?: string; snaptime?: number; parent?: string }
+  >;
   /** Pretend it was created long ago, so /cluster/resources is not stale for it (default true). */
   old?: boolean;
 }
@@ -105,8 +124,12 @@ export async function seedGuest(dir: string, seed: SeedGuest): Promise<void> {
       const c = { ...(sn.config ?? seed.config) };
       delete c.parent;
       if (sn.parent) c.parent = sn.parent;
-      g.snapshots[name] = { config: c, lxc: g.lxc.map(([a, b]) => [a, b]), snaptime: sn.snaptime ?? Math.floor(t / 1000) };
-      if (sn.description) g.snapshots[name]!.description = sn.description;
+      g.snapshots[name] = {
+        config: c,
+        lxc: g.lxc.map(([a, b]) => [a, b]),
+        snaptime: sn.snaptime ?? Math.floor(t / 1000),
+      };
+      if (sn.description) g.snapshots[name].description = sn.description;
     }
     if (seed.status === 'running') {
       s.nextPid += 7;
@@ -117,7 +140,12 @@ export async function seedGuest(dir: string, seed: SeedGuest): Promise<void> {
         const sv = splitVolid(d.volid)!;
         const st = s.storages[sv[0]];
         if (st && !st.volumes[sv[1]]) {
-          st.volumes[sv[1]] = { format: sv[1].endsWith('.qcow2') ? 'qcow2' : 'raw', content: seed.type === 'lxc' ? 'rootdir' : 'images', size: d.size || 1024 ** 3, vmid: seed.vmid };
+          st.volumes[sv[1]] = {
+            format: sv[1].endsWith('.qcow2') ? 'qcow2' : 'raw',
+            content: seed.type === 'lxc' ? 'rootdir' : 'images',
+            size: d.size || 1024 ** 3,
+            vmid: seed.vmid,
+          };
         }
       }
     }

@@ -59,12 +59,27 @@ export function ok(dir: string, ...lines: string[][]): Run {
 }
 
 export const createCt = (id: number, ...extra: string[]): string[] => [
-  'pct', 'create', String(id), DEBIAN_VOLID, '--hostname', `ct${id}`, '--rootfs', 'local-lvm:8',
-  '--net0', 'name=eth0,bridge=vmbr0,ip=dhcp', '--unprivileged', '1', ...extra,
+  'pct',
+  'create',
+  String(id),
+  DEBIAN_VOLID,
+  '--hostname',
+  `ct${id}`,
+  '--rootfs',
+  'local-lvm:8',
+  '--net0',
+  'name=eth0,bridge=vmbr0,ip=dhcp',
+  '--unprivileged',
+  '1',
+  ...extra,
 ];
 
 /** Maps with at most `limit` promises in flight (keeps spawned processes to a few at a time). */
-export async function mapLimit<T, R>(items: T[], fn: (item: T, i: number) => Promise<R>, limit = 6): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  fn: (item: T, i: number) => Promise<R>,
+  limit = 6,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

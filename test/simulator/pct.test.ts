@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,23 +9,53 @@ const USAGE_CREATE = 'pct create <vmid> <ostemplate> [OPTIONS]';
 
 describe('pct argument validation (fact sheet §0, §1)', () => {
   const rejected: [string, string[], string][] = [
-    ['non-integer memory', ['--memory', 'abc'], `400 Parameter verification failed.\nmemory: type check ('integer') failed - got 'abc'\n${USAGE_CREATE}\n`],
-    ['memory below 16', ['--memory', '8'], `400 Parameter verification failed.\nmemory: value must have a minimum value of 16\n${USAGE_CREATE}\n`],
-    ['underscore hostname', ['--hostname', 'my_ct'], `400 Parameter verification failed.\nhostname: value does not look like a valid DNS name\n${USAGE_CREATE}\n`],
-    ['unknown option', ['--bogus', '1'], `Unknown option: bogus\n400 unable to parse option\n${USAGE_CREATE}\n`],
+    [
+      'non-integer memory',
+      ['--memory', 'abc'],
+      `400 Parameter verification failed.\nmemory: type check ('integer') failed - got 'abc'\n${USAGE_CREATE}\n`,
+    ],
+    [
+      'memory below 16',
+      ['--memory', '8'],
+      `400 Parameter verification failed.\nmemory: value must have a minimum value of 16\n${USAGE_CREATE}\n`,
+    ],
+    [
+      'underscore hostname',
+      ['--hostname', 'my_ct'],
+      `400 Parameter verification failed.\nhostname: value does not look like a valid DNS name\n${USAGE_CREATE}\n`,
+    ],
+    [
+      'unknown option',
+      ['--bogus', '1'],
+      `Unknown option: bogus\n400 unable to parse option\n${USAGE_CREATE}\n`,
+    ],
     [
       'unknown net0 key',
       ['--net0', 'name=eth0,foo=bar'],
       `400 Parameter verification failed.\nnet0: invalid format - format error\nnet0.foo: property is not defined in schema and the schema does not allow additional properties\n${USAGE_CREATE}\n`,
     ],
-    ['bad boolean', ['--unprivileged', 'maybe'], `400 Parameter verification failed.\nunprivileged: type check ('boolean') failed - got 'maybe'\n${USAGE_CREATE}\n`],
-    ['storage without rootdir', ['--storage', 'local'], `400 Parameter verification failed.\nstorage: storage 'local' does not support container directories\n${USAGE_CREATE}\n`],
+    [
+      'bad boolean',
+      ['--unprivileged', 'maybe'],
+      `400 Parameter verification failed.\nunprivileged: type check ('boolean') failed - got 'maybe'\n${USAGE_CREATE}\n`,
+    ],
+    [
+      'storage without rootdir',
+      ['--storage', 'local'],
+      `400 Parameter verification failed.\nstorage: storage 'local' does not support container directories\n${USAGE_CREATE}\n`,
+    ],
   ];
   it('rejects each invalid create with the real error text, exit 255, and no CT', async () => {
     const dir = await simDir();
-    const results = await mapLimit(rejected, ([, extra]) => runAsync(dir, ['pct', 'create', '101', DEBIAN_VOLID, ...extra]));
+    const results = await mapLimit(rejected, ([, extra]) =>
+      runAsync(dir, ['pct', 'create', '101', DEBIAN_VOLID, ...extra]),
+    );
     for (const [i, [name, , stderr]] of rejected.entries()) {
-      expect({ name, stderr: results[i]!.stderr, code: results[i]!.code }).toEqual({ name, stderr, code: 255 });
+      expect({ name, stderr: results[i]!.stderr, code: results[i]!.code }).toEqual({
+        name,
+        stderr,
+        code: 255,
+      });
     }
     expect(run(dir, ['pct', 'list']).stdout).toBe('');
   });
@@ -35,7 +66,9 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
       `400 Parameter verification failed.\nvmid: value does not look like a valid VM ID\n${USAGE_CREATE}\n`,
     );
     expect(run(dir, ['pct', 'create', '101']).stderr).toBe(`400 not enough arguments\n${USAGE_CREATE}\n`);
-    expect(run(dir, ['pct', 'status', '101', '102']).stderr).toBe('400 too many arguments\npct status <vmid> [OPTIONS]\n');
+    expect(run(dir, ['pct', 'status', '101', '102']).stderr).toBe(
+      '400 too many arguments\npct status <vmid> [OPTIONS]\n',
+    );
   });
 
   it('accepts unique prefixes of options and subcommands, -opt and --opt=value', async () => {
@@ -50,21 +83,48 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
     const dir = await simDir();
     const r = run(dir, ['pct', 'frobnicate']);
     expect(r.code).toBe(255);
-    expect(r.stderr).toMatch(/^ERROR: unknown command 'pct frobnicate'\nUSAGE: pct <COMMAND> \[ARGS\] \[OPTIONS\]\n/);
+    expect(r.stderr).toMatch(
+      /^ERROR: unknown command 'pct frobnicate'\nUSAGE: pct <COMMAND> \[ARGS\] \[OPTIONS\]\n/,
+    );
   });
 });
 
 describe('pct create / config / list', () => {
   it('writes the sorted config with a generated BC:24:11 MAC and unprivileged=1 by default', async () => {
     const dir = await simDir();
-    ok(dir, ['pct', 'create', '101', DEBIAN_VOLID, '--hostname', 'web', '--memory', '1024', '--net0', 'name=eth0,bridge=vmbr0,ip=10.0.0.5/24,gw=10.0.0.1', '--rootfs', 'local-lvm:8', '--onboot', '1', '--startup', 'order=2,up=5', '--features', 'nesting=1,keyctl=1']);
+    ok(dir, [
+      'pct',
+      'create',
+      '101',
+      DEBIAN_VOLID,
+      '--hostname',
+      'web',
+      '--memory',
+      '1024',
+      '--net0',
+      'name=eth0,bridge=vmbr0,ip=10.0.0.5/24,gw=10.0.0.1',
+      '--rootfs',
+      'local-lvm:8',
+      '--onboot',
+      '1',
+      '--startup',
+      'order=2,up=5',
+      '--features',
+      'nesting=1,keyctl=1',
+    ]);
     const conf = run(dir, ['pct', 'config', '101']).stdout;
     expect(conf).toMatch(
       /^arch: amd64\nfeatures: nesting=1,keyctl=1\nhostname: web\nmemory: 1024\nnet0: name=eth0,bridge=vmbr0,gw=10\.0\.0\.1,hwaddr=BC:24:11:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2},ip=10\.0\.0\.5\/24,type=veth\nonboot: 1\nostype: debian\nrootfs: local-lvm:vm-101-disk-0,size=8G\nstartup: order=2,up=5\nswap: 512\nunprivileged: 1\n$/,
     );
     const file = readFileSync(join(dir, 'etc/pve/nodes/pve/lxc/101.conf'), 'utf8');
     expect(file).toBe(conf);
-    expect(JSON.parse(readFileSync(join(dir, 'etc/pve/.vmlist'), 'utf8')).ids['101']).toMatchObject({ node: 'pve', type: 'lxc' });
+    expect(
+      (JSON.parse(readFileSync(join(dir, 'etc/pve/.vmlist'), 'utf8')) as { ids: Record<string, unknown> })
+        .ids['101'],
+    ).toMatchObject({
+      node: 'pve',
+      type: 'lxc',
+    });
   });
 
   it('refuses a taken ID, a missing storage and a missing template', async () => {
@@ -73,7 +133,14 @@ describe('pct create / config / list', () => {
     expect(run(dir, createCt(101)).stderr).toBe("CT 101 already exists on node 'pve'\n");
     const noStorage = run(dir, ['pct', 'create', '102', DEBIAN_VOLID, '--storage', 'nope']);
     expect([noStorage.stderr, noStorage.code]).toEqual(["storage 'nope' does not exist\n", 255]);
-    const noTmpl = run(dir, ['pct', 'create', '103', 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', '--rootfs', 'local-lvm:4']);
+    const noTmpl = run(dir, [
+      'pct',
+      'create',
+      '103',
+      'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst',
+      '--rootfs',
+      'local-lvm:4',
+    ]);
     expect(noTmpl.code).toBe(255);
     expect(noTmpl.stderr).toMatch(/^unable to create CT 103 - command .*tar xpf.* failed: exit code 2\n$/);
     expect(readSimState(dir).guests['103']).toBeUndefined();
@@ -100,45 +167,152 @@ describe('pct create / config / list', () => {
 
 describe('pct lifecycle errors', () => {
   const cases: [string, (id: string) => string[][], (id: string) => string[], (id: string) => string][] = [
-    ['start twice', (id) => [createCt(Number(id)), ['pct', 'start', id]], (id) => ['pct', 'start', id], (id) => `CT ${id} already running\n`],
-    ['stop a stopped CT', (id) => [createCt(Number(id))], (id) => ['pct', 'stop', id], (id) => `CT ${id} not running\n`],
-    ['stop a missing CT', (id) => [], (id) => ['pct', 'stop', id], (id) => `CT ${id} not running\n`],
-    ['reboot a stopped CT', (id) => [createCt(Number(id))], (id) => ['pct', 'reboot', id], (id) => `VM ${id} not running\n`],
-    ['start a template', (id) => [createCt(Number(id)), ['pct', 'template', id]], (id) => ['pct', 'start', id], (id) => `you can't start a CT if it's a template\n`],
-    ['destroy a running CT', (id) => [createCt(Number(id)), ['pct', 'start', id]], (id) => ['pct', 'destroy', id], (id) => `unable to destroy CT ${id} - container is running\n`],
-    ['template a running CT', (id) => [createCt(Number(id)), ['pct', 'start', id]], (id) => ['pct', 'template', id], (id) => `you can't convert a CT to template if the CT is running\n`],
-    ['template with snapshots', (id) => [createCt(Number(id)), ['pct', 'snapshot', id, 's1']], (id) => ['pct', 'template', id], (id) => `unable to create template, because CT contains snapshots\n`],
-    ['clone from a missing snapshot', (id) => [createCt(Number(id))], (id) => ['pct', 'clone', id, String(Number(id) + 500), '--snapname', 'nope'], (id) => `snapshot 'nope' does not exist\n`],
-    ['linked clone to another storage', (id) => [createCt(Number(id)), ['pct', 'template', id]], (id) => ['pct', 'clone', id, String(Number(id) + 500), '--storage', 'local-lvm'], (id) => `parameter 'storage' not allowed for linked clones\n`],
-    ['destroy a template with linked clones', (id) => [createCt(Number(id)), ['pct', 'template', id], ['pct', 'clone', id, String(Number(id) + 500)]], (id) => ['pct', 'destroy', id], (id) => `base volume 'base-${id}-disk-0' is still in use by linked clones\n`],
-    ['shrink (bare number = bytes)', (id) => [createCt(Number(id))], (id) => ['pct', 'resize', id, 'rootfs', '32'], (id) => `unable to shrink disk size\n`],
-    ['resize to the same size', (id) => [createCt(Number(id))], (id) => ['pct', 'resize', id, 'rootfs', '8G'], (id) => `disk is already at specified size\n`],
-    ['modify unprivileged', (id) => [createCt(Number(id))], (id) => ['pct', 'set', id, '--unprivileged', '0'], (id) => `unable to modify read-only option: 'unprivileged'\n`],
-    ['set with no options', (id) => [createCt(Number(id))], (id) => ['pct', 'set', id], (id) => `no options specified\n`],
-    ['duplicate snapshot', (id) => [createCt(Number(id)), ['pct', 'snapshot', id, 's1']], (id) => ['pct', 'snapshot', id, 's1'], (id) => `snapshot name 's1' already used\n`],
-    ['reserved snapshot name', (id) => [createCt(Number(id))], (id) => ['pct', 'snapshot', id, 'vzdump'], (id) => `unable to use snapshot name 'vzdump' (reserved name)\n`],
-    ['delete a missing snapshot', (id) => [createCt(Number(id))], (id) => ['pct', 'delsnapshot', id, 'nope'], (id) => `snapshot 'nope' does not exist\n`],
-    ['exec in a stopped CT', (id) => [createCt(Number(id))], (id) => ['pct', 'exec', id, '--', 'true'], (id) => `container '${id}' not running!\n`],
-    ['push to a stopped CT', (id) => [createCt(Number(id))], (id) => ['pct', 'push', id, '/etc/hostname', '/tmp/x'], (id) => `can only push files to a running CT\n`],
-    ['unlock without a lock', (id) => [createCt(Number(id))], (id) => ['pct', 'unlock', id], (id) => `no lock found trying to remove any lock\n`],
-    ['bad snapshot name', (id) => [createCt(Number(id))], (id) => ['pct', 'snapshot', id, 'x.y'], (id) => `400 Parameter verification failed.\nsnapname: invalid format - invalid configuration ID 'x.y'\npct snapshot <vmid> <snapname> [OPTIONS]\n`],
+    [
+      'start twice',
+      (id) => [createCt(Number(id)), ['pct', 'start', id]],
+      (id) => ['pct', 'start', id],
+      (id) => `CT ${id} already running\n`,
+    ],
+    [
+      'stop a stopped CT',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'stop', id],
+      (id) => `CT ${id} not running\n`,
+    ],
+    ['stop a missing CT', () => [], (id) => ['pct', 'stop', id], (id) => `CT ${id} not running\n`],
+    [
+      'reboot a stopped CT',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'reboot', id],
+      (id) => `VM ${id} not running\n`,
+    ],
+    [
+      'start a template',
+      (id) => [createCt(Number(id)), ['pct', 'template', id]],
+      (id) => ['pct', 'start', id],
+      () => `you can't start a CT if it's a template\n`,
+    ],
+    [
+      'destroy a running CT',
+      (id) => [createCt(Number(id)), ['pct', 'start', id]],
+      (id) => ['pct', 'destroy', id],
+      (id) => `unable to destroy CT ${id} - container is running\n`,
+    ],
+    [
+      'template a running CT',
+      (id) => [createCt(Number(id)), ['pct', 'start', id]],
+      (id) => ['pct', 'template', id],
+      () => `you can't convert a CT to template if the CT is running\n`,
+    ],
+    [
+      'template with snapshots',
+      (id) => [createCt(Number(id)), ['pct', 'snapshot', id, 's1']],
+      (id) => ['pct', 'template', id],
+      () => `unable to create template, because CT contains snapshots\n`,
+    ],
+    [
+      'clone from a missing snapshot',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'clone', id, String(Number(id) + 500), '--snapname', 'nope'],
+      () => `snapshot 'nope' does not exist\n`,
+    ],
+    [
+      'linked clone to another storage',
+      (id) => [createCt(Number(id)), ['pct', 'template', id]],
+      (id) => ['pct', 'clone', id, String(Number(id) + 500), '--storage', 'local-lvm'],
+      () => `parameter 'storage' not allowed for linked clones\n`,
+    ],
+    [
+      'destroy a template with linked clones',
+      (id) => [createCt(Number(id)), ['pct', 'template', id], ['pct', 'clone', id, String(Number(id) + 500)]],
+      (id) => ['pct', 'destroy', id],
+      (id) => `base volume 'base-${id}-disk-0' is still in use by linked clones\n`,
+    ],
+    [
+      'shrink (bare number = bytes)',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'resize', id, 'rootfs', '32'],
+      () => `unable to shrink disk size\n`,
+    ],
+    [
+      'resize to the same size',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'resize', id, 'rootfs', '8G'],
+      () => `disk is already at specified size\n`,
+    ],
+    [
+      'modify unprivileged',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'set', id, '--unprivileged', '0'],
+      () => `unable to modify read-only option: 'unprivileged'\n`,
+    ],
+    [
+      'set with no options',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'set', id],
+      () => `no options specified\n`,
+    ],
+    [
+      'duplicate snapshot',
+      (id) => [createCt(Number(id)), ['pct', 'snapshot', id, 's1']],
+      (id) => ['pct', 'snapshot', id, 's1'],
+      () => `snapshot name 's1' already used\n`,
+    ],
+    [
+      'reserved snapshot name',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'snapshot', id, 'vzdump'],
+      () => `unable to use snapshot name 'vzdump' (reserved name)\n`,
+    ],
+    [
+      'delete a missing snapshot',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'delsnapshot', id, 'nope'],
+      () => `snapshot 'nope' does not exist\n`,
+    ],
+    [
+      'exec in a stopped CT',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'exec', id, '--', 'true'],
+      (id) => `container '${id}' not running!\n`,
+    ],
+    [
+      'push to a stopped CT',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'push', id, '/etc/hostname', '/tmp/x'],
+      () => `can only push files to a running CT\n`,
+    ],
+    [
+      'unlock without a lock',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'unlock', id],
+      () => `no lock found trying to remove any lock\n`,
+    ],
+    [
+      'bad snapshot name',
+      (id) => [createCt(Number(id))],
+      (id) => ['pct', 'snapshot', id, 'x.y'],
+      (id) =>
+        `400 Parameter verification failed.\nsnapname: invalid format - invalid configuration ID 'x.y'\npct snapshot <vmid> <snapname> [OPTIONS]\n`,
+    ],
   ];
   it('gives the real error text and exit 255 for each refused operation', async () => {
     const dir = await simDir();
-    const results = await mapLimit(
-      cases,
-      async ([, setup, line], i) => {
-        const id = String(101 + i);
-        for (const l of setup(id)) {
-          const r = await runAsync(dir, l);
-          if (r.code !== 0) throw new Error(`${l.join(' ')}: ${r.stderr}`);
-        }
-        return runAsync(dir, line(id));
-      },
-    );
+    const results = await mapLimit(cases, async ([, setup, line], i) => {
+      const id = String(101 + i);
+      for (const l of setup(id)) {
+        const r = await runAsync(dir, l);
+        if (r.code !== 0) throw new Error(`${l.join(' ')}: ${r.stderr}`);
+      }
+      return runAsync(dir, line(id));
+    });
     for (const [i, [name, , , stderr]] of cases.entries()) {
       const id = String(101 + i);
-      expect({ name, stderr: results[i]!.stderr, code: results[i]!.code }).toEqual({ name, stderr: stderr(id), code: 255 });
+      expect({ name, stderr: results[i]!.stderr, code: results[i]!.code }).toEqual({
+        name,
+        stderr: stderr(id),
+        code: 255,
+      });
     }
   });
 
@@ -175,7 +349,9 @@ describe('pct clone / template / destroy / resize', () => {
   it('full-clones from a snapshot of a running CT and refuses a running full clone without one', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'start', '101']);
-    expect(run(dir, ['pct', 'clone', '101', '102']).stderr).toBe('Full clone of a running container is only possible from a snapshot\n');
+    expect(run(dir, ['pct', 'clone', '101', '102']).stderr).toBe(
+      'Full clone of a running container is only possible from a snapshot\n',
+    );
     ok(dir, ['pct', 'snapshot', '101', 'golden'], ['pct', 'set', '101', '--memory', '2048']);
     const r = ok(dir, ['pct', 'clone', '101', '102', '--snapname', 'golden', '--storage', 'local-lvm']);
     expect(r.stdout).toContain('create full clone of mountpoint rootfs (local-lvm:vm-101-disk-0)');
@@ -199,7 +375,9 @@ describe('pct clone / template / destroy / resize', () => {
     ok(dir, createCt(101), ['pct', 'start', '101']);
     const r = ok(dir, ['pct', 'destroy', '101', '--purge', '1', '--force', '1']);
     expect(r.stdout).toContain('purging CT 101 from related configurations..');
-    expect(run(dir, ['pct', 'status', '101']).stderr).toBe("Configuration file 'nodes/pve/lxc/101.conf' does not exist\n");
+    expect(run(dir, ['pct', 'status', '101']).stderr).toBe(
+      "Configuration file 'nodes/pve/lxc/101.conf' does not exist\n",
+    );
   });
 });
 
@@ -214,7 +392,9 @@ describe('pct set / pending', () => {
     conf = run(dir, ['pct', 'config', '101']).stdout;
     expect(conf).toContain('features: nesting=1\n');
     expect(run(dir, ['pct', 'config', '101', '--current']).stdout).not.toContain('features');
-    expect(readFileSync(join(dir, 'etc/pve/nodes/pve/lxc/101.conf'), 'utf8')).toContain('\n[pve:pending]\nfeatures: nesting=1\n');
+    expect(readFileSync(join(dir, 'etc/pve/nodes/pve/lxc/101.conf'), 'utf8')).toContain(
+      '\n[pve:pending]\nfeatures: nesting=1\n',
+    );
     ok(dir, ['pct', 'stop', '101'], ['pct', 'start', '101']);
     expect(run(dir, ['pct', 'config', '101', '--current']).stdout).toContain('features: nesting=1\n');
   });
@@ -235,7 +415,12 @@ describe('pct set / pending', () => {
 describe('pct snapshots', () => {
   it('lists the snapshot tree in the exact format and mirrors snapshot sections', async () => {
     const dir = await simDir();
-    ok(dir, createCt(101), ['pct', 'snapshot', '101', 'first'], ['pct', 'snapshot', '101', 'second', '--description', 'two words']);
+    ok(
+      dir,
+      createCt(101),
+      ['pct', 'snapshot', '101', 'first'],
+      ['pct', 'snapshot', '101', 'second', '--description', 'two words'],
+    );
     const lines = run(dir, ['pct', 'listsnapshot', '101']).stdout.split('\n');
     expect(lines[0]).toMatch(/^`-> first {23}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {5}no-description$/);
     expect(lines[1]).toMatch(/^ `-> second {21}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {5}two words$/);
@@ -250,9 +435,13 @@ describe('pct snapshots', () => {
   });
 
   it('refuses snapshots on a dir storage raw volume', async () => {
-    const dir = await simDir({ config: { storages: { tank: { type: 'dir', content: ['rootdir', 'images'], path: '/tank' } } } });
+    const dir = await simDir({
+      config: { storages: { tank: { type: 'dir', content: ['rootdir', 'images'], path: '/tank' } } },
+    });
     ok(dir, ['pct', 'create', '101', DEBIAN_VOLID, '--rootfs', 'tank:4']);
-    expect(run(dir, ['pct', 'config', '101']).stdout).toContain('rootfs: tank:101/vm-101-disk-0.raw,size=4G\n');
+    expect(run(dir, ['pct', 'config', '101']).stdout).toContain(
+      'rootfs: tank:101/vm-101-disk-0.raw,size=4G\n',
+    );
     const r = run(dir, ['pct', 'snapshot', '101', 's1']);
     expect([r.stderr, r.code]).toEqual(['snapshot feature is not available\n', 255]);
     expect(r.stdout).toBe('');
@@ -263,14 +452,18 @@ describe('pct snapshots', () => {
 describe('inside CTs: exec / push / pull', () => {
   it('records exec and push with content hashes; exit codes come from exec rules', async () => {
     const dir = await simDir({
-      config: { exec: [{ match: '^curl -fsS http://localhost', exit: 7, stderr: 'connection refused\n', times: 2 }] },
+      config: {
+        exec: [{ match: '^curl -fsS http://localhost', exit: 7, stderr: 'connection refused\n', times: 2 }],
+      },
     });
     ok(dir, createCt(950), ['pct', 'start', '950']);
     const probe = ['pct', 'exec', '950', '--', 'curl', '-fsS', 'http://localhost:8080/health'];
     expect(run(dir, probe)).toEqual({ stdout: '', stderr: 'connection refused\n', code: 7 });
     expect(run(dir, probe).code).toBe(7);
     expect(run(dir, probe).code).toBe(0);
-    expect(run(dir, ['pct', 'exec', '950', '--']).stderr).toBe('missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.\n');
+    expect(run(dir, ['pct', 'exec', '950', '--']).stderr).toBe(
+      'missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.\n',
+    );
     const { writeFileSync } = await import('node:fs');
     const local = join(dir, 'app.sh');
     writeFileSync(local, '#!/bin/sh\necho hi\n');
@@ -284,7 +477,7 @@ describe('inside CTs: exec / push / pull', () => {
     expect(g.pushes[0]).toMatchObject({
       dest: '/usr/local/bin/app.sh',
       perms: '0755',
-      sha256: 'c7a9c4f9fc4a09de2f1d1ce7e7c1d1b08de9e2cf0b2fc2d56c4e25ec0d4e5af1'.length === 64 ? expect.stringMatching(/^[0-9a-f]{64}$/) : '',
+      sha256: createHash('sha256').update('#!/bin/sh\necho hi\n').digest('hex'),
     });
     ok(dir, ['pct', 'pull', '950', '/usr/local/bin/app.sh', join(dir, 'back.sh')]);
     expect(readFileSync(join(dir, 'back.sh'), 'utf8')).toBe('#!/bin/sh\necho hi\n');

@@ -12,11 +12,50 @@ function buildTemplate(dir: string): void {
   writeFileSync(keys, 'ssh-ed25519 AAAAC3Nza phoenix@host\n');
   ok(
     dir,
-    ['pvesh', 'create', '/nodes/pve/storage/local/download-url', '--content', 'import', '--filename', 'noble.qcow2', '--url', NOBLE],
-    ['qm', 'create', '9000', '--name', 'ubuntu-tmpl', '--memory', '2048', '--cores', '2', '--net0', 'virtio,bridge=vmbr0',
-      '--scsihw', 'virtio-scsi-pci', '--scsi0', 'local-lvm:0,import-from=local:import/noble.qcow2', '--ide2', 'local-lvm:cloudinit',
-      '--boot', 'order=scsi0', '--serial0', 'socket', '--vga', 'serial0', '--agent', 'enabled=1', '--ipconfig0', 'ip=dhcp',
-      '--ciuser', 'phoenix', '--sshkeys', keys],
+    [
+      'pvesh',
+      'create',
+      '/nodes/pve/storage/local/download-url',
+      '--content',
+      'import',
+      '--filename',
+      'noble.qcow2',
+      '--url',
+      NOBLE,
+    ],
+    [
+      'qm',
+      'create',
+      '9000',
+      '--name',
+      'ubuntu-tmpl',
+      '--memory',
+      '2048',
+      '--cores',
+      '2',
+      '--net0',
+      'virtio,bridge=vmbr0',
+      '--scsihw',
+      'virtio-scsi-pci',
+      '--scsi0',
+      'local-lvm:0,import-from=local:import/noble.qcow2',
+      '--ide2',
+      'local-lvm:cloudinit',
+      '--boot',
+      'order=scsi0',
+      '--serial0',
+      'socket',
+      '--vga',
+      'serial0',
+      '--agent',
+      'enabled=1',
+      '--ipconfig0',
+      'ip=dhcp',
+      '--ciuser',
+      'phoenix',
+      '--sshkeys',
+      keys,
+    ],
     ['qm', 'template', '9000'],
   );
 }
@@ -41,8 +80,12 @@ describe('qm', () => {
     const dir = await simDir();
     buildTemplate(dir);
     const c = ok(dir, ['qm', 'clone', '9000', '123', '--name', 'web']);
-    expect(c.stdout).toBe('creating a clone of VM 9000 with ID 123\ncreate linked clone of drive scsi0 (local-lvm:base-9000-disk-0)\n');
-    expect(run(dir, ['qm', 'config', '123']).stdout).toContain('scsi0: local-lvm:base-9000-disk-0/vm-123-disk-0,size=3584M\n');
+    expect(c.stdout).toBe(
+      'creating a clone of VM 9000 with ID 123\ncreate linked clone of drive scsi0 (local-lvm:base-9000-disk-0)\n',
+    );
+    expect(run(dir, ['qm', 'config', '123']).stdout).toContain(
+      'scsi0: local-lvm:base-9000-disk-0/vm-123-disk-0,size=3584M\n',
+    );
     const refused = await mapLimit(
       [
         ['qm', 'start', '9000'],
@@ -65,10 +108,20 @@ describe('qm', () => {
     ok(dir, ['qm', 'start', '123']);
     expect(run(dir, ['qm', 'guest', 'cmd', '123', 'ping'])).toEqual({ stdout: '', stderr: '', code: 0 });
     expect(run(dir, ['qm', 'agent', '123', 'get-host-name']).stdout).toBe('{\n   "host-name" : "web"\n}\n');
-    expect(run(dir, ['qm', 'guest', 'exec', '123', '--', 'cloud-init', 'status']).stdout).toBe('{\n   "exitcode" : 0,\n   "exited" : 1\n}\n');
+    expect(run(dir, ['qm', 'guest', 'exec', '123', '--', 'cloud-init', 'status']).stdout).toBe(
+      '{\n   "exitcode" : 0,\n   "exited" : 1\n}\n',
+    );
     expect(run(dir, ['qm', 'destroy', '123']).stderr).toBe('VM 123 is running - destroy failed\n');
-    expect(run(dir, ['qm', 'list']).stdout).toMatch(/^ {6}VMID NAME {17}STATUS {5}MEM\(MB\) {4}BOOTDISK\(GB\) PID {7}\n {7}123 web {18}running {4}2048 {15}3\.50 \d+ +\n {6}9000 ubuntu-tmpl {10}stopped {4}2048 {15}3\.50 0 {9}\n$/);
-    ok(dir, ['qm', 'stop', '123'], ['qm', 'stop', '123'], ['qm', 'destroy', '123', '--purge', '1'], ['qm', 'destroy', '9000']);
+    expect(run(dir, ['qm', 'list']).stdout).toMatch(
+      /^ {6}VMID NAME {17}STATUS {5}MEM\(MB\) {4}BOOTDISK\(GB\) PID {7}\n {7}123 web {18}running {4}2048 {15}3\.50 \d+ +\n {6}9000 ubuntu-tmpl {10}stopped {4}2048 {15}3\.50 0 {9}\n$/,
+    );
+    ok(
+      dir,
+      ['qm', 'stop', '123'],
+      ['qm', 'stop', '123'],
+      ['qm', 'destroy', '123', '--purge', '1'],
+      ['qm', 'destroy', '9000'],
+    );
     expect(run(dir, ['qm', 'list']).stdout).toBe('');
   });
 
@@ -76,7 +129,11 @@ describe('qm', () => {
     const dir = await simDir();
     ok(dir, ['qm', 'create', '100', '--scsi0', 'local-lvm:4'], ['qm', 'start', '100']);
     expect(run(dir, ['qm', 'guest', 'cmd', '100', 'ping']).stderr).toBe('No QEMU guest agent configured\n');
-    writeSimConfig(dir, { latencyScale: 0.001, agentReadyAfterMs: 60_000_000, latency: { startup: 0, agentPingTimeout: 0 } });
+    writeSimConfig(dir, {
+      latencyScale: 0.001,
+      agentReadyAfterMs: 60_000_000,
+      latency: { startup: 0, agentPingTimeout: 0 },
+    });
     ok(dir, ['qm', 'set', '100', '--agent', '1'], ['qm', 'stop', '100'], ['qm', 'start', '100']);
     expect(run(dir, ['qm', 'guest', 'cmd', '100', 'ping']).stderr).toBe('QEMU guest agent is not running\n');
   });
@@ -84,7 +141,11 @@ describe('qm', () => {
   it('disk resize checks run inside the task: shrink prints the error but exits 0', async () => {
     const dir = await simDir();
     ok(dir, ['qm', 'create', '100', '--scsi0', 'local-lvm:32', '--ide2', 'none,media=cdrom']);
-    expect(run(dir, ['qm', 'disk', 'resize', '100', 'scsi0', '16G'])).toEqual({ stdout: '', stderr: 'shrinking disks is not supported\n', code: 0 });
+    expect(run(dir, ['qm', 'disk', 'resize', '100', 'scsi0', '16G'])).toEqual({
+      stdout: '',
+      stderr: 'shrinking disks is not supported\n',
+      code: 0,
+    });
     expect(run(dir, ['qm', 'resize', '100', 'scsi1', '+1G']).stderr).toBe("disk 'scsi1' does not exist\n");
     ok(dir, ['qm', 'resize', '100', 'scsi0', '+8G']);
     expect(run(dir, ['qm', 'config', '100']).stdout).toContain('scsi0: local-lvm:vm-100-disk-0,size=40G\n');
@@ -116,13 +177,22 @@ describe('qm', () => {
     writeFileSync(img, Buffer.alloc(2 * 1024 * 1024));
     ok(dir, ['qm', 'create', '100']);
     const r = ok(dir, ['qm', 'importdisk', '100', img, 'local-lvm']);
-    expect(r.stdout).toMatch(/^importing disk '.*disk\.qcow2' to VM 100 \.\.\.\n[\s\S]*unused0: successfully imported disk 'local-lvm:vm-100-disk-0'\n$/);
-    expect(run(dir, ['qm', 'disk', 'import', '100', '/nope.img', 'local-lvm']).stderr).toBe('/nope.img: non-existent or non-regular file\n');
+    expect(r.stdout).toMatch(
+      /^importing disk '.*disk\.qcow2' to VM 100 \.\.\.\n[\s\S]*unused0: successfully imported disk 'local-lvm:vm-100-disk-0'\n$/,
+    );
+    expect(run(dir, ['qm', 'disk', 'import', '100', '/nope.img', 'local-lvm']).stderr).toBe(
+      '/nope.img: non-existent or non-regular file\n',
+    );
   });
 
   it('seeded guests appear as existing ones', async () => {
     const dir = await simDir();
-    await seedGuest(dir, { vmid: 2000, type: 'qemu', status: 'running', config: { name: 'legacy', memory: '1024', scsi0: 'local-lvm:vm-2000-disk-0,size=10G' } });
+    await seedGuest(dir, {
+      vmid: 2000,
+      type: 'qemu',
+      status: 'running',
+      config: { name: 'legacy', memory: '1024', scsi0: 'local-lvm:vm-2000-disk-0,size=10G' },
+    });
     expect(run(dir, ['qm', 'status', '2000']).stdout).toBe('status: running\n');
     expect(readSimState(dir).storages['local-lvm']!.volumes['vm-2000-disk-0']).toMatchObject({ vmid: 2000 });
   });
