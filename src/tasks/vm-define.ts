@@ -9,8 +9,22 @@ import { sshKeyFile, vmIpconfig0 } from './vm-desired.js';
 /** The cloud image: a volid on `local` (content `import`), or an absolute path on the host. */
 export type CloudImage = { volid: string; file: string } | { path: string };
 
+/** Extensions Proxmox accepts for `import` content (download-url and `pvesm list --content import`). */
+const IMPORT_EXT = /\.(ova|ovf|qcow2|raw|vmdk)$/;
+
+/**
+ * The file name on `local:import/`. Proxmox refuses other extensions there, so a cloud image published as `.img`
+ * (Ubuntu's are qcow2 inside) is stored as `.qcow2`.
+ */
+export function importFileName(image: string): string {
+  if (IMPORT_EXT.test(image)) return image;
+  return image.endsWith('.img') ? `${image.slice(0, -'.img'.length)}.qcow2` : `${image}.qcow2`;
+}
+
 export function cloudImage(image: string): CloudImage {
-  return image.startsWith('/') ? { path: image } : { volid: `local:import/${image}`, file: image };
+  if (image.startsWith('/')) return { path: image };
+  const file = importFileName(image);
+  return { volid: `local:import/${file}`, file };
 }
 
 export type VmDefinition =

@@ -344,7 +344,7 @@ describe('VM previews and checks', () => {
         '--scsihw',
         'virtio-scsi-pci',
         '--scsi0',
-        'local-lvm:0,import-from=local:import/noble-server-cloudimg-amd64.img',
+        'local-lvm:0,import-from=local:import/noble-server-cloudimg-amd64.qcow2',
         '--ide2',
         'local-lvm:cloudinit',
         '--boot',

@@ -9,6 +9,8 @@ import { FakeHost } from './fake-host.js';
 import { fast, fleetOf, harness, liveState, ROOT, tempRoot, vm } from './fixtures.js';
 
 const IMAGE = 'noble-server-cloudimg-amd64.img';
+/** Proxmox only takes known extensions in `import` content: the .img is stored as .qcow2. */
+const STORED = 'noble-server-cloudimg-amd64.qcow2';
 const URL = 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img';
 
 function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {})) {
@@ -48,8 +50,8 @@ describe('VM template lifecycle', () => {
     });
     await all();
     expect(host.mutating()).toEqual([
-      `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${IMAGE} --url ${URL}`,
-      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${IMAGE} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
+      `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL}`,
+      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
       'qm disk resize 9000 scsi0 32G',
       'qm set 9000 --startup order=0,up=0,down=0',
       'qm start 9000',
@@ -80,7 +82,7 @@ describe('VM template lifecycle', () => {
 
   it('a disk resize that exits 0 without growing is a verify failure', async () => {
     const { host, h, byKind } = setup();
-    host.volumes.add(`local:import/${IMAGE}`);
+    host.volumes.add(`local:import/${STORED}`);
     host.on(/^qm disk resize/, { exit: 0 });
     const res = await h.run(byKind('define'));
     expect(res.ok).toBe(false);
