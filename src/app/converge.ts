@@ -1,15 +1,16 @@
 // Plan, then run: the Make loop. Reads the live state of exactly the guests the request covers, plans purely,
 // prints the plan on --dry-run, else runs the stale steps with listr2 and records each success at once.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Output } from '../cli/context.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { LiveState } from '../host/live.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { StepNode } from '../graph/types.js';
-import type { ActionContext, StepFailure } from '../tasks/step.js';
+import type { ExecutableStep, StepFailure } from '../tasks/step.js';
+import type { HostSetupStep, LxcGuest, VmGuest } from '../config/model.js';
+import { recordFor } from '../plan/record.js';
 import type { Result } from '../result.js';
 import type { Session } from './session.js';
+import { bindHost } from '../host/bind.js';
 
 export interface ConvergeRequest {
   /** Step addresses or guest IDs (a guest ID means all of its steps). */
@@ -22,21 +23,6 @@ export interface ConvergeOutcome {
   exit: number;
   plan: Plan;
   live: LiveState;
-}
-
-/** Content hash of a script file, read once per process. */
-const scriptHashes = new Map<string, string>();
-export function scriptHash(path: string): string {
-  let h = scriptHashes.get(path);
-  if (h === undefined) {
-    try {
-      h = createHash('sha256').update(readFileSync(path)).digest('hex');
-    } catch {
-      h = 'missing';
-    }
-    scriptHashes.set(path, h);
-  }
-  return h;
 }
 
 /** Guest IDs whose live state the plan needs: every guest owning a step in the request's closure. */
@@ -53,10 +39,11 @@ export async function planFor(
   session: Session,
   request: ConvergeRequest,
 ): Promise<Result<{ plan: Plan; live: LiveState }, string>> {
-  const [{ closureFor }, { plan }, { readLiveState }] = await Promise.all([
+  const [{ closureFor }, { plan }, { readLiveState }, { createScriptHasher }] = await Promise.all([
     import('../graph/query.js'),
     import('../plan/planner.js'),
     import('../host/read-live.js'),
+    import('../plan/script-hash.js'),
   ]);
   const closure = closureFor(session.graph, request.targets);
   const live = await readLiveState(session.host, { ids: guestsIn(session, closure) });
@@ -66,7 +53,7 @@ export async function planFor(
     fleet: session.fleet,
     live: live.value,
     cache: session.options.cache ? session.cache.all() : new Map(),
-    scriptHash,
+    scriptHash: createScriptHasher(),
     request: {
       targets: request.targets,
       force: request.force ?? [],
@@ -77,13 +64,19 @@ export async function planFor(
   return { ok: true, value: { plan: result, live: live.value } };
 }
 
-export async function converge(session: Session, io: Output, request: ConvergeRequest): Promise<ConvergeOutcome | number> {
+export async function converge(
+  session: Session,
+  io: Output,
+  request: ConvergeRequest,
+): Promise<ConvergeOutcome | number> {
   const planned = await planFor(session, request);
   if (!planned.ok) {
     io.err(`Error: could not read the host state: ${planned.error}`);
     return EXIT.failed;
   }
   const { plan, live } = planned.value;
+  for (const [id, g] of live.guests)
+    if (g.incarnation !== undefined) session.incarnations.set(id, g.incarnation);
   if (session.options.dryRun) {
     const { formatPlan, planToJson } = await import('../reporters/plan.js');
     if (session.options.json) io.out(JSON.stringify(planToJson(plan), null, 2));
@@ -97,9 +90,15 @@ export async function converge(session: Session, io: Output, request: ConvergeRe
   const summary = await runPlan(plan, {
     concurrency: session.options.concurrency,
     keepGoing: session.options.keepGoing,
-    renderer: io.isTTY ? session.options.renderer : session.options.renderer === 'tree' ? 'lines' : session.options.renderer,
+    renderer: io.isTTY
+      ? session.options.renderer
+      : session.options.renderer === 'tree'
+        ? 'lines'
+        : session.options.renderer,
     output: io.stderr,
     logFile: session.logFile,
+    // Critical-path priority by what each step cost last time.
+    weight: (step) => session.cache.get(step.address)?.durationMs ?? 1000,
     execute: (step, signal, report) => executeStep(session, live, step, signal, report),
     onSuccess: (step, durationMs) => recordSuccess(session, step, durationMs),
   });
@@ -128,32 +127,48 @@ async function executeStep(
     fleet: session.fleet,
     name: node.name,
     live,
-    host: session.host,
+    host: bindHost(session.host, { signal, ...(session.options.verbose ? { onOutput: report } : {}) }),
     report,
-    signal,
     pveRoot: session.target.pveRoot,
     flags: { replace: session.options.replace, wipeDisks: session.options.wipeDisks },
   };
+  // The graph holds the step tables' entries, which are ExecutableSteps; the graph itself only needs StepSpec.
   switch (node.kind) {
     case 'lxc':
-      return node.spec.run({ ...base, target: node.guest, liveGuest: live.guests.get(node.guest.id) } as ActionContext<typeof node.guest>);
+      return (node.spec as ExecutableStep<LxcGuest>).run({
+        ...base,
+        target: node.guest,
+        liveGuest: live.guests.get(node.guest.id),
+      });
     case 'vm':
-      return node.spec.run({ ...base, target: node.guest, liveGuest: live.guests.get(node.guest.id) } as ActionContext<typeof node.guest>);
+      return (node.spec as ExecutableStep<VmGuest>).run({
+        ...base,
+        target: node.guest,
+        liveGuest: live.guests.get(node.guest.id),
+      });
     case 'host':
-      return node.spec.run({ ...base, target: node.hostStep } as ActionContext<typeof node.hostStep>);
+      return (node.spec as ExecutableStep<HostSetupStep>).run({ ...base, target: node.hostStep });
   }
 }
 
 async function recordSuccess(session: Session, step: PlannedStep, durationMs: number): Promise<void> {
   const node = session.graph.getNodeAttributes(step.address);
-  const incarnation =
-    node.kind === 'host' ? undefined : (await session.host.readGuest(node.kind, node.guest.id))?.incarnation;
-  await session.cache.set(step.address, {
-    fingerprint: step.fingerprint,
-    inputs: step.inputs,
-    scripts: step.scripts,
-    at: new Date().toISOString(),
-    durationMs,
-    ...(incarnation ? { incarnation } : {}),
-  });
+  let incarnation: string | undefined;
+  if (node.kind !== 'host') {
+    // Only `define` can change a guest's incarnation; re-read after it, reuse the known one otherwise.
+    const known = session.incarnations.get(node.guest.id);
+    incarnation =
+      node.name === 'define' || known === undefined
+        ? (await session.host.readGuest(node.kind, node.guest.id))?.incarnation
+        : known;
+    if (incarnation !== undefined) session.incarnations.set(node.guest.id, incarnation);
+  }
+  await session.cache.set(
+    step.address,
+    recordFor(step, {
+      at: new Date().toISOString(),
+      durationMs,
+      ...(incarnation !== undefined && { incarnation }),
+    }),
+  );
 }

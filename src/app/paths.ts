@@ -4,7 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root (this file is dist/src/app/paths.js or src/app/paths.ts). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.includes('/dist/') ? '../../..' : '../..');
+export const PACKAGE_ROOT = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  import.meta.url.includes('/dist/') ? '../../..' : '../..',
+);
 
 /** Folder of the simulator's pct/qm/pvesm/pveam/pvesh executables. */
 export const SIMULATOR_BIN = join(PACKAGE_ROOT, 'simulator', 'bin');

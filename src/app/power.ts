@@ -8,21 +8,24 @@ export type PowerAction = 'start' | 'stop' | 'destroy';
 
 export function powerArgv(guest: Guest, action: PowerAction): Argv {
   const tool = guest.kind === 'lxc' ? 'pct' : 'qm';
-  return action === 'destroy' ? [tool, 'destroy', String(guest.id), '--purge', '1'] : [tool, action, String(guest.id)];
+  return action === 'destroy'
+    ? [tool, 'destroy', String(guest.id), '--purge', '1']
+    : [tool, action, String(guest.id)];
 }
 
 /** What a power action would do to one guest, decided from the live state alone. */
 export type PowerDecision =
-  | { do: 'run'; argv: Argv[]; note: string }
-  | { do: 'skip'; note: string }
-  | { do: 'fail'; note: string };
+  { do: 'run'; argv: Argv[]; note: string } | { do: 'skip'; note: string } | { do: 'fail'; note: string };
 
 export function decide(guest: Guest, action: PowerAction, live: LiveGuest | undefined): PowerDecision {
   const label = `${guest.id} (${guest.kind}, ${guest.config.name})`;
   if (!live) {
     if (action === 'destroy') return { do: 'skip', note: `${label} does not exist; nothing to delete` };
     if (action === 'stop') return { do: 'skip', note: `${label} does not exist; nothing to stop` };
-    return { do: 'fail', note: `${label} does not exist on the host; run 'phoenix create ${guest.id}' first` };
+    return {
+      do: 'fail',
+      note: `${label} does not exist on the host; run 'phoenix create ${guest.id}' first`,
+    };
   }
   const running = live.status === 'running';
   switch (action) {
@@ -38,7 +41,9 @@ export function decide(guest: Guest, action: PowerAction, live: LiveGuest | unde
     case 'destroy':
       return {
         do: 'run',
-        argv: running ? [powerArgv(guest, 'stop'), powerArgv(guest, 'destroy')] : [powerArgv(guest, 'destroy')],
+        argv: running
+          ? [powerArgv(guest, 'stop'), powerArgv(guest, 'destroy')]
+          : [powerArgv(guest, 'destroy')],
         note: `deleted ${label}`,
       };
   }

@@ -7,7 +7,7 @@ import { delimiter, join, resolve } from 'node:path';
 import type { Fleet } from '../config/model.js';
 import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
-import type { StepGraph } from '../graph/build.js';
+import type { StepGraph } from '../graph/types.js';
 import type { ResolvedOptions } from '../cli/context.js';
 import { cacheDirFor, shortHash, SIMULATOR_BIN } from './paths.js';
 import { err, ok, type Result } from '../result.js';
@@ -36,6 +36,8 @@ export interface Session {
   cache: StepCache;
   graph: StepGraph;
   warnings: string[];
+  /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
+  incarnations: Map<number, string>;
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */
@@ -73,14 +75,19 @@ export async function openSession(
   const target = pickTarget(fleet, options, env);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
   const cacheDir = cacheDirFor(fleet.root, env);
-  const [{ createHostExec }, { openStepCache, cacheNamespace }, { buildStepGraph }, { stepTables }, { newRunLog }] =
-    await Promise.all([
-      import('../host/exec.js'),
-      import('../cache/file-cache.js'),
-      import('../graph/build.js'),
-      import('../tasks/index.js'),
-      import('../run/log.js'),
-    ]);
+  const [
+    { createHostExec },
+    { openStepCache, cacheNamespace },
+    { buildStepGraph },
+    { stepTables },
+    { newRunLog },
+  ] = await Promise.all([
+    import('../host/exec.js'),
+    import('../cache/file-cache.js'),
+    import('../graph/build.js'),
+    import('../tasks/index.js'),
+    import('../run/log.js'),
+  ]);
   const graph = buildStepGraph(fleet, stepTables);
   if (!graph.ok) return err(graph.error.message);
   const logFile = newRunLog(cacheDir);
@@ -96,5 +103,6 @@ export async function openSession(
     cache: opened.cache,
     graph: graph.value,
     warnings: opened.warnings,
+    incarnations: new Map(),
   });
 }

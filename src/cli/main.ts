@@ -19,10 +19,22 @@ const EXAMPLES = `Examples:
   phoenix run 950:snapshot        run one step and the stale steps it needs`;
 
 export async function main(argv: string[], io: Output = processOutput(process.env)): Promise<void> {
+  // A closed pipe (`phoenix graph | head`) is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   process.exitCode = await dispatch(argv, io, process.env, process.cwd());
 }
 
-export async function dispatch(argv: string[], io: Output, env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+export async function dispatch(
+  argv: string[],
+  io: Output,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<number> {
   let picked: { verb: VerbSpec; words: string[]; raw: Record<string, unknown> } | undefined;
   const program = buildProgram(io, (verb, words, raw) => {
     picked = { verb, words, raw };
@@ -69,7 +81,10 @@ function buildProgram(
     .usage('<verb> [targets...] [options]')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
-    .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_CODES_HELP}\n\nEnvironment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI`);
+    .addHelpText(
+      'after',
+      `\n${EXAMPLES}\n\n${EXIT_CODES_HELP}\n\nEnvironment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI`,
+    );
   for (const spec of GLOBAL_OPTIONS) program.addOption(new Option(spec.flags, spec.description));
   for (const verb of VERBS) {
     const cmd = program

@@ -37,14 +37,22 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     pref: 'config',
     description: 'phoenix.config.ts file, or a folder with the legacy JSON files (or its install root)',
   },
-  { flags: '--sim', key: 'sim', description: 'run against the bundled Proxmox simulator instead of this host' },
+  {
+    flags: '--sim',
+    key: 'sim',
+    description: 'run against the bundled Proxmox simulator instead of this host',
+  },
   {
     flags: '--sim-dir <dir>',
     key: 'simDir',
     env: 'PHOENIX_SIM_DIR',
     description: 'simulator state folder (implies --sim; default .phoenixcache/sim beside the config)',
   },
-  { flags: '-n, --dry-run', key: 'dryRun', description: 'list the stale steps and their commands; touch nothing' },
+  {
+    flags: '-n, --dry-run',
+    key: 'dryRun',
+    description: 'list the stale steps and their commands; touch nothing',
+  },
   { flags: '--json', key: 'json', description: 'machine-readable output' },
   {
     flags: '-j, --concurrency <n>',
@@ -54,7 +62,11 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     parse: positiveInt,
     description: 'independent guests built at once (default 4)',
   },
-  { flags: '-k, --keep-going', key: 'keepGoing', description: 'after a failure, finish independent branches' },
+  {
+    flags: '-k, --keep-going',
+    key: 'keepGoing',
+    description: 'after a failure, finish independent branches',
+  },
   { flags: '-f, --force', key: 'force', description: 're-run the named steps even when up to date' },
   { flags: '--replace', key: 'replace', description: 'allow steps that destroy and re-create a guest' },
   { flags: '-y, --yes', key: 'yes', description: 'confirm destructive actions without asking' },

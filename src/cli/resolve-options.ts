@@ -51,7 +51,8 @@ export async function resolveOptions(
   }
   const opts = out as unknown as ResolvedOptions;
   if (opts.simDir) opts.sim = true;
-  if (opts.verbose && opts.quiet) return { ok: false, message: '--verbose and --quiet cannot be used together' };
+  if (opts.verbose && opts.quiet)
+    return { ok: false, message: '--verbose and --quiet cannot be used together' };
   if (opts.verbose) opts.renderer = 'verbose';
   if (opts.quiet) opts.renderer = 'quiet';
   return { ok: true, value: opts };

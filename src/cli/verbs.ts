@@ -116,7 +116,7 @@ export const VERBS: VerbSpec[] = [
     name: 'why',
     args: '<id|id:step>',
     targets: 'addresses',
-    summary: "explain every step of a guest: up to date or stale, and why",
+    summary: 'explain every step of a guest: up to date or stale, and why',
     mutating: false,
     load: () => import('./commands/why.js'),
   },

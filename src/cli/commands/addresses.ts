@@ -16,7 +16,11 @@ export function resolveAddresses(
     const m = /^([^:]+)(?::(.+))?$/.exec(word);
     const targetWord = m?.[1] ?? word;
     const target: number | 'host' | undefined =
-      targetWord === 'host' ? 'host' : /^\d+$/.test(targetWord) && fleet.guests.has(Number(targetWord)) ? Number(targetWord) : undefined;
+      targetWord === 'host'
+        ? 'host'
+        : /^\d+$/.test(targetWord) && fleet.guests.has(Number(targetWord))
+          ? Number(targetWord)
+          : undefined;
     if (target === undefined) return err(`Error: Target ID '${targetWord}' not found`);
     const steps = stepsOf(graph, target);
     if (m?.[2] === undefined) {

@@ -17,11 +17,18 @@ export async function run(ctx: CommandContext): Promise<number> {
       const extra = prerequisites(fleet, g.id).filter((id) => !asked.has(id));
       if (extra.length > 0) {
         const why = extra
-          .map((id) => `${id} (${fleet.guests.get(g.id)?.cloneFrom === id ? 'clone source' : 'needed'} of ${g.id})`)
+          .map(
+            (id) =>
+              `${id} (${fleet.guests.get(g.id)?.cloneFrom === id ? 'clone source' : 'needed'} of ${g.id})`,
+          )
           .join(', ');
         ctx.io.err(`${g.id} needs ${why}: building any of them that is not built yet.`);
       }
     }
-    return buildGuests(ctx, session, targets.value.map((g) => g.id));
+    return buildGuests(
+      ctx,
+      session,
+      targets.value.map((g) => g.id),
+    );
   });
 }

@@ -9,7 +9,11 @@ import { applyPower } from './power.js';
 export async function run(ctx: CommandContext): Promise<number> {
   return withSession(ctx, async (session, fleet) => {
     const all = [...fleet.guests.values()];
-    const built = await buildGuests(ctx, session, all.map((g) => g.id));
+    const built = await buildGuests(
+      ctx,
+      session,
+      all.map((g) => g.id),
+    );
     if (built !== EXIT.ok || ctx.options.dryRun) return built;
     return applyPower(ctx, session, sortByBootOrder(fleet, all), 'start');
   });

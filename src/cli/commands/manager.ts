@@ -13,7 +13,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const [verb, ...rest] = ctx.words;
   const allowed = manager === 'hypervisor' ? HYPERVISOR_VERBS : GUEST_VERBS;
   if (verb === undefined) {
-    ctx.io.err(`Error: Missing verb. Usage: phoenix ${manager} <${allowed.join('|')}>${manager === 'hypervisor' ? '' : ' <id>'}`);
+    ctx.io.err(
+      `Error: Missing verb. Usage: phoenix ${manager} <${allowed.join('|')}>${manager === 'hypervisor' ? '' : ' <id>'}`,
+    );
     return EXIT.failed;
   }
   if (!allowed.includes(verb)) {
@@ -41,7 +43,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     return EXIT.failed;
   }
   if (guest.kind !== manager) {
-    ctx.io.err(`Error: Target ID '${rest[0]}' is ${guest.kind === 'vm' ? 'a VM' : 'an LXC container'}; use 'phoenix ${guest.kind} ${verb} ${rest[0]}'`);
+    ctx.io.err(
+      `Error: Target ID '${rest[0]}' is ${guest.kind === 'vm' ? 'a VM' : 'an LXC container'}; use 'phoenix ${guest.kind} ${verb} ${rest[0]}'`,
+    );
     return EXIT.failed;
   }
   return (await spec.load()).run({ ...ctx, verb: spec, words: rest });

@@ -33,7 +33,7 @@ export async function applyPower(
 ): Promise<number> {
   const { readLiveState } = await import('../../host/read-live.js');
   const { formatArgv } = await import('../../run/log.js');
-  const live = await readLiveState(session.host, { ids: ordered.map((g) => g.id), configs: false });
+  const live = await readLiveState(session.host, { ids: ordered.map((g) => g.id) });
   if (!live.ok) {
     ctx.io.err(`Error: could not read the host state: ${live.error.message}`);
     return EXIT.failed;

@@ -7,7 +7,10 @@ import { confirm } from '../confirm.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.options.wipeDisks && !ctx.options.dryRun) {
-    const yes = await confirm(ctx, '--wipe-disks lets the ZFS step DESTROY the data on the disks it configures.');
+    const yes = await confirm(
+      ctx,
+      '--wipe-disks lets the ZFS step DESTROY the data on the disks it configures.',
+    );
     if (!yes) return EXIT.usage;
   }
   return withSession(ctx, (session) => buildGuests(ctx, session, ['host']));

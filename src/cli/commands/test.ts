@@ -6,31 +6,35 @@ import { EXIT } from '../exit-codes.js';
 import { withSession } from '../with-session.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(ctx, async (session, fleet) => {
-    const suite = ctx.options.suite ? ['--suite', ctx.options.suite] : [];
-    const runs: string[][] = [];
-    if (ctx.words.length === 1 && ctx.words[0] === 'hypervisor') {
-      runs.push([fleet.hypervisorTestRunner, ...suite]);
-    } else {
-      const targets = resolveTargets(fleet, ctx.words);
-      if (!targets.ok) {
-        ctx.io.err(targets.error);
-        return EXIT.failed;
+  return withSession(
+    ctx,
+    async (session, fleet) => {
+      const suite = ctx.options.suite ? ['--suite', ctx.options.suite] : [];
+      const runs: string[][] = [];
+      if (ctx.words.length === 1 && ctx.words[0] === 'hypervisor') {
+        runs.push([fleet.hypervisorTestRunner, ...suite]);
+      } else {
+        const targets = resolveTargets(fleet, ctx.words);
+        if (!targets.ok) {
+          ctx.io.err(targets.error);
+          return EXIT.failed;
+        }
+        for (const g of targets.value) runs.push([fleet.guestTestRunner, String(g.id), ...suite]);
       }
-      for (const g of targets.value) runs.push([fleet.guestTestRunner, String(g.id), ...suite]);
-    }
-    for (const argv of runs) {
-      if (ctx.options.dryRun) {
-        ctx.io.out(`would run: ${argv.join(' ')}`);
-        continue;
+      for (const argv of runs) {
+        if (ctx.options.dryRun) {
+          ctx.io.out(`would run: ${argv.join(' ')}`);
+          continue;
+        }
+        const result = await session.host.run(argv, { env: { PHOENIX_CONFIG_ROOT: fleet.root } });
+        if (result.ok) ctx.io.out(result.value.stdout.trimEnd());
+        else {
+          ctx.io.err(`Error: tests failed: ${result.error.message}`);
+          return EXIT.failed;
+        }
       }
-      const result = await session.host.run(argv, { env: { PHOENIX_CONFIG_ROOT: fleet.root } });
-      if (result.ok) ctx.io.out(result.value.stdout.trimEnd());
-      else {
-        ctx.io.err(`Error: tests failed: ${result.error.message}`);
-        return EXIT.failed;
-      }
-    }
-    return EXIT.ok;
-  }, { lock: false });
+      return EXIT.ok;
+    },
+    { lock: false },
+  );
 }
