@@ -8,6 +8,7 @@ import { appStep } from './lxc-app.js';
 import { lxcDefineInputs, lxcDefinition, rootfsStorage } from './lxc-define.js';
 import type { LxcDefinition } from './lxc-define.js';
 import { desiredLxc, diffLxc } from './lxc-desired.js';
+import type { ManagedKey } from './lxc-desired.js';
 import { healthStep } from './lxc-health.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
@@ -100,9 +101,32 @@ async function defineCt(ctx: Act, def: LxcDefinition): Promise<Result<void, Step
   }
   const res = await exec(ctx, def.argv);
   if (!res.ok) return res;
-  if (!(await readCt(ctx)))
+  const live = await readCt(ctx);
+  if (!live)
     return verifyFailed(ctx, def.argv, `CT ${ctx.target.id} does not exist after ${def.how}`, res.value);
-  return done;
+  return def.how === 'clone' ? settleCloneNet(ctx, live) : done;
+}
+
+/** net0 as configured: the one setting `configure` manages that is part of the container's identity. */
+function net0Key(g: LxcGuest): ManagedKey {
+  const key = desiredLxc(g).keys.find((k) => k.key === 'net0');
+  if (!key) throw new Error('desiredLxc always manages net0');
+  return key;
+}
+
+/**
+ * A clone carries its source's address and a random MAC. Its own network identity (address, pinned MAC) is set
+ * here rather than in `configure`, so the identity recorded with `define` is the one the guest keeps.
+ */
+async function settleCloneNet(ctx: Act, live: LiveGuest): Promise<Result<void, StepFailure>> {
+  const key = net0Key(ctx.target);
+  const actual = live.config?.net0;
+  if (key.same(actual)) return done;
+  const argv = ['pct', 'set', id(ctx), '--net0', key.valueFor(actual)];
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  if (key.same((await readCt(ctx))?.config?.net0)) return done;
+  return verifyFailed(ctx, argv, `CT ${ctx.target.id} net0 did not take`, res.value);
 }
 
 const define: ExecutableStep<LxcGuest> = {
@@ -118,7 +142,13 @@ const define: ExecutableStep<LxcGuest> = {
   preview(ctx) {
     if (liveOf(ctx)) return [];
     const def = lxcDefinition(ctx.target, ctx.fleet, ctx.live);
-    return def.how === 'invalid' ? [] : [def.argv];
+    if (def.how !== 'clone') return def.how === 'invalid' ? [] : [def.argv];
+    // The clone's own MAC is only known once it exists: the preview shows net0 as configured.
+    const net0 = net0Key(ctx.target);
+    const sourceNet0 = ctx.live.guests.get(def.source)?.config?.net0;
+    return net0.same(sourceNet0)
+      ? [def.argv]
+      : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
   },
   async run(ctx) {
     const live = await readCt(ctx);

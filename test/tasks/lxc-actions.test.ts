@@ -125,6 +125,30 @@ describe('container lifecycle', () => {
     ]);
   });
 
+  it('a clone gets its own address and pinned MAC in define, so its recorded identity does not change later', async () => {
+    const source = lxc(900, { template: TEMPLATE, template_snapshot_name: 'base' });
+    const ct = lxc(952, {
+      clone_from_ctid: 900,
+      mac_address: '52:54:00:12:34:56',
+      network_config: { ip: '10.0.0.52/24' },
+    });
+    const host = new FakeHost(tempRoot());
+    host.addGuest({
+      id: 900,
+      kind: 'lxc',
+      config: {
+        rootfs: 'local-lvm:vm-900-disk-0,size=8G',
+        net0: 'name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:99,ip=10.0.0.90/24,type=veth',
+      },
+    });
+    const h = harness(fleetOf([source, ct]), ct, host);
+    expect((await h.run(makeLxcSteps(fast)[0]!)).ok).toBe(true);
+    expect(host.mutating()).toEqual([
+      'pct clone 900 952 --hostname ct952 --snapname base',
+      'pct set 952 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.52/24,hwaddr=52:54:00:12:34:56,type=veth',
+    ]);
+  });
+
   it('stops before creating anything when the storage pool does not exist, naming the pool and the field', async () => {
     const { host, h, byKind } = setup({ storage_pool: 'tank' });
     const res = await h.run(byKind('define'));

@@ -83,8 +83,7 @@ async function sim(
     const res = await spec.run(ctx);
     return res.ok ? undefined : `${res.error.address}: ${res.error.message}`;
   };
-  const specs = (g: Guest): ExecutableStep<Guest>[] =>
-    (g.kind === 'lxc' ? tables.lxc : tables.vm);
+  const specs = (g: Guest): ExecutableStep<Guest>[] => (g.kind === 'lxc' ? tables.lxc : tables.vm);
   return {
     dir,
     host,
