@@ -2,7 +2,7 @@
 // OS template. Pure: the argv and the fields it depends on, from the config alone.
 import type { Fleet, LxcGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
-import { lxcNet0 } from './lxc-desired.js';
+import { desiredLxc, lxcNet0 } from './lxc-desired.js';
 import { parseProps, printProps } from './props.js';
 import type { Argv } from './step.js';
 
@@ -98,4 +98,42 @@ export function lxcDefineInputs(g: LxcGuest, fleet: Fleet): Record<string, unkno
     return { clone_from_ctid: c.clone_from_ctid, clone_snapshot: snap, storage_pool: c.storage_pool };
   }
   return { template: c.template, storage_pool: c.storage_pool, unprivileged: c.unprivileged };
+}
+
+/**
+ * The config a container will have right after `define`, for previews of steps that follow it in a plan where
+ * the container does not exist yet (so `plan` does not list settings the create or clone already applies).
+ */
+export function lxcConfigAfterDefine(
+  g: LxcGuest,
+  fleet: Fleet,
+  live: LiveState,
+  depth = 0,
+): Record<string, string> {
+  const c = g.config;
+  const def = lxcDefinition(g, fleet, live);
+  const net0 = printProps(lxcNet0(g));
+  if (def.how === 'create') {
+    return {
+      hostname: c.name,
+      memory: String(c.memory_mb),
+      swap: String(c.swap_mb),
+      cores: String(c.cores),
+      net0,
+      rootfs: `${c.storage_pool}:vm-${g.id}-disk-0,size=${c.storage_size_gb}G`,
+      unprivileged: c.unprivileged ? '1' : '0',
+    };
+  }
+  if (def.how === 'clone') return { ...sourceConfig(def.source, fleet, live, depth), hostname: c.name, net0 };
+  return {};
+}
+
+/** A clone source's config: as read, or (not built yet) as its own steps will leave it. */
+function sourceConfig(id: number, fleet: Fleet, live: LiveState, depth: number): Record<string, string> {
+  const read = live.guests.get(id)?.config;
+  const src = fleet.guests.get(id);
+  if (read || src?.kind !== 'lxc' || depth > 8) return read ?? {};
+  const config = lxcConfigAfterDefine(src, fleet, live, depth + 1);
+  for (const k of desiredLxc(src).keys) config[k.key] = k.valueFor(config[k.key]);
+  return config;
 }

@@ -5,7 +5,7 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import { appStep } from './lxc-app.js';
-import { lxcDefineInputs, lxcDefinition, rootfsStorage } from './lxc-define.js';
+import { lxcConfigAfterDefine, lxcDefineInputs, lxcDefinition, rootfsStorage } from './lxc-define.js';
 import type { LxcDefinition } from './lxc-define.js';
 import { desiredLxc, diffLxc } from './lxc-desired.js';
 import type { ManagedKey } from './lxc-desired.js';
@@ -161,6 +161,15 @@ const define: ExecutableStep<LxcGuest> = {
   },
 };
 
+/** The live container, or the one `define` will produce when it does not exist yet (for previews). */
+function liveOrDefined(ctx: Ctx): Pick<LiveGuest, 'config' | 'rawLxc'> {
+  const live = liveOf(ctx);
+  if (live) return live;
+  const source = ctx.target.config.clone_from_ctid;
+  const rawLxc = source === undefined ? [] : (ctx.live.guests.get(source)?.rawLxc ?? []);
+  return { config: lxcConfigAfterDefine(ctx.target, ctx.fleet, ctx.live), rawLxc };
+}
+
 // ---- configure ------------------------------------------------------------------------------------------------
 
 function setArgv(ctx: Ctx, setArgs: string[]): Argv[] {
@@ -201,7 +210,7 @@ const configure: ExecutableStep<LxcGuest> = {
     return { ok: false, reason: 'drift', detail: `${diffs.length} setting(s) differ`, diffs };
   },
   // Raw lxc.* lines are a file edit, not a command: they show in the check's diffs, not here.
-  preview: (ctx) => setArgv(ctx, diffLxc(desiredLxc(ctx.target), liveOf(ctx) ?? {}).setArgs),
+  preview: (ctx) => setArgv(ctx, diffLxc(desiredLxc(ctx.target), liveOrDefined(ctx)).setArgs),
   async run(ctx) {
     const live = await readCt(ctx);
     if (!live) return fail(ctx, `CT ${ctx.target.id} does not exist`);
@@ -232,7 +241,7 @@ const configure: ExecutableStep<LxcGuest> = {
 
 // ---- disk -----------------------------------------------------------------------------------------------------
 
-function rootfsBytes(live: LiveGuest | undefined): number | undefined {
+function rootfsBytes(live: Pick<LiveGuest, 'config'> | undefined): number | undefined {
   return diskSizeBytes(live?.config?.rootfs);
 }
 
@@ -265,7 +274,7 @@ const disk: ExecutableStep<LxcGuest> = {
     return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
   },
   preview(ctx) {
-    const actual = rootfsBytes(liveOf(ctx));
+    const actual = rootfsBytes(liveOrDefined(ctx));
     return actual !== undefined && actual >= ctx.target.config.storage_size_gb * GIB ? [] : [resizeArgv(ctx)];
   },
   async run(ctx) {

@@ -4,7 +4,7 @@ import type { Fleet, VmGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
 import { printProps } from './props.js';
 import type { Argv } from './step.js';
-import { sshKeyFile, vmIpconfig0 } from './vm-desired.js';
+import { desiredVm, sshKeyFile, vmIpconfig0 } from './vm-desired.js';
 
 /** The cloud image: a volid on `local` (content `import`), or an absolute path on the host. */
 export type CloudImage = { volid: string; file: string } | { path: string };
@@ -140,4 +140,41 @@ export function vmDefineInputs(g: VmGuest, fleet: Fleet): Record<string, unknown
     return { clone_from_vmid: c.clone_from_vmid, clone_snapshot: snap, storage_pool: c.storage_pool };
   }
   return { template_image: c.template_image, storage_pool: c.storage_pool };
+}
+
+/**
+ * The config a VM will have right after `define` (disk already grown), for previews of the steps after it when
+ * the VM does not exist yet. A clone of a source that is not built yet inherits what the source's steps set.
+ */
+export function vmConfigAfterDefine(
+  g: VmGuest,
+  fleet: Fleet,
+  live: LiveState,
+  tmpDir: string,
+  depth = 0,
+): Record<string, string> {
+  const c = g.config;
+  const source = c.clone_from_vmid;
+  if (source !== undefined) {
+    const read = live.guests.get(source)?.config;
+    const src = fleet.guests.get(source);
+    if (read || src?.kind !== 'vm' || depth > 8) return { ...(read ?? {}), name: c.name };
+    const config = vmConfigAfterDefine(src, fleet, live, tmpDir, depth + 1);
+    for (const k of desiredVm(src, tmpDir))
+      config[k.key] = k.file ? encodeURIComponent(k.file.content) : k.valueFor(config[k.key]);
+    return { ...config, name: c.name };
+  }
+  const config: Record<string, string> = {
+    name: c.name,
+    memory: String(c.memory_mb),
+    cores: String(c.cores),
+    net0: `virtio,bridge=${c.network_bridge}`,
+    ipconfig0: printProps(vmIpconfig0(g)),
+    scsi0: `${c.storage_pool}:vm-${g.id}-disk-0,size=${c.disk_size_gb}G`,
+  };
+  if (c.user_config !== undefined) config.ciuser = c.user_config.username;
+  if (c.network_config?.nameservers !== undefined) config.nameserver = c.network_config.nameservers;
+  const key = sshKeyOf(g);
+  if (key !== undefined) config.sshkeys = encodeURIComponent(`${key}\n`);
+  return config;
 }

@@ -13,7 +13,7 @@ import { stepOptions } from './options.js';
 import { formatSize } from './props.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
-import { vmDefineInputs, vmDefinition } from './vm-define.js';
+import { vmConfigAfterDefine, vmDefineInputs, vmDefinition } from './vm-define.js';
 import type { VmDefinition } from './vm-define.js';
 import { bootDiskKey, diffVm, vmDisk } from './vm-desired.js';
 import { rootfsStorage } from './lxc-define.js';
@@ -217,7 +217,12 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
         ? { ok: false, reason: 'drift', detail, diffs: changes.diffs, needsReplace: changes.shrink }
         : { ok: false, reason: 'drift', detail, diffs: changes.diffs };
     },
-    preview: (ctx) => commands(ctx, liveOf(ctx) ?? {}),
+    // A VM that does not exist yet is previewed against what `define` will create.
+    preview: (ctx) =>
+      commands(
+        ctx,
+        liveOf(ctx) ?? { config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, options.tmpDir) },
+      ),
     async run(ctx) {
       const live = await readVm(ctx);
       if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);

@@ -326,6 +326,24 @@ describe('container previews and checks', () => {
   });
 });
 
+describe('previews on an empty host (a first plan)', () => {
+  it('configure and disk of a container to be created list only what the create does not set', () => {
+    expect(step(tables.lxc, ct, 'configure').preview()).toEqual([
+      ['pct', 'set', '950', '--startup', 'order=0,up=0,down=0'],
+    ]);
+    expect(step(tables.lxc, ct, 'disk').preview()).toEqual([]);
+  });
+
+  it('configure of a VM cloned from a template that is not built yet sets only what differs from it', () => {
+    expect(step(tables.vm, vmClone, 'configure').preview()).toEqual([]);
+    const bigger = withConfig(vmClone, { memory_mb: 8192, disk_size_gb: 64 });
+    expect(step(tables.vm, bigger, 'configure').preview()).toEqual([
+      ['qm', 'set', '1001', '--memory', '8192'],
+      ['qm', 'disk', 'resize', '1001', 'scsi0', '64G'],
+    ]);
+  });
+});
+
 describe('VM previews and checks', () => {
   const vmLive = (id: number, extra: Partial<LiveGuest> = {}): LiveGuest => ({
     id,
