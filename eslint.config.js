@@ -13,6 +13,10 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['**/*.js', 'bin/**', 'simulator/bin/**'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['**/*.js', 'bin/**', 'simulator/bin/**'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
   { files: ['test/**', 'bench/**', 'simulator/**'], rules: { 'no-console': 'off' } },
 );

@@ -16,7 +16,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       return EXIT.ok;
     case 'get':
       if (!isKey(key)) break;
-      ctx.io.out(String(store.get(key) ?? ''));
+      ctx.io.out(JSON.stringify(store.get(key) ?? null));
       return EXIT.ok;
     case 'unset':
       if (!isKey(key)) break;
