@@ -129,7 +129,7 @@ export function lxcConfigAfterDefine(
 }
 
 /** A clone source's config: as read, or (not built yet) as its own steps will leave it. */
-function sourceConfig(id: number, fleet: Fleet, live: LiveState, depth: number): Record<string, string> {
+export function sourceConfig(id: number, fleet: Fleet, live: LiveState, depth = 0): Record<string, string> {
   const read = live.guests.get(id)?.config;
   const src = fleet.guests.get(id);
   if (read || src?.kind !== 'lxc' || depth > 8) return read ?? {};

@@ -5,7 +5,13 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import { appStep } from './lxc-app.js';
-import { lxcConfigAfterDefine, lxcDefineInputs, lxcDefinition, rootfsStorage } from './lxc-define.js';
+import {
+  lxcConfigAfterDefine,
+  lxcDefineInputs,
+  lxcDefinition,
+  rootfsStorage,
+  sourceConfig,
+} from './lxc-define.js';
 import type { LxcDefinition } from './lxc-define.js';
 import { desiredLxc, diffLxc } from './lxc-desired.js';
 import type { ManagedKey } from './lxc-desired.js';
@@ -145,7 +151,7 @@ const define: ExecutableStep<LxcGuest> = {
     if (def.how !== 'clone') return def.how === 'invalid' ? [] : [def.argv];
     // The clone's own MAC is only known once it exists: the preview shows net0 as configured.
     const net0 = net0Key(ctx.target);
-    const sourceNet0 = ctx.live.guests.get(def.source)?.config?.net0;
+    const sourceNet0 = sourceConfig(def.source, ctx.fleet, ctx.live).net0;
     return net0.same(sourceNet0)
       ? [def.argv]
       : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];

@@ -221,17 +221,16 @@ describe('container previews and checks', () => {
         '--storage',
         'fastpool',
       ],
-      // the source is not built yet, so its net0 is unknown: the clone's own net0 is set right after
-      ['pct', 'set', '951', '--net0', 'name=eth0,bridge=vmbr0,ip=dhcp'],
     ]);
-    const sourceLive: LiveGuest = {
-      id: 900,
-      kind: 'lxc',
-      status: 'running',
-      template: false,
-      config: { net0: 'name=eth0,bridge=vmbr0,hwaddr=BC:24:11:00:00:01,ip=dhcp,type=veth' },
-    };
-    expect(step(tables.lxc, clone, 'define', [sourceLive]).preview()).toHaveLength(1);
+    // A clone with an address of its own gets it in define, right after the clone.
+    const own = withConfig(clone, { network_config: { name: 'eth0', bridge: 'vmbr0', ip: '10.0.0.51/24' } });
+    expect(step(tables.lxc, own, 'define').preview()[1]).toEqual([
+      'pct',
+      'set',
+      '951',
+      '--net0',
+      'name=eth0,bridge=vmbr0,ip=10.0.0.51/24',
+    ]);
   });
 
   it('define of an existing CT on another storage is drift that needs a replace', () => {
