@@ -16,7 +16,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', 'bin/**', 'simulator/bin/**'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly' },
+    },
   },
   { files: ['test/**', 'bench/**', 'simulator/**'], rules: { 'no-console': 'off' } },
 );
