@@ -35,23 +35,28 @@ function guestsIn(session: Session, addresses: string[]): number[] {
   return [...ids];
 }
 
-export async function planFor(
-  session: Session,
-  request: ConvergeRequest,
-): Promise<Result<{ plan: Plan; live: LiveState }, string>> {
-  const [{ closureFor }, { plan }, { readLiveState }, { createScriptHasher }] = await Promise.all([
+/** Read the live state of every guest owning a step in the request's closure (one listing per kind). */
+export async function readLiveFor(session: Session, targets: string[]): Promise<Result<LiveState, string>> {
+  const [{ closureFor }, { readLiveState }] = await Promise.all([
     import('../graph/query.js'),
-    import('../plan/planner.js'),
     import('../host/read-live.js'),
+  ]);
+  const live = await readLiveState(session.host, {
+    ids: guestsIn(session, closureFor(session.graph, targets)),
+  });
+  return live.ok ? { ok: true, value: live.value } : { ok: false, error: live.error.message };
+}
+
+/** The pure planning half: the plan of a request against a live state already read. */
+export async function planWith(session: Session, live: LiveState, request: ConvergeRequest): Promise<Plan> {
+  const [{ plan }, { createScriptHasher }] = await Promise.all([
+    import('../plan/planner.js'),
     import('../plan/script-hash.js'),
   ]);
-  const closure = closureFor(session.graph, request.targets);
-  const live = await readLiveState(session.host, { ids: guestsIn(session, closure) });
-  if (!live.ok) return { ok: false, error: live.error.message };
-  const result = plan({
+  return plan({
     graph: session.graph,
     fleet: session.fleet,
-    live: live.value,
+    live,
     cache: session.options.cache ? session.cache.all() : new Map(),
     scriptHash: createScriptHasher(),
     request: {
@@ -61,20 +66,39 @@ export async function planFor(
       noCache: !session.options.cache,
     },
   });
-  return { ok: true, value: { plan: result, live: live.value } };
 }
 
+export async function planFor(
+  session: Session,
+  request: ConvergeRequest,
+): Promise<Result<{ plan: Plan; live: LiveState }, string>> {
+  const live = await readLiveFor(session, request.targets);
+  if (!live.ok) return live;
+  return { ok: true, value: { plan: await planWith(session, live.value, request), live: live.value } };
+}
+
+/** Whether a plan has work: a stale or blocked step. */
+export const hasWork = (plan: Plan): boolean => plan.steps.some((s) => s.status !== 'up-to-date');
+
+/**
+ * Plan (unless the caller already did), then run the stale steps. On --dry-run the plan is printed instead and
+ * nothing is touched. A plan with no work runs nothing and spawns no process beyond the live reads.
+ */
 export async function converge(
   session: Session,
   io: Output,
   request: ConvergeRequest,
+  planned?: { plan: Plan; live: LiveState },
 ): Promise<ConvergeOutcome | number> {
-  const planned = await planFor(session, request);
-  if (!planned.ok) {
-    io.err(`Error: could not read the host state: ${planned.error}`);
-    return EXIT.failed;
+  if (!planned) {
+    const read = await planFor(session, request);
+    if (!read.ok) {
+      io.err(`Error: could not read the host state: ${read.error}`);
+      return EXIT.failed;
+    }
+    planned = read.value;
   }
-  const { plan, live } = planned.value;
+  const { plan, live } = planned;
   for (const [id, g] of live.guests)
     if (g.incarnation !== undefined) session.incarnations.set(id, g.incarnation);
   if (session.options.dryRun) {

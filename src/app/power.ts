@@ -35,6 +35,8 @@ export function decide(guest: Guest, action: PowerAction, live: LiveGuest | unde
         ? { do: 'skip', note: `${label} is already running` }
         : { do: 'run', argv: [powerArgv(guest, 'start')], note: `started ${label}` };
     case 'stop':
+      if (live.template)
+        return { do: 'skip', note: `${label} is a template; templates never run, nothing to stop` };
       return running
         ? { do: 'run', argv: [powerArgv(guest, 'stop')], note: `stopped ${label}` }
         : { do: 'skip', note: `${label} is already stopped` };

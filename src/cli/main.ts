@@ -42,7 +42,7 @@ export async function dispatch(
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) return commanderExit(e, io);
+    if (e instanceof CommanderError) return commanderExit(e, io, program);
     throw e;
   }
   if (!picked) {
@@ -103,10 +103,15 @@ function buildProgram(
   return program;
 }
 
-function commanderExit(e: CommanderError, io: Output): number {
+function commanderExit(e: CommanderError, io: Output, program: Command): number {
   switch (e.code) {
-    case 'commander.helpDisplayed':
     case 'commander.help':
+      // No verb at all (`phoenix`, `phoenix --sim`): a usage error. The usage goes to stderr, so a script sees
+      // exit 2 and no data; `phoenix help` is the same code with exit code 0.
+      if (e.exitCode === 0) return EXIT.ok;
+      io.err(program.helpInformation());
+      return EXIT.usage;
+    case 'commander.helpDisplayed':
     case 'commander.version':
       return EXIT.ok;
     case 'commander.unknownCommand': {
@@ -115,7 +120,8 @@ function commanderExit(e: CommanderError, io: Output): number {
       return EXIT.failed;
     }
     default:
-      io.err(`Error: ${e.message.replace(/^error: /, '')}\nRun 'phoenix --help' for usage.`);
+      // One line, as every other error: commander's message without its `error: ` prefix.
+      io.err(`Error: ${e.message.replace(/^error: /, '').split('\n')[0] ?? ''} (see 'phoenix --help')`);
       return EXIT.usage;
   }
 }

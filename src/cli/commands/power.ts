@@ -4,6 +4,7 @@ import { decide, type PowerAction } from '../../app/power.js';
 import type { Session } from '../../app/session.js';
 import { resolveTargets, sortByBootOrder } from '../../app/targets.js';
 import type { Guest } from '../../config/model.js';
+import type { LiveState } from '../../host/live.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../with-session.js';
@@ -24,22 +25,30 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
 }
 
-/** Apply one power action to guests in the given order; stops at the first failure (fail-fast, as the plan asks). */
+/**
+ * Apply one power action to guests in the given order (reading their live state unless the caller passes a
+ * fresh one); stops at the first failure (fail-fast, as the plan asks).
+ */
 export async function applyPower(
   ctx: CommandContext,
   session: Session,
   ordered: Guest[],
   action: PowerAction,
+  known?: LiveState,
 ): Promise<number> {
-  const { readLiveState } = await import('../../host/read-live.js');
   const { formatArgv } = await import('../../run/log.js');
-  const live = await readLiveState(session.host, { ids: ordered.map((g) => g.id) });
-  if (!live.ok) {
-    ctx.io.err(`Error: could not read the host state: ${live.error.message}`);
-    return EXIT.failed;
+  let live = known;
+  if (!live) {
+    const { readLiveState } = await import('../../host/read-live.js');
+    const read = await readLiveState(session.host, { ids: ordered.map((g) => g.id) });
+    if (!read.ok) {
+      ctx.io.err(`Error: could not read the host state: ${read.error.message}`);
+      return EXIT.failed;
+    }
+    live = read.value;
   }
   for (const guest of ordered) {
-    const decision = decide(guest, action, live.value.guests.get(guest.id));
+    const decision = decide(guest, action, live.guests.get(guest.id));
     if (decision.do === 'fail') {
       ctx.io.err(`Error: ${decision.note}`);
       return EXIT.failed;

@@ -4,6 +4,21 @@ import { resolveTargets } from '../../app/targets.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../with-session.js';
+import type { Guest } from '../../config/model.js';
+import { err, ok, type Result } from '../../result.js';
+
+/** The test scripts of the guest's suite (every suite when none is named); an unknown suite names the known ones. */
+function suiteScripts(g: Guest, suite: string | undefined): Result<string[], string> {
+  const suites = g.scripts.tests;
+  if (suite === undefined) return ok(Object.values(suites).flatMap((cases) => cases.map((c) => c.path)));
+  const cases = suites[suite];
+  if (cases) return ok(cases.map((c) => c.path));
+  const known = Object.keys(suites);
+  return err(
+    `Error: ${g.id} has no test suite '${suite}'` +
+      (known.length > 0 ? ` (its suites: ${known.join(', ')})` : ' (it defines no tests)'),
+  );
+}
 
 export async function run(ctx: CommandContext): Promise<number> {
   return withSession(
@@ -19,19 +34,28 @@ export async function run(ctx: CommandContext): Promise<number> {
           ctx.io.err(targets.error);
           return EXIT.failed;
         }
-        for (const g of targets.value) runs.push([fleet.guestTestRunner, String(g.id), ...suite]);
+        for (const g of targets.value) {
+          const scripts = suiteScripts(g, ctx.options.suite);
+          if (!scripts.ok) {
+            ctx.io.err(scripts.error);
+            return EXIT.failed;
+          }
+          runs.push([fleet.guestTestRunner, String(g.id), ...suite, '--', ...scripts.value]);
+        }
       }
       for (const argv of runs) {
         if (ctx.options.dryRun) {
           ctx.io.out(`would run: ${argv.join(' ')}`);
           continue;
         }
-        const result = await session.host.run(argv, { env: { PHOENIX_CONFIG_ROOT: fleet.root } });
-        if (result.ok) ctx.io.out(result.value.stdout.trimEnd());
-        else {
-          ctx.io.err(`Error: tests failed: ${result.error.message}`);
-          return EXIT.failed;
-        }
+        // The runner's report is the output: streamed line by line, also when a test fails.
+        const result = await session.host.run(argv, {
+          env: { PHOENIX_CONFIG_ROOT: fleet.root },
+          onOutput: (line) => ctx.io.out(line),
+        });
+        if (result.ok) continue;
+        ctx.io.err(`Error: tests failed: ${result.error.message}`);
+        return EXIT.failed;
       }
       return EXIT.ok;
     },
