@@ -43,6 +43,8 @@ function scriptDir(): string {
 
 interface Sim {
   dir: string;
+  /** Progress lines the steps reported. */
+  lines: string[];
   host: HostExec;
   fleet: Fleet;
   calls(): CallRecord[];
@@ -69,6 +71,7 @@ async function sim(
   const tables = { lxc: makeLxcSteps(opts), vm: makeVmSteps(opts) };
   // Actions re-read what they act on, so the pre-planning read is left out here (each read is a process).
   const live: LiveState = { node: 'pve', guests: new Map() };
+  const lines: string[] = [];
   const runOne = async (g: Guest, spec: ExecutableStep<Guest>, name: string): Promise<string | undefined> => {
     const ctx = {
       fleet,
@@ -86,6 +89,7 @@ async function sim(
   const specs = (g: Guest): ExecutableStep<Guest>[] => (g.kind === 'lxc' ? tables.lxc : tables.vm);
   return {
     dir,
+    lines,
     host,
     fleet,
     calls: () => readCalls(dir),
@@ -224,6 +228,7 @@ describe('steps against the simulator', () => {
     expect(vmChild?.config?.scsi0).toContain('size=24G');
 
     const before = s.calls().length;
+    s.lines.length = 0;
     const again = async (g: Guest): Promise<(string | undefined)[]> => {
       const names = ['define', 'configure', g.kind === 'lxc' ? 'disk' : 'agent', 'start'];
       if (g.config.template_snapshot_name !== undefined) names.push(g.id === 9000 ? 'template' : 'snapshot');
@@ -234,6 +239,7 @@ describe('steps against the simulator', () => {
     const second = await Promise.all([...s.fleet.guests.values()].map(again));
     expect(second.flat().filter((f) => f !== undefined)).toEqual([]);
     expect(mutating(s.calls().slice(before))).toEqual([]);
+    expect(s.lines).toEqual([]); // nothing acted, not even the raw lxc.* file edit (which is no command)
   });
 
   it('a missing storage pool fails before anything is created', async () => {

@@ -325,6 +325,27 @@ describe('container previews and checks', () => {
   });
 });
 
+describe('health probes', () => {
+  it('runs a health-check script named by the command on the host with the CTID first', () => {
+    const gw = lxc(
+      953,
+      { health_check: { command: 'check_gateway.sh --port 80', retries: 1, interval: 1 } },
+      { healthCheck: `${ROOT}/bin/health_checks/check_gateway.sh` },
+    );
+    const f = fleetOf([gw]);
+    const spec = tables.lxc.find((s) => s.kind === 'health')!;
+    const ctx = stepCtx(f, gw, 'health');
+    expect(spec.preview(ctx)).toEqual([
+      [`${ROOT}/bin/health_checks/check_gateway.sh`, '953', '--port', '80'],
+    ]);
+    expect(spec.scripts(ctx)).toEqual([`${ROOT}/bin/health_checks/check_gateway.sh`]);
+  });
+
+  it('has no health step when there is nothing to check', () => {
+    expect(names(tables.lxc, lxc(954, {}))).not.toContain('health');
+  });
+});
+
 describe('previews on an empty host (a first plan)', () => {
   it('configure and disk of a container to be created list only what the create does not set', () => {
     expect(step(tables.lxc, ct, 'configure').preview()).toEqual([
