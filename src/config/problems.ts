@@ -1,6 +1,7 @@
 // Config problems as data, and their two renderings: one line per problem for people, plain objects for JSON.
 import type { z } from 'zod';
 import type { Problem } from './model.js';
+import { isSecretPath } from './secrets.js';
 
 export type JsonPath = (string | number)[];
 
@@ -84,7 +85,9 @@ export function problemsFromZod(
 ): Problem[] {
   return issues.map((issue) => {
     const path = place(issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k)));
-    return error(file, path, issueMessage(issue), issueHint(issue));
+    // A secret's value is never echoed back, even when it has the wrong type.
+    const message = isSecretPath(path) ? secretIssueMessage(issue) : issueMessage(issue);
+    return error(file, path, message, issueHint(issue));
   });
 }
 
@@ -95,6 +98,12 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   return issue.message;
+}
+
+function secretIssueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input !== undefined)
+    return `must be ${article(issue.expected)} (the value is not shown: it is a secret)`;
+  return issueMessage(issue);
 }
 
 function issueHint(issue: z.core.$ZodIssue): string | undefined {

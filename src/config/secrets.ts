@@ -1,0 +1,35 @@
+// Which config values are secrets (passwords, tokens, keys), so messages, logs and --json output never show them.
+import type { Fleet } from './model.js';
+
+/** Keys whose values are secrets: user_config.password, api_token, client_secret, api_key, private_key ... */
+const SECRET_KEY = /pass(?:word|wd|phrase)|token|secret|api[_-]?key|private[_-]?key/i;
+
+export function isSecretKey(key: string | number): boolean {
+  return typeof key === 'string' && SECRET_KEY.test(key);
+}
+
+/** True when a JSON path runs through a secret key (`vms[0].user_config.password`). */
+export function isSecretPath(path: readonly (string | number)[]): boolean {
+  return path.some(isSecretKey);
+}
+
+/** Every string or number found under a secret key anywhere in `value`. */
+export function collectSecrets(value: unknown, out: Set<string> = new Set(), inSecret = false): Set<string> {
+  if (typeof value === 'string' || typeof value === 'number') {
+    if (inSecret) out.add(String(value));
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectSecrets(v, out, inSecret);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, out, inSecret || isSecretKey(k));
+  }
+  return out;
+}
+
+/** The secret values of a fleet: guest configs, hypervisor settings and globals (for the run log's redactor). */
+export function fleetSecrets(fleet: Fleet): string[] {
+  const out = new Set<string>();
+  collectSecrets(fleet.hypervisor, out);
+  collectSecrets(fleet.globals ?? {}, out);
+  for (const g of fleet.guests.values()) collectSecrets(g.config, out);
+  return [...out];
+}
