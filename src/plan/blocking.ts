@@ -41,6 +41,15 @@ export function blockCause(step: BlockFacts, fleet: Fleet, live: LiveState): Blo
     const fields = changed.filter((d) => REPLACE_FIELDS.includes(topField(d.field)));
     if (fields.length > 0) return { scope: 'guest', message: describeDiffs(fields) };
   }
+  // The step table knows drift that no in-place change can fix (wrong storage, disk larger than configured).
+  if (step.check.ok === false && step.check.reason === 'drift' && step.check.needsReplace)
+    return { scope: 'guest', message: step.check.needsReplace };
+  if (templatedVmChange(step, live)) {
+    return {
+      scope: 'guest',
+      message: `VM ${step.target} is already a template; its ${step.kind} step can only re-run by re-creating it`,
+    };
+  }
   const drift = step.check.ok === false && step.check.reason === 'drift' ? step.check.diffs : [];
   const shrinks = [...drift, ...changed].filter(isShrink);
   if (shrinks.length > 0)
@@ -49,12 +58,29 @@ export function blockCause(step: BlockFacts, fleet: Fleet, live: LiveState): Blo
   return undefined;
 }
 
+/** A VM template is read-only to Proxmox: steps that act inside the running VM can no longer run. */
+function templatedVmChange(step: BlockFacts, live: LiveState): boolean {
+  if (step.target === 'host') return false;
+  const g = live.guests.get(step.target);
+  const insideVm = ['start', 'agent', 'feature', 'snapshot'].includes(step.kind);
+  return (
+    g?.kind === 'vm' && g.template && insideVm && step.reasons.some((r) => CONTENT_CHANGES.includes(r.type))
+  );
+}
+
+/** Reasons that mean the step would now do something different from what it did. */
+const CONTENT_CHANGES: readonly StaleReason['type'][] = [
+  'input-changed',
+  'script-changed',
+  'upstream',
+  'forced',
+  'format-changed',
+];
+
 /** Stale for a reason that changes what the snapshot would hold, while the snapshot is still there. */
 function retakes(step: BlockFacts): boolean {
   const exists = !(step.check.ok === false && step.check.reason === 'missing');
-  const changes = step.reasons.some((r) =>
-    ['input-changed', 'script-changed', 'upstream', 'forced', 'format-changed'].includes(r.type),
-  );
+  const changes = step.reasons.some((r) => CONTENT_CHANGES.includes(r.type));
   return exists && changes;
 }
 

@@ -294,3 +294,39 @@ function toMatcher(reason: Record<string, unknown>): Record<string, unknown> {
   if (typeof reason['detail'] !== 'string' && 'detail' in reason) delete out['detail'];
   return out;
 }
+
+describe('plan: blocked by what the host is', () => {
+  it('a feature change on a VM that is already a template is blocked (it can no longer run inside it)', () => {
+    const w = built([vm(9000, { is_template: true, features: ['docker'] })]);
+    const script = [...w.fleet.guests.get(9000)!.scripts.features][0]!.path;
+    w.scripts.contents.set(script, 'v2');
+    expect(step(planWorld(w), '9000:feature:docker')).toMatchObject({
+      status: 'blocked',
+      blocked:
+        'needs --replace: VM 9000 is already a template; its feature step can only re-run by re-creating it',
+    });
+  });
+
+  it('drift the step table marks as needing a new guest is blocked with its words', async () => {
+    const { blockCause } = await import('../../src/plan/blocking.js');
+    const w = built([lxc(950)]);
+    const cause = blockCause(
+      {
+        kind: 'disk',
+        target: 950,
+        reasons: [{ type: 'drift', detail: 'rootfs', diffs: [] }],
+        check: {
+          ok: false,
+          reason: 'drift',
+          detail: 'rootfs',
+          diffs: [],
+          needsReplace: 'rootfs is on local, config says fast-zfs',
+        },
+        inputs: {},
+      },
+      w.fleet,
+      w.live,
+    );
+    expect(cause).toEqual({ scope: 'guest', message: 'rootfs is on local, config says fast-zfs' });
+  });
+});
