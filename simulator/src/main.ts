@@ -123,7 +123,7 @@ export async function main(tool: string, argv: string[]): Promise<number> {
     const fault = await pickFault(dir, ctx, [tool, ...argv].join(' '));
     const usage = cmd.spec.usage;
     if (fault?.action === 'hang') {
-      await appendCall(dir, { tool, argv, exit: null, ms: Date.now() - t0, hang: true });
+      appendCall(dir, { tool, argv, exit: null, ms: Date.now() - t0, hang: true });
       await new Promise(() => setInterval(() => undefined, 1 << 30));
     }
     if (fault?.action === 'lock') {
@@ -155,6 +155,6 @@ export async function main(tool: string, argv: string[]): Promise<number> {
     process.stderr.write(render(e));
     exit = e.exit;
   }
-  await appendCall(dir, { tool, argv, exit, ms: Date.now() - t0 });
+  appendCall(dir, { tool, argv, exit, ms: Date.now() - t0 });
   return exit;
 }

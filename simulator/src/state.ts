@@ -3,8 +3,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
@@ -237,7 +235,16 @@ const LOCK_OPTS = {
   retries: { retries: 2000, factor: 1.3, minTimeout: 2, maxTimeout: 25 },
 };
 
+// Loaded on the first write only: read-only calls (list, config, status) are most calls, and start-up is what
+// every simulated call costs.
+let writeFileAtomic: typeof import('write-file-atomic');
+
 async function withFileLock<T>(dir: string, fn: () => T): Promise<T> {
+  const [{ default: lockfile }, wfa] = await Promise.all([
+    import('proper-lockfile'),
+    import('write-file-atomic'),
+  ]);
+  writeFileAtomic = wfa.default;
   const release = await lockfile.lock(join(dir, STATE_FILE), {
     ...LOCK_OPTS,
     lockfilePath: join(dir, 'state.lock'),
@@ -269,7 +276,10 @@ export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimSt
   });
 }
 
-/** Appends one line to calls.jsonl under the state lock. */
-export async function appendCall(dir: string, line: object): Promise<void> {
-  await withFileLock(dir, () => appendFileSync(join(dir, CALLS_FILE), JSON.stringify(line) + '\n'));
+/**
+ * Appends one line to calls.jsonl. One O_APPEND write of a short line is atomic on a local file system, so
+ * parallel calls never interleave and no lock is needed.
+ */
+export function appendCall(dir: string, line: object): void {
+  appendFileSync(join(dir, CALLS_FILE), JSON.stringify(line) + '\n');
 }
