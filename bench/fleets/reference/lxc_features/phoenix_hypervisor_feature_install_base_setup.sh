@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# LXC feature "base_setup": locale, time zone and the admin tools every container of the fleet gets.
+# Runs on the hypervisor and acts only through `pct exec`; skips when the marker file says it already ran.
+set -euo pipefail
+CTID="${1:?usage: $0 CTID}"
+
+if pct exec "$CTID" -- test -f /etc/phoenix/base-setup.done; then
+  echo "base setup already done in CT $CTID"
+  exit 0
+fi
+pct exec "$CTID" -- apt-get update -q
+pct exec "$CTID" -- apt-get install -y -q curl ca-certificates locales sudo
+pct exec "$CTID" -- ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime
+pct exec "$CTID" -- sh -c 'mkdir -p /etc/phoenix && touch /etc/phoenix/base-setup.done'
