@@ -221,6 +221,9 @@ function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string, strin
   if (a === 'version' && parts.length === 1)
     return { release: '9.1', repoid: 'b1d5f6f0a3e2c4d7', version: '9.1.1' };
   if (a === 'cluster' && b === 'resources' && parts.length === 2) return clusterResources(ctx, s, opts.type);
+  // A fresh node has no /etc/pve/firewall/cluster.fw: PVE answers with no options set, only the (empty) digest.
+  if (a === 'cluster' && b === 'firewall' && c === 'options' && parts.length === 3)
+    return { digest: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' };
   if (a === 'cluster' && b === 'nextid' && parts.length === 2) {
     let id = 100;
     while (s.guests[id]) id++;
