@@ -41,9 +41,9 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     import('../graph/query.js'),
     import('../host/read-live.js'),
   ]);
-  const live = await readLiveState(session.host, {
-    ids: guestsIn(session, closureFor(session.graph, targets)),
-  });
+  const ids = guestsIn(session, closureFor(session.graph, targets));
+  // Host setup steps check nothing live: `phoenix setup` lists no guests.
+  const live = await readLiveState(session.host, { ids, ...(ids.length === 0 && { kinds: [] }) });
   return live.ok ? { ok: true, value: live.value } : { ok: false, error: live.error.message };
 }
 
@@ -101,12 +101,16 @@ export async function converge(
   const { plan, live } = planned;
   for (const [id, g] of live.guests)
     if (g.incarnation !== undefined) session.incarnations.set(id, g.incarnation);
+  const work = plan.steps.filter((s) => s.status === 'stale').length;
+  const pace = `${work} step${work === 1 ? '' : 's'}, up to ${session.options.concurrency} at a time`;
   if (session.options.dryRun) {
     const { formatPlan, planToJson } = await import('../reporters/plan.js');
     if (session.options.json) io.out(JSON.stringify(planToJson(plan), null, 2));
     else io.out(formatPlan(plan, { color: io.color }));
+    if (!session.options.json) io.err(`Dry run: would run ${pace}; nothing was changed.`);
     return { exit: EXIT.ok, plan, live };
   }
+  if (work > 0) io.err(`Running ${pace}.`);
   const [{ runPlan }, { formatSummary }] = await Promise.all([
     import('../run/runner.js'),
     import('../reporters/run-summary.js'),

@@ -59,7 +59,7 @@ export async function resolveOptions(
 }
 
 async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  const { readPrefs } = await import('../prefs/store.js');
+  const { readPrefs } = await import('../prefs/read.js');
   return readPrefs(env);
 }
 

@@ -40,7 +40,9 @@ export async function applyPower(
   let live = known;
   if (!live) {
     const { readLiveState } = await import('../../host/read-live.js');
-    const read = await readLiveState(session.host, { ids: ordered.map((g) => g.id) });
+    // Only the listings of the kinds involved: `start 950` needs no `qm list`.
+    const kinds = [...new Set(ordered.map((g) => g.kind))];
+    const read = await readLiveState(session.host, { ids: ordered.map((g) => g.id), kinds });
     if (!read.ok) {
       ctx.io.err(`Error: could not read the host state: ${read.error.message}`);
       return EXIT.failed;

@@ -1,4 +1,5 @@
-// `phoenix setup`: the hypervisor setup scripts (host:* steps) that are out of date, in configured order.
+// `phoenix setup`: the hypervisor setup scripts (host:* steps) that are out of date, in configured order;
+// `--force` runs them all.
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../with-session.js';
@@ -13,5 +14,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     );
     if (!yes) return EXIT.usage;
   }
-  return withSession(ctx, (session) => buildGuests(ctx, session, ['host']));
+  return withSession(ctx, async (session) => {
+    // --force re-runs every setup script, as the bash orchestrator's `setup` always did.
+    const { stepsOf } = await import('../../graph/query.js');
+    return buildGuests(ctx, session, ['host'], ctx.options.force ? stepsOf(session.graph, 'host') : []);
+  });
 }
