@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scripts: run the phoenix CLI against a simulator folder, time it, count the
 // simulator's host processes, and make throwaway folders. Plain ESM run by node against dist/.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,27 @@ export function tempDir(prefix) {
   made.push(d);
   return d;
 }
+/** createSimDir leaves removal to its caller: register the folder for cleanup(). */
+export function registerSimDir(dir) {
+  made.push(dir);
+  return dir;
+}
 export function cleanup() {
   if (process.env.PHOENIX_BENCH_KEEP) return;
   for (const d of made) rmSync(d, { recursive: true, force: true });
+}
+
+let referenceDir;
+/**
+ * A copy of the reference fleet in a temp folder, made once per benchmark: Phoenix writes its compiled-config
+ * cache beside the config, and the repository stays clean.
+ */
+export function referenceFleet() {
+  if (referenceDir === undefined) {
+    referenceDir = tempDir('reference');
+    cpSync(REFERENCE, referenceDir, { recursive: true, filter: (src) => !src.includes('.phoenixcache') });
+  }
+  return referenceDir;
 }
 
 /** The reference fleet's simulator realism file (exec rules so feature scripts take their install path). */
@@ -37,8 +55,15 @@ export function referenceSimConfig() {
  */
 export function benchEnv(cacheDir, extra = {}) {
   const prefs = tempDir('prefs');
-  const env = { ...process.env, PHOENIX_CACHE_DIR: cacheDir, PHOENIX_PREFS_DIR: prefs, NO_COLOR: '1', ...extra };
-  for (const k of ['PHOENIX_CONFIG', 'PHOENIX_SIM_DIR', 'PHOENIX_CONCURRENCY', 'PHOENIX_RENDERER']) delete env[k];
+  const env = {
+    ...process.env,
+    PHOENIX_CACHE_DIR: cacheDir,
+    PHOENIX_PREFS_DIR: prefs,
+    NO_COLOR: '1',
+    ...extra,
+  };
+  for (const k of ['PHOENIX_CONFIG', 'PHOENIX_SIM_DIR', 'PHOENIX_CONCURRENCY', 'PHOENIX_RENDERER'])
+    delete env[k];
   delete env.PHOENIX_SIM_LATENCY_SCALE; // sim.json decides the latency of each figure
   return env;
 }
@@ -75,7 +100,9 @@ export function run(argv, { cwd = ROOT, env = process.env, rss = false } = {}) {
 export async function phoenix(args, opts) {
   const r = await run(['node', PHOENIX, ...args], opts);
   if (r.code !== 0 && !opts?.allowFail) {
-    throw new Error(`phoenix ${args.join(' ')} exited ${r.code}\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-2000)}`);
+    throw new Error(
+      `phoenix ${args.join(' ')} exited ${r.code}\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-2000)}`,
+    );
   }
   return r;
 }

@@ -6,10 +6,11 @@ import {
   callsSince,
   createSimDir,
   log,
+  registerSimDir,
   median,
   phoenix,
   readCalls,
-  REFERENCE,
+  referenceFleet,
   referenceSimConfig,
   tempDir,
   writeSimConfig,
@@ -19,10 +20,10 @@ const RUNS = 3;
 
 export async function noopFigure() {
   const simCfg = referenceSimConfig();
-  const simDir = await createSimDir({ config: { ...simCfg, latencyScale: 0 } });
+  const simDir = registerSimDir(await createSimDir({ config: { ...simCfg, latencyScale: 0 } }));
   const cacheDir = tempDir('noop-cache');
   const env = benchEnv(cacheDir);
-  const opts = { cwd: REFERENCE, env };
+  const opts = { cwd: referenceFleet(), env };
   const sim = ['--sim-dir', simDir];
 
   log('no-op: building the reference fleet (latencyScale 0)');
@@ -40,7 +41,9 @@ export async function noopFigure() {
     calls = callsSince(simDir, before);
     if (!/Nothing to build/.test(r.stderr)) throw new Error(`second LetsGo was not a no-op:\n${r.stderr}`);
   }
-  log(`no-op: ${calls.length} calls (${calls.map((c) => `${c.tool} ${c.argv.join(' ')}`).join(', ')}), median ${median(walls).toFixed(0)} ms`);
+  log(
+    `no-op: ${calls.length} calls (${calls.map((c) => `${c.tool} ${c.argv.join(' ')}`).join(', ')}), median ${median(walls).toFixed(0)} ms`,
+  );
 
   // `--no-cache` must plan every step as stale; if this build of the CLI ignores the flag, an empty step cache
   // gives the planner exactly the same input (no records), and the figure says so.
@@ -48,9 +51,11 @@ export async function noopFigure() {
   const flagWorks = !/(^|\n)0 to run/.test(probe.stdout);
   const noCacheEnv = flagWorks ? env : benchEnv(tempDir('nocache-cache'));
   const noCacheArgs = flagWorks ? ['LetsGo', '--no-cache', ...sim] : ['LetsGo', ...sim];
-  log(`no-op: the same run under ${flagWorks ? '--no-cache' : 'an empty step cache (--no-cache is ignored by this CLI)'}`);
+  log(
+    `no-op: the same run under ${flagWorks ? '--no-cache' : 'an empty step cache (--no-cache is ignored by this CLI)'}`,
+  );
   const before = readCalls(simDir).length;
-  const nc = await phoenix(noCacheArgs, { cwd: REFERENCE, env: noCacheEnv });
+  const nc = await phoenix(noCacheArgs, { cwd: referenceFleet(), env: noCacheEnv });
   const ncCalls = callsSince(simDir, before).length;
   log(`no-op: --no-cache ${ncCalls} calls, ${(nc.ms / 1000).toFixed(1)} s`);
 

@@ -1,0 +1,107 @@
+// `npm run bench`: every figure of issue 8 against the bundled simulator, in one go. Prints a table (figure,
+// value, target, pass/fail) and writes bench/results.json. Ratios compare two things measured in this run.
+// PHOENIX_BENCH_ONLY=noop,plan,concurrency,startup runs a subset; PHOENIX_BENCH_KEEP=1 keeps the temp folders.
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { concurrencyFigure } from './concurrency.js';
+import { cleanup, ROOT } from './lib.js';
+import { noopFigure } from './noop.js';
+import { planScaleFigure } from './plan-scale.js';
+import { startupFigure } from './startup.js';
+
+const only = process.env.PHOENIX_BENCH_ONLY?.split(',');
+const wanted = (name) => !only || only.includes(name);
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const x = (r) => `${r.toFixed(2)}×`;
+
+const rows = [];
+const row = (figure, value, target, pass, note = '') => rows.push({ figure, value, target, pass, note });
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model ?? 'unknown',
+  loadAverageAtStart: loadavg()[0],
+  command: 'npm run bench',
+  figures: {},
+};
+
+try {
+  if (wanted('noop')) {
+    const f = (results.figures.noop = await noopFigure());
+    row(
+      '1. no-op LetsGo: host processes',
+      String(f.calls),
+      `≤ guests + 2 = ${f.guests + 2} (stretch 2)`,
+      f.calls <= f.guests + 2,
+      f.calls <= 2 ? 'stretch met' : '',
+    );
+    row(
+      '1. no-op LetsGo: --no-cache processes / no-op',
+      `${f.noCacheCalls} / ${f.calls} = ${x(f.ratio)}`,
+      '≥ 20×',
+      f.ratio >= 20,
+      f.noCacheMode,
+    );
+    row(
+      '1. no-op LetsGo: wall (latencyScale 1)',
+      s(f.wallMs),
+      '< 1 s',
+      f.wallMs < 1000,
+      `--no-cache: ${s(f.noCacheWallMs)}`,
+    );
+  }
+  if (wanted('plan')) {
+    const f = (results.figures.planScale = await planScaleFigure());
+    row(
+      `2. plan, ${f.guests} guests / ${f.steps} steps: wall`,
+      s(f.wallMs),
+      '< 2 s',
+      f.wallMs < 2000,
+      `${f.upToDate} up to date`,
+    );
+    row(
+      '2. plan at scale: peak RSS',
+      `${f.maxRssMiB.toFixed(0)} MiB`,
+      '< 300 MB',
+      f.maxRssMiB * 1.048576 < 300,
+    );
+  }
+  if (wanted('concurrency')) {
+    const f = (results.figures.concurrency = await concurrencyFigure());
+    row(
+      '3. full LetsGo at --concurrency 4 / lower bound',
+      `${s(f.c4RunMs)} / ${s(f.boundMs)} = ${x(f.ratio)}`,
+      '≤ 1.15×',
+      f.ratio <= 1.15,
+      `latencyScale ${f.latencyScale}; concurrency 1: ${s(f.c1RunMs)}; critical path ${s(f.criticalPathMs)}, work/4 ${s(f.totalWorkMs / 4)}`,
+    );
+  }
+  if (wanted('startup')) {
+    const f = (results.figures.startup = await startupFigure());
+    row(
+      '4. phoenix --help / node -e 0',
+      `${s(f.helpMs)} / ${s(f.nodeMs)} = ${x(f.helpRatio)}`,
+      '≤ 1.3×',
+      f.helpRatio <= 1.3,
+    );
+    row(
+      '4. no-op phoenix plan / node -e 0',
+      `${s(f.planMs)} / ${s(f.nodeMs)} = ${x(f.planRatio)}`,
+      '≤ 3×',
+      f.planRatio <= 3,
+    );
+  }
+} finally {
+  cleanup();
+}
+
+results.table = rows;
+writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const { default: Table } = await import('cli-table3');
+const table = new Table({ head: ['figure', 'value', 'target', 'result', 'note'], style: { head: [] } });
+for (const r of rows) table.push([r.figure, r.value, r.target, r.pass ? 'pass' : 'FAIL', r.note]);
+console.log(
+  `${table.toString()}\n${results.cores} cores, ${results.cpu}, node ${results.node}; written to bench/results.json`,
+);
