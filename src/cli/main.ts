@@ -16,7 +16,7 @@ const EXAMPLES = `Examples:
   phoenix start 953 950           start in boot order
   phoenix plan                    what would run, and why
   phoenix why 950                 every step of 950: up to date or stale, and why
-  phoenix run 950:snapshot        run one step and the stale steps it needs`;
+  phoenix run 950:app             run one step and the stale steps it needs`;
 
 export async function main(argv: string[], io: Output = processOutput(process.env)): Promise<void> {
   // A closed pipe (`phoenix graph | head`) is the reader's choice, not an error.
@@ -81,6 +81,10 @@ function buildProgram(
     .usage('<verb> [targets...] [options]')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
+    // List each verb with the targets it takes (`create <ids...>`), not commander's generic `[words...]`.
+    .configureHelp({
+      subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage().replace(/ ?\[options\]$/, '')}`.trim(),
+    })
     .addHelpText(
       'after',
       `\n${EXAMPLES}\n\n${EXIT_CODES_HELP}\n\nEnvironment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI`,
