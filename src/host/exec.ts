@@ -121,8 +121,19 @@ export interface BackendHost extends HostExec, ConfigFileReader {
   close(): void;
 }
 
+/**
+ * PHOENIX_COMMAND_TIMEOUT_MS (a whole number of milliseconds) replaces every command's timeout, the per-call ones
+ * included: tests make a hung command fail fast with it; an operator can cap a run whose commands are all short.
+ */
+export function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.PHOENIX_COMMAND_TIMEOUT_MS;
+  const ms = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
+}
+
 export function createHostExec(opts: HostExecOptions): BackendHost {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.defaultTimeouts };
+  const timeoutOverride = timeoutFromEnv(opts.env ?? process.env);
   const retry = { ...DEFAULT_LOCK_RETRY, ...opts.lockRetry };
   const redactor = createRedactor(opts.redact);
   const log = openRunLog(opts.logFile);
@@ -134,7 +145,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     const n = ++seq;
     spawned++;
     const redact = redactor.forCommand(argv);
-    const timeoutMs = ro.timeoutMs ?? timeoutFor(argv, timeouts);
+    const timeoutMs = timeoutOverride ?? ro.timeoutMs ?? timeoutFor(argv, timeouts);
     log.write(`${stamp()} #${n} $ ${formatArgv(redact.argv(argv))}`);
     const outcome = await spawn(argv, ro, timeoutMs, opts.env ?? process.env);
     writeOutcome(log, redact, n, outcome);
