@@ -19,11 +19,18 @@ export interface StepOptions {
   sleep(ms: number): Promise<void>;
 }
 
+/** Milliseconds from the environment (PHOENIX_START_PAUSE_MS, PHOENIX_AGENT_*_MS), else the default: tests shorten them. */
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
 export const DEFAULT_STEP_OPTIONS: StepOptions = {
   startAttempts: 3,
-  startPauseMs: 5_000,
-  agentTimeoutMs: 300_000,
-  agentPollMs: 5_000,
+  startPauseMs: envMs('PHOENIX_START_PAUSE_MS', 5_000),
+  agentTimeoutMs: envMs('PHOENIX_AGENT_TIMEOUT_MS', 300_000),
+  agentPollMs: envMs('PHOENIX_AGENT_POLL_MS', 5_000),
   shutdownTimeoutS: 120,
   tmpDir: tmpdir(),
   sleep: (ms) => delay(ms),
