@@ -1,6 +1,7 @@
 // The line a run ends with, and the failing commands under it.
 import { relative } from 'node:path';
 import pc from 'picocolors';
+import { formatArgv } from '../run/log.js';
 import type { RunSummary } from '../run/summary.js';
 
 /** `850ms`, `1.2s`, `2m05s`. */
@@ -35,7 +36,8 @@ export function formatSummary(summary: RunSummary, opts: { color?: boolean } = {
   for (const f of summary.failed) {
     lines.push(c.red(`✗ ${f.address}: ${f.message}`));
     if (f.command) {
-      lines.push(`    $ ${f.command.argv.join(' ')}`);
+      // Quoted as a shell would need it, so each argv element's boundaries show (`sh -c 'curl -fsS ...'`).
+      lines.push(`    $ ${formatArgv(f.command.argv)}`);
       const tail = f.command.stderrTail.split('\n').filter((l) => l.trim() !== '');
       // The message already ends with the last stderr line; show the lines before it for context.
       for (const l of tail.slice(-STDERR_LINES)) lines.push(c.dim(`    ${l}`));
