@@ -1,6 +1,9 @@
 // One run at a time per target host: a second run exits 3 naming the holder, or waits with --wait.
 // proper-lockfile provides the atomic lock (a directory plus mtime heartbeats); the holder file says who holds it,
 // so a lock left by a dead process (SIGKILL, power loss) is taken over at once, with a warning.
+// Taking the lock, writing the holder file and taking over a dead holder's lock all happen under a short-lived
+// second lock (the gate): so a holder record always belongs to the lock it sits beside, and of several processes
+// finding the same dead lock exactly one takes it over and none removes a lock that was just taken.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -24,6 +27,15 @@ export interface LockError {
 }
 
 const POLL_MS = 250;
+/** The run lock: a live holder refreshes it every 5 s; one not refreshed for 30 s is stale whoever holds it. */
+const RUN_LOCK = { realpath: false, stale: 30_000, update: 5_000, onCompromised: () => undefined };
+/** The gate is held for milliseconds; one left by a process killed while holding it is stale after 10 s. */
+const GATE_LOCK = {
+  realpath: false,
+  stale: 10_000,
+  retries: { retries: 200, minTimeout: 10, maxTimeout: 100 },
+  onCompromised: () => undefined,
+};
 
 function alive(pid: number): boolean {
   try {
@@ -45,6 +57,8 @@ async function readHolder(path: string): Promise<Holder | undefined> {
 const describe = (h: Holder | undefined): string =>
   h ? `PID ${h.pid}, '${h.command}', started ${h.startedAt}` : 'a process that left no holder record';
 
+type Attempt = { ok: true; release: () => Promise<void> } | { ok: false; holder?: Holder };
+
 export async function acquireRunLock(
   cacheDir: string,
   identity: string,
@@ -54,36 +68,50 @@ export async function acquireRunLock(
   await mkdir(dir, { recursive: true });
   const target = join(dir, `${identity}`);
   const holderFile = `${target}.holder.json`;
-  const lockOpts = { realpath: false, stale: 30_000, update: 5_000, onCompromised: () => undefined };
   const warnings: string[] = [];
-  for (;;) {
+
+  /** One try, under the gate: take the lock (or a dead holder's) and write the holder record. */
+  const attempt = async (): Promise<Attempt> => {
+    const openGate = await lockfile.lock(`${target}.gate`, GATE_LOCK);
     try {
-      const release = await lockfile.lock(target, lockOpts);
-      const me: Holder = { pid: process.pid, command: opts.command, startedAt: new Date().toISOString() };
-      await writeFileAtomic(holderFile, JSON.stringify(me));
+      for (let takenOver = false; ; takenOver = true) {
+        try {
+          const release = await lockfile.lock(target, RUN_LOCK);
+          const me: Holder = { pid: process.pid, command: opts.command, startedAt: new Date().toISOString() };
+          await writeFileAtomic(holderFile, JSON.stringify(me));
+          return { ok: true, release };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+          const holder = await readHolder(holderFile);
+          if (takenOver || !holder || alive(holder.pid))
+            return holder ? { ok: false, holder } : { ok: false };
+          warnings.push(`took over the run lock left by a process that is gone (${describe(holder)})`);
+          await rm(`${target}.lock`, { recursive: true, force: true });
+          await rm(holderFile, { force: true });
+        }
+      }
+    } finally {
+      await openGate().catch(() => undefined);
+    }
+  };
+
+  for (;;) {
+    const got = await attempt();
+    if (got.ok) {
       return ok({
         warnings,
         release: async () => {
           await rm(holderFile, { force: true });
-          await release().catch(() => undefined);
+          await got.release().catch(() => undefined);
         },
       });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
-      const holder = await readHolder(holderFile);
-      if (holder && !alive(holder.pid)) {
-        warnings.push(`took over the run lock left by a process that is gone (${describe(holder)})`);
-        await rm(`${target}.lock`, { recursive: true, force: true });
-        await rm(holderFile, { force: true });
-        continue;
-      }
-      if (!opts.wait) {
-        return err({
-          ...(holder ? { holder } : {}),
-          message: `Error: another phoenix run holds the lock for this host (${describe(holder)}).\nWait for it to finish, or pass --wait to queue behind it.`,
-        });
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
     }
+    if (!opts.wait) {
+      return err({
+        ...(got.holder ? { holder: got.holder } : {}),
+        message: `Error: another phoenix run holds the lock for this host (${describe(got.holder)}).\nWait for it to finish, or pass --wait to queue behind it.`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
