@@ -170,3 +170,13 @@ export async function dispatchInProcess(
     };
   }
 }
+
+/** Output of the line renderer (`[950:start] ok 1.2s`): the steps that started, finished and failed. */
+export function stepsIn(output: string): { started: string[]; ok: string[]; failed: string[] } {
+  const grab = (re: RegExp) => [...output.matchAll(re)].map((m) => m[1] ?? '');
+  return {
+    started: grab(/^\[(\S+)\] start$/gm),
+    ok: grab(/^\[(\S+)\] ok\b/gm),
+    failed: grab(/^\[(\S+)\] FAILED\b/gm),
+  };
+}
