@@ -59,6 +59,7 @@ export async function resolveOptions(
 }
 
 async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  // Goes through conf only when a preferences file exists (conf's ajv is a tenth of a second of start-up).
   const { readPrefs } = await import('../prefs/read.js');
   return readPrefs(env);
 }

@@ -1,6 +1,8 @@
 // `phoenix delete <ids...>`: stop and destroy guests, dependents first. Never implicit: asks on a TTY, needs --yes
 // otherwise; refuses to strand clones of a template unless --cascade; an ID not in the config is never touched.
 import { cloneDescendants, resolveTargets, sortByDependencies } from '../../app/targets.js';
+import type { Session } from '../../app/session.js';
+import type { Fleet, Guest } from '../../config/model.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
@@ -8,7 +10,9 @@ import { withSession } from '../with-session.js';
 import { applyPower } from './power.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(ctx, async (session, fleet) => {
+  let doomed: Guest[] = [];
+  // Refusals and the question come before the run lock: nobody waits while a prompt is open.
+  const before = async (_session: Session, fleet: Fleet): Promise<number | undefined> => {
     const targets = resolveTargets(fleet, ctx.words);
     if (!targets.ok) {
       ctx.io.err(targets.error);
@@ -28,14 +32,13 @@ export async function run(ctx: CommandContext): Promise<number> {
       }
       for (const id of stranded) extra.add(id);
     }
-    const doomed = sortByDependencies(fleet, [
+    doomed = sortByDependencies(fleet, [
       ...targets.value,
       ...[...extra].map((id) => fleet.guests.get(id)).filter((g) => g !== undefined),
     ]).reverse();
-    if (!ctx.options.dryRun) {
-      const list = doomed.map((g) => `${g.id} (${g.config.name})`).join(', ');
-      if (!(await confirm(ctx, `This stops and destroys ${list} and their disks.`))) return EXIT.usage;
-    }
-    return applyPower(ctx, session, doomed, 'destroy');
-  });
+    if (ctx.options.dryRun) return undefined;
+    const list = doomed.map((g) => `${g.id} (${g.config.name})`).join(', ');
+    return (await confirm(ctx, `This stops and destroys ${list} and their disks.`)) ? undefined : EXIT.usage;
+  };
+  return withSession(ctx, (session) => applyPower(ctx, session, doomed, 'destroy'), { before });
 }
