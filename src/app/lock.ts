@@ -29,10 +29,10 @@ export interface LockError {
 const POLL_MS = 250;
 /** The run lock: a live holder refreshes it every 5 s; one not refreshed for 30 s is stale whoever holds it. */
 const RUN_LOCK = { realpath: false, stale: 30_000, update: 5_000, onCompromised: () => undefined };
-/** The gate is held for milliseconds; one left by a process killed while holding it is stale after 10 s. */
+/** The gate is held for milliseconds; one left by a process killed while holding it is stale after 5 s. */
 const GATE_LOCK = {
   realpath: false,
-  stale: 10_000,
+  stale: 5_000,
   retries: { retries: 200, minTimeout: 10, maxTimeout: 100 },
   onCompromised: () => undefined,
 };
@@ -83,7 +83,8 @@ export async function acquireRunLock(
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
           const holder = await readHolder(holderFile);
-          if (takenOver || !holder || alive(holder.pid))
+          // Under the gate, a lock without a holder record was left by a process killed between the two writes.
+          if (takenOver || (holder && alive(holder.pid)))
             return holder ? { ok: false, holder } : { ok: false };
           warnings.push(`took over the run lock left by a process that is gone (${describe(holder)})`);
           await rm(`${target}.lock`, { recursive: true, force: true });
