@@ -1,4 +1,5 @@
 // Which config values are secrets (passwords, tokens, keys), so messages, logs and --json output never show them.
+import { createHash } from 'node:crypto';
 import type { Fleet } from './model.js';
 
 /** Keys whose values are secrets: user_config.password, api_token, client_secret, api_key, private_key ... */
@@ -32,4 +33,21 @@ export function fleetSecrets(fleet: Fleet): string[] {
   collectSecrets(fleet.globals ?? {}, out);
   for (const g of fleet.guests.values()) collectSecrets(g.config, out);
   return [...out];
+}
+
+/**
+ * `value` with every value under a secret key replaced by `secret:<12 hex of its SHA-256>`: what step inputs,
+ * the step cache, `why` and `plan --json` keep. A changed secret still changes the fingerprint.
+ */
+export function maskSecrets<T>(value: T, inSecret = false): T {
+  if (inSecret && (typeof value === 'string' || typeof value === 'number')) {
+    return `secret:${createHash('sha256').update(String(value)).digest('hex').slice(0, 12)}` as T;
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => maskSecrets(v, inSecret)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, maskSecrets(v, inSecret || isSecretKey(k))]),
+    ) as T;
+  }
+  return value;
 }

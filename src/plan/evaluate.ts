@@ -1,4 +1,5 @@
 // Asks a node's step spec about its target: the one place that pairs a spec with a context of the right type.
+import { maskSecrets } from '../config/secrets.js';
 import type { Fleet } from '../config/model.js';
 import type { StepNode } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
@@ -49,7 +50,8 @@ function bind<C>(
   ctx: C,
 ): BoundStep {
   return {
-    inputs: () => spec.inputs(ctx),
+    // Secrets (user_config.password, *token*) never reach the cache, `why` or `plan --json`: only their hash.
+    inputs: () => maskSecrets(spec.inputs(ctx)),
     scripts: () => spec.scripts(ctx),
     check: () => spec.check(ctx),
     preview: () => spec.preview(ctx),
