@@ -109,13 +109,13 @@ interface Row {
   id: string;
   /** The command line(s) the row runs, for the test's title. */
   command: string;
-  /** Touches no host and no state: runs at the same time as the other such rows. */
+  /** Changes nothing (no host state, no cache): runs at the same time as the neighbouring such rows. */
   alone?: boolean;
   check: () => Promise<void>;
 }
 
 const rows: Row[] = [
-  // ---- the dispatcher's own errors: nothing touches the host -----------------------------------------------
+  // ---- the dispatcher's own errors: nothing touches the host ---------------------------------------------------
   {
     id: 'PHOENIX-DIS-01',
     alone: true,
@@ -257,7 +257,7 @@ const rows: Row[] = [
     },
   },
 
-  // ---- planning without building -----------------------------------------------------------------------------
+  // ---- planning, the hypervisor, building ----------------------------------------------------------------------
   {
     id: 'PHX-CU-04',
     command: 'phoenix create 950 900 --dry-run',
@@ -274,8 +274,6 @@ const rows: Row[] = [
       expect(cacheSnapshot()).toEqual({});
     },
   },
-
-  // ---- the hypervisor -------------------------------------------------------------------------------------
   {
     id: 'PHOENIX-DIS-04',
     command: 'phoenix setup',
@@ -304,24 +302,6 @@ const rows: Row[] = [
       expect(forced.calls.filter((c) => /^pvesh get \/(version|cluster\/firewall)/.test(c))).toHaveLength(2);
     },
   },
-  {
-    id: 'PHX-HM-03 / PHX-HM-04',
-    command: 'phoenix hypervisor test; phoenix hypervisor test --suite full; phoenix test hypervisor',
-    async check() {
-      const [plain, suite, dispatched] = await Promise.all([
-        phoenix(['hypervisor', 'test']),
-        phoenix(['hypervisor', 'test', '--suite', 'full']),
-        phoenix(['test', 'hypervisor', '--suite', 'nightly']),
-      ]);
-      expect(plain.code).toBe(0);
-      expect(plain.stdout).toContain('hypervisor suite: smoke'); // the runner's default suite
-      expect(plain.stdout).toContain('PASS storages listed');
-      expect(suite.stdout).toContain('hypervisor suite: full');
-      expect(dispatched.stdout).toContain('hypervisor suite: nightly');
-    },
-  },
-
-  // ---- building ---------------------------------------------------------------------------------------------
   {
     id: 'PHOENIX-DIS-08',
     command: 'phoenix create 950 900',
@@ -427,8 +407,11 @@ const rows: Row[] = [
       expect([...r.calls].sort()).toEqual(['pct list', 'qm list']); // one live read serves both phases
     },
   },
+
+  // ---- read-only rows on the built fleet, side by side ---------------------------------------------------------
   {
     id: 'plan --detailed-exitcode (built)',
+    alone: true,
     command: 'phoenix plan --detailed-exitcode',
     async check() {
       const r = await phoenix(['plan', '--detailed-exitcode']);
@@ -437,6 +420,7 @@ const rows: Row[] = [
   },
   {
     id: 'PHX-CU-01 / PHX-CU-02 / status',
+    alone: true,
     command: 'phoenix status 950 --json; status 1000 --json; status',
     async check() {
       const [ct, vm, table] = await Promise.all([
@@ -455,6 +439,7 @@ const rows: Row[] = [
   },
   {
     id: 'PHX-CU-05',
+    alone: true,
     command: 'phoenix start 950 953 --dry-run',
     async check() {
       const r = await phoenix(['start', '950', '953', '--dry-run']);
@@ -466,8 +451,124 @@ const rows: Row[] = [
       expect(changing(r.calls)).toEqual([]);
     },
   },
+  {
+    id: 'PHX-HM-03 / PHX-HM-04',
+    alone: true,
+    command: 'phoenix hypervisor test; phoenix hypervisor test --suite full; phoenix test hypervisor',
+    async check() {
+      const [plain, suite, dispatched] = await Promise.all([
+        phoenix(['hypervisor', 'test']),
+        phoenix(['hypervisor', 'test', '--suite', 'full']),
+        phoenix(['test', 'hypervisor', '--suite', 'nightly']),
+      ]);
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toContain('hypervisor suite: smoke'); // the runner's default suite
+      expect(plain.stdout).toContain('PASS storages listed');
+      expect(suite.stdout).toContain('hypervisor suite: full');
+      expect(dispatched.stdout).toContain('hypervisor suite: nightly');
+    },
+  },
+  {
+    id: 'run: unknown step',
+    alone: true,
+    command: 'phoenix run 950:nope; phoenix run 950:snapshot',
+    async check() {
+      const [nope, snapshot] = await Promise.all([
+        phoenix(['run', '950:nope']),
+        phoenix(['run', '950:snapshot']),
+      ]);
+      for (const [r, step] of [
+        [nope, 'nope'],
+        [snapshot, 'snapshot'],
+      ] as const) {
+        expect(r.code).toBe(1);
+        expect(r.stderr.trim()).toBe(
+          `Error: '950:${step}' is not a step of 950; valid steps: define, configure, disk, start, app`,
+        );
+        expect(changing(r.calls)).toEqual([]);
+      }
+    },
+  },
+  {
+    id: 'why',
+    alone: true,
+    command: 'phoenix why 950 --config <copy with memory_mb changed>',
+    async check() {
+      const dir = join(scratch, 'changed');
+      mkdirSync(dir);
+      symlinkSync(join(REPO, 'examples'), join(dir, 'examples'));
+      const source = readFileSync(join(REPO, 'phoenix.config.ts'), 'utf8');
+      expect(source).toContain('memory_mb: 16384');
+      writeFileSync(join(dir, 'phoenix.config.ts'), source.replace('memory_mb: 16384', 'memory_mb: 12288'));
+      const r = await phoenix(['why', '950', '--config', join(dir, 'phoenix.config.ts')]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.stdout).toContain('950: 1 of 5 steps need to run');
+      expect(r.stdout).toMatch(/stale +950:configure\n +input changed\n +memory_mb: 16384 -> 12288/);
+      expect(r.stdout).toMatch(/up to date +950:app/);
+      expect(changing(r.calls)).toEqual([]);
+    },
+  },
+  {
+    id: 'prefs',
+    alone: true,
+    command: 'phoenix prefs set concurrency 2; flag > env > pref > default',
+    async check() {
+      const mine = { PHOENIX_PREFS_DIR: join(scratch, 'prefs-set') };
+      const pace = async (args: string[], env: Record<string, string> = {}): Promise<string> =>
+        /up to (\d+) at a time/.exec(
+          (await phoenix(['run', '950:app', '--force', '--dry-run', ...args], { env })).stderr,
+        )?.[1] ?? '?';
+      const [fallback, set, bad] = await Promise.all([
+        pace([]),
+        phoenix(['prefs', 'set', 'concurrency', '2'], { env: mine }),
+        phoenix(['prefs', 'set', 'concurrency', 'lots'], { env: mine }),
+      ]);
+      expect(fallback).toBe('4');
+      expect(set.code).toBe(0);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("Error: preference 'concurrency' must be a whole number");
+      const [pref, env, flag, get] = await Promise.all([
+        pace([], mine),
+        pace([], { ...mine, PHOENIX_CONCURRENCY: '3' }),
+        pace(['-j', '1'], { ...mine, PHOENIX_CONCURRENCY: '3' }),
+        phoenix(['prefs', 'get', 'concurrency'], { env: mine }),
+      ]);
+      expect([pref, env, flag]).toEqual(['2', '3', '1']);
+      expect(get.stdout.trim()).toBe('2');
+    },
+  },
+  {
+    id: '--dry-run touches nothing',
+    alone: true,
+    command: 'every mutating verb with --dry-run',
+    async check() {
+      const before = cacheSnapshot();
+      const lines = [
+        ['setup', '--force'],
+        ['create', '950'],
+        ['start', '950'],
+        ['stop', '950', '1000'],
+        ['restart', '953'],
+        ['delete', '950'],
+        ['reconfigure', '950'],
+        ['LetsGo'],
+        ['run', '950:app', '--force'],
+        ['adopt'],
+      ];
+      const runs = await Promise.all(lines.map((l) => phoenix([...l, '--dry-run'])));
+      runs.forEach((r, i) => {
+        expect(r.code, `${lines[i]?.join(' ')}: ${r.out}`).toBe(0);
+        expect(changing(r.calls), lines[i]?.join(' ')).toEqual([]);
+      });
+      expect(runs[3]?.stdout).toContain('would run: pct stop 950');
+      expect(runs[5]?.stdout).toContain('would run: pct destroy 950 --purge 1');
+      expect(runs[6]?.stdout).toContain('950:configure');
+      expect(cacheSnapshot()).toEqual(before);
+      expect(['running', 'running']).toEqual([status(950), status(1000)]);
+    },
+  },
 
-  // ---- power -------------------------------------------------------------------------------------------------
+  // ---- power, run, tests ---------------------------------------------------------------------------------------
   {
     id: 'PHOENIX-DIS-09',
     command: 'phoenix stop 953 950; phoenix start 953 950',
@@ -540,57 +641,6 @@ const rows: Row[] = [
     },
   },
   {
-    id: '--dry-run touches nothing',
-    command: 'every mutating verb with --dry-run',
-    async check() {
-      const before = cacheSnapshot();
-      const lines = [
-        ['setup', '--force'],
-        ['create', '950'],
-        ['start', '950'],
-        ['stop', '950', '1000'],
-        ['restart', '953'],
-        ['delete', '950'],
-        ['reconfigure', '950'],
-        ['LetsGo'],
-        ['run', '950:app', '--force'],
-        ['adopt'],
-      ];
-      const runs = await Promise.all(lines.map((l) => phoenix([...l, '--dry-run'])));
-      runs.forEach((r, i) => {
-        expect(r.code, `${lines[i]?.join(' ')}: ${r.out}`).toBe(0);
-        expect(changing(r.calls), lines[i]?.join(' ')).toEqual([]);
-      });
-      expect(runs[3]?.stdout).toContain('would run: pct stop 950');
-      expect(runs[5]?.stdout).toContain('would run: pct destroy 950 --purge 1');
-      expect(runs[6]?.stdout).toContain('950:configure');
-      expect(cacheSnapshot()).toEqual(before);
-      expect(['running', 'running']).toEqual([status(950), status(1000)]);
-    },
-  },
-
-  // ---- run, --force, why, prefs -----------------------------------------------------------------------------
-  {
-    id: 'run: unknown step',
-    command: 'phoenix run 950:nope; phoenix run 950:snapshot',
-    async check() {
-      const [nope, snapshot] = await Promise.all([
-        phoenix(['run', '950:nope']),
-        phoenix(['run', '950:snapshot']),
-      ]);
-      for (const [r, step] of [
-        [nope, 'nope'],
-        [snapshot, 'snapshot'],
-      ] as const) {
-        expect(r.code).toBe(1);
-        expect(r.stderr.trim()).toBe(
-          `Error: '950:${step}' is not a step of 950; valid steps: define, configure, disk, start, app`,
-        );
-        expect(r.calls).toEqual([]);
-      }
-    },
-  },
-  {
     id: 'run <id>:snapshot',
     command: 'pct delsnapshot 902 behind Phoenix; phoenix run 902:snapshot',
     async check() {
@@ -617,54 +667,6 @@ const rows: Row[] = [
     },
   },
   {
-    id: 'why',
-    command: 'phoenix why 950 --config <copy with memory_mb changed>',
-    async check() {
-      const dir = join(scratch, 'changed');
-      mkdirSync(dir);
-      symlinkSync(join(REPO, 'examples'), join(dir, 'examples'));
-      const source = readFileSync(join(REPO, 'phoenix.config.ts'), 'utf8');
-      expect(source).toContain('memory_mb: 16384');
-      writeFileSync(join(dir, 'phoenix.config.ts'), source.replace('memory_mb: 16384', 'memory_mb: 12288'));
-      const r = await phoenix(['why', '950', '--config', join(dir, 'phoenix.config.ts')]);
-      expect(r.code, r.out).toBe(0);
-      expect(r.stdout).toContain('950: 1 of 5 steps need to run');
-      expect(r.stdout).toMatch(/stale +950:configure\n +input changed\n +memory_mb: 16384 -> 12288/);
-      expect(r.stdout).toMatch(/up to date +950:app/);
-      expect(changing(r.calls)).toEqual([]);
-    },
-  },
-  {
-    id: 'prefs',
-    command: 'phoenix prefs set concurrency 2; flag > env > pref > default',
-    async check() {
-      const mine = { PHOENIX_PREFS_DIR: join(scratch, 'prefs-set') };
-      const pace = async (args: string[], env: Record<string, string> = {}): Promise<string> =>
-        /up to (\d+) at a time/.exec(
-          (await phoenix(['run', '950:app', '--force', '--dry-run', ...args], { env })).stderr,
-        )?.[1] ?? '?';
-      const [fallback, set, bad] = await Promise.all([
-        pace([]),
-        phoenix(['prefs', 'set', 'concurrency', '2'], { env: mine }),
-        phoenix(['prefs', 'set', 'concurrency', 'lots'], { env: mine }),
-      ]);
-      expect(fallback).toBe('4');
-      expect(set.code).toBe(0);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("Error: preference 'concurrency' must be a whole number");
-      const [pref, env, flag, get] = await Promise.all([
-        pace([], mine),
-        pace([], { ...mine, PHOENIX_CONCURRENCY: '3' }),
-        pace(['-j', '1'], { ...mine, PHOENIX_CONCURRENCY: '3' }),
-        phoenix(['prefs', 'get', 'concurrency'], { env: mine }),
-      ]);
-      expect([pref, env, flag]).toEqual(['2', '3', '1']);
-      expect(get.stdout.trim()).toBe('2');
-    },
-  },
-
-  // ---- tests -----------------------------------------------------------------------------------------------
-  {
     id: 'PHX-LXC-07',
     command: 'phoenix lxc test 950; phoenix test 953 --suite smoke',
     async check() {
@@ -684,7 +686,7 @@ const rows: Row[] = [
     },
   },
 
-  // ---- delete, then build again -----------------------------------------------------------------------------
+  // ---- delete, then build again --------------------------------------------------------------------------------
   {
     id: 'delete safety',
     command: 'phoenix delete 950 (no TTY, no --yes); phoenix delete 900 --yes',
