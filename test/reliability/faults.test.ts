@@ -191,7 +191,7 @@ describe('faults at every step kind', () => {
           {
             // Transient: start fails twice, the third attempt works; then the application script fails.
             sim: {
-              faults: [{ match: '^pct start 950', times: 2, action: 'fail', stderr: 'startup failed' }],
+              faults: [{ match: '^pct start 950$', times: 2, action: 'fail', stderr: 'startup failed' }],
               exec: [
                 { match: '^/tmp/phoenix_run/', guest: 950, exit: 3, stderr: 'vllm: model download failed\n' },
               ],
@@ -211,7 +211,7 @@ describe('faults at every step kind', () => {
             redo: /^pct exec 950 -- sh -c curl/,
           },
           // Transient: the health check fails twice, then passes (retries: 3).
-          { sim: { exec: [{ match: '^sh -c curl', guest: 950, exit: 7, stderr: 'refused\n', times: 2 }] } },
+          { sim: { exec: [{ match: '^sh -c curl -fsS', guest: 950, exit: 7, stderr: 'refused\n', times: 2 }] } },
         ],
       );
       const calls = readCalls(ws.sim).map(callLine);
