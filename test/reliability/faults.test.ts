@@ -211,7 +211,11 @@ describe('faults at every step kind', () => {
             redo: /^pct exec 950 -- sh -c curl/,
           },
           // Transient: the health check fails twice, then passes (retries: 3).
-          { sim: { exec: [{ match: '^sh -c curl -fsS', guest: 950, exit: 7, stderr: 'refused\n', times: 2 }] } },
+          {
+            sim: {
+              exec: [{ match: '^sh -c curl -fsS', guest: 950, exit: 7, stderr: 'refused\n', times: 2 }],
+            },
+          },
         ],
       );
       const calls = readCalls(ws.sim).map(callLine);

@@ -29,7 +29,9 @@ describe('processes are spawned in one place, with argument arrays', () => {
   });
 
   it('no shell option, no command strings (execaCommand, $``, exec/execSync)', () => {
-    const bad = files.filter((f) => /\bshell\s*:|execaCommand|(?:^|[\s(=,])\$`|\bexecSync\b|\bexec\(\s*`/m.test(f.text));
+    const bad = files.filter((f) =>
+      /\bshell\s*:|execaCommand|(?:^|[\s(=,])\$`|\bexecSync\b|\bexec\(\s*`/m.test(f.text),
+    );
     expect(bad.map((f) => f.rel)).toEqual([]);
   });
 
