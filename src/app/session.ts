@@ -67,42 +67,45 @@ async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void>
   if (existsSync(seed) && !existsSync(dest)) await copyFile(seed, dest);
 }
 
-export async function openSession(
+/** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
+export type PreparedSession = Omit<Session, 'cache' | 'warnings'>;
+
+export async function prepareSession(
   fleet: Fleet,
   options: ResolvedOptions,
   env: NodeJS.ProcessEnv,
-): Promise<Result<Session, string>> {
+): Promise<Result<PreparedSession, string>> {
   const target = pickTarget(fleet, options, env);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
   const cacheDir = cacheDirFor(fleet.root, env);
-  const [
-    { createHostExec },
-    { openStepCache, cacheNamespace },
-    { buildStepGraph },
-    { stepTables },
-    { newRunLog },
-  ] = await Promise.all([
-    import('../host/exec.js'),
-    import('../cache/file-cache.js'),
-    import('../graph/build.js'),
-    import('../tasks/index.js'),
-    import('../run/log.js'),
-  ]);
+  const [{ createHostExec }, { buildStepGraph }, { stepTables }, { newRunLog }, { fleetSecrets }] =
+    await Promise.all([
+      import('../host/exec.js'),
+      import('../graph/build.js'),
+      import('../tasks/index.js'),
+      import('../run/log.js'),
+      import('../config/secrets.js'),
+    ]);
   const graph = buildStepGraph(fleet, stepTables);
   if (!graph.ok) return err(graph.error.message);
   const logFile = newRunLog(cacheDir);
-  const host = createHostExec({ node: target.node, pveRoot: target.pveRoot, logFile, env: target.env });
-  const opened = await openStepCache(cacheDir, cacheNamespace(target.identity));
-  return ok({
-    fleet,
-    options,
-    target,
-    cacheDir,
+  const host = createHostExec({
+    node: target.node,
+    pveRoot: target.pveRoot,
     logFile,
-    host,
-    cache: opened.cache,
-    graph: graph.value,
-    warnings: opened.warnings,
-    incarnations: new Map(),
+    env: target.env,
+    // Passwords, tokens and keys from the config never reach the run log, even when a script echoes them.
+    redact: fleetSecrets(fleet),
   });
+  return ok({ fleet, options, target, cacheDir, logFile, host, graph: graph.value, incarnations: new Map() });
+}
+
+/**
+ * Open the step cache. A mutating verb does this only once it holds the run lock, so a run that waited behind
+ * another (--wait) sees what that run recorded instead of redoing it.
+ */
+export async function attachCache(prepared: PreparedSession): Promise<Session> {
+  const { openStepCache, cacheNamespace } = await import('../cache/file-cache.js');
+  const opened = await openStepCache(prepared.cacheDir, cacheNamespace(prepared.target.identity));
+  return { ...prepared, cache: opened.cache, warnings: opened.warnings };
 }

@@ -133,11 +133,8 @@ describe('two phoenix processes on one host', () => {
     expect(refused.stderr).toMatch(/started \d{4}-/);
   });
 
-  // KNOWN BUG (src/cli/with-session.ts, issue 6's area): the session, and with it the step cache, is opened before
-  // the lock is taken, so a run that waited plans with the cache as it was before the first run wrote it and runs
-  // every step again (the check-then-act ones do nothing, but feature and app scripts run twice). Turn this into
-  // `it` once the lock is taken before the session is opened.
-  it.fails('with --wait it queues, then finds everything done and repeats nothing', async () => {
+  // The step cache is opened only once the lock is held, so the waiting run sees what the first one recorded.
+  it('with --wait it queues, then finds everything done and repeats nothing', async () => {
     const waited = phoenix(ws, ['create', '900', '--wait']);
     const [a, b] = await Promise.all([first, waited]);
     expect(a.exit, a.stderr).toBe(0);

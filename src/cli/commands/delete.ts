@@ -1,7 +1,7 @@
 // `phoenix delete <ids...>`: stop and destroy guests, dependents first. Never implicit: asks on a TTY, needs --yes
 // otherwise; refuses to strand clones of a template unless --cascade; an ID not in the config is never touched.
 import { cloneDescendants, resolveTargets, sortByDependencies } from '../../app/targets.js';
-import type { Session } from '../../app/session.js';
+import type { PreparedSession } from '../../app/session.js';
 import type { Fleet, Guest } from '../../config/model.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../confirm.js';
@@ -12,7 +12,7 @@ import { applyPower } from './power.js';
 export async function run(ctx: CommandContext): Promise<number> {
   let doomed: Guest[] = [];
   // Refusals and the question come before the run lock: nobody waits while a prompt is open.
-  const before = async (_session: Session, fleet: Fleet): Promise<number | undefined> => {
+  const before = async (_session: PreparedSession, fleet: Fleet): Promise<number | undefined> => {
     const targets = resolveTargets(fleet, ctx.words);
     if (!targets.ok) {
       ctx.io.err(targets.error);
