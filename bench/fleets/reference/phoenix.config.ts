@@ -68,7 +68,10 @@ export default defineConfig({
       storage_size_gb: 16,
       network_config: net('dhcp'),
       features: ['nvidia'],
-      lxc_options: ['lxc.cgroup2.devices.allow: c 195:* rwm', 'lxc.mount.entry: /dev/nvidia0 dev/nvidia0 none bind,optional,create=file'],
+      lxc_options: [
+        'lxc.cgroup2.devices.allow: c 195:* rwm',
+        'lxc.mount.entry: /dev/nvidia0 dev/nvidia0 none bind,optional,create=file',
+      ],
       template_snapshot_name: 'gpu-ready',
     },
     '902': {
@@ -148,7 +151,9 @@ export default defineConfig({
       application_script: 'phoenix_hypervisor_lxc_956.sh',
       health_check: { command: 'check_http.sh', retries: 5, interval: 2 },
     }),
-    '910': service('portainer', 902, '10.0.0.110', 4, { application_script: 'phoenix_hypervisor_lxc_910.sh' }),
+    '910': service('portainer', 902, '10.0.0.110', 4, {
+      application_script: 'phoenix_hypervisor_lxc_910.sh',
+    }),
     '960': service('comfyui', 903, '10.0.0.160', 4, {
       memory_mb: 16384,
       application_script: 'phoenix_hypervisor_lxc_960.sh',
