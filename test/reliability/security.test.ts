@@ -71,7 +71,8 @@ describe('on the simulator', () => {
     };
     const { writeFileSync } = await import('node:fs');
     writeFileSync(config, JSON.stringify(fleet, null, 2));
-    ws = await newWorkspace(config);
+    // The application script echoes a secret (it reads the config it is given): the run log must mask it.
+    ws = await newWorkspace(config, { exec: [{ match: 'phoenix_run/', stdout: `key=${SECRETS[0]}\n` }] });
     dirs.push(root, ws.root, ws.sim);
     // A guest on the host that the config does not know.
     await seedGuest(ws.sim, {
@@ -110,6 +111,10 @@ describe('on the simulator', () => {
     const files = walk(ws.cache);
     expect(files.some((f) => f.endsWith('.log'))).toBe(true);
     for (const f of files) texts.push(readFileSync(f, 'utf8'));
+    expect(
+      texts.some((t) => t.includes('key=***')),
+      'the echoed secret is logged, masked',
+    ).toBe(true);
     for (const s of SECRETS) for (const t of texts) expect(t).not.toContain(s);
   });
 
