@@ -7,10 +7,20 @@ export function resolveTargets(fleet: Fleet, words: string[]): Result<Guest[], s
   const guests: Guest[] = [];
   for (const word of words) {
     const guest = /^\d+$/.test(word) ? fleet.guests.get(Number(word)) : undefined;
-    if (!guest) return err(`Error: Target ID '${word}' not found`);
+    if (!guest) return err(unknownTargetMessage(fleet, word));
     if (!guests.includes(guest)) guests.push(guest);
   }
   return ok(guests);
+}
+
+/** The dispatcher's exact message (spec PHOENIX-DIS-07), then where Phoenix looked and what to do. */
+export function unknownTargetMessage(fleet: Fleet, word: string): string {
+  const ids = [...fleet.guests.keys()].sort((a, b) => a - b);
+  const shown = ids.length > 12 ? `${ids.slice(0, 12).join(', ')}, ...` : ids.join(', ');
+  return (
+    `Error: Target ID '${word}' not found\n` +
+    `  (not a guest in ${fleet.files.join(', ')}; its IDs are ${shown || 'none'}: check the ID, or add the guest there)`
+  );
 }
 
 /** The guests a guest needs before it can be built: clone ancestors and dependencies, transitively. */

@@ -161,7 +161,8 @@ const rows: Row[] = [
     async check() {
       const r = await phoenix(['start', '9999']);
       expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toBe("Error: Target ID '9999' not found");
+      expect(r.stderr.split('\n')[0]).toBe("Error: Target ID '9999' not found");
+      expect(r.stderr).toMatch(/not a guest in .*phoenix\.config\.ts; its IDs are 900, 901/);
       expect(readCalls(sim)).toEqual([]); // no host call at all, ever, so far
     },
   },
@@ -176,7 +177,8 @@ const rows: Row[] = [
       ]);
       for (const r of [unknown, mixed]) {
         expect(r.code).toBe(1);
-        expect(r.stderr.trim()).toBe("Error: Target ID '9999' not found");
+        expect(r.stderr.split('\n')[0]).toBe("Error: Target ID '9999' not found");
+        expect(r.stderr).toMatch(/not a guest in .*phoenix\.config\.ts; its IDs are 900, 901/);
       }
       expect(readCalls(sim)).toEqual([]); // 950 was not touched either
     },

@@ -72,7 +72,9 @@ describe('on the simulator', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(config, JSON.stringify(fleet, null, 2));
     // The application script echoes a secret (it reads the config it is given): the run log must mask it.
-    ws = await newWorkspace(config, { exec: [{ match: 'phoenix_run/', stdout: `key=${SECRETS[0]}\n` }] });
+    ws = await newWorkspace(config, {
+      exec: [{ match: 'phoenix_run/', exit: 0, stdout: `key=${SECRETS[0]}\n` }],
+    });
     dirs.push(root, ws.root, ws.sim);
     // A guest on the host that the config does not know.
     await seedGuest(ws.sim, {

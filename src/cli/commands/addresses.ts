@@ -2,6 +2,7 @@
 import type { StepGraph } from '../../graph/types.js';
 import type { Fleet } from '../../config/model.js';
 import { err, ok, type Result } from '../../result.js';
+import { unknownTargetMessage } from '../../app/targets.js';
 
 /** Expand words to step addresses: a guest ID means all its steps; an unknown step names the valid ones. */
 export function resolveAddresses(
@@ -21,7 +22,7 @@ export function resolveAddresses(
         : /^\d+$/.test(targetWord) && fleet.guests.has(Number(targetWord))
           ? Number(targetWord)
           : undefined;
-    if (target === undefined) return err(`Error: Target ID '${targetWord}' not found`);
+    if (target === undefined) return err(unknownTargetMessage(fleet, targetWord));
     const steps = stepsOf(graph, target);
     if (m?.[2] === undefined) {
       addresses.push(...steps);

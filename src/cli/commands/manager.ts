@@ -1,5 +1,6 @@
 // `phoenix lxc|vm <verb> <id>` and `phoenix hypervisor <verb>`: the manager interface of the refactor plan
 // (lxc-manager.sh, vm-manager.sh, hypervisor-manager.sh), routed onto the same verbs, with the kind checked.
+import { unknownTargetMessage } from '../../app/targets.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { findVerb } from '../verbs.js';
@@ -39,7 +40,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (!loaded.ok) return loaded.exit;
   const guest = loaded.fleet.guests.get(Number(rest[0]));
   if (!guest) {
-    ctx.io.err(`Error: Target ID '${rest[0]}' not found`);
+    ctx.io.err(unknownTargetMessage(loaded.fleet, rest[0] ?? ''));
     return EXIT.failed;
   }
   if (guest.kind !== manager) {
