@@ -16,7 +16,7 @@ const EXAMPLES = `Examples:
   phoenix start 953 950           start in boot order
   phoenix plan                    what would run, and why
   phoenix why 950                 every step of 950: up to date or stale, and why
-  phoenix run 950:app             run one step and the stale steps it needs`;
+  phoenix run 902:snapshot        run one step and the stale steps it needs`;
 
 export async function main(argv: string[], io: Output = processOutput(process.env)): Promise<void> {
   // A closed pipe (`phoenix graph | head`) is the reader's choice, not an error.
