@@ -97,6 +97,8 @@ export function vmCreateArgv(g: VmGuest, image: CloudImage, tmpDir: string): Arg
     'enabled=1',
   ];
   if (c.user_config !== undefined) argv.push('--ciuser', c.user_config.username);
+  // Set once at creation: Proxmox stores only a hash, so a later check could not compare it (the log masks it).
+  if (c.user_config?.password) argv.push('--cipassword', c.user_config.password);
   argv.push('--ipconfig0', printProps(vmIpconfig0(g)));
   const ns = c.network_config?.nameservers;
   if (ns !== undefined)

@@ -64,6 +64,19 @@ describe('VM template lifecycle', () => {
     expect(host.guests.get(9000)?.template).toBe(true);
   });
 
+  it('sets the cloud-init password at creation when user_config has one', async () => {
+    const { host, all } = setup({
+      user_config: {
+        username: 'phoenix',
+        password: 'pw-at-create',
+        ssh_public_key: 'ssh-ed25519 AAAA phoenix@host',
+      },
+    });
+    await all();
+    const create = host.mutating().find((l) => l.startsWith('qm create')) ?? '';
+    expect(create).toContain('--ciuser phoenix --cipassword pw-at-create --ipconfig0');
+  });
+
   it('a second run issues no state-changing command', async () => {
     const { host, all } = setup();
     await all();
