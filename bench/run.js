@@ -100,7 +100,10 @@ try {
 results.table = rows;
 writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const { default: Table } = await import('cli-table3');
-const table = new Table({ head: ['figure', 'value', 'target', 'result', 'note'], style: { head: [], border: [] } });
+const table = new Table({
+  head: ['figure', 'value', 'target', 'result', 'note'],
+  style: { head: [], border: [] },
+});
 for (const r of rows) table.push([r.figure, r.value, r.target, r.pass ? 'pass' : 'FAIL', r.note]);
 console.log(
   `${table.toString()}\n${results.cores} cores, ${results.cpu}, node ${results.node}; written to bench/results.json`,
