@@ -99,12 +99,22 @@ function buildProgram(
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
       .action((words: string[], _opts: unknown, self: Command) => {
-        onAction(verb, words, { ...program.opts(), ...self.opts() });
+        onAction(verb, words, { ...givenOptions(program), ...givenOptions(self) });
       });
     if (verb.name === 'LetsGo') cmd.alias('letsgo');
     for (const spec of GLOBAL_OPTIONS) cmd.addOption(new Option(spec.flags, spec.description).hideHelp());
   }
   return program;
+}
+
+/**
+ * Options the user actually gave, on the program or the verb. Commander fills in defaults on both (`--no-cache`
+ * defaults `cache` to true), and a default on the verb must not hide a flag given before it.
+ */
+function givenOptions(cmd: Command): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(cmd.opts()).filter(([key]) => cmd.getOptionValueSource(key) !== 'default'),
+  );
 }
 
 function commanderExit(e: CommanderError, io: Output, program: Command): number {

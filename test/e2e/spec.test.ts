@@ -418,6 +418,15 @@ const rows: Row[] = [
     async check() {
       const r = await phoenix(['plan', '--detailed-exitcode']);
       expect(r.code, r.out).toBe(0);
+      // --no-cache checks every step as if never recorded, wherever the flag stands.
+      for (const args of [
+        ['--no-cache', 'plan'],
+        ['plan', '--no-cache'],
+      ]) {
+        const all = await phoenix([...args, '--detailed-exitcode']);
+        expect(all.code, all.out).toBe(4);
+        expect(all.stdout).toMatch(/^45 to run, 0 blocked, 0 up to date$/m);
+      }
     },
   },
   {
