@@ -90,7 +90,7 @@ describe('crash and resume', () => {
     expect(last.exit, last.stderr).toBe(0);
     expect(hostShape(readSimState(crashed.sim))).toEqual(hostShape(readSimState(clean.sim)));
     expect(fingerprints(crashed.cache)).toEqual(fingerprints(clean.cache));
-  });
+  }, 240_000); // 20 kills and re-runs: the longest test, sharing the machine with the others
 });
 
 /**
