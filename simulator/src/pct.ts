@@ -13,6 +13,7 @@ import {
   type Registry,
 } from './context.js';
 import { ParamError, PveError } from './errors.js';
+import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
 import type { OptSpec, Parsed } from './getopt.js';
 import { configDisks, guestName, isTemplate, nextPid, randomMac } from './guests.js';
@@ -28,17 +29,9 @@ import {
   snapnameSpec,
   vmidSpec,
 } from './props.js';
-import {
-  checkSnapshotName,
-  deleteSnapshot,
-  getSnapshot,
-  rollbackSnapshot,
-  snapshotTree,
-  takeSnapshot,
-} from './snapshots.js';
+import { getSnapshot } from './snapshots.js';
 import {
   allocDisk,
-  canSnapshot,
   findVolumeByPath,
   freeVolume,
   getStorage,
@@ -802,116 +795,7 @@ const resize: Command = {
 
 // ---- snapshots -------------------------------------------------------------------------------------------
 
-const snapshot: Command = {
-  task: true,
-  spec: {
-    usage: USAGE.snapshot,
-    positionals: [vmid, { name: 'snapname', spec: snapnameSpec }],
-    options: { description: { type: 'string' } },
-  },
-  async run(ctx, p) {
-    const id = p.params.vmid!;
-    const name = p.params.snapname!;
-    loadGuest(ctx.read(), 'lxc', id);
-    let locked = false;
-    return ctx.task(
-      true,
-      async () => {
-        await ctx.tx((s) => {
-          const g = loadGuest(s, 'lxc', id);
-          checkLock(g);
-          if (isTemplate(g)) throw new PveError("you can't take a snapshot if it's a template");
-          checkSnapshotName(g, name);
-          for (const d of configDisks('lxc', g.config)) {
-            if (!canSnapshot(s, d.volid)) throw new PveError('snapshot feature is not available');
-          }
-          g.config.lock = 'snapshot';
-          locked = true;
-        });
-        await ctx.sleep('snapshot');
-        await ctx.tx((s) => {
-          const g = loadGuest(s, 'lxc', id);
-          delete g.config.lock;
-          takeSnapshot(g, name, ctx.now(), p.opts.description);
-        });
-      },
-      async () => {
-        if (locked) {
-          ctx.out('snapshot create failed: starting cleanup\n');
-          await ctx.tx((s) => {
-            const g = s.guests[id];
-            if (g) delete g.config.lock;
-          });
-        }
-      },
-    );
-  },
-};
-
-const listsnapshot: Command = {
-  spec: { usage: USAGE.listsnapshot, positionals: [vmid], options: {} },
-  run(ctx, p) {
-    ctx.out(snapshotTree(loadGuest(ctx.read(), 'lxc', p.params.vmid!)));
-  },
-};
-
-const delsnapshot: Command = {
-  task: true,
-  spec: {
-    usage: USAGE.delsnapshot,
-    positionals: [vmid, { name: 'snapname', spec: snapnameSpec }],
-    options: { force: bool },
-  },
-  async run(ctx, p) {
-    const id = p.params.vmid!;
-    const name = p.params.snapname!;
-    return ctx.task(true, async () => {
-      await ctx.tx((s) => {
-        const g = loadGuest(s, 'lxc', id);
-        checkLock(g);
-        getSnapshot(g, name);
-        g.config.lock = 'snapshot-delete';
-      });
-      await ctx.sleep('delsnapshot');
-      await ctx.tx((s) => {
-        const g = loadGuest(s, 'lxc', id);
-        delete g.config.lock;
-        deleteSnapshot(g, name);
-      });
-    });
-  },
-};
-
-const rollback: Command = {
-  task: true,
-  spec: {
-    usage: USAGE.rollback,
-    positionals: [vmid, { name: 'snapname', spec: snapnameSpec }],
-    options: { start: bool },
-  },
-  async run(ctx, p) {
-    const id = p.params.vmid!;
-    const name = p.params.snapname!;
-    return ctx.task(true, async () => {
-      await ctx.tx((s) => {
-        const g = loadGuest(s, 'lxc', id);
-        checkLock(g);
-        if (isTemplate(g)) throw new PveError("you can't rollback if vm is a template");
-        const snap = getSnapshot(g, name);
-        if (snap.snapstate)
-          throw new PveError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
-        if (g.status === 'running') setStatus(g, 'stopped', ctx.now());
-        g.config.lock = 'rollback';
-      });
-      await ctx.sleep('rollback');
-      await ctx.tx((s) => {
-        const g = loadGuest(s, 'lxc', id);
-        rollbackSnapshot(g, name);
-        if (p.opts.start === '1') setStatus(g, 'running', ctx.now(), nextPid(s));
-      });
-    });
-  },
-};
+const { snapshot, listsnapshot, delsnapshot, rollback } = snapshotCommands('lxc', USAGE);
 
 // ---- template --------------------------------------------------------------------------------------------
 
