@@ -130,7 +130,7 @@ beforeAll(async () => {
       {},
     ],
   );
-}, 120_000);
+}, 150_000);
 
 describe('faults at every step kind', () => {
   it('LXC define (create), feature, snapshot: fail-fast, then resume (the setup chain)', () => {

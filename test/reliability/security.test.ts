@@ -85,7 +85,7 @@ describe('on the simulator', () => {
     });
     const built = await phoenix(ws, ['create', '970']);
     expect(built.exit, built.stderr).toBe(0);
-  }, 60_000);
+  }, 150_000);
 
   it('health_check.command reaches the guest as one argument of sh -c (the one deliberate shell)', () => {
     const execs = readSimState(ws.sim).guests['970']?.execs ?? [];
