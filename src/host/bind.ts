@@ -15,5 +15,6 @@ export function bindHost(
         ...((opts.onOutput ?? bind.onOutput) ? { onOutput: opts.onOutput ?? bind.onOutput } : {}),
       }),
     readGuest: (kind, id) => host.readGuest(kind, id),
+    readGuestConfig: (kind, id) => host.readGuestConfig(kind, id),
   };
 }

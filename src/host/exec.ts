@@ -10,7 +10,7 @@ import type { Redactor, RunLog } from '../run/log.js';
 import type { Argv } from '../tasks/step.js';
 import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host.js';
 import type { LiveGuest } from './live.js';
-import { createConfigFileReader, readGuestLive } from './read-live.js';
+import { createConfigFileReader, readGuestConfigLive, readGuestLive } from './read-live.js';
 import type { ConfigFileReader } from './read-live.js';
 
 const SECOND = 1000;
@@ -177,6 +177,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     },
     readGuestConfigFile: (kind, id) => files.readGuestConfigFile(kind, id),
     readGuest: (kind: GuestKind, id: number): Promise<LiveGuest | undefined> => readGuestLive(host, kind, id),
+    readGuestConfig: (kind, id) => readGuestConfigLive(host, kind, id),
     close: () => log.close(),
   };
   return host;

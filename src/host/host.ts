@@ -38,6 +38,12 @@ export interface CommandFailure {
   message: string;
 }
 
+/**
+ * A guest as its config file shows it: existence, config, snapshots, template flag, lock and incarnation, but no
+ * run state. `status` is left out of the type on purpose, so code that needs it has to call `readGuest`.
+ */
+export type GuestConfigView = Omit<LiveGuest, 'status'>;
+
 export interface HostExec {
   /** Name of the Proxmox node (`pve`). */
   readonly node: string;
@@ -45,4 +51,9 @@ export interface HostExec {
   run(argv: Argv, opts?: RunOptions): Promise<Result<CommandResult, CommandFailure>>;
   /** Read one guest's live state again (after acting, to verify). Undefined when it does not exist. */
   readGuest(kind: GuestKind, id: number): Promise<LiveGuest | undefined>;
+  /**
+   * Like readGuest without the run state: on the node itself no process at all (the config file is read); off
+   * the node `pct|qm config` + `listsnapshot`. For checks and read-backs that do not depend on running/stopped.
+   */
+  readGuestConfig(kind: GuestKind, id: number): Promise<GuestConfigView | undefined>;
 }

@@ -1,8 +1,8 @@
 // Reads the host's live state in as few processes as possible: one listing per guest kind for existence, run
 // state and lock, then each requested guest's config and snapshots straight from its config file (no process at
 // all), falling back to `pct|qm config` + `listsnapshot` when the file cannot be read (Phoenix runs off-host).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
@@ -14,13 +14,20 @@ import {
   parsePctList,
 } from './conf.js';
 import { parsePropertyString, parsePvesmStatus, parseQmList } from './conf.js';
-import type { CommandFailure, HostExec } from './host.js';
+import type { CommandFailure, GuestConfigView, HostExec } from './host.js';
 import type { LiveGuest, LiveState } from './live.js';
+
+/**
+ * One guest config file as read here: its text; `absent` when the node's guest folder is readable and has no such
+ * file (pmxcfs is the authority pct/qm load guests from, so the guest does not exist on this node); `unreadable`
+ * otherwise (off-host, pmxcfs not mounted, no permission), when only pct/qm can answer.
+ */
+export type GuestConfigFile =
+  { state: 'found'; text: string } | { state: 'absent' } | { state: 'unreadable' };
 
 /** Direct reads of the guest config files pmxcfs exposes under `/etc/pve`. */
 export interface ConfigFileReader {
-  /** The file's text, or undefined when it cannot be read here (absent, off-host, no permission). */
-  readGuestConfigFile(kind: GuestKind, id: number): Promise<string | undefined>;
+  readGuestConfigFile(kind: GuestKind, id: number): Promise<GuestConfigFile>;
 }
 
 /** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` or `.../qemu-server/<id>.conf`. */
@@ -31,10 +38,14 @@ export function guestConfigPath(pveRoot: string, node: string, kind: GuestKind, 
 export function createConfigFileReader(pveRoot: string, node: string): ConfigFileReader {
   return {
     async readGuestConfigFile(kind, id) {
+      const file = guestConfigPath(pveRoot, node, kind, id);
       try {
-        return await readFile(guestConfigPath(pveRoot, node, kind, id), 'utf8');
-      } catch {
-        return undefined; // Any reason (ENOENT, EACCES, off-host) means: ask pct/qm instead.
+        return { state: 'found', text: await readFile(file, 'utf8') };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { state: 'unreadable' };
+        // Missing file: absent only if the folder itself is there (off-host or unmounted it is not).
+        const folder = await stat(dirname(file)).catch(() => undefined);
+        return folder?.isDirectory() ? { state: 'absent' } : { state: 'unreadable' };
       }
     },
   };
@@ -116,19 +127,22 @@ async function readDetails(
   host: ReadHost,
   kind: GuestKind,
   id: number,
-  knownText?: string,
+  known?: GuestConfigFile,
+  existenceUnknown = false,
 ): Promise<Result<GuestDetails, CommandFailure>> {
-  const text = knownText ?? (await host.readGuestConfigFile?.(kind, id));
-  if (text !== undefined) {
-    const parsed = parseGuestConfig(text);
+  const file = known ?? (await host.readGuestConfigFile?.(kind, id));
+  if (file?.state === 'found') {
+    const parsed = parseGuestConfig(file.text);
     return ok(
       detailsFrom(kind, effectiveConfig(parsed), parsed.main, parsed.rawLxc, Object.keys(parsed.snapshots)),
     );
   }
-  const [config, snaps] = await Promise.all([
-    host.run([TOOL[kind], 'config', String(id)]),
-    host.run([TOOL[kind], 'listsnapshot', String(id)]),
-  ]);
+  const configArgv = [TOOL[kind], 'config', String(id)];
+  const snapsArgv = [TOOL[kind], 'listsnapshot', String(id)];
+  // Not known to exist: `config` first answers that, and an absent guest costs one process, not two.
+  const [config, snaps] = existenceUnknown
+    ? await host.run(configArgv).then(async (c) => [c, c.ok ? await host.run(snapsArgv) : c] as const)
+    : await Promise.all([host.run(configArgv), host.run(snapsArgv)]);
   if (!config.ok) return config;
   if (!snaps.ok) return snaps;
   const { main, rawLxc } = parseConfigOutput(config.value.stdout);
@@ -196,28 +210,53 @@ export class HostReadError extends Error {
   }
 }
 
+/** The config file, when this host can read config files at all. */
+async function configFile(host: ReadHost, kind: GuestKind, id: number): Promise<GuestConfigFile> {
+  return (await host.readGuestConfigFile?.(kind, id)) ?? { state: 'unreadable' };
+}
+
 /**
- * HostExec.readGuest: one `pct status` / `qm status` call for the run state, the config file read beside it.
- * Undefined when the guest does not exist; throws HostReadError when the host cannot be asked at all.
+ * HostExec.readGuest: one `pct status` / `qm status` call for the run state, the config file read before it (a
+ * guest whose file is known absent costs no process). Undefined when the guest does not exist; throws
+ * HostReadError when the host cannot be asked at all.
  */
 export async function readGuestLive(
   host: ReadHost,
   kind: GuestKind,
   id: number,
 ): Promise<LiveGuest | undefined> {
-  const [status, text] = await Promise.all([
-    host.run([TOOL[kind], 'status', String(id)]),
-    host.readGuestConfigFile?.(kind, id),
-  ]);
+  const file = await configFile(host, kind, id);
+  if (file.state === 'absent') return undefined;
+  const status = await host.run([TOOL[kind], 'status', String(id)]);
   if (!status.ok) {
     if (isMissingGuest(status.error)) return undefined;
     throw new HostReadError(status.error);
   }
   const runState = /^status:\s*(\S+)/m.exec(status.value.stdout)?.[1] ?? 'unknown';
-  const details = await readDetails(host, kind, id, text);
+  const details = await readDetails(host, kind, id, file);
   if (!details.ok) {
     if (isMissingGuest(details.error)) return undefined;
     throw new HostReadError(details.error);
   }
   return { id, kind, status: runState, ...details.value };
+}
+
+/**
+ * HostExec.readGuestConfig: the guest without its run state. On the node the config file alone answers (its
+ * presence on pmxcfs is the guest's existence); off the node `pct|qm config` + `listsnapshot`, no status call.
+ * Undefined when the guest does not exist; throws HostReadError when the host cannot be asked at all.
+ */
+export async function readGuestConfigLive(
+  host: ReadHost,
+  kind: GuestKind,
+  id: number,
+): Promise<GuestConfigView | undefined> {
+  const file = await configFile(host, kind, id);
+  if (file.state === 'absent') return undefined;
+  const details = await readDetails(host, kind, id, file, true);
+  if (!details.ok) {
+    if (isMissingGuest(details.error)) return undefined;
+    throw new HostReadError(details.error);
+  }
+  return { id, kind, ...details.value };
 }

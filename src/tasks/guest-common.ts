@@ -122,7 +122,7 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
     async run(ctx) {
       const g = ctx.target;
       const name = snapName(g);
-      const before = await ctx.host.readGuest(g.kind, g.id);
+      const before = await ctx.host.readGuestConfig(g.kind, g.id);
       if (!before) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
       if (before.snapshots?.includes(name)) {
         if (!ctx.flags.replace) return done;
@@ -134,7 +134,7 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
       ctx.report(`taking snapshot ${name}`);
       const res = await exec(ctx, argv);
       if (!res.ok) return res;
-      const after = await ctx.host.readGuest(g.kind, g.id);
+      const after = await ctx.host.readGuestConfig(g.kind, g.id);
       if (!after?.snapshots?.includes(name))
         return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
       return done;

@@ -1,6 +1,7 @@
 // The LXC container lifecycle as one table: define, configure, disk, start, feature:<name>, app, health, snapshot.
 // Each entry names its inputs, checks the live state, previews its commands and acts check-then-act.
 import type { LxcGuest } from '../config/model.js';
+import type { GuestConfigView } from '../host/host.js';
 import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
@@ -29,8 +30,14 @@ type Act = ActionContext<LxcGuest>;
 
 const id = (ctx: Ctx): string => String(ctx.target.id);
 
+/** With the run state: one `pct status` on the node. Only where running/stopped matters. */
 async function readCt(ctx: Act): Promise<LiveGuest | undefined> {
   return ctx.host.readGuest('lxc', ctx.target.id);
+}
+
+/** Without the run state: no process on the node (the config file). Existence, config, snapshots. */
+async function readCtConfig(ctx: Act): Promise<GuestConfigView | undefined> {
+  return ctx.host.readGuestConfig('lxc', ctx.target.id);
 }
 
 // ---- define ---------------------------------------------------------------------------------------------------
@@ -52,9 +59,11 @@ function defineDrift(g: LxcGuest, live: LiveGuest): LiveCheck {
   return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
 }
 
-/** --replace: the guest is destroyed so it can be defined again. */
-async function destroyCt(ctx: Act, live: LiveGuest): Promise<Result<void, StepFailure>> {
+/** --replace: the guest is destroyed so it can be defined again (stopped first when it runs). */
+async function destroyCt(ctx: Act): Promise<Result<void, StepFailure>> {
   ctx.report(`replacing CT ${ctx.target.id}: destroying it (--replace)`);
+  const live = await readCt(ctx);
+  if (!live) return done; // gone already
   if (live.status === 'running') {
     const stop = await exec(ctx, ['pct', 'stop', id(ctx)]);
     if (!stop.ok) return stop;
@@ -62,7 +71,7 @@ async function destroyCt(ctx: Act, live: LiveGuest): Promise<Result<void, StepFa
   const argv = ['pct', 'destroy', id(ctx), '--purge', '1'];
   const res = await exec(ctx, argv);
   if (!res.ok) return res;
-  if (await readCt(ctx))
+  if (await readCtConfig(ctx))
     return verifyFailed(ctx, argv, `CT ${ctx.target.id} still exists after destroy`, res.value);
   return done;
 }
@@ -107,7 +116,7 @@ async function defineCt(ctx: Act, def: LxcDefinition): Promise<Result<void, Step
   }
   const res = await exec(ctx, def.argv);
   if (!res.ok) return res;
-  const live = await readCt(ctx);
+  const live = await readCtConfig(ctx);
   if (!live)
     return verifyFailed(ctx, def.argv, `CT ${ctx.target.id} does not exist after ${def.how}`, res.value);
   return def.how === 'clone' ? settleCloneNet(ctx, live) : done;
@@ -124,14 +133,14 @@ function net0Key(g: LxcGuest): ManagedKey {
  * A clone carries its source's address and a random MAC. Its own network identity (address, pinned MAC) is set
  * here rather than in `configure`, so the identity recorded with `define` is the one the guest keeps.
  */
-async function settleCloneNet(ctx: Act, live: LiveGuest): Promise<Result<void, StepFailure>> {
+async function settleCloneNet(ctx: Act, live: GuestConfigView): Promise<Result<void, StepFailure>> {
   const key = net0Key(ctx.target);
   const actual = live.config?.net0;
   if (key.same(actual)) return done;
   const argv = ['pct', 'set', id(ctx), '--net0', key.valueFor(actual)];
   const res = await exec(ctx, argv);
   if (!res.ok) return res;
-  if (key.same((await readCt(ctx))?.config?.net0)) return done;
+  if (key.same((await readCtConfig(ctx))?.config?.net0)) return done;
   return verifyFailed(ctx, argv, `CT ${ctx.target.id} net0 did not take`, res.value);
 }
 
@@ -157,10 +166,10 @@ const define: ExecutableStep<LxcGuest> = {
       : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
   },
   async run(ctx) {
-    const live = await readCt(ctx);
+    const live = await readCtConfig(ctx);
     if (live && !ctx.flags.replace) return done;
     if (live) {
-      const gone = await destroyCt(ctx, live);
+      const gone = await destroyCt(ctx);
       if (!gone.ok) return gone;
     }
     return defineCt(ctx, lxcDefinition(ctx.target, ctx.fleet, ctx.live));
@@ -218,7 +227,7 @@ const configure: ExecutableStep<LxcGuest> = {
   // Raw lxc.* lines are a file edit, not a command: they show in the check's diffs, not here.
   preview: (ctx) => setArgv(ctx, diffLxc(desiredLxc(ctx.target), liveOrDefined(ctx)).setArgs),
   async run(ctx) {
-    const live = await readCt(ctx);
+    const live = await readCtConfig(ctx);
     if (!live) return fail(ctx, `CT ${ctx.target.id} does not exist`);
     const desired = desiredLxc(ctx.target);
     const changes = diffLxc(desired, live);
@@ -235,7 +244,7 @@ const configure: ExecutableStep<LxcGuest> = {
       if ('error' in wrote) return fail(ctx, wrote.error);
     }
     if (!argv && !changes.raw) return done;
-    const after = await readCt(ctx);
+    const after = await readCtConfig(ctx);
     const left = after ? diffLxc(desired, after).diffs : changes.diffs;
     if (left.length === 0) return done;
     const fields = left
@@ -285,7 +294,7 @@ const disk: ExecutableStep<LxcGuest> = {
   },
   async run(ctx) {
     const want = ctx.target.config.storage_size_gb * GIB;
-    const actual = rootfsBytes(await readCt(ctx));
+    const actual = rootfsBytes(await readCtConfig(ctx));
     if (actual === undefined) return fail(ctx, `CT ${ctx.target.id} has no readable rootfs size`);
     if (actual >= want) {
       if (actual === want) return done;
@@ -298,7 +307,7 @@ const disk: ExecutableStep<LxcGuest> = {
     ctx.report(`growing rootfs from ${formatSize(actual)} to ${formatSize(want)}`);
     const res = await exec(ctx, argv);
     if (!res.ok) return res;
-    const after = rootfsBytes(await readCt(ctx));
+    const after = rootfsBytes(await readCtConfig(ctx));
     if (after === undefined || after < want) {
       return verifyFailed(
         ctx,

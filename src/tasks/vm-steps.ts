@@ -3,6 +3,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { VmGuest } from '../config/model.js';
+import type { GuestConfigView } from '../host/host.js';
 import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
@@ -22,7 +23,11 @@ type Ctx = StepContext<VmGuest>;
 type Act = ActionContext<VmGuest>;
 
 const id = (ctx: Ctx): string => String(ctx.target.id);
+/** With the run state: one `qm status` on the node. Only where running/stopped matters. */
 const readVm = (ctx: Act): Promise<LiveGuest | undefined> => ctx.host.readGuest('vm', ctx.target.id);
+/** Without the run state: no process on the node (the config file). Existence, config, template flag. */
+const readVmConfig = (ctx: Act): Promise<GuestConfigView | undefined> =>
+  ctx.host.readGuestConfig('vm', ctx.target.id);
 
 /** Writes the files a command names (SSH keys), runs it, and removes them whatever happened. */
 async function withFiles<T>(files: { path: string; content: string }[], fn: () => Promise<T>): Promise<T> {
@@ -48,8 +53,10 @@ function defineDrift(g: VmGuest, live: LiveGuest): LiveCheck {
   return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
 }
 
-async function destroyVm(ctx: Act, live: LiveGuest): Promise<Result<void, StepFailure>> {
+async function destroyVm(ctx: Act): Promise<Result<void, StepFailure>> {
   ctx.report(`replacing VM ${ctx.target.id}: destroying it (--replace)`);
+  const live = await readVm(ctx);
+  if (!live) return done; // gone already
   if (live.status !== 'stopped') {
     const stop = await exec(ctx, ['qm', 'stop', id(ctx)]);
     if (!stop.ok) return stop;
@@ -57,7 +64,7 @@ async function destroyVm(ctx: Act, live: LiveGuest): Promise<Result<void, StepFa
   const argv = ['qm', 'destroy', id(ctx), '--purge', '1'];
   const res = await exec(ctx, argv);
   if (!res.ok) return res;
-  if (await readVm(ctx))
+  if (await readVmConfig(ctx))
     return verifyFailed(ctx, argv, `VM ${ctx.target.id} still exists after destroy`, res.value);
   return done;
 }
@@ -103,7 +110,7 @@ async function ensureImage(
 }
 
 /** After `qm create` imports the image, the disk is the image's size: grow it to disk_size_gb. */
-async function growDisk(ctx: Act, live: LiveGuest | undefined): Promise<Result<void, StepFailure>> {
+async function growDisk(ctx: Act, live: GuestConfigView | undefined): Promise<Result<void, StepFailure>> {
   const disk = vmDisk(ctx.target, live?.config);
   if (!disk || disk.actual >= disk.desired) return done;
   const argv = ['qm', 'disk', 'resize', id(ctx), disk.key, `${ctx.target.config.disk_size_gb}G`];
@@ -111,7 +118,7 @@ async function growDisk(ctx: Act, live: LiveGuest | undefined): Promise<Result<v
   const res = await exec(ctx, argv);
   if (!res.ok) return res;
   // qm disk resize exits 0 even when its task failed: read the size back.
-  const after = vmDisk(ctx.target, (await readVm(ctx))?.config);
+  const after = vmDisk(ctx.target, (await readVmConfig(ctx))?.config);
   if (!after || after.actual < after.desired) {
     return verifyFailed(
       ctx,
@@ -129,7 +136,7 @@ async function defineVm(ctx: Act, def: VmDefinition): Promise<Result<void, StepF
     ctx.report(`cloning VM ${def.source} to ${ctx.target.id}`);
     const res = await exec(ctx, def.argv);
     if (!res.ok) return res;
-    return (await readVm(ctx))
+    return (await readVmConfig(ctx))
       ? done
       : verifyFailed(ctx, def.argv, `VM ${ctx.target.id} does not exist after clone`, res.value);
   }
@@ -140,7 +147,7 @@ async function defineVm(ctx: Act, def: VmDefinition): Promise<Result<void, StepF
   ctx.report(`creating VM ${ctx.target.id}`);
   const res = await withFiles(def.sshKey ? [def.sshKey] : [], () => exec(ctx, def.argv));
   if (!res.ok) return res;
-  const live = await readVm(ctx);
+  const live = await readVmConfig(ctx);
   if (!live)
     return verifyFailed(ctx, def.argv, `VM ${ctx.target.id} does not exist after qm create`, res.value);
   return growDisk(ctx, live);
@@ -165,10 +172,10 @@ function defineStep(options: StepOptions): ExecutableStep<VmGuest> {
       return [def.argv, ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`]];
     },
     async run(ctx) {
-      const live = await readVm(ctx);
+      const live = await readVmConfig(ctx);
       if (live && !ctx.flags.replace) return done;
       if (live) {
-        const gone = await destroyVm(ctx, live);
+        const gone = await destroyVm(ctx);
         if (!gone.ok) return gone;
       }
       return defineVm(ctx, vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir));
@@ -224,7 +231,7 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
         liveOf(ctx) ?? { config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, options.tmpDir) },
       ),
     async run(ctx) {
-      const live = await readVm(ctx);
+      const live = await readVmConfig(ctx);
       if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
       const changes = diffVm(ctx.target, live, options.tmpDir);
       if (changes.shrink) return fail(ctx, changes.shrink);
@@ -234,10 +241,10 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
         const res = await withFiles(changes.files, () => exec(ctx, argv));
         if (!res.ok) return res;
       }
-      const grown = await growDisk(ctx, argv ? await readVm(ctx) : live);
+      const grown = await growDisk(ctx, argv ? await readVmConfig(ctx) : live);
       if (!grown.ok) return grown;
       if (!argv) return done;
-      const after = await readVm(ctx);
+      const after = await readVmConfig(ctx);
       const left = after ? diffVm(ctx.target, after, options.tmpDir).diffs : changes.diffs;
       if (left.length === 0) return done;
       const fields = left
@@ -276,7 +283,7 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
     },
     preview: (ctx) => (liveOf(ctx)?.template ? [] : [ping(ctx)]),
     async run(ctx) {
-      const live = await readVm(ctx);
+      const live = await readVmConfig(ctx); // the ping answers for the run state
       if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
       if (live.template) return done;
       const attempts = Math.max(1, Math.ceil(options.agentTimeoutMs / Math.max(1, options.agentPollMs)));
@@ -364,10 +371,10 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
       ];
     },
     async run(ctx) {
-      const live = await readVm(ctx);
-      if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
-      if (live.template) return done;
-      if (live.status !== 'running') {
+      const conf = await readVmConfig(ctx);
+      if (!conf) return fail(ctx, `VM ${ctx.target.id} does not exist`);
+      if (conf.template) return done;
+      if ((await readVm(ctx))?.status !== 'running') {
         return fail(
           ctx,
           `VM ${ctx.target.id} must be running to clean its cloud-init state before it becomes a template`,
@@ -390,7 +397,7 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
       const res = await exec(ctx, argv);
       if (!res.ok) return res;
       // qm template exits 0 even when its task failed: the config must say template: 1.
-      if (!(await readVm(ctx))?.template)
+      if (!(await readVmConfig(ctx))?.template)
         return verifyFailed(ctx, argv, `VM ${ctx.target.id} is not a template after qm template`, res.value);
       return done;
     },

@@ -8,6 +8,7 @@ import {
   guestConfigPath,
   HostReadError,
   incarnationOf,
+  readGuestConfigLive,
   readGuestLive,
   readLiveState,
 } from '../../src/host/read-live.js';
@@ -79,6 +80,7 @@ function fakeHost(
       );
     },
     readGuest: () => Promise.resolve(undefined),
+    readGuestConfig: () => Promise.resolve(undefined),
   };
   if (reader) host.readGuestConfigFile = reader.readGuestConfigFile.bind(reader);
   return host;
@@ -212,6 +214,49 @@ describe('readGuestLive (HostExec.readGuest)', () => {
   it('throws HostReadError when the host cannot be asked', async () => {
     const host = fakeHost(() => err('ipcc_send_rec failed'));
     await expect(readGuestLive(host, 'vm', 123)).rejects.toBeInstanceOf(HostReadError);
+  });
+});
+
+describe('readGuestConfigLive (HostExec.readGuestConfig)', () => {
+  const noCommands: Responder = () => undefined;
+
+  it('answers from the config file alone: no process, no run state', async () => {
+    const host = fakeHost(noCommands, createConfigFileReader(pveRootWithConfs(), 'pve'));
+    const g = await readGuestConfigLive(host, 'lxc', 900);
+    expect(host.calls).toEqual([]);
+    expect(g).toMatchObject({ id: 900, kind: 'lxc', template: false, snapshots: ['golden'] });
+    expect(g && 'status' in g).toBe(false);
+    expect((await readGuestConfigLive(host, 'vm', 8000))?.template).toBe(true);
+  });
+
+  it('knows a guest is absent when its folder is readable but has no file', async () => {
+    const host = fakeHost(noCommands, createConfigFileReader(pveRootWithConfs(), 'pve'));
+    expect(await readGuestConfigLive(host, 'lxc', 977)).toBeUndefined();
+    expect(await readGuestLive(host, 'vm', 8077)).toBeUndefined();
+    expect(host.calls).toEqual([]);
+  });
+
+  it('off the node asks pct config, then listsnapshot only when the guest exists; never status', async () => {
+    const host = fakeHost(
+      (argv) => {
+        const cmd = argv.join(' ');
+        if (cmd === 'pct config 950') return ok('hostname: web\nmemory: 2048\n');
+        if (cmd === 'pct listsnapshot 950')
+          return ok('`-> current                                    You are here!\n');
+        if (cmd === 'pct config 977')
+          return err("Configuration file 'nodes/pve/lxc/977.conf' does not exist");
+        return undefined;
+      },
+      createConfigFileReader('/nonexistent-root', 'pve'),
+    );
+    expect(await readGuestConfigLive(host, 'lxc', 950)).toMatchObject({ config: { memory: '2048' } });
+    expect(await readGuestConfigLive(host, 'lxc', 977)).toBeUndefined();
+    expect(host.calls).toEqual(['pct config 950', 'pct listsnapshot 950', 'pct config 977']);
+  });
+
+  it('throws HostReadError when the host cannot be asked', async () => {
+    const host = fakeHost(() => err('ipcc_send_rec failed'));
+    await expect(readGuestConfigLive(host, 'vm', 123)).rejects.toBeInstanceOf(HostReadError);
   });
 });
 

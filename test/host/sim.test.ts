@@ -121,6 +121,22 @@ describe.skipIf(!built)('backend against the simulator', () => {
     expect(await host.readGuest('vm', 4242)).toBeUndefined();
   });
 
+  it('readGuestConfig: no process on the node, no status call off it; same guest as readGuest', async () => {
+    const host = simHost(simDir);
+    const { status, ...withoutRunState } = (await host.readGuest('lxc', 950)) ?? {};
+    expect(status).toBe('running');
+    const spawned = host.spawnCount;
+    expect(await host.readGuestConfig('lxc', 950)).toEqual(withoutRunState);
+    expect(await host.readGuestConfig('vm', 4242)).toBeUndefined();
+    expect(host.spawnCount - spawned).toBe(0);
+
+    const offHost = simHost(simDir, join(simDir, 'no-such-root'));
+    expect(await offHost.readGuestConfig('lxc', 950)).toEqual(withoutRunState);
+    expect(offHost.spawnCount).toBe(2); // pct config + pct listsnapshot
+    expect(await offHost.readGuestConfig('vm', 4242)).toBeUndefined();
+    expect(offHost.spawnCount).toBe(3); // qm config says it does not exist
+  });
+
   it('retries a command held up by Proxmox lock contention', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'phx-sim-lock-'));
     const host = simHost(dir);

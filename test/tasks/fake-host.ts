@@ -3,7 +3,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GuestKind } from '../../src/config/model.js';
-import type { CommandFailure, CommandResult, HostExec, RunOptions } from '../../src/host/host.js';
+import type {
+  CommandFailure,
+  CommandResult,
+  GuestConfigView,
+  HostExec,
+  RunOptions,
+} from '../../src/host/host.js';
 import type { LiveGuest } from '../../src/host/live.js';
 import type { Result } from '../../src/result.js';
 import type { Argv } from '../../src/tasks/step.js';
@@ -40,6 +46,8 @@ function setSize(line: string | undefined, size: string): string {
 export class FakeHost implements HostExec {
   readonly node = 'pve';
   readonly calls: string[][] = [];
+  /** readGuest calls, the ones that cost a `pct|qm status` on a real node (readGuestConfig costs none there). */
+  statusReads = 0;
   readonly guests = new Map<number, LiveGuest>();
   readonly storages = new Map<string, string>([
     ['local', 'active'],
@@ -102,6 +110,18 @@ export class FakeHost implements HostExec {
   }
 
   async readGuest(kind: GuestKind, id: number): Promise<LiveGuest | undefined> {
+    this.statusReads++;
+    return this.snapshotOf(kind, id);
+  }
+
+  async readGuestConfig(kind: GuestKind, id: number): Promise<GuestConfigView | undefined> {
+    const g = await this.snapshotOf(kind, id);
+    if (!g) return undefined;
+    const { status: _runState, ...view } = g; // a real config file carries no run state
+    return view;
+  }
+
+  private async snapshotOf(kind: GuestKind, id: number): Promise<LiveGuest | undefined> {
     await Promise.resolve();
     const g = this.guests.get(id);
     if (!g || g.kind !== kind) return undefined;

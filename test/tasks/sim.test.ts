@@ -242,6 +242,42 @@ describe('steps against the simulator', () => {
     expect(s.lines).toEqual([]); // nothing acted, not even the raw lxc.* file edit (which is no command)
   });
 
+  it('configure, disk and snapshot act and verify from the config file: no status call at all', async () => {
+    const s = await sim();
+    const base = s.fleet.guests.get(900)! as LxcGuest;
+    expect(await s.runStep(base, 'define')).toBeUndefined();
+    const grown = {
+      ...base,
+      config: { ...base.config, memory_mb: 1536, storage_size_gb: base.config.storage_size_gb + 4 },
+    } as LxcGuest;
+    s.fleet.guests.set(900, grown);
+    const since = (from: number): string[] =>
+      s
+        .calls()
+        .slice(from)
+        .map((c) => `${c.tool} ${c.argv.join(' ')}`);
+
+    const acting = s.calls().length;
+    for (const name of ['configure', 'disk', 'snapshot'])
+      expect(await s.runStep(grown, name)).toBeUndefined();
+    const acted = since(acting);
+    expect(acted.filter((c) => / status /.test(c))).toEqual([]);
+    expect(acted.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual([
+      'pct set',
+      'pct resize',
+      'pct snapshot',
+    ]);
+    expect(acted).toContain(`pct resize 900 rootfs ${grown.config.storage_size_gb}G`);
+
+    // Converged, the same three steps cost no process at all; `start` still asks for the run state.
+    const again = s.calls().length;
+    for (const name of ['configure', 'disk', 'snapshot'])
+      expect(await s.runStep(grown, name)).toBeUndefined();
+    expect(since(again)).toEqual([]);
+    expect(await s.runStep(grown, 'start')).toBeUndefined();
+    expect(since(again)).toEqual(['pct status 900', 'pct start 900', 'pct status 900']);
+  });
+
   it('a missing storage pool fails before anything is created', async () => {
     const s = await sim({}, (dir) => [
       {
