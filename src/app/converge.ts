@@ -43,7 +43,8 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
   ]);
   const ids = guestsIn(session, closureFor(session.graph, targets));
   // Host setup steps check nothing live: `phoenix setup` lists no guests.
-  const live = await readLiveState(session.host, { ids, ...(ids.length === 0 && { kinds: [] }) });
+  const host = session.listings?.host ?? session.host;
+  const live = await readLiveState(host, { ids, ...(ids.length === 0 && { kinds: [] }) });
   return live.ok ? { ok: true, value: live.value } : { ok: false, error: live.error.message };
 }
 

@@ -4,11 +4,13 @@
 // Taking the lock, writing the holder file and taking over a dead holder's lock all happen under a short-lived
 // second lock (the gate): so a holder record always belongs to the lock it sits beside, and of several processes
 // finding the same dead lock exactly one takes it over and none removes a lock that was just taken.
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { err, ok, type Result } from '../result.js';
+import { lockPaths, readEpoch } from './lock-mark.js';
 
 export interface Holder {
   pid: number;
@@ -19,6 +21,12 @@ export interface Holder {
 export interface HeldLock {
   release(): Promise<void>;
   warnings: string[];
+  /**
+   * runLockMark as it stood just before this process took the lock, when the lock was free all along (undefined
+   * when this process found it held, or took over a dead holder's): a live read started under an equal mark saw
+   * the host as no other run has changed it since.
+   */
+  previousMark?: string;
 }
 
 export interface LockError {
@@ -64,11 +72,11 @@ export async function acquireRunLock(
   identity: string,
   opts: { wait: boolean; command: string },
 ): Promise<Result<HeldLock, LockError>> {
-  const dir = join(cacheDir, 'locks');
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, `${identity}`);
-  const holderFile = `${target}.holder.json`;
+  await mkdir(join(cacheDir, 'locks'), { recursive: true });
+  const { target, holderFile, epochFile } = lockPaths(cacheDir, identity);
   const warnings: string[] = [];
+  let contended = false;
+  let previousEpoch = '';
 
   /** One try, under the gate: take the lock (or a dead holder's) and write the holder record. */
   const attempt = async (): Promise<Attempt> => {
@@ -79,9 +87,12 @@ export async function acquireRunLock(
           const release = await lockfile.lock(target, RUN_LOCK);
           const me: Holder = { pid: process.pid, command: opts.command, startedAt: new Date().toISOString() };
           await writeFileAtomic(holderFile, JSON.stringify(me));
+          previousEpoch = await readEpoch(epochFile);
+          await writeFileAtomic(epochFile, randomUUID());
           return { ok: true, release };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+          contended = true;
           const holder = await readHolder(holderFile);
           // Under the gate, a lock without a holder record was left by a process killed between the two writes.
           if (takenOver || (holder && alive(holder.pid)))
@@ -101,6 +112,7 @@ export async function acquireRunLock(
     if (got.ok) {
       return ok({
         warnings,
+        ...(!contended && { previousMark: `free:${previousEpoch}` }),
         release: async () => {
           await rm(holderFile, { force: true });
           await got.release().catch(() => undefined);

@@ -8,6 +8,7 @@ import type { Fleet } from '../config/model.js';
 import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
 import type { StepGraph } from '../graph/types.js';
+import type { EarlyListings } from './early-listings.js';
 import type { ResolvedOptions } from '../cli/context.js';
 import { cacheDirFor, shortHash, SIMULATOR_BIN } from './paths.js';
 import { err, ok, type Result } from '../result.js';
@@ -38,6 +39,8 @@ export interface Session {
   warnings: string[];
   /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
   incarnations: Map<number, string>;
+  /** `pct list` / `qm list` started while the session was prepared; the first live read uses them. */
+  listings?: EarlyListings;
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */
@@ -67,27 +70,26 @@ async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void>
   if (existsSync(seed) && !existsSync(dest)) await copyFile(seed, dest);
 }
 
+/** The host side of a session: which host, its backend and the run log, before any graph or cache. */
+export type HostSession = Pick<Session, 'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host'>;
+
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
 export type PreparedSession = Omit<Session, 'cache' | 'warnings'>;
 
-export async function prepareSession(
+/** Pick the target host and open its backend (spawns nothing). */
+export async function openHost(
   fleet: Fleet,
   options: ResolvedOptions,
   env: NodeJS.ProcessEnv,
-): Promise<Result<PreparedSession, string>> {
+): Promise<HostSession> {
   const target = pickTarget(fleet, options, env);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
   const cacheDir = cacheDirFor(fleet.root, env);
-  const [{ createHostExec }, { buildStepGraph }, { stepTables }, { newRunLog }, { fleetSecrets }] =
-    await Promise.all([
-      import('../host/exec.js'),
-      import('../graph/build.js'),
-      import('../tasks/index.js'),
-      import('../run/log.js'),
-      import('../config/secrets.js'),
-    ]);
-  const graph = buildStepGraph(fleet, stepTables);
-  if (!graph.ok) return err(graph.error.message);
+  const [{ createHostExec }, { newRunLog }, { fleetSecrets }] = await Promise.all([
+    import('../host/exec.js'),
+    import('../run/log.js'),
+    import('../config/secrets.js'),
+  ]);
   const logFile = newRunLog(cacheDir);
   const host = createHostExec({
     node: target.node,
@@ -97,7 +99,36 @@ export async function prepareSession(
     // Passwords, tokens and keys from the config never reach the run log, even when a script echoes them.
     redact: fleetSecrets(fleet),
   });
-  return ok({ fleet, options, target, cacheDir, logFile, host, graph: graph.value, incarnations: new Map() });
+  return { fleet, options, target, cacheDir, logFile, host };
+}
+
+/**
+ * Start `pct list` / `qm list` now, for a verb that reads the live state first thing: they run while the graph is
+ * built and the step cache read. Call it only once the config is valid and the targets known to exist (a bad
+ * command touches no host). `beforeLock`: the run takes the run lock later, and the listings carry the lock's
+ * mark so the run can tell then whether another run changed the host meanwhile.
+ */
+export async function startEarlyListings(opened: HostSession, beforeLock: boolean): Promise<EarlyListings> {
+  const [{ startListings }, { runLockMark }] = await Promise.all([
+    import('./early-listings.js'),
+    import('./lock-mark.js'),
+  ]);
+  const mark = beforeLock ? await runLockMark(opened.cacheDir, opened.target.identity) : undefined;
+  return startListings(opened.host, mark);
+}
+
+/** Build the step graph of the fleet; an error is a graph the config's rules should have refused. */
+export async function prepareSession(
+  opened: HostSession,
+  listings?: EarlyListings,
+): Promise<Result<PreparedSession, string>> {
+  const [{ buildStepGraph }, { stepTables }] = await Promise.all([
+    import('../graph/build.js'),
+    import('../tasks/index.js'),
+  ]);
+  const graph = buildStepGraph(opened.fleet, stepTables);
+  if (!graph.ok) return err(graph.error.message);
+  return ok({ ...opened, graph: graph.value, incarnations: new Map(), ...(listings && { listings }) });
 }
 
 /**

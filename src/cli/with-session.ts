@@ -15,32 +15,50 @@ export async function withSession(
     lock?: boolean;
     /** Checks that need the config but not the host (and may ask the user); an exit code stops the verb. */
     before?: (session: PreparedSession, fleet: Fleet) => Promise<number | undefined>;
+    /**
+     * The work starts by reading the live state: the host listings start as soon as the config is valid. Not with
+     * `before`, whose questions may take the user any time.
+     */
+    readsLive?: boolean;
   } = {},
 ): Promise<number> {
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
-  const { prepareSession, attachCache } = await import('../app/session.js');
-  const prepared = await prepareSession(loaded.fleet, ctx.options, ctx.env);
-  if (!prepared.ok) {
-    ctx.io.err(`Error: ${prepared.error}`);
+  const unknownGuest = await unknownGuestTarget(ctx, loaded.fleet);
+  if (unknownGuest !== undefined) {
+    ctx.io.err(unknownGuest);
+    return EXIT.failed;
+  }
+  const { openHost, startEarlyListings, prepareSession, attachCache } = await import('../app/session.js');
+  const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
+  const readsFirst = (opts.readsLive ?? false) && opts.before === undefined;
+  const host = await openHost(loaded.fleet, ctx.options, ctx.env);
+  // Step addresses are checked against the graph; until then the command may still be refused.
+  const early = readsFirst && !namesSteps(ctx) ? await startEarlyListings(host, wantsLock) : undefined;
+  const graphed = await prepareSession(host, early);
+  if (!graphed.ok) {
+    ctx.io.err(`Error: ${graphed.error}`);
     return EXIT.usage;
   }
-  const opened = async (): Promise<Session> => {
-    const session = await attachCache(prepared.value);
-    for (const w of session.warnings) ctx.io.err(`warning: ${w}`);
-    return session;
-  };
-  const unknown = await unknownTarget(ctx, prepared.value);
+  const unknown = await unknownAddress(ctx, graphed.value);
   if (unknown !== undefined) {
     ctx.io.err(unknown);
     return EXIT.failed;
   }
-  const refused = await opts.before?.(prepared.value, loaded.fleet);
+  const prepared: PreparedSession =
+    readsFirst && early === undefined
+      ? { ...graphed.value, listings: await startEarlyListings(host, wantsLock) }
+      : graphed.value;
+  const opened = async (): Promise<Session> => {
+    const session = await attachCache(prepared);
+    for (const w of session.warnings) ctx.io.err(`warning: ${w}`);
+    return session;
+  };
+  const refused = await opts.before?.(prepared, loaded.fleet);
   if (refused !== undefined) return refused;
-  const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
   if (!wantsLock) return work(await opened(), loaded.fleet);
   const { acquireRunLock } = await import('../app/lock.js');
-  const lock = await acquireRunLock(prepared.value.cacheDir, prepared.value.target.identity, {
+  const lock = await acquireRunLock(prepared.cacheDir, prepared.target.identity, {
     wait: ctx.options.wait,
     command: ['phoenix', ...ctx.argv].join(' '),
   });
@@ -49,6 +67,10 @@ export async function withSession(
     return EXIT.locked;
   }
   for (const w of lock.value.warnings) ctx.io.err(`warning: ${w}`);
+  // Listings started before the lock describe the host only if no other run took the lock since they started.
+  const { listings } = prepared;
+  if (listings && (listings.lockMark === undefined || listings.lockMark !== lock.value.previousMark))
+    listings.drop();
   try {
     return await work(await opened(), loaded.fleet);
   } finally {
@@ -56,22 +78,26 @@ export async function withSession(
   }
 }
 
-/** The first target word that names no guest (or no step, for verbs taking step addresses), as its message. */
-async function unknownTarget(ctx: CommandContext, session: PreparedSession): Promise<string | undefined> {
-  const { verb, words } = ctx;
-  if (verb.targets === 'required') {
-    const { resolveTargets } = await import('../app/targets.js');
-    const ids = verb.name === 'test' ? words.filter((w) => w !== 'hypervisor') : words;
-    const resolved = resolveTargets(session.fleet, ids);
-    return resolved.ok ? undefined : resolved.error;
-  }
-  if (verb.targets === 'optional' || verb.targets === 'addresses') {
-    const [{ stepsOf }, { resolveAddresses }] = await Promise.all([
-      import('../graph/query.js'),
-      import('./commands/addresses.js'),
-    ]);
-    const resolved = resolveAddresses(session.fleet, session.graph, words, stepsOf);
-    return resolved.ok ? undefined : resolved.error;
-  }
-  return undefined;
+/** For verbs taking guest IDs: the first that names no guest in the config, as its message. */
+async function unknownGuestTarget(ctx: CommandContext, fleet: Fleet): Promise<string | undefined> {
+  if (ctx.verb.targets !== 'required') return undefined;
+  const { resolveTargets } = await import('../app/targets.js');
+  const ids = ctx.verb.name === 'test' ? ctx.words.filter((w) => w !== 'hypervisor') : ctx.words;
+  const resolved = resolveTargets(fleet, ids);
+  return resolved.ok ? undefined : resolved.error;
+}
+
+/** Whether the target words are checked against the step graph (guest IDs or step addresses). */
+const namesSteps = (ctx: CommandContext): boolean =>
+  (ctx.verb.targets === 'optional' || ctx.verb.targets === 'addresses') && ctx.words.length > 0;
+
+/** For verbs taking IDs or step addresses: the first word that names no guest or no step, as its message. */
+async function unknownAddress(ctx: CommandContext, session: PreparedSession): Promise<string | undefined> {
+  if (!namesSteps(ctx)) return undefined;
+  const [{ stepsOf }, { resolveAddresses }] = await Promise.all([
+    import('../graph/query.js'),
+    import('./commands/addresses.js'),
+  ]);
+  const resolved = resolveAddresses(session.fleet, session.graph, ctx.words, stepsOf);
+  return resolved.ok ? undefined : resolved.error;
 }

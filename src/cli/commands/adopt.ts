@@ -6,20 +6,24 @@ import { withSession } from '../with-session.js';
 import { planTargets } from './plan-common.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(ctx, async (session, fleet) => {
-    const planned = await planTargets(ctx, session, fleet);
-    if (typeof planned === 'number') return planned;
-    const { adopt } = await import('../../plan/adopt.js');
-    const records = adopt({ plan: planned.plan, graph: session.graph, fleet, live: planned.live });
-    for (const [address, record] of records) {
-      if (ctx.options.dryRun) ctx.io.out(`would adopt ${address}`);
-      else await session.cache.set(address, record);
-    }
-    const skipped = planned.plan.steps.length - records.size;
-    ctx.io.out(
-      `${ctx.options.dryRun ? 'Would adopt' : 'Adopted'} ${records.size} step${records.size === 1 ? '' : 's'}; ` +
-        `${skipped} left to run (missing or drifted: see 'phoenix plan').`,
-    );
-    return EXIT.ok;
-  });
+  return withSession(
+    ctx,
+    async (session, fleet) => {
+      const planned = await planTargets(ctx, session, fleet);
+      if (typeof planned === 'number') return planned;
+      const { adopt } = await import('../../plan/adopt.js');
+      const records = adopt({ plan: planned.plan, graph: session.graph, fleet, live: planned.live });
+      for (const [address, record] of records) {
+        if (ctx.options.dryRun) ctx.io.out(`would adopt ${address}`);
+        else await session.cache.set(address, record);
+      }
+      const skipped = planned.plan.steps.length - records.size;
+      ctx.io.out(
+        `${ctx.options.dryRun ? 'Would adopt' : 'Adopted'} ${records.size} step${records.size === 1 ? '' : 's'}; ` +
+          `${skipped} left to run (missing or drifted: see 'phoenix plan').`,
+      );
+      return EXIT.ok;
+    },
+    { readsLive: true },
+  );
 }

@@ -21,41 +21,45 @@ export function onlyStopped(plan: Plan): Set<number> {
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(ctx, async (session, fleet) => {
-    const [{ readLiveFor, planWith, converge }, { stepsOf, targetOf }] = await Promise.all([
-      import('../../app/converge.js'),
-      import('../../graph/query.js'),
-    ]);
-    const all = [...fleet.guests.values()];
-    const everything = all.flatMap((g) => stepsOf(session.graph, g.id));
-    const live = await readLiveFor(session, everything);
-    if (!live.ok) {
-      ctx.io.err(`Error: could not read the host state: ${live.error}`);
-      return EXIT.failed;
-    }
-    const full = await planWith(session, live.value, { targets: everything });
-    const leave = onlyStopped(full);
-    const build = everything.filter((a) => !leave.has(targetOf(a) as number));
-    const plan =
-      leave.size === 0
-        ? full
-        : build.length > 0
-          ? await planWith(session, live.value, { targets: build })
-          : { steps: [] };
-    const work = plan.steps.some((s) => s.status !== 'up-to-date');
-    if (work || ctx.options.dryRun) {
-      const outcome = await converge(session, ctx.io, { targets: build }, { plan, live: live.value });
-      const exit = typeof outcome === 'number' ? outcome : outcome.exit;
-      if (exit !== EXIT.ok) return exit;
-    } else {
-      ctx.io.err(`Nothing to build: all ${full.steps.length - leave.size} steps are up to date.`);
-    }
-    const order = sortByBootOrder(fleet, all);
-    if (ctx.options.dryRun && work) {
-      ctx.io.out(`then start in boot order: ${order.map((g) => g.id).join(', ')}`);
-      return EXIT.ok;
-    }
-    // Nothing ran: the state read for the plan is still the host's state.
-    return applyPower(ctx, session, order, 'start', work ? undefined : live.value);
-  });
+  return withSession(
+    ctx,
+    async (session, fleet) => {
+      const [{ readLiveFor, planWith, converge }, { stepsOf, targetOf }] = await Promise.all([
+        import('../../app/converge.js'),
+        import('../../graph/query.js'),
+      ]);
+      const all = [...fleet.guests.values()];
+      const everything = all.flatMap((g) => stepsOf(session.graph, g.id));
+      const live = await readLiveFor(session, everything);
+      if (!live.ok) {
+        ctx.io.err(`Error: could not read the host state: ${live.error}`);
+        return EXIT.failed;
+      }
+      const full = await planWith(session, live.value, { targets: everything });
+      const leave = onlyStopped(full);
+      const build = everything.filter((a) => !leave.has(targetOf(a) as number));
+      const plan =
+        leave.size === 0
+          ? full
+          : build.length > 0
+            ? await planWith(session, live.value, { targets: build })
+            : { steps: [] };
+      const work = plan.steps.some((s) => s.status !== 'up-to-date');
+      if (work || ctx.options.dryRun) {
+        const outcome = await converge(session, ctx.io, { targets: build }, { plan, live: live.value });
+        const exit = typeof outcome === 'number' ? outcome : outcome.exit;
+        if (exit !== EXIT.ok) return exit;
+      } else {
+        ctx.io.err(`Nothing to build: all ${full.steps.length - leave.size} steps are up to date.`);
+      }
+      const order = sortByBootOrder(fleet, all);
+      if (ctx.options.dryRun && work) {
+        ctx.io.out(`then start in boot order: ${order.map((g) => g.id).join(', ')}`);
+        return EXIT.ok;
+      }
+      // Nothing ran: the state read for the plan is still the host's state.
+      return applyPower(ctx, session, order, 'start', work ? undefined : live.value);
+    },
+    { readsLive: true },
+  );
 }

@@ -5,13 +5,17 @@ import { withSession } from '../with-session.js';
 import { planTargets } from './plan-common.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(ctx, async (session, fleet) => {
-    const planned = await planTargets(ctx, session, fleet);
-    if (typeof planned === 'number') return planned;
-    const { formatPlan, planToJson } = await import('../../reporters/plan.js');
-    if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));
-    else ctx.io.out(formatPlan(planned.plan, { color: ctx.io.color }));
-    const pending = planned.plan.steps.some((s) => s.status !== 'up-to-date');
-    return pending && ctx.options.detailedExitcode ? EXIT.changesPending : EXIT.ok;
-  });
+  return withSession(
+    ctx,
+    async (session, fleet) => {
+      const planned = await planTargets(ctx, session, fleet);
+      if (typeof planned === 'number') return planned;
+      const { formatPlan, planToJson } = await import('../../reporters/plan.js');
+      if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));
+      else ctx.io.out(formatPlan(planned.plan, { color: ctx.io.color }));
+      const pending = planned.plan.steps.some((s) => s.status !== 'up-to-date');
+      return pending && ctx.options.detailedExitcode ? EXIT.changesPending : EXIT.ok;
+    },
+    { readsLive: true },
+  );
 }

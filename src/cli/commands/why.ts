@@ -5,14 +5,18 @@ import { withSession } from '../with-session.js';
 import { planTargets } from './plan-common.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(ctx, async (session, fleet) => {
-    const planned = await planTargets(ctx, session, fleet);
-    if (typeof planned === 'number') return planned;
-    const { formatWhy, whyToJson } = await import('../../reporters/why.js');
-    const only = new Set(planned.addresses);
-    const steps = planned.plan.steps.filter((s) => only.has(s.address));
-    if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps), null, 2));
-    else ctx.io.out(formatWhy(steps, { color: ctx.io.color }));
-    return EXIT.ok;
-  });
+  return withSession(
+    ctx,
+    async (session, fleet) => {
+      const planned = await planTargets(ctx, session, fleet);
+      if (typeof planned === 'number') return planned;
+      const { formatWhy, whyToJson } = await import('../../reporters/why.js');
+      const only = new Set(planned.addresses);
+      const steps = planned.plan.steps.filter((s) => only.has(s.address));
+      if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps), null, 2));
+      else ctx.io.out(formatWhy(steps, { color: ctx.io.color }));
+      return EXIT.ok;
+    },
+    { readsLive: true },
+  );
 }
