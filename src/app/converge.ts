@@ -188,7 +188,7 @@ async function recordSuccess(session: Session, step: PlannedStep, durationMs: nu
     const known = session.incarnations.get(node.guest.id);
     incarnation =
       node.name === 'define' || known === undefined
-        ? (await session.host.readGuest(node.kind, node.guest.id))?.incarnation
+        ? (await session.host.readGuestConfig(node.kind, node.guest.id))?.incarnation
         : known;
     if (incarnation !== undefined) session.incarnations.set(node.guest.id, incarnation);
   }
