@@ -292,7 +292,7 @@ describe('pct lifecycle errors', () => {
       'bad snapshot name',
       (id) => [createCt(Number(id))],
       (id) => ['pct', 'snapshot', id, 'x.y'],
-      (id) =>
+      () =>
         `400 Parameter verification failed.\nsnapname: invalid format - invalid configuration ID 'x.y'\npct snapshot <vmid> <snapname> [OPTIONS]\n`,
     ],
   ];

@@ -19,7 +19,10 @@ export function sketchFleet(guests: GuestSketch[]): Fleet {
     const common = {
       id: g.id,
       origin: { file: 'test.json', path: [String(g.id)] },
-      scripts: { features: (g.features ?? []).map((name) => ({ name, path: `/scripts/${name}.sh` })), tests: {} },
+      scripts: {
+        features: (g.features ?? []).map((name) => ({ name, path: `/scripts/${name}.sh` })),
+        tests: {},
+      },
       cloneFrom: g.clone,
       dependencies: g.deps ?? [],
       bootOrder: g.boot ?? 0,
