@@ -7,7 +7,7 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import type { StepOptions } from './options.js';
 import { done, exec, fail, verifyFailed } from './act.js';
-import type { Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 
 export const tool = (g: Guest): 'pct' | 'qm' => (g.kind === 'lxc' ? 'pct' : 'qm');
 const kindWord = (g: Guest): string => (g.kind === 'lxc' ? 'container' : 'VM');
@@ -140,6 +140,27 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
       return done;
     },
   };
+}
+
+/** --replace: destroy the guest so `define` can make it again (stopped first unless already stopped). */
+export async function destroyGuest(
+  ctx: ActionContext<LxcGuest | VmGuest>,
+): Promise<Result<void, StepFailure>> {
+  const g = ctx.target;
+  const label = `${g.kind === 'lxc' ? 'CT' : 'VM'} ${g.id}`;
+  ctx.report(`replacing ${label}: destroying it (--replace)`);
+  const live = await ctx.host.readGuest(g.kind, g.id);
+  if (!live) return done; // gone already
+  if (live.status !== 'stopped') {
+    const stop = await exec(ctx, [tool(g), 'stop', String(g.id)]);
+    if (!stop.ok) return stop;
+  }
+  const argv = [tool(g), 'destroy', String(g.id), '--purge', '1'];
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  if (await ctx.host.readGuestConfig(g.kind, g.id))
+    return verifyFailed(ctx, argv, `${label} still exists after destroy`, res.value);
+  return done;
 }
 
 /** `start`: skip when running (or a VM template, which cannot run); a few attempts with a pause, as the original. */

@@ -22,18 +22,20 @@ import { stepOptions } from './options.js';
 import { GIB, diskSizeBytes, formatSize } from './props.js';
 import { lxcConfPath, writeRawLines } from './raw-lxc.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
-import { existenceCheck, featureStep, liveOf, snapshotStep, startStep } from './guest-common.js';
+import {
+  destroyGuest,
+  existenceCheck,
+  featureStep,
+  liveOf,
+  snapshotStep,
+  startStep,
+} from './guest-common.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 
 type Ctx = StepContext<LxcGuest>;
 type Act = ActionContext<LxcGuest>;
 
 const id = (ctx: Ctx): string => String(ctx.target.id);
-
-/** With the run state: one `pct status` on the node. Only where running/stopped matters. */
-async function readCt(ctx: Act): Promise<LiveGuest | undefined> {
-  return ctx.host.readGuest('lxc', ctx.target.id);
-}
 
 /** Without the run state: no process on the node (the config file). Existence, config, snapshots. */
 async function readCtConfig(ctx: Act): Promise<GuestConfigView | undefined> {
@@ -57,23 +59,6 @@ function defineDrift(g: LxcGuest, live: LiveGuest): LiveCheck {
   if (diffs.length === 0) return { ok: true };
   const detail = `CT ${g.id} differs in ${diffs.map((d) => d.field).join(', ')}, which only re-creating it can change`;
   return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
-}
-
-/** --replace: the guest is destroyed so it can be defined again (stopped first when it runs). */
-async function destroyCt(ctx: Act): Promise<Result<void, StepFailure>> {
-  ctx.report(`replacing CT ${ctx.target.id}: destroying it (--replace)`);
-  const live = await readCt(ctx);
-  if (!live) return done; // gone already
-  if (live.status === 'running') {
-    const stop = await exec(ctx, ['pct', 'stop', id(ctx)]);
-    if (!stop.ok) return stop;
-  }
-  const argv = ['pct', 'destroy', id(ctx), '--purge', '1'];
-  const res = await exec(ctx, argv);
-  if (!res.ok) return res;
-  if (await readCtConfig(ctx))
-    return verifyFailed(ctx, argv, `CT ${ctx.target.id} still exists after destroy`, res.value);
-  return done;
 }
 
 /** Makes sure the OS template is on its storage: `pveam download` exits 0 even when it fails, so list again. */
@@ -169,7 +154,7 @@ const define: ExecutableStep<LxcGuest> = {
     const live = await readCtConfig(ctx);
     if (live && !ctx.flags.replace) return done;
     if (live) {
-      const gone = await destroyCt(ctx);
+      const gone = await destroyGuest(ctx);
       if (!gone.ok) return gone;
     }
     return defineCt(ctx, lxcDefinition(ctx.target, ctx.fleet, ctx.live));

@@ -8,7 +8,14 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
-import { existenceCheck, featureStep, liveOf, snapshotStep, startStep } from './guest-common.js';
+import {
+  destroyGuest,
+  existenceCheck,
+  featureStep,
+  liveOf,
+  snapshotStep,
+  startStep,
+} from './guest-common.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { formatSize } from './props.js';
@@ -51,22 +58,6 @@ function defineDrift(g: VmGuest, live: LiveGuest): LiveCheck {
   const detail = `VM ${g.id}'s ${key ?? 'disk'} is on ${storage}, the config says ${g.config.storage_pool}`;
   const diffs = [{ field: 'storage_pool', actual: storage, desired: g.config.storage_pool }];
   return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
-}
-
-async function destroyVm(ctx: Act): Promise<Result<void, StepFailure>> {
-  ctx.report(`replacing VM ${ctx.target.id}: destroying it (--replace)`);
-  const live = await readVm(ctx);
-  if (!live) return done; // gone already
-  if (live.status !== 'stopped') {
-    const stop = await exec(ctx, ['qm', 'stop', id(ctx)]);
-    if (!stop.ok) return stop;
-  }
-  const argv = ['qm', 'destroy', id(ctx), '--purge', '1'];
-  const res = await exec(ctx, argv);
-  if (!res.ok) return res;
-  if (await readVmConfig(ctx))
-    return verifyFailed(ctx, argv, `VM ${ctx.target.id} still exists after destroy`, res.value);
-  return done;
 }
 
 /** The cloud image must be in `local:import/`; with template_image_url it is downloaded there first. */
@@ -175,7 +166,7 @@ function defineStep(options: StepOptions): ExecutableStep<VmGuest> {
       const live = await readVmConfig(ctx);
       if (live && !ctx.flags.replace) return done;
       if (live) {
-        const gone = await destroyVm(ctx);
+        const gone = await destroyGuest(ctx);
         if (!gone.ok) return gone;
       }
       return defineVm(ctx, vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir));
