@@ -2,28 +2,21 @@
 // script, so a host built by the bash orchestrator does not re-run features or application scripts.
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
-import { planTargets } from './plan-common.js';
+import { withPlan } from './plan-common.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const planned = await planTargets(ctx, session, fleet);
-      if (typeof planned === 'number') return planned;
-      const { adopt } = await import('../../plan/adopt.js');
-      const records = adopt({ plan: planned.plan, graph: session.graph, fleet, live: planned.live });
-      for (const [address, record] of records) {
-        if (ctx.options.dryRun) ctx.io.out(`would adopt ${address}`);
-        else await session.cache.set(address, record);
-      }
-      const skipped = planned.plan.steps.length - records.size;
-      ctx.io.out(
-        `${ctx.options.dryRun ? 'Would adopt' : 'Adopted'} ${records.size} step${records.size === 1 ? '' : 's'}; ` +
-          `${skipped} left to run (missing or drifted: see 'phoenix plan').`,
-      );
-      return EXIT.ok;
-    },
-    { readsLive: true },
-  );
+  return withPlan(ctx, async (planned, session, fleet) => {
+    const { adopt } = await import('../../plan/adopt.js');
+    const records = adopt({ plan: planned.plan, graph: session.graph, fleet, live: planned.live });
+    for (const [address, record] of records) {
+      if (ctx.options.dryRun) ctx.io.out(`would adopt ${address}`);
+      else await session.cache.set(address, record);
+    }
+    const skipped = planned.plan.steps.length - records.size;
+    ctx.io.out(
+      `${ctx.options.dryRun ? 'Would adopt' : 'Adopted'} ${records.size} step${records.size === 1 ? '' : 's'}; ` +
+        `${skipped} left to run (missing or drifted: see 'phoenix plan').`,
+    );
+    return EXIT.ok;
+  });
 }

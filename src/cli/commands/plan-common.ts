@@ -5,14 +5,36 @@ import type { LiveState } from '../../host/live.js';
 import type { Plan } from '../../plan/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { withSession } from '../with-session.js';
 import { resolveAddresses } from './addresses.js';
+
+export interface Planned {
+  plan: Plan;
+  live: LiveState;
+  addresses: string[];
+}
+
+/** The frame of the read-only planning verbs: a session, the plan of the command's targets, then `work`. */
+export function withPlan(
+  ctx: CommandContext,
+  work: (planned: Planned, session: Session, fleet: Fleet) => Promise<number>,
+): Promise<number> {
+  return withSession(
+    ctx,
+    async (session, fleet) => {
+      const planned = await planTargets(ctx, session, fleet);
+      return typeof planned === 'number' ? planned : work(planned, session, fleet);
+    },
+    { readsLive: true },
+  );
+}
 
 export async function planTargets(
   ctx: CommandContext,
   session: Session,
   fleet: Fleet,
   words: string[] = ctx.words,
-): Promise<{ plan: Plan; live: LiveState; addresses: string[] } | number> {
+): Promise<Planned | number> {
   const { stepsOf } = await import('../../graph/query.js');
   const { planFor } = await import('../../app/converge.js');
   const all = words.length > 0 ? words : [...fleet.guests.keys()].map(String);

@@ -1,21 +1,14 @@
 // `phoenix plan [ids...]`: the stale steps in order with reasons and exact commands; touches nothing.
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
-import { planTargets } from './plan-common.js';
+import { withPlan } from './plan-common.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const planned = await planTargets(ctx, session, fleet);
-      if (typeof planned === 'number') return planned;
-      const { formatPlan, planToJson } = await import('../../reporters/plan.js');
-      if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));
-      else ctx.io.out(formatPlan(planned.plan, { color: ctx.io.color }));
-      const pending = planned.plan.steps.some((s) => s.status !== 'up-to-date');
-      return pending && ctx.options.detailedExitcode ? EXIT.changesPending : EXIT.ok;
-    },
-    { readsLive: true },
-  );
+  return withPlan(ctx, async (planned) => {
+    const { formatPlan, planToJson } = await import('../../reporters/plan.js');
+    if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));
+    else ctx.io.out(formatPlan(planned.plan, { color: ctx.io.color }));
+    const pending = planned.plan.steps.some((s) => s.status !== 'up-to-date');
+    return pending && ctx.options.detailedExitcode ? EXIT.changesPending : EXIT.ok;
+  });
 }

@@ -4,8 +4,7 @@ import type { LiveState } from '../../host/live.js';
 import type { Fleet } from '../../config/model.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
-import { planTargets } from './plan-common.js';
+import { withPlan } from './plan-common.js';
 
 export interface StatusRow {
   id: number;
@@ -37,39 +36,33 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const planned = await planTargets(ctx, session, fleet);
-      if (typeof planned === 'number') return planned;
-      const ids = [...new Set(planned.addresses.map((a) => a.split(':')[0]))]
-        .filter((t) => t !== 'host')
-        .map(Number);
-      const rows = statusRows(fleet, planned.plan, planned.live, ids);
-      if (ctx.options.json) {
-        ctx.io.out(JSON.stringify(rows, null, 2));
-        return EXIT.ok;
-      }
-      const { default: Table } = await import('cli-table3');
-      const table = new Table({
-        head: ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'],
-        style: { head: ctx.io.color ? ['cyan'] : [], border: ctx.io.color ? ['grey'] : [] },
-      });
-      const yn = (b: boolean): string => (b ? 'yes' : 'no');
-      for (const r of rows) {
-        table.push([
-          r.id,
-          r.kind,
-          r.name,
-          yn(r.exists),
-          yn(r.running),
-          r.drift.length > 0 ? r.drift.join(', ') : '-',
-          r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
-        ]);
-      }
-      ctx.io.out(table.toString());
+  return withPlan(ctx, async (planned, _session, fleet) => {
+    const ids = [...new Set(planned.addresses.map((a) => a.split(':')[0]))]
+      .filter((t) => t !== 'host')
+      .map(Number);
+    const rows = statusRows(fleet, planned.plan, planned.live, ids);
+    if (ctx.options.json) {
+      ctx.io.out(JSON.stringify(rows, null, 2));
       return EXIT.ok;
-    },
-    { readsLive: true },
-  );
+    }
+    const { default: Table } = await import('cli-table3');
+    const table = new Table({
+      head: ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'],
+      style: { head: ctx.io.color ? ['cyan'] : [], border: ctx.io.color ? ['grey'] : [] },
+    });
+    const yn = (b: boolean): string => (b ? 'yes' : 'no');
+    for (const r of rows) {
+      table.push([
+        r.id,
+        r.kind,
+        r.name,
+        yn(r.exists),
+        yn(r.running),
+        r.drift.length > 0 ? r.drift.join(', ') : '-',
+        r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
+      ]);
+    }
+    ctx.io.out(table.toString());
+    return EXIT.ok;
+  });
 }

@@ -1,22 +1,15 @@
 // `phoenix why <id|id:step>`: every step of the guest (or the one step), up to date or stale, and why.
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
-import { planTargets } from './plan-common.js';
+import { withPlan } from './plan-common.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const planned = await planTargets(ctx, session, fleet);
-      if (typeof planned === 'number') return planned;
-      const { formatWhy, whyToJson } = await import('../../reporters/why.js');
-      const only = new Set(planned.addresses);
-      const steps = planned.plan.steps.filter((s) => only.has(s.address));
-      if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps), null, 2));
-      else ctx.io.out(formatWhy(steps, { color: ctx.io.color }));
-      return EXIT.ok;
-    },
-    { readsLive: true },
-  );
+  return withPlan(ctx, async (planned) => {
+    const { formatWhy, whyToJson } = await import('../../reporters/why.js');
+    const only = new Set(planned.addresses);
+    const steps = planned.plan.steps.filter((s) => only.has(s.address));
+    if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps), null, 2));
+    else ctx.io.out(formatWhy(steps, { color: ctx.io.color }));
+    return EXIT.ok;
+  });
 }
