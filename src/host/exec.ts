@@ -292,9 +292,7 @@ function toResult(
     case 'cancelled':
       return err(failure('cancelled', `${command} was cancelled`));
     case 'spawn-error':
-      return err(
-        failure('spawn-error', `could not run ${basename(argv[0] ?? '')}: ${o.detail ?? 'unknown error'}`),
-      );
+      return err(failure('spawn-error', spawnErrorMessage(argv[0] ?? '', o.detail)));
     case 'exited': {
       const how = o.exitCode === undefined ? `killed by ${o.detail ?? 'a signal'}` : `exit ${o.exitCode}`;
       return err(failure('exit-non-zero', `${command} failed (${how})${lastLine ? `: ${lastLine}` : ''}`));
@@ -317,6 +315,17 @@ function shortCommand(argv: readonly string[]): string {
   const s = formatArgv(argv);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
+
+/** A Proxmox tool that is not on PATH means Phoenix is not running on a Proxmox node: say what to do. */
+function spawnErrorMessage(program: string, detail: string | undefined): string {
+  const name = basename(program);
+  if (detail === 'ENOENT' && PROXMOX_TOOLS.has(name)) {
+    return `${name} not found on PATH: run Phoenix on the Proxmox VE node, or pass --sim to use the simulator`;
+  }
+  return `could not run ${name}: ${detail ?? 'unknown error'}`;
+}
+
+const PROXMOX_TOOLS = new Set(['pct', 'qm', 'pvesm', 'pveam', 'pvesh']);
 
 function formatMs(ms: number): string {
   if (ms < MINUTE) return `${(ms / SECOND).toFixed(ms % SECOND === 0 ? 0 : 1)}s`;

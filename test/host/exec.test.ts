@@ -76,11 +76,22 @@ describe('createHostExec', () => {
 
   it('reports a missing program as a spawn error', async () => {
     const { host } = setup();
+    const r = await host.run(['/nonexistent/fixture.sh']);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.reason).toBe('spawn-error');
+    expect(r.error.message).toMatch(/could not run fixture\.sh: ENOENT/);
+  });
+
+  it('says what to do when a Proxmox tool is missing (not on a Proxmox node)', async () => {
+    const { host } = setup();
     const r = await host.run(['/nonexistent/pct', 'list']);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.reason).toBe('spawn-error');
-    expect(r.error.message).toMatch(/could not run pct: ENOENT/);
+    expect(r.error.message).toBe(
+      'pct not found on PATH: run Phoenix on the Proxmox VE node, or pass --sim to use the simulator',
+    );
   });
 
   it('cancels a running command when the signal aborts', async () => {
