@@ -1,7 +1,8 @@
 // Helpers shared by pct and qm: disks of a config, MACs, pids, resource numbers.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parsePropString, driveFormat, mpFormat, rootfsFormat, parseSize } from './props.js';
-import { splitVolid } from './storage.js';
+import { PveError } from './errors.js';
+import { freeVolume, linkedUsers, splitVolid } from './storage.js';
 import type { GuestState, SimState } from './state.js';
 
 export const DISK_KEY_RE = /^(ide|sata|scsi|virtio|efidisk|tpmstate)\d+$/;
@@ -83,4 +84,37 @@ export function uptimeSec(g: GuestState, now: number): number {
 /** Dies unless the guest is a template (linked clone source) or in the given status. */
 export function isTemplate(g: GuestState): boolean {
   return g.config.template === '1';
+}
+
+/**
+ * Frees every volume of a guest being destroyed (its disks, its snapshots' disks and unused volumes) and returns
+ * the storage tool's output lines. A base volume that linked clones still use blocks the whole destroy, with the
+ * tool's own wording (pct and qm differ).
+ */
+export function destroyVolumes(
+  s: SimState,
+  g: GuestState,
+  linkedClonesError: (volid: string) => string,
+): string[] {
+  const vols = [
+    ...new Set(
+      [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) =>
+        configDisks(g.type, c).map((d) => d.volid),
+      ),
+    ),
+  ];
+  for (const k of Object.keys(g.config)) if (/^unused\d+$/.test(k)) vols.push(g.config[k]!);
+  for (const v of vols) {
+    const isBase = /^(base|basevol)-/.test(splitVolid(v)![1].split('/').pop() ?? '');
+    if (isBase && linkedUsers(s, v).length > 0) throw new PveError(linkedClonesError(v));
+  }
+  const out: string[] = [];
+  for (const v of vols) {
+    const [sid, name] = splitVolid(v)!;
+    if (s.storages[sid]?.type === 'lvmthin' || s.storages[sid]?.type === 'lvm') {
+      out.push(`  Logical volume "${name.split('/').pop()}" successfully removed.`);
+    }
+    freeVolume(s, v);
+  }
+  return out;
 }

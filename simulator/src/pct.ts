@@ -16,7 +16,7 @@ import { ParamError, PveError } from './errors.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
 import type { OptSpec, Parsed } from './getopt.js';
-import { configDisks, guestName, isTemplate, nextPid, randomMac } from './guests.js';
+import { configDisks, destroyVolumes, guestName, isTemplate, nextPid, randomMac } from './guests.js';
 import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from './lxcopts.js';
 import {
   formatSize,
@@ -36,7 +36,6 @@ import {
   freeVolume,
   getStorage,
   linkedClone,
-  linkedUsers,
   lookupVolume,
   makeBase,
   splitVolid,
@@ -703,27 +702,13 @@ const destroy: Command = {
         const g = s.guests[id];
         if (!g) throw ctNotFound(s, id);
         checkLock(g);
-        const vols = [
-          ...new Set(
-            [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) =>
-              configDisks('lxc', c).map((d) => d.volid),
-            ),
+        out.push(
+          ...destroyVolumes(
+            s,
+            g,
+            (v) => `base volume '${splitVolid(v)![1]}' is still in use by linked clones`,
           ),
-        ];
-        for (const k of Object.keys(g.config)) if (/^unused\d+$/.test(k)) vols.push(g.config[k]!);
-        for (const v of vols) {
-          const isBase = /^(base|basevol)-/.test(splitVolid(v)![1].split('/').pop() ?? '');
-          if (isBase && linkedUsers(s, v).length > 0) {
-            throw new PveError(`base volume '${splitVolid(v)![1]}' is still in use by linked clones`);
-          }
-        }
-        for (const v of vols) {
-          const [sid, name] = splitVolid(v)!;
-          if (s.storages[sid]?.type === 'lvmthin' || s.storages[sid]?.type === 'lvm') {
-            out.push(`  Logical volume "${name.split('/').pop()}" successfully removed.`);
-          }
-          freeVolume(s, v);
-        }
+        );
         if (p.opts.purge === '1') out.push(`purging CT ${id} from related configurations..`);
         delete s.guests[id];
       });

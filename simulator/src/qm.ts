@@ -16,7 +16,16 @@ import { ParamError, PveError } from './errors.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
 import type { OptSpec } from './getopt.js';
-import { configDisks, guestName, bootDiskBytes, isTemplate, newUuid, nextPid, randomMac } from './guests.js';
+import {
+  configDisks,
+  destroyVolumes,
+  guestName,
+  bootDiskBytes,
+  isTemplate,
+  newUuid,
+  nextPid,
+  randomMac,
+} from './guests.js';
 import { printLxcConfig } from './pct.js';
 import {
   agentFormat,
@@ -46,7 +55,6 @@ import {
   freeVolume,
   getStorage,
   linkedClone,
-  linkedUsers,
   lookupVolume,
   makeBase,
   splitVolid,
@@ -714,26 +722,7 @@ const destroy: Command = {
       const out: string[] = [];
       await ctx.tx((s) => {
         const g = loadGuest(s, 'qemu', id);
-        const vols = [
-          ...new Set(
-            [g.config, ...Object.values(g.snapshots).map((x) => x.config)].flatMap((c) =>
-              configDisks('qemu', c).map((d) => d.volid),
-            ),
-          ),
-        ];
-        for (const k of Object.keys(g.config)) if (/^unused\d+$/.test(k)) vols.push(g.config[k]!);
-        for (const v of vols) {
-          const isBase = /^(base|basevol)-/.test(splitVolid(v)![1].split('/').pop() ?? '');
-          if (isBase && linkedUsers(s, v).length > 0)
-            throw new PveError(`base volume '${v}' is still in use by linked cloned`);
-        }
-        for (const v of vols) {
-          const [sid, name] = splitVolid(v)!;
-          if (s.storages[sid]?.type === 'lvmthin' || s.storages[sid]?.type === 'lvm') {
-            out.push(`  Logical volume "${name.split('/').pop()}" successfully removed.`);
-          }
-          freeVolume(s, v);
-        }
+        out.push(...destroyVolumes(s, g, (v) => `base volume '${v}' is still in use by linked cloned`));
         if (p.opts.purge === '1') out.push(`purging VM ${id} from related configurations..`);
         delete s.guests[id];
       });
