@@ -163,6 +163,16 @@ export async function destroyGuest(
   return done;
 }
 
+/** Drift of a guest that should run and does not. */
+export function notRunning(g: Guest, live: LiveGuest | undefined): LiveCheck {
+  return {
+    ok: false,
+    reason: 'drift',
+    detail: `${kindWord(g)} ${g.id} is ${live?.status ?? 'unknown'}`,
+    diffs: [{ field: 'status', actual: live?.status, desired: 'running' }],
+  };
+}
+
 /** `start`: skip when running (or a VM template, which cannot run); a few attempts with a pause, as the original. */
 export function startStep<T extends LxcGuest | VmGuest>(options: StepOptions): ExecutableStep<T> {
   const startArgv = (g: Guest): Argv => [tool(g), 'start', String(g.id)];
@@ -178,14 +188,7 @@ export function startStep<T extends LxcGuest | VmGuest>(options: StepOptions): E
       const live = liveOf(ctx);
       const bad = existenceCheck(ctx.target, live);
       if (bad) return bad;
-      if (settled(live)) return { ok: true };
-      const diffs = [{ field: 'status', actual: live?.status, desired: 'running' }];
-      return {
-        ok: false,
-        reason: 'drift',
-        detail: `${kindWord(ctx.target)} ${ctx.target.id} is ${live?.status ?? 'unknown'}`,
-        diffs,
-      };
+      return settled(live) ? { ok: true } : notRunning(ctx.target, live);
     },
     preview: (ctx) => (settled(liveOf(ctx)) ? [] : [startArgv(ctx.target)]),
     async run(ctx) {

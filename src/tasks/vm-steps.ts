@@ -13,6 +13,7 @@ import {
   existenceCheck,
   featureStep,
   liveOf,
+  notRunning,
   snapshotStep,
   startStep,
 } from './guest-common.js';
@@ -261,15 +262,7 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
       const bad = existenceCheck(ctx.target, live);
       if (bad) return bad;
       if (live?.template) return { ok: true };
-      if (live?.status !== 'running') {
-        const diffs = [{ field: 'status', actual: live?.status, desired: 'running' }];
-        return {
-          ok: false,
-          reason: 'drift',
-          detail: `VM ${ctx.target.id} is ${live?.status ?? 'unknown'}`,
-          diffs,
-        };
-      }
+      if (live?.status !== 'running') return notRunning(ctx.target, live);
       return { ok: 'unknown' }; // whether the agent answers is not read before planning
     },
     preview: (ctx) => (liveOf(ctx)?.template ? [] : [ping(ctx)]),
