@@ -1,7 +1,7 @@
 // Imperative lifecycle verbs (start, stop, restart, delete): check the live state, then act, one guest at a
 // time in the order the verb requires. The argv builders are pure so dry runs print exactly what would run.
 import type { Guest } from '../config/model.js';
-import type { LiveGuest, LiveState } from '../host/live.js';
+import type { LiveGuest } from '../host/live.js';
 import type { Argv } from '../tasks/step.js';
 
 export type PowerAction = 'start' | 'stop' | 'destroy';
@@ -49,9 +49,4 @@ export function decide(guest: Guest, action: PowerAction, live: LiveGuest | unde
         note: `deleted ${label}`,
       };
   }
-}
-
-/** Guests that exist on the host and were cloned from `id` (linked clones block destroying their source). */
-export function liveClonesOf(live: LiveState, fleetClones: number[]): number[] {
-  return fleetClones.filter((id) => live.guests.has(id));
 }

@@ -1,7 +1,6 @@
 // Flag > env > preference > default, for every option declared in options.ts.
 import type { ResolvedOptions } from './context.js';
 import { GLOBAL_OPTIONS } from './options.js';
-import type { Result } from '../result.js';
 
 const DEFAULTS: ResolvedOptions = {
   sim: false,
@@ -63,5 +62,3 @@ async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown
   const { readPrefs } = await import('../prefs/read.js');
   return readPrefs(env);
 }
-
-export type { Result };
