@@ -39,7 +39,11 @@ let referenceDir;
 export function referenceFleet() {
   if (referenceDir === undefined) {
     referenceDir = tempDir('reference');
-    cpSync(REFERENCE, referenceDir, { recursive: true, filter: (src) => !src.includes('.phoenixcache') });
+    cpSync(REFERENCE, referenceDir, {
+      recursive: true,
+      dereference: true,
+      filter: (src) => !src.includes('.phoenixcache'),
+    });
   }
   return referenceDir;
 }

@@ -145,7 +145,7 @@ export async function planScaleFigure() {
   const fleet = generatedFleet();
   writeFileSync(join(dir, 'phoenix.config.json'), JSON.stringify(fleet, null, 2));
   for (const sub of ['lxc_features', 'vm_features', 'applications', 'hypervisor_setup', 'health_checks'])
-    cpSync(join(REFERENCE, sub), join(dir, sub), { recursive: true });
+    cpSync(join(REFERENCE, sub), join(dir, sub), { recursive: true, dereference: true });
   mkdirSync(join(dir, 'vm_features'), { recursive: true });
 
   log(`plan at scale: seeding ${GUESTS} built containers into the simulator`);

@@ -1,13 +1,1 @@
-#!/usr/bin/env bash
-# LXC feature "nvidia": installs the NVIDIA user-space driver inside container $1 so it can use the host's GPUs.
-# Runs on the hypervisor and acts only through `pct exec`; skips when nvidia-smi already works.
-set -euo pipefail
-CTID="${1:?usage: $0 CTID}"
-
-if pct exec "$CTID" -- sh -c 'command -v nvidia-smi' >/dev/null 2>&1; then
-  echo "nvidia user-space driver already present in CT $CTID"
-  exit 0
-fi
-echo "installing nvidia user-space driver in CT $CTID"
-pct exec "$CTID" -- apt-get update -q
-pct exec "$CTID" -- apt-get install -y -q --no-install-recommends nvidia-driver nvidia-smi
+../../../../examples/lxc_features/phoenix_hypervisor_feature_install_nvidia.sh

@@ -1,15 +1,1 @@
-#!/usr/bin/env bash
-# LXC feature "vllm": installs the vLLM inference server into a Python venv inside container $1.
-# Runs on the hypervisor and acts only through `pct exec`; skips when the venv already has vllm.
-set -euo pipefail
-CTID="${1:?usage: $0 CTID}"
-VENV=/opt/vllm
-
-if pct exec "$CTID" -- test -x "$VENV/bin/vllm"; then
-  echo "vllm already installed in CT $CTID"
-  exit 0
-fi
-echo "installing vllm in CT $CTID"
-pct exec "$CTID" -- apt-get install -y -q python3-venv
-pct exec "$CTID" -- python3 -m venv "$VENV"
-pct exec "$CTID" -- "$VENV/bin/pip" install --quiet vllm
+../../../../examples/lxc_features/phoenix_hypervisor_feature_install_vllm.sh
