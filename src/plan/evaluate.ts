@@ -11,6 +11,7 @@ export interface BoundStep {
   scripts(): string[];
   check(): LiveCheck;
   preview(): Argv[];
+  locks(): string[];
 }
 
 export function bindStep(node: StepNode, fleet: Fleet, live: LiveState): BoundStep {
@@ -46,6 +47,7 @@ function bind<C>(
     scripts(c: C): string[];
     check(c: C): LiveCheck;
     preview(c: C): Argv[];
+    locks?(c: C): string[];
   },
   ctx: C,
 ): BoundStep {
@@ -55,5 +57,6 @@ function bind<C>(
     scripts: () => spec.scripts(ctx),
     check: () => spec.check(ctx),
     preview: () => spec.preview(ctx),
+    locks: () => spec.locks?.(ctx) ?? [],
   };
 }

@@ -151,9 +151,14 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
       ...(replace && { replace }),
       after: after.length < 2 ? after : after.sort((a, b) => rankOf(a) - rankOf(b)),
       preview: s === 'up-to-date' ? [] : d.id.bound.preview(),
+      ...(s === 'stale' && withLocks(d.id.bound.locks())),
     });
   }
   return steps;
+}
+
+function withLocks(locks: string[]): { locks?: string[] } {
+  return locks.length > 0 ? { locks } : {};
 }
 
 /** `--force 950` forces every step of 950; `--force 950:start` one step. */

@@ -38,6 +38,8 @@ export interface PlannedStep {
   after: string[];
   /** Commands it would run, from the state read before planning. */
   preview: Argv[];
+  /** Host locks it holds while running (see StepSpec.locks): the runner serializes steps sharing one. */
+  locks?: string[];
 }
 
 /** What the user asked for. */

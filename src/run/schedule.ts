@@ -1,5 +1,6 @@
 // Executes a plan as a DAG: a step starts as soon as every predecessor succeeded, at most `concurrency` at once,
-// the ready step with the longest remaining chain first (so the critical path never waits behind short branches).
+// the ready step with the longest remaining chain first (so the critical path never waits behind short branches),
+// never two steps holding the same host lock (a waiting step leaves its slot to other work).
 // Pure of any rendering: it emits events; renderers and the summary consume them.
 import type { PlannedStep } from '../plan/types.js';
 import type { Result } from '../result.js';
@@ -71,6 +72,7 @@ export async function schedule(
   const emit = (e: StepEvent) => opts.onEvent?.(e);
   let stopped: string | undefined; // Why nothing new starts (fail-fast or interrupt).
   const running = new Map<string, Promise<void>>();
+  const held = new Set<string>(); // Host locks of the running steps.
 
   const onAbort = () => {
     result.interrupted = true;
@@ -131,12 +133,14 @@ export async function schedule(
     const step = byAddress.get(address);
     if (!step) return;
     state.set(address, 'running');
+    for (const l of step.locks ?? []) held.add(l);
     emit({ type: 'start', address });
     const began = Date.now();
     const report = (line: string) => emit({ type: 'output', address, line });
     const work = runOne(step, controller.signal, report, opts).then((outcome) => {
       const durationMs = Date.now() - began;
       running.delete(address);
+      for (const l of step.locks ?? []) held.delete(l);
       if (outcome.ok) {
         state.set(address, 'done');
         result.ran.push(address);
@@ -154,7 +158,11 @@ export async function schedule(
   const limit = Math.max(1, Math.floor(opts.concurrency));
   for (;;) {
     const ready = settle();
-    if (stopped === undefined) for (const a of ready.slice(0, limit - running.size)) start(a);
+    if (stopped === undefined)
+      for (const a of ready) {
+        if (running.size >= limit) break;
+        if (!(byAddress.get(a)?.locks ?? []).some((l) => held.has(l))) start(a);
+      }
     if (running.size === 0) break;
     await Promise.race(running.values());
   }

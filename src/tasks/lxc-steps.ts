@@ -150,6 +150,10 @@ const define: ExecutableStep<LxcGuest> = {
       ? [def.argv]
       : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
   },
+  // `pct clone` holds `lock: disk` on its source throughout: clones of one source queue in the runner instead
+  // of failing on "CT is locked (disk)" and retrying with backoff while holding a concurrency slot.
+  locks: (ctx) =>
+    ctx.target.config.clone_from_ctid === undefined ? [] : [`guest:${ctx.target.config.clone_from_ctid}`],
   async run(ctx) {
     const live = await readCtConfig(ctx);
     if (live && !ctx.flags.replace) return done;

@@ -57,6 +57,11 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
   check(ctx: StepContext<T>): LiveCheck;
   /** The host commands the step would run from the state read before planning, for dry runs and `plan`. */
   preview(ctx: StepContext<T>): Argv[];
+  /**
+   * Host locks the step holds while it runs on top of its own guest's (e.g. `guest:902`: `pct clone` puts
+   * `lock: disk` on its source for the whole clone). The runner never runs two steps holding one lock at once.
+   */
+  locks?(ctx: StepContext<T>): string[];
 }
 
 /** What a step's action gets on top of its context: the host to act on. */

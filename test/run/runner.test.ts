@@ -142,6 +142,36 @@ describe('runPlan', () => {
     expect(rec.starts[0]).toBe('long1');
   });
 
+  it('never runs two steps holding the same host lock at once; a waiting one leaves its slot to other work', async () => {
+    const clones = ['c1', 'c2', 'c3'].map((a) => ({ ...step(a, [], 'stale'), locks: ['guest:902'] }));
+    const plan = { steps: [...clones, step('other1', [], 'stale'), step('other2', [], 'stale')] };
+    const { rec, options } = harness({ delayMs: () => 15 });
+    const events: string[] = [];
+    const summary = await runPlan(
+      plan,
+      options({
+        concurrency: 4,
+        execute: async (s) => {
+          events.push(`start ${s.address}`);
+          await new Promise((r) => setTimeout(r, 15));
+          events.push(`end ${s.address}`);
+          rec.starts.push(s.address);
+          return ok(undefined);
+        },
+      }),
+    );
+    expect(summary.ran.sort()).toEqual(['c1', 'c2', 'c3', 'other1', 'other2']);
+    let holding = 0;
+    for (const e of events) {
+      const [what, address] = e.split(' ');
+      if (!address?.startsWith('c')) continue;
+      holding += what === 'start' ? 1 : -1;
+      expect(holding, events.join(', ')).toBeLessThanOrEqual(1);
+    }
+    // Both unlocked steps start in the first wave, beside the first clone, not after the clones.
+    expect(events.slice(0, 3).sort()).toEqual(['start c1', 'start other1', 'start other2']);
+  });
+
   it('fail-fast: lets in-flight steps finish, starts nothing new, skips the rest', async () => {
     const plan = planOf('a -> b', {}, ['c', 'd']);
     const { rec, options } = harness({ fail: ['a'], delayMs: (s) => (s === 'c' ? 20 : 2) });

@@ -165,7 +165,11 @@ function step<T extends Guest>(specs: StepSpec<T>[], target: T, name: string, li
   const spec = specs.find((s) => s.instances(target, fleet).includes(name));
   if (!spec) throw new Error(`no ${name}`);
   const ctx = stepCtx(fleet, target, name, liveState(live));
-  return { check: () => spec.check(ctx), preview: () => spec.preview(ctx) };
+  return {
+    check: () => spec.check(ctx),
+    preview: () => spec.preview(ctx),
+    locks: () => spec.locks?.(ctx) ?? [],
+  };
 }
 
 const running = (id: number, config: Record<string, string>, extra: Partial<LiveGuest> = {}): LiveGuest => ({
@@ -231,6 +235,12 @@ describe('container previews and checks', () => {
       '--net0',
       'name=eth0,bridge=vmbr0,ip=10.0.0.51/24',
     ]);
+  });
+
+  it("a clone's define holds its source's lock (pct clone locks the source); other steps hold none", () => {
+    expect(step(tables.lxc, clone, 'define').locks()).toEqual(['guest:900']);
+    expect(step(tables.lxc, ct, 'define').locks()).toEqual([]);
+    expect(step(tables.lxc, clone, 'configure').locks()).toEqual([]);
   });
 
   it('define of an existing CT on another storage is drift that needs a replace', () => {
