@@ -66,6 +66,8 @@ export interface PlanJson {
     blocked?: string;
     replace?: boolean;
     after: string[];
+    /** Host locks the step holds while it runs (the runner never runs two holders of one lock at once). */
+    locks?: string[];
     /** Commands as argv arrays. */
     commands: string[][];
   }[];
@@ -86,6 +88,7 @@ export function planToJson(plan: Plan): PlanJson {
       ...(s.blocked !== undefined && { blocked: s.blocked }),
       ...(s.replace && { replace: true }),
       after: s.after,
+      ...(s.locks && { locks: s.locks }),
       commands: s.preview.map((a) => [...a]),
     })),
   };
