@@ -14,6 +14,17 @@ export function decodeText(text: string): string {
   return text.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
+/** `key: value` lines like `pct config`/`qm config` print them (description as one encoded line). */
+export function printLxcConfig(config: Record<string, string>, lxc: [string, string][]): string {
+  let out = '';
+  for (const k of Object.keys(config).sort()) {
+    if (k === 'digest') continue;
+    out += `${k}: ${k === 'description' ? encodeText(config[k]!) : config[k]}\n`;
+  }
+  for (const [k, v] of lxc) out += `${k}: ${v}\n`;
+  return out;
+}
+
 function renderSection(config: Record<string, string>, lxc: [string, string][]): string {
   let out = '';
   const desc = config.description;

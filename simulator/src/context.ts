@@ -1,9 +1,12 @@
 // What a command handler gets: parsed config, state access, output, latency, and the task runner.
-import { setTimeout as delay } from 'node:timers/promises';
 import { PveError } from './errors.js';
 import type { CmdSpec, Parsed } from './getopt.js';
+import { write } from './output.js';
 import { latencyMs, type LatencyKey, type SimConfig } from './simconfig.js';
 import { readState, transact, type GuestState, type SimState } from './state.js';
+
+/** Sleeps ms (a plain timer: node:timers/promises is one more module to load on every call). */
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface TaskFault {
   stderr: string;
@@ -21,10 +24,10 @@ export class Ctx {
   ) {}
 
   out(text: string): void {
-    process.stdout.write(text);
+    write(1, text);
   }
   err(text: string): void {
-    process.stderr.write(text);
+    write(2, text);
   }
   now(): number {
     return Date.now();

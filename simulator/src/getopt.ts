@@ -24,6 +24,20 @@ export interface CmdSpec {
   options: Record<string, OptSpec>;
 }
 
+/**
+ * A spec whose option table is built on first use. The big tables (pct/qm create and set: hundreds of keys with
+ * property-string checkers) cost more to build than a whole `pct list` does, and most calls never parse them.
+ */
+export function lazyOptions(base: Omit<CmdSpec, 'options'>, build: () => Record<string, OptSpec>): CmdSpec {
+  let options: Record<string, OptSpec> | undefined;
+  return {
+    ...base,
+    get options() {
+      return (options ??= build());
+    },
+  };
+}
+
 export interface Parsed {
   params: Record<string, string>;
   /** Options given on the command line, by canonical name (booleans normalized to 1/0). */

@@ -1,5 +1,5 @@
 // Helpers shared by pct and qm: disks of a config, MACs, pids, resource numbers.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { crypto } from './crypto.js';
 import { parsePropString, driveFormat, mpFormat, rootfsFormat, parseSize } from './props.js';
 import { PveError } from './errors.js';
 import { freeVolume, linkedUsers, splitVolid } from './storage.js';
@@ -47,12 +47,12 @@ export function randomMac(): string {
     'BC',
     '24',
     '11',
-    ...[...randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')),
+    ...[...crypto().randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')),
   ].join(':');
 }
 
 export function newUuid(): string {
-  return randomUUID();
+  return crypto().randomUUID();
 }
 
 export function nextPid(s: SimState): number {

@@ -1,5 +1,4 @@
 // `pct`: LXC containers.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import {
   checkLock,
@@ -12,13 +11,16 @@ import {
   type Ctx,
   type Registry,
 } from './context.js';
+import { printLxcConfig } from './conffile.js';
+import { crypto } from './crypto.js';
 import { ParamError, PveError } from './errors.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
-import type { OptSpec, Parsed } from './getopt.js';
+import { lazyOptions, type OptSpec, type Parsed } from './getopt.js';
 import { configDisks, destroyVolumes, guestName, isTemplate, nextPid, randomMac } from './guests.js';
 import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from './lxcopts.js';
 import {
+  dnsNameSpec,
   formatSize,
   lxcNetFormat,
   mpFormat,
@@ -163,11 +165,7 @@ const USAGE = {
 
 const create: Command = {
   task: true,
-  spec: {
-    usage: USAGE.create,
-    positionals: [vmid, { name: 'ostemplate' }],
-    options: lxcCreateOptions(),
-  },
+  spec: lazyOptions({ usage: USAGE.create, positionals: [vmid, { name: 'ostemplate' }] }, lxcCreateOptions),
   async run(ctx, p) {
     const id = Number(p.params.vmid);
     const o = p.opts;
@@ -253,7 +251,7 @@ const create: Command = {
             for (const t of ['rsa', 'ecdsa', 'ed25519']) {
               out.push(`Creating SSH host key 'ssh_host_${t}_key' - this may take some time ...`);
               out.push(
-                `done: SHA256:${createHash('sha256').update(`${id}${t}${ctx.now()}`).digest('base64').slice(0, 43)} root@${config.hostname}`,
+                `done: SHA256:${crypto().createHash('sha256').update(`${id}${t}${ctx.now()}`).digest('base64').slice(0, 43)} root@${config.hostname}`,
               );
             }
           }
@@ -287,7 +285,7 @@ const clone: Command = {
       bwlimit: { type: 'number', min: 0 },
       description: { type: 'string' },
       full: bool,
-      hostname: lxcConfigOptions().hostname!,
+      hostname: dnsNameSpec,
       pool: { type: 'string' },
       snapname: snapnameSpec,
       storage: { type: 'string' },
@@ -394,7 +392,7 @@ function splitKeys(v: string | undefined): string[] {
 }
 
 const set: Command = {
-  spec: { usage: USAGE.set, positionals: [vmid], options: lxcSetOptions() },
+  spec: lazyOptions({ usage: USAGE.set, positionals: [vmid] }, lxcSetOptions),
   async run(ctx, p) {
     const id = p.params.vmid!;
     const o = { ...p.opts };
@@ -467,25 +465,6 @@ const set: Command = {
     if (warnings.length > 0) ctx.err(warnings.join('\n') + '\n');
   },
 };
-
-/** `key: value` lines like `pct config` prints them. */
-export function printLxcConfig(config: Record<string, string>, lxc: [string, string][]): string {
-  let out = '';
-  for (const k of Object.keys(config).sort()) {
-    if (k === 'digest') continue;
-    const v =
-      k === 'description'
-        ? config[k]!.replace(
-            // eslint-disable-next-line no-control-regex -- PVE encodes control characters
-            /[\x00-\x1f\x7f-\xff:]/g,
-            (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'),
-          )
-        : config[k];
-    out += `${k}: ${v}\n`;
-  }
-  for (const [k, v] of lxc) out += `${k}: ${v}\n`;
-  return out;
-}
 
 const config: Command = {
   spec: {
@@ -860,7 +839,7 @@ const push: Command = {
         throw new PveError(`failed to open ${file} for reading`);
       }
       await ctx.sleep('push');
-      const sha256 = createHash('sha256').update(data).digest('hex');
+      const sha256 = crypto().createHash('sha256').update(data).digest('hex');
       await ctx.tx((s) => {
         const cur = loadGuest(s, 'lxc', id);
         const t = ctx.now();

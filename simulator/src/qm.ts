@@ -1,5 +1,4 @@
 // `qm`: QEMU virtual machines.
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import {
   checkLock,
@@ -15,7 +14,7 @@ import {
 import { ParamError, PveError } from './errors.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
-import type { OptSpec } from './getopt.js';
+import { lazyOptions, type OptSpec } from './getopt.js';
 import {
   configDisks,
   destroyVolumes,
@@ -26,7 +25,8 @@ import {
   nextPid,
   randomMac,
 } from './guests.js';
-import { printLxcConfig } from './pct.js';
+import { printLxcConfig } from './conffile.js';
+import { crypto } from './crypto.js';
 import {
   agentFormat,
   bootFormat,
@@ -345,8 +345,9 @@ function uriEscape(s: string): string {
 }
 
 function cryptPassword(pw: string): string {
-  const salt = randomBytes(6).toString('base64').replace(/[+/=]/g, 'x');
-  return `$5$${salt}$${createHash('sha256')
+  const salt = crypto().randomBytes(6).toString('base64').replace(/[+/=]/g, 'x');
+  return `$5$${salt}$${crypto()
+    .createHash('sha256')
     .update(salt + pw)
     .digest('base64')
     .replace(/=+$/, '')
@@ -377,7 +378,7 @@ function prepareValue(s: SimState, id: number, k: string, v: string, out: string
 
 const create: Command = {
   task: true,
-  spec: { usage: USAGE.create, positionals: [vmid], options: createOptions() },
+  spec: lazyOptions({ usage: USAGE.create, positionals: [vmid] }, createOptions),
   async run(ctx, p) {
     const id = Number(p.params.vmid);
     const o = p.opts;
@@ -466,7 +467,7 @@ function splitKeys(v: string | undefined): string[] {
 }
 
 const set: Command = {
-  spec: { usage: USAGE.set, positionals: [vmid], options: setOptions() },
+  spec: lazyOptions({ usage: USAGE.set, positionals: [vmid] }, setOptions),
   async run(ctx, p) {
     const id = p.params.vmid!;
     const o = { ...p.opts };
@@ -1168,7 +1169,7 @@ const ciDump: Command = {
       ctx.out(y);
     } else {
       const uuid = /uuid=([^,]+)/.exec(c.smbios1 ?? '')?.[1] ?? '';
-      ctx.out(`instance-id: ${createHash('sha1').update(uuid).digest('hex')}\n`);
+      ctx.out(`instance-id: ${crypto().createHash('sha1').update(uuid).digest('hex')}\n`);
     }
   },
 };

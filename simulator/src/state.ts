@@ -1,9 +1,9 @@
 // The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
 // config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
+import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
 
@@ -139,7 +139,7 @@ export function confPath(dir: string, node: string, g: { vmid: number; type: Gue
   return join(confDir(dir, node, g.type), `${g.vmid}.conf`);
 }
 
-const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
+const sha1 = (s: string): string => crypto().createHash('sha1').update(s).digest('hex');
 
 /** Picks up hand edits of the mirrored conf files (e.g. raw lxc.* lines appended by Phoenix). */
 function importEdits(dir: string, state: SimState): void {
@@ -151,6 +151,8 @@ function importEdits(dir: string, state: SimState): void {
     } catch {
       continue;
     }
+    // What the simulator last wrote (the usual case) needs no hash: the conf files are rendered from the state.
+    if (text === renderConfFile(g)) continue;
     if (sha1(text) !== g.mirrorHash) {
       importConfFile(g, text);
       g.mirrorHash = sha1(text);
