@@ -6,9 +6,18 @@ import { EXIT } from './exit-codes.js';
 export type Loaded = { ok: true; fleet: Fleet; warnings: number } | { ok: false; exit: number };
 
 export async function loadConfigFor(ctx: CommandContext): Promise<Loaded> {
-  const { loadFleet } = await import('../config/load.js');
-  const { formatProblems } = await import('../config/problems.js');
-  const result = await loadFleet({ config: ctx.options.config, cwd: ctx.cwd, env: ctx.env });
+  const [{ loadFleet }, { formatProblems }, { cacheDirFor }] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/problems.js'),
+    import('../app/paths.js'),
+  ]);
+  const result = await loadFleet({
+    config: ctx.options.config,
+    cwd: ctx.cwd,
+    env: ctx.env,
+    // The validated fleet is cached with the step cache, so a warm run skips validation.
+    cacheDir: (root) => cacheDirFor(root, ctx.env),
+  });
   if (!result.ok) {
     ctx.io.err(formatProblems(result.problems));
     const errors = result.problems.filter((p) => p.severity === 'error').length;

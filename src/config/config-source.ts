@@ -4,10 +4,10 @@ import { typo } from './legacy.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
 import { isPlainObject, type RawSource } from './raw-source.js';
-import { phoenixConfig } from './schema.js';
+import { CONFIG_TOP_KEYS } from './schema-keys.js';
 import { suggestKey } from './typos.js';
 
-const TOP_KEYS = Object.keys(phoenixConfig.shape);
+const TOP_KEYS = [...CONFIG_TOP_KEYS];
 
 export function configSource(file: string, value: unknown, text?: string): RawSource {
   const problems: Problem[] = [];

@@ -5,8 +5,8 @@ import { configSource } from './config-source.js';
 import { addPositions, parseJsonText, readJsonFile } from './json-file.js';
 import { findLegacyLayout, isLegacyFileName, readLegacy } from './legacy.js';
 import type { Fleet, Problem } from './model.js';
+import { fleetSlot, readFleetEntry, writeFleetEntry, type FleetEntry } from './fleet-cache.js';
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
-import { normalize } from './normalize.js';
 import { error, hasErrors } from './problems.js';
 import type { RawSource } from './raw-source.js';
 import { writeHypervisorJson } from './hypervisor-file.js';
@@ -20,6 +20,11 @@ export interface LoadOptions {
   /** Reads PHOENIX_CONFIG when `config` is not given. */
   env?: NodeJS.ProcessEnv;
   hooks?: ModuleLoadHooks;
+  /**
+   * The cache folder for a config whose files sit in `root`: when given, the validated fleet is cached there and
+   * an unchanged config input is not validated again.
+   */
+  cacheDir?: (root: string) => string;
 }
 
 export type LoadResult = { ok: true; fleet: Fleet; warnings: Problem[] } | { ok: false; problems: Problem[] };
@@ -28,13 +33,26 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   const found = await readSource(opts);
   if (!found.ok) return { ok: false, problems: found.problems };
   const raw = found.raw;
-  const { fleet, problems } = normalize(raw);
-  problems.push(...validateFleet(fleet), ...checkScripts(fleet));
+  const { fleet, problems: validated } = await validate(raw, opts.cacheDir);
+  // Scripts may appear or vanish without the config changing: checked on every load, cached or not.
+  const problems = [...validated, ...checkScripts(fleet)];
   const placed = await addPositions(problems, raw.texts);
   if (hasErrors(placed)) return { ok: false, problems: placed };
   if (raw.layout === 'config')
     fleet.hypervisorConfigFile = await writeHypervisorJson(raw.files[0] ?? raw.root, fleet);
   return { ok: true, fleet, warnings: placed };
+}
+
+/** The fleet and its problems, from the fleet cache when the same input was validated before. */
+async function validate(raw: RawSource, cacheDir?: (root: string) => string): Promise<FleetEntry> {
+  const slot = cacheDir === undefined ? undefined : fleetSlot(cacheDir(raw.root), raw);
+  const cached = slot === undefined ? undefined : readFleetEntry(slot);
+  if (cached !== undefined) return cached;
+  const { normalize } = await import('./normalize.js'); // zod: loaded only when validation runs
+  const { fleet, problems } = normalize(raw);
+  problems.push(...validateFleet(fleet));
+  if (slot !== undefined && !hasErrors(problems)) await writeFleetEntry(slot, { fleet, problems });
+  return { fleet, problems };
 }
 
 type SourceRead = { ok: true; raw: RawSource } | { ok: false; problems: Problem[] };

@@ -1,0 +1,156 @@
+// The fleet cache: a config whose evaluated input is unchanged is not validated again, yet every run reports the
+// same problems (script existence re-checked each time); anything changed, broken or not plain JSON is a miss.
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadFleet, type LoadResult } from '../../src/config/load.js';
+import type { LxcGuest } from '../../src/config/model.js';
+import { formatProblems } from '../../src/config/problems.js';
+import { LXC_FILE, editJson, legacyCopy, lxc, tempDir } from './helpers.js';
+
+function setup(): { root: string; cache: string; load: (env?: NodeJS.ProcessEnv) => Promise<LoadResult> } {
+  const root = legacyCopy();
+  const cache = tempDir();
+  return {
+    root,
+    cache,
+    load: (env = {}) => loadFleet({ config: root, cwd: '/', env, cacheDir: () => cache }),
+  };
+}
+
+function entries(cache: string): string[] {
+  const dir = path.join(cache, 'config');
+  return existsSync(dir) ? readdirSync(dir).map((f) => path.join(dir, f)) : [];
+}
+
+const memoryOf = (r: LoadResult, id: number) =>
+  r.ok ? (r.fleet.guests.get(id) as LxcGuest).config.memory_mb : undefined;
+const shown = (r: LoadResult) => formatProblems(r.ok ? r.warnings : r.problems);
+
+/** Rewrites the stored fleet's memory of container `id`, so a load that reads the entry shows it. */
+function tamper(file: string, id: number, memory: number): void {
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { fleet: { guests: LxcGuest[] } };
+  const guest = stored.fleet.guests.find((g) => g.id === id);
+  if (guest === undefined) throw new Error(`no guest ${id} in the entry`);
+  guest.config.memory_mb = memory;
+  writeFileSync(file, JSON.stringify(stored));
+}
+
+describe('fleet cache', () => {
+  test('a second load of an unchanged config takes the fleet from the cache', async () => {
+    const { cache, load } = setup();
+    const first = await load();
+    expect(first.ok).toBe(true);
+    const [entry] = entries(cache);
+    expect(entry).toBeDefined();
+    tamper(entry ?? '', 950, 4242);
+    const second = await load();
+    expect(memoryOf(second, 950)).toBe(4242);
+    expect(second.ok && [...second.fleet.guests.keys()]).toEqual(first.ok && [...first.fleet.guests.keys()]);
+  });
+
+  test('a changed input is validated again: the fleet is the new one', async () => {
+    const { root, cache, load } = setup();
+    await load();
+    tamper(entries(cache)[0] ?? '', 950, 4242);
+    editJson(root, LXC_FILE, (doc) => {
+      lxc(doc, '950').memory_mb = 2048;
+    });
+    expect(memoryOf(await load(), 950)).toBe(2048);
+    expect(memoryOf(await load(), 950)).toBe(2048); // and the new entry replaced the old one
+    expect(entries(cache)).toHaveLength(1);
+  });
+
+  test('a TS config is keyed by what it evaluates to, not its text', async () => {
+    const dir = tempDir();
+    const cache = tempDir();
+    const file = path.join(dir, 'phoenix.config.ts');
+    writeFileSync(
+      file,
+      `export default () => ({ lxc: { '900': { name: 'base', template: 'local:vztmpl/d.tar.zst', memory_mb: Number(process.env.PHX_TEST_MEMORY) } } });\n`,
+    );
+    const load = async (memory: string) => {
+      process.env.PHX_TEST_MEMORY = memory;
+      try {
+        return await loadFleet({ config: file, cwd: dir, cacheDir: () => cache });
+      } finally {
+        delete process.env.PHX_TEST_MEMORY;
+      }
+    };
+    expect(memoryOf(await load('1024'), 900)).toBe(1024);
+    expect(memoryOf(await load('2048'), 900)).toBe(2048);
+    const invalid = await load('8'); // below the minimum: the schema is applied, not a cached fleet
+    expect(invalid.ok).toBe(false);
+    expect(shown(invalid)).toContain('memory_mb');
+  });
+
+  test('a corrupt or foreign entry counts as a miss and is replaced', async () => {
+    const { cache, load } = setup();
+    const first = await load();
+    const entry = entries(cache)[0] ?? '';
+    for (const junk of [
+      '{"format":1,"key":"',
+      '{"format":1,"key":"0000","fleet":{"guests":[]},"problems":[]}',
+    ]) {
+      writeFileSync(entry, junk);
+      const again = await load();
+      expect(again.ok && again.fleet.guests.size).toBe(first.ok && first.fleet.guests.size);
+      expect(JSON.parse(readFileSync(entry, 'utf8'))).toMatchObject({ format: 1 });
+    }
+  });
+
+  test('warnings are shown on a warm load too, and scripts are checked again on every load', async () => {
+    const { root, load } = setup();
+    editJson(root, LXC_FILE, (doc) => {
+      lxc(doc, '953').memroy_mb = 1; // a typo: a warning, cached with the fleet
+    });
+    const script = path.join(root, 'bin', 'lxc_setup', 'phoenix_hypervisor_feature_install_nvidia.sh');
+    renameSync(script, `${script}.away`);
+    const cold = await load();
+    const warm = await load();
+    expect(cold.ok && warm.ok).toBe(true);
+    expect(shown(warm)).toBe(shown(cold));
+    expect(shown(warm)).toMatch(/memroy_mb: unknown key; did you mean memory_mb\?/);
+    expect(shown(warm)).toMatch(/feature script for nvidia not found/);
+    renameSync(`${script}.away`, script);
+    const restored = await load();
+    expect(shown(restored)).not.toMatch(/nvidia not found/);
+    expect(shown(restored)).toMatch(/memroy_mb/);
+  });
+
+  test('a config with errors is never cached', async () => {
+    const { root, cache, load } = setup();
+    editJson(root, LXC_FILE, (doc) => {
+      lxc(doc, '950').memory_mb = 'lots';
+    });
+    expect((await load()).ok).toBe(false);
+    expect((await load()).ok).toBe(false);
+    expect(entries(cache)).toEqual([]);
+  });
+
+  test('an input that is not plain JSON data is validated, even when its JSON matches a cached one', async () => {
+    const dir = tempDir();
+    const cache = tempDir();
+    const file = path.join(dir, 'phoenix.config.ts');
+    // With PHX_TEST_ODD set, the container's features are a function: JSON drops it, so the input's JSON is the
+    // valid config's, yet the schema refuses it.
+    writeFileSync(
+      file,
+      `export default () => ({ lxc: { '900': { name: 'base', template: 'local:vztmpl/d.tar.zst',
+         ...(process.env.PHX_TEST_ODD ? { features: () => ['docker'] } : {}) } } });\n`,
+    );
+    const load = async (odd: boolean) => {
+      if (odd) process.env.PHX_TEST_ODD = '1';
+      try {
+        return await loadFleet({ config: file, cwd: dir, cacheDir: () => cache });
+      } finally {
+        delete process.env.PHX_TEST_ODD;
+      }
+    };
+    expect((await load(false)).ok).toBe(true);
+    expect(entries(cache)).toHaveLength(1);
+    const odd = await load(true);
+    expect(odd.ok).toBe(false);
+    expect(shown(odd)).toContain('features');
+  });
+});
