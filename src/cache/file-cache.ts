@@ -2,9 +2,8 @@
 // rewritten atomically after each success. An unreadable file is a warning and counts as empty, never a crash.
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { StepCache, StepRecord } from './cache.js';
-import { CACHE_FORMAT, CACHE_VERSION, cacheFile, type CacheFile } from './format.js';
+import { CACHE_FORMAT, CACHE_VERSION, isWrittenCacheFile, type CacheFile } from './file-format.js';
 
 export { cacheNamespace } from './namespace.js';
 
@@ -36,12 +35,15 @@ async function load(folder: string): Promise<{ records: Map<string, StepRecord>;
       warnings.push(`step cache ${folder} is unreadable (${message(e)}); treating it as empty`);
     return { records, warnings };
   }
-  for (const name of names.filter((n) => FILE.test(n)).sort()) {
-    const path = join(folder, name);
-    const parsed = await readTargetFile(path, name.slice(0, -'.json'.length));
+  const files = names.filter((n) => FILE.test(n)).sort();
+  const read = await Promise.all(
+    files.map((name) => readTargetFile(join(folder, name), name.slice(0, -'.json'.length))),
+  );
+  read.forEach((parsed, i) => {
+    const path = join(folder, files[i] ?? '');
     if (typeof parsed === 'string') warnings.push(`step cache file ${path} ${parsed}; treating it as empty`);
     else for (const [address, record] of Object.entries(parsed.steps)) records.set(address, record);
-  }
+  });
   return { records, warnings };
 }
 
@@ -53,14 +55,20 @@ async function readTargetFile(path: string, target: string): Promise<CacheFile |
   } catch (e) {
     return `is unreadable (${message(e)})`;
   }
-  const file = cacheFile.safeParse(json);
-  if (!file.success) return 'is not a Phoenix step cache file';
-  if (file.data.version !== CACHE_VERSION)
-    return `has format version ${file.data.version} (expected ${CACHE_VERSION})`;
-  if (file.data.target !== target || Object.keys(file.data.steps).some((a) => targetOf(a) !== target)) {
+  const file = isWrittenCacheFile(json) ? json : await schemaParse(json);
+  if (file === undefined) return 'is not a Phoenix step cache file';
+  if (file.version !== CACHE_VERSION) return `has format version ${file.version} (expected ${CACHE_VERSION})`;
+  if (file.target !== target || Object.keys(file.steps).some((a) => targetOf(a) !== target)) {
     return `holds steps of another target than ${target}`;
   }
-  return file.data;
+  return file;
+}
+
+/** A file as the zod schema reads it (loaded only for a file the plain check does not accept). */
+async function schemaParse(json: unknown): Promise<CacheFile | undefined> {
+  const { cacheFile } = await import('./format.js');
+  const file = cacheFile.safeParse(json);
+  return file.success ? file.data : undefined;
 }
 
 class TargetFiles implements FileStepCache {
@@ -129,6 +137,7 @@ class TargetFiles implements FileStepCache {
       return;
     }
     const file: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, target, steps };
+    const { default: writeFileAtomic } = await import('write-file-atomic'); // not needed by a run that writes nothing
     await mkdir(this.dir, { recursive: true });
     await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
   }

@@ -1,8 +1,9 @@
-// The on-disk format of one target's cache file, versioned and validated on read.
+// The on-disk format of one target's cache file as a zod schema: what decides, and explains, for a file the plain
+// check in file-format.ts does not accept.
 import { z } from 'zod';
+import { CACHE_FORMAT, type CacheFile } from './file-format.js';
 
-export const CACHE_FORMAT = 'phoenix-step-cache';
-export const CACHE_VERSION = 1;
+export { CACHE_FORMAT, CACHE_VERSION, type CacheFile } from './file-format.js';
 
 const stepRecord = z.object({
   fingerprint: z.string().min(1),
@@ -21,4 +22,7 @@ export const cacheFile = z.object({
   steps: z.record(z.string(), stepRecord),
 });
 
-export type CacheFile = z.infer<typeof cacheFile>;
+// The schema's output and the plain type are the same shape.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameShape: Same<z.infer<typeof cacheFile>, CacheFile> = true;
+void sameShape;

@@ -1,0 +1,65 @@
+// The on-disk format of one target's cache file, without zod: the version constants, the type, and a plain check
+// that accepts a file exactly as Phoenix writes it. Reading the step cache is on every run's start-up path; only a
+// file this check refuses goes through the zod schema (format.ts), which then decides and explains.
+import type { StepRecord } from './cache.js';
+
+export const CACHE_FORMAT = 'phoenix-step-cache';
+export const CACHE_VERSION = 1;
+
+export interface CacheFile {
+  format: typeof CACHE_FORMAT;
+  version: number;
+  target: string;
+  steps: Record<string, StepRecord>;
+}
+
+const FILE_KEYS = new Set(['format', 'version', 'target', 'steps']);
+const RECORD_KEYS = new Set([
+  'fingerprint',
+  'inputs',
+  'scripts',
+  'upstream',
+  'at',
+  'durationMs',
+  'incarnation',
+]);
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const onlyKeys = (v: Record<string, unknown>, known: Set<string>): boolean =>
+  Object.keys(v).every((k) => known.has(k));
+const stringValues = (v: unknown): boolean =>
+  isObject(v) && Object.values(v).every((s) => typeof s === 'string');
+
+function isRecord(r: unknown): r is StepRecord {
+  return (
+    isObject(r) &&
+    onlyKeys(r, RECORD_KEYS) &&
+    typeof r.fingerprint === 'string' &&
+    r.fingerprint !== '' &&
+    isObject(r.inputs) &&
+    stringValues(r.scripts) &&
+    (r.upstream === undefined || stringValues(r.upstream)) &&
+    typeof r.at === 'string' &&
+    typeof r.durationMs === 'number' &&
+    Number.isFinite(r.durationMs) &&
+    r.durationMs >= 0 &&
+    (r.incarnation === undefined || typeof r.incarnation === 'string')
+  );
+}
+
+/**
+ * True when `json` (parsed JSON) is a cache file with nothing the schema would refuse or drop: then the schema's
+ * result is `json` itself. False says nothing: the schema decides.
+ */
+export function isWrittenCacheFile(json: unknown): json is CacheFile {
+  return (
+    isObject(json) &&
+    onlyKeys(json, FILE_KEYS) &&
+    json.format === CACHE_FORMAT &&
+    Number.isSafeInteger(json.version) && // zod's int() refuses unsafe integers too
+    typeof json.target === 'string' &&
+    isObject(json.steps) &&
+    Object.values(json.steps).every(isRecord)
+  );
+}
