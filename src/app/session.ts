@@ -102,6 +102,12 @@ export async function openHost(
   return { fleet, options, target, cacheDir, logFile, host };
 }
 
+/** Load the host backend and execa ahead of openHost, for a verb that starts by reading the host. */
+export async function preloadBackend(): Promise<void> {
+  const { loadSpawner } = await import('../host/exec.js');
+  await loadSpawner();
+}
+
 /**
  * Start `pct list` / `qm list` now, for a verb that reads the live state first thing: they run while the graph is
  * built and the step cache read. Call it only once the config is valid and the targets known to exist (a bad
@@ -112,6 +118,7 @@ export async function startEarlyListings(opened: HostSession, beforeLock: boolea
   const [{ startListings }, { runLockMark }] = await Promise.all([
     import('./early-listings.js'),
     import('./lock-mark.js'),
+    preloadBackend(), // so the listings spawn now, not after whatever the caller loads next
   ]);
   const mark = beforeLock ? await runLockMark(opened.cacheDir, opened.target.identity) : undefined;
   return startListings(opened.host, mark);

@@ -22,6 +22,11 @@ export async function withSession(
     readsLive?: boolean;
   } = {},
 ): Promise<number> {
+  const readsFirst = (opts.readsLive ?? false) && opts.before === undefined;
+  // The listings start once the config is loaded: load the host backend meanwhile rather than after it. (A failed
+  // load is reported where the backend is used.)
+  if (readsFirst && !namesSteps(ctx))
+    void import('../app/session.js').then((s) => s.preloadBackend()).catch(() => undefined);
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
   const unknownGuest = await unknownGuestTarget(ctx, loaded.fleet);
@@ -31,7 +36,6 @@ export async function withSession(
   }
   const { openHost, startEarlyListings, prepareSession, attachCache } = await import('../app/session.js');
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
-  const readsFirst = (opts.readsLive ?? false) && opts.before === undefined;
   const host = await openHost(loaded.fleet, ctx.options, ctx.env);
   // Step addresses are checked against the graph; until then the command may still be refused.
   const early = readsFirst && !namesSteps(ctx) ? await startEarlyListings(host, wantsLock) : undefined;

@@ -223,14 +223,24 @@ interface Outcome {
   detail?: string;
 }
 
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+/**
+ * execa, loaded once and only when needed: many commands (graph, validate, schema, --help) spawn nothing. A verb
+ * about to spawn calls this early, so the load overlaps other work instead of delaying the first spawn.
+ */
+export function loadSpawner(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
 async function spawn(
   argv: Argv,
   ro: RunOptions,
   timeoutMs: number,
   baseEnv: NodeJS.ProcessEnv,
 ): Promise<Outcome> {
-  // Loaded lazily: start-up time is benchmarked and most commands (plan, why, graph) never spawn anything.
-  const { execa } = await import('execa');
+  const { execa } = await loadSpawner();
   const [file, ...args] = argv;
   const started = Date.now();
   const onOutput = ro.onOutput;
