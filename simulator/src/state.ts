@@ -1,7 +1,7 @@
 // The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
 // config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
 import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
@@ -143,11 +143,13 @@ const sha1 = (s: string): string => crypto().createHash('sha1').update(s).digest
 
 /** Picks up hand edits of the mirrored conf files (e.g. raw lxc.* lines appended by Phoenix). */
 function importEdits(dir: string, state: SimState): void {
+  // Every call reads every guest's file: join() once per type, not once per guest.
+  const dirs = { lxc: confDir(dir, state.node, 'lxc') + sep, qemu: confDir(dir, state.node, 'qemu') + sep };
   for (const g of Object.values(state.guests)) {
     if (!g.mirrorHash) continue;
     let text: string;
     try {
-      text = readFileSync(confPath(dir, state.node, g), 'utf8');
+      text = readFileSync(`${dirs[g.type]}${g.vmid}.conf`, 'utf8');
     } catch {
       continue;
     }
