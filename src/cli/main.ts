@@ -36,7 +36,7 @@ export async function dispatch(
   cwd: string,
 ): Promise<number> {
   let picked: { verb: VerbSpec; words: string[]; raw: Record<string, unknown> } | undefined;
-  const program = buildProgram(io, (verb, words, raw) => {
+  const program = buildProgram(io, new Set(argv), (verb, words, raw) => {
     picked = { verb, words, raw };
   });
   try {
@@ -74,6 +74,7 @@ export async function dispatch(
 
 function buildProgram(
   io: Output,
+  argvWords: ReadonlySet<string>,
   onAction: (verb: VerbSpec, words: string[], raw: Record<string, unknown>) => void,
 ): Command {
   const program = new Command('phoenix')
@@ -102,6 +103,9 @@ function buildProgram(
         onAction(verb, words, { ...givenOptions(program), ...givenOptions(self) });
       });
     if (verb.name === 'LetsGo') cmd.alias('letsgo');
+    // The options go only on verbs whose name is in argv: the verb that runs is one of them, and making them for
+    // all twenty verbs is a noticeable part of start-up.
+    if (!argvWords.has(verb.name) && !cmd.aliases().some((a) => argvWords.has(a))) continue;
     for (const spec of GLOBAL_OPTIONS) cmd.addOption(new Option(spec.flags, spec.description).hideHelp());
   }
   return program;

@@ -1,0 +1,45 @@
+// The dispatcher's options: every global option works before the verb and after it (the options are made only
+// for the verbs named in argv, to save start-up time), under the verb's alias too.
+import { describe, expect, it } from 'vitest';
+import type { Output } from '../../src/cli/context.js';
+import { dispatch } from '../../src/cli/main.js';
+
+async function phoenix(...argv: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  const io: Output = {
+    out: () => undefined,
+    err: (t) => (err += `${t}\n`),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: false,
+    color: false,
+  };
+  const code = await dispatch(argv, io, { PHOENIX_PREFS_DIR: '/nonexistent-prefs' }, '/');
+  return { code, err };
+}
+
+describe('dispatch options', () => {
+  it('takes a global option before the verb, even when its value is another verb’s name', async () => {
+    const r = await phoenix('--config', '/nonexistent/plan', 'validate');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('/nonexistent/plan: (top level): config not found');
+  });
+
+  it('takes a global option after the verb', async () => {
+    const r = await phoenix('validate', '--config', '/nonexistent/other');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('/nonexistent/other: (top level): config not found');
+  });
+
+  it('checks option values after a verb given by its alias', async () => {
+    const r = await phoenix('letsgo', '--concurrency', '0');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('option --concurrency must be a whole number from 1 to 64');
+  });
+
+  it('refuses an unknown option after the verb', async () => {
+    const r = await phoenix('status', '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown option '--bogus'");
+  });
+});
