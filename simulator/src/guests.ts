@@ -38,7 +38,9 @@ export function configDisks(
     if (cdrom && !withCdrom) continue;
     out.push({ key, volid, size: r.map.size ? parseSize(r.map.size) : 0, map: r.map, cdrom, cloudinit });
   }
-  return out.sort((a, b) => a.key.localeCompare(b.key));
+  // Keys are lower-case letters and digits, where code-point order is localeCompare's order; localeCompare's
+  // first call sets up ICU collation (~9 ms), more than the rest of a `qm list`.
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** A MAC in Proxmox's own OUI BC:24:11, upper case. */

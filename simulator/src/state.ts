@@ -141,8 +141,12 @@ export function confPath(dir: string, node: string, g: { vmid: number; type: Gue
 
 const sha1 = (s: string): string => crypto().createHash('sha1').update(s).digest('hex');
 
-/** Picks up hand edits of the mirrored conf files (e.g. raw lxc.* lines appended by Phoenix). */
-function importEdits(dir: string, state: SimState): void {
+/**
+ * Picks up hand edits of the mirrored conf files (e.g. raw lxc.* lines appended by Phoenix). Returns the text of
+ * each file found exactly as rendered from the state, by vmid: a transaction need not hash or rewrite those again.
+ */
+function importEdits(dir: string, state: SimState): Map<number, string> {
+  const current = new Map<number, string>();
   // Every call reads every guest's file: join() once per type, not once per guest.
   const dirs = { lxc: confDir(dir, state.node, 'lxc') + sep, qemu: confDir(dir, state.node, 'qemu') + sep };
   for (const g of Object.values(state.guests)) {
@@ -154,12 +158,16 @@ function importEdits(dir: string, state: SimState): void {
       continue;
     }
     // What the simulator last wrote (the usual case) needs no hash: the conf files are rendered from the state.
-    if (text === renderConfFile(g)) continue;
+    if (text === renderConfFile(g)) {
+      current.set(g.vmid, text);
+      continue;
+    }
     if (sha1(text) !== g.mirrorHash) {
       importConfFile(g, text);
       g.mirrorHash = sha1(text);
     }
   }
+  return current;
 }
 
 function readStateFile(dir: string, cfg: SimConfig): SimState {
@@ -181,7 +189,12 @@ export function readState(dir: string, cfg: SimConfig): SimState {
   return state;
 }
 
-function writeMirrors(dir: string, before: SimState | undefined, state: SimState): void {
+function writeMirrors(
+  dir: string,
+  before: SimState | undefined,
+  state: SimState,
+  current: Map<number, string>,
+): void {
   const node = state.node;
   for (const t of ['lxc', 'qemu'] as const) mkdirSync(confDir(dir, node, t), { recursive: true });
   for (const [link, target] of [
@@ -199,6 +212,8 @@ function writeMirrors(dir: string, before: SimState | undefined, state: SimState
   }
   for (const g of Object.values(state.guests)) {
     const text = renderConfFile(g);
+    // Unchanged since it was read (exec, push, start...): most writes then load no node:crypto at all.
+    if (current.get(g.vmid) === text) continue;
     const h = sha1(text);
     if (h !== g.mirrorHash) {
       writeFileAtomic.sync(confPath(dir, node, g), text, { fsync: false });
@@ -268,12 +283,12 @@ export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimSt
   return withFileLock(dir, () => {
     const existed = existsSync(join(dir, STATE_FILE));
     const state = readStateFile(dir, cfg);
-    importEdits(dir, state);
+    const current = importEdits(dir, state);
     const beforeText = JSON.stringify(state);
     const before = JSON.parse(beforeText) as SimState;
     const result = fn(state);
     if (!existed || JSON.stringify(state) !== beforeText) {
-      writeMirrors(dir, existed ? before : undefined, state);
+      writeMirrors(dir, existed ? before : undefined, state, current);
       writeFileAtomic.sync(join(dir, STATE_FILE), JSON.stringify(state), { fsync: false });
     }
     return result;
