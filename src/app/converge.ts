@@ -48,12 +48,13 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
   return live.ok ? { ok: true, value: live.value } : { ok: false, error: live.error.message };
 }
 
+/** The planner's modules: a caller about to read the live state loads them meanwhile, not after the read. */
+export const plannerModules = () =>
+  Promise.all([import('../plan/planner.js'), import('../plan/script-hash.js')]);
+
 /** The pure planning half: the plan of a request against a live state already read. */
 export async function planWith(session: Session, live: LiveState, request: ConvergeRequest): Promise<Plan> {
-  const [{ plan }, { createScriptHasher }] = await Promise.all([
-    import('../plan/planner.js'),
-    import('../plan/script-hash.js'),
-  ]);
+  const [{ plan }, { createScriptHasher }] = await plannerModules();
   return plan({
     graph: session.graph,
     fleet: session.fleet,
@@ -73,7 +74,7 @@ export async function planFor(
   session: Session,
   request: ConvergeRequest,
 ): Promise<Result<{ plan: Plan; live: LiveState }, string>> {
-  const live = await readLiveFor(session, request.targets);
+  const [live] = await Promise.all([readLiveFor(session, request.targets), plannerModules()]);
   if (!live.ok) return live;
   return { ok: true, value: { plan: await planWith(session, live.value, request), live: live.value } };
 }

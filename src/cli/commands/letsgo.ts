@@ -24,13 +24,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   return withSession(
     ctx,
     async (session, fleet) => {
-      const [{ readLiveFor, planWith, converge }, { stepsOf, targetOf }] = await Promise.all([
+      const [{ readLiveFor, planWith, converge, plannerModules }, { stepsOf, targetOf }] = await Promise.all([
         import('../../app/converge.js'),
         import('../../graph/query.js'),
       ]);
       const all = [...fleet.guests.values()];
       const everything = all.flatMap((g) => stepsOf(session.graph, g.id));
-      const live = await readLiveFor(session, everything);
+      const [live] = await Promise.all([readLiveFor(session, everything), plannerModules()]);
       if (!live.ok) {
         ctx.io.err(`Error: could not read the host state: ${live.error}`);
         return EXIT.failed;
