@@ -6,17 +6,16 @@ import { EXIT } from './exit-codes.js';
 export type Loaded = { ok: true; fleet: Fleet; warnings: number } | { ok: false; exit: number };
 
 export async function loadConfigFor(ctx: CommandContext): Promise<Loaded> {
-  const [{ loadFleet }, { formatProblems }, { cacheDirFor }] = await Promise.all([
+  const [{ loadFleet }, { formatProblems }] = await Promise.all([
     import('../config/load.js'),
     import('../config/problems.js'),
-    import('../app/paths.js'),
   ]);
   const result = await loadFleet({
     config: ctx.options.config,
     cwd: ctx.cwd,
     env: ctx.env,
-    // The validated fleet is cached with the step cache, so a warm run skips validation.
-    cacheDir: (root) => cacheDirFor(root, ctx.env),
+    // A warm run takes the validated fleet from the cache beside the config and skips validation.
+    cacheFleet: true,
   });
   if (!result.ok) {
     ctx.io.err(formatProblems(result.problems));

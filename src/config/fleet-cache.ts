@@ -2,6 +2,8 @@
 // validation: zod and its schemas are the largest part of a warm start-up. Keyed by the evaluated input (what
 // phoenix.config.ts produced, or the legacy files' parsed contents), never by source text, since a config may
 // compute values from the environment or other files. Script existence is not cached: the caller re-checks it.
+// Secret values (under password/token/... keys) are stored masked, as the step cache keeps them, and restored from
+// the config input on a hit.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Fleet, Guest, Problem } from './model.js';
-import type { RawSource } from './raw-source.js';
+import { isPlainObject, type RawSource } from './raw-source.js';
+import { fleetSecrets, isSecretKey, maskSecrets } from './secrets.js';
 
 /** Bumped when the entry's layout changes. */
 const FORMAT = 1;
@@ -36,23 +39,23 @@ export interface FleetSlot {
 }
 
 /**
- * The slot of a read config: one file per config source (its files and root) under `<cacheDir>/config/`, keyed
- * by the evaluated input. Undefined when the input is not plain JSON data (a Date, a function, an undefined value
+ * The slot of a read config: one file per config source (its files and root) in `dir`, keyed by the evaluated
+ * input. Undefined when the input is not plain JSON data (a Date, a function, an undefined value
  * or NaN would key like something else): such a config is validated every time.
  */
-export function fleetSlot(cacheDir: string, raw: RawSource): FleetSlot | undefined {
+export function fleetSlot(dir: string, raw: RawSource): FleetSlot | undefined {
   const { texts: _texts, ...input } = raw; // texts only place problems in files; the values are in `input`
   const text = JSON.stringify(input);
   if (!isDeepStrictEqual(JSON.parse(text), input)) return undefined;
   const source = sha256(JSON.stringify([raw.layout, raw.root, raw.files])).slice(0, 16);
   return {
-    file: path.join(cacheDir, 'config', `fleet-${source}.json`),
+    file: path.join(dir, `fleet-${source}.json`),
     key: sha256(`${FORMAT}\0${codeIdentity()}\0${text}`),
   };
 }
 
-/** The slot's entry; a missing, torn, foreign or stale one (another key) is a miss. */
-export function readFleetEntry({ file, key }: FleetSlot): FleetEntry | undefined {
+/** The slot's entry for `raw`; a missing, torn, foreign or stale one (another key) is a miss. */
+export function readFleetEntry({ file, key }: FleetSlot, raw: RawSource): FleetEntry | undefined {
   let stored: Partial<StoredEntry>;
   try {
     stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredEntry>;
@@ -67,24 +70,26 @@ export function readFleetEntry({ file, key }: FleetSlot): FleetEntry | undefined
     !Array.isArray(stored.problems)
   )
     return undefined;
-  return { fleet: revive(stored.fleet), problems: stored.problems };
+  const fleet = unmasked(stored.fleet, raw);
+  return fleet === undefined ? undefined : { fleet, problems: stored.problems };
 }
 
 /**
- * Store the slot's entry (atomically; a failure to write only makes the next run validate again). Skipped when
- * the fleet would not read back exactly as it is.
+ * Store the slot's entry for `raw` (atomically; a failure to write only makes the next run validate again). Skipped
+ * when a secret would still show in it, or when the fleet would not read back exactly as it is.
  */
-export async function writeFleetEntry({ file, key }: FleetSlot, entry: FleetEntry): Promise<void> {
-  const stored: StoredEntry = {
-    format: FORMAT,
-    key,
-    fleet: { ...entry.fleet, guests: [...entry.fleet.guests.values()] },
-    problems: entry.problems,
-  };
+export async function writeFleetEntry(
+  { file, key }: FleetSlot,
+  raw: RawSource,
+  entry: FleetEntry,
+): Promise<void> {
+  const stored: StoredEntry = { format: FORMAT, key, fleet: masked(entry.fleet), problems: entry.problems };
   const text = JSON.stringify(stored);
+  // A secret's value elsewhere in the fleet (a guest named like a password) is not masked: then no entry at all.
+  if (fleetSecrets(entry.fleet).some((secret) => secret.length >= 4 && text.includes(secret))) return;
   const back = JSON.parse(text) as StoredEntry;
   if (
-    !isDeepStrictEqual(revive(back.fleet), entry.fleet) ||
+    !isDeepStrictEqual(unmasked(back.fleet, raw), entry.fleet) ||
     !isDeepStrictEqual(back.problems, entry.problems)
   )
     return;
@@ -93,8 +98,72 @@ export async function writeFleetEntry({ file, key }: FleetSlot, entry: FleetEntr
     await mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, text);
   } catch {
-    // A read-only cache folder: validation simply runs every time.
+    // A read-only config folder: validation simply runs every time. (No shared temp folder instead: Phoenix runs
+    // as root, and an entry there could be planted by anyone.)
   }
+}
+
+/** The fleet as stored: guests as a list, secret values (where fleetSecrets looks) masked. */
+function masked(fleet: Fleet): StoredEntry['fleet'] {
+  return {
+    ...fleet,
+    hypervisor: maskSecrets(fleet.hypervisor),
+    ...(fleet.globals === undefined ? {} : { globals: maskSecrets(fleet.globals) }),
+    guests: [...fleet.guests.values()].map((g) => withConfig(g, maskSecrets)),
+  };
+}
+
+/** The stored fleet with its secrets restored from the config input, or undefined if one is not there. */
+function unmasked(stored: StoredEntry['fleet'], raw: RawSource): Fleet | undefined {
+  const secrets = secretsByMask(raw);
+  if (secrets === undefined) return undefined;
+  let missing = false;
+  const restore = <T>(value: T, inSecret = false): T => {
+    if (inSecret && (typeof value === 'string' || typeof value === 'number')) {
+      if (!secrets.has(String(value))) missing = true;
+      return secrets.get(String(value)) as T;
+    }
+    if (Array.isArray(value)) return value.map((v: unknown) => restore(v, inSecret)) as T;
+    if (isPlainObject(value))
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, restore(v, inSecret || isSecretKey(k))]),
+      ) as T;
+    return value;
+  };
+  const fleet: StoredEntry['fleet'] = {
+    ...stored,
+    hypervisor: restore(stored.hypervisor),
+    ...(stored.globals === undefined ? {} : { globals: restore(stored.globals) }),
+    guests: stored.guests.map((g) => withConfig(g, restore)),
+  };
+  return missing ? undefined : revive(fleet);
+}
+
+/** The guest with its config mapped by `f` (which keeps the config's type). */
+function withConfig(g: Guest, f: <T>(config: T) => T): Guest {
+  return g.kind === 'lxc' ? { ...g, config: f(g.config) } : { ...g, config: f(g.config) };
+}
+
+/**
+ * Every secret value of the config input by its mask. Undefined when two different values share a mask (the
+ * number 1234 and the string "1234"): such a config is validated every time.
+ */
+function secretsByMask(raw: RawSource): Map<string, unknown> | undefined {
+  const byMask = new Map<string, unknown>();
+  let ambiguous = false;
+  const walk = (value: unknown, inSecret: boolean): void => {
+    if (typeof value === 'string' || typeof value === 'number') {
+      if (!inSecret) return;
+      const mask = maskSecrets(value, true) as string;
+      ambiguous ||= byMask.has(mask) && byMask.get(mask) !== value;
+      byMask.set(mask, value);
+    } else if (Array.isArray(value)) for (const v of value) walk(v, inSecret);
+    else if (isPlainObject(value))
+      for (const [k, v] of Object.entries(value)) walk(v, inSecret || isSecretKey(k));
+  };
+  for (const part of [raw.hypervisor, raw.lxc, raw.vmDefaults, raw.vms]) walk(part.value, false);
+  walk(raw.globals, false);
+  return ambiguous ? undefined : byMask;
 }
 
 function revive(stored: StoredEntry['fleet']): Fleet {

@@ -21,10 +21,10 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   hooks?: ModuleLoadHooks;
   /**
-   * The cache folder for a config whose files sit in `root`: when given, the validated fleet is cached there and
-   * an unchanged config input is not validated again.
+   * Cache the validated fleet beside the config (`<root>/.phoenixcache/config/`, with the compiled config), so an
+   * unchanged config input is not validated again.
    */
-  cacheDir?: (root: string) => string;
+  cacheFleet?: boolean;
 }
 
 export type LoadResult = { ok: true; fleet: Fleet; warnings: Problem[] } | { ok: false; problems: Problem[] };
@@ -33,7 +33,7 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   const found = await readSource(opts);
   if (!found.ok) return { ok: false, problems: found.problems };
   const raw = found.raw;
-  const { fleet, problems: validated } = await validate(raw, opts.cacheDir);
+  const { fleet, problems: validated } = await validate(raw, opts.cacheFleet ?? false);
   // Scripts may appear or vanish without the config changing: checked on every load, cached or not.
   const problems = [...validated, ...checkScripts(fleet)];
   const placed = await addPositions(problems, raw.texts);
@@ -44,14 +44,14 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
 }
 
 /** The fleet and its problems, from the fleet cache when the same input was validated before. */
-async function validate(raw: RawSource, cacheDir?: (root: string) => string): Promise<FleetEntry> {
-  const slot = cacheDir === undefined ? undefined : fleetSlot(cacheDir(raw.root), raw);
-  const cached = slot === undefined ? undefined : readFleetEntry(slot);
+async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> {
+  const slot = useCache ? fleetSlot(path.join(raw.root, '.phoenixcache', 'config'), raw) : undefined;
+  const cached = slot === undefined ? undefined : readFleetEntry(slot, raw);
   if (cached !== undefined) return cached;
   const { normalize } = await import('./normalize.js'); // zod: loaded only when validation runs
   const { fleet, problems } = normalize(raw);
   problems.push(...validateFleet(fleet));
-  if (slot !== undefined && !hasErrors(problems)) await writeFleetEntry(slot, { fleet, problems });
+  if (slot !== undefined && !hasErrors(problems)) await writeFleetEntry(slot, raw, { fleet, problems });
   return { fleet, problems };
 }
 

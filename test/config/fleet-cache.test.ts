@@ -4,23 +4,23 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadFleet, type LoadResult } from '../../src/config/load.js';
-import type { LxcGuest } from '../../src/config/model.js';
+import type { LxcGuest, VmGuest } from '../../src/config/model.js';
 import { formatProblems } from '../../src/config/problems.js';
-import { LXC_FILE, editJson, legacyCopy, lxc, tempDir } from './helpers.js';
+import { LXC_FILE, VM_FILE, editJson, legacyCopy, lxc, tempDir, vm } from './helpers.js';
 
-function setup(): { root: string; cache: string; load: (env?: NodeJS.ProcessEnv) => Promise<LoadResult> } {
+function setup(): { root: string; load: () => Promise<LoadResult> } {
   const root = legacyCopy();
-  const cache = tempDir();
-  return {
-    root,
-    cache,
-    load: (env = {}) => loadFleet({ config: root, cwd: '/', env, cacheDir: () => cache }),
-  };
+  return { root, load: () => loadFleet({ config: root, cwd: '/', cacheFleet: true }) };
 }
 
-function entries(cache: string): string[] {
-  const dir = path.join(cache, 'config');
-  return existsSync(dir) ? readdirSync(dir).map((f) => path.join(dir, f)) : [];
+/** The fleet cache entries beside a config whose root is `root`. */
+function entries(root: string): string[] {
+  const dir = path.join(root, '.phoenixcache', 'config');
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.startsWith('fleet-'))
+        .map((f) => path.join(dir, f))
+    : [];
 }
 
 const memoryOf = (r: LoadResult, id: number) =>
@@ -38,10 +38,10 @@ function tamper(file: string, id: number, memory: number): void {
 
 describe('fleet cache', () => {
   test('a second load of an unchanged config takes the fleet from the cache', async () => {
-    const { cache, load } = setup();
+    const { root, load } = setup();
     const first = await load();
     expect(first.ok).toBe(true);
-    const [entry] = entries(cache);
+    const [entry] = entries(root);
     expect(entry).toBeDefined();
     tamper(entry ?? '', 950, 4242);
     const second = await load();
@@ -50,20 +50,19 @@ describe('fleet cache', () => {
   });
 
   test('a changed input is validated again: the fleet is the new one', async () => {
-    const { root, cache, load } = setup();
+    const { root, load } = setup();
     await load();
-    tamper(entries(cache)[0] ?? '', 950, 4242);
+    tamper(entries(root)[0] ?? '', 950, 4242);
     editJson(root, LXC_FILE, (doc) => {
       lxc(doc, '950').memory_mb = 2048;
     });
     expect(memoryOf(await load(), 950)).toBe(2048);
     expect(memoryOf(await load(), 950)).toBe(2048); // and the new entry replaced the old one
-    expect(entries(cache)).toHaveLength(1);
+    expect(entries(root)).toHaveLength(1);
   });
 
   test('a TS config is keyed by what it evaluates to, not its text', async () => {
     const dir = tempDir();
-    const cache = tempDir();
     const file = path.join(dir, 'phoenix.config.ts');
     writeFileSync(
       file,
@@ -72,7 +71,7 @@ describe('fleet cache', () => {
     const load = async (memory: string) => {
       process.env.PHX_TEST_MEMORY = memory;
       try {
-        return await loadFleet({ config: file, cwd: dir, cacheDir: () => cache });
+        return await loadFleet({ config: file, cwd: dir, cacheFleet: true });
       } finally {
         delete process.env.PHX_TEST_MEMORY;
       }
@@ -85,9 +84,9 @@ describe('fleet cache', () => {
   });
 
   test('a corrupt or foreign entry counts as a miss and is replaced', async () => {
-    const { cache, load } = setup();
+    const { root, load } = setup();
     const first = await load();
-    const entry = entries(cache)[0] ?? '';
+    const entry = entries(root)[0] ?? '';
     for (const junk of [
       '{"format":1,"key":"',
       '{"format":1,"key":"0000","fleet":{"guests":[]},"problems":[]}',
@@ -119,18 +118,38 @@ describe('fleet cache', () => {
   });
 
   test('a config with errors is never cached', async () => {
-    const { root, cache, load } = setup();
+    const { root, load } = setup();
     editJson(root, LXC_FILE, (doc) => {
       lxc(doc, '950').memory_mb = 'lots';
     });
     expect((await load()).ok).toBe(false);
     expect((await load()).ok).toBe(false);
-    expect(entries(cache)).toEqual([]);
+    expect(entries(root)).toEqual([]);
+  });
+
+  test('secrets are stored masked and come back from the config input', async () => {
+    const { root, load } = setup();
+    const secret = 'hunter2-from-env';
+    editJson(root, VM_FILE, (doc) => {
+      (vm(doc, 0).user_config as Record<string, unknown>).password = secret;
+    });
+    const cold = await load();
+    const [entry] = entries(root);
+    expect(entry).toBeDefined();
+    expect(readFileSync(entry ?? '', 'utf8')).not.toContain(secret);
+    expect(readFileSync(entry ?? '', 'utf8')).not.toContain('NOT_SET'); // the fixture's hypervisor password_hash
+    tamper(entry ?? '', 950, 4242); // proves the next load reads the entry
+    const warm = await load();
+    expect(memoryOf(warm, 950)).toBe(4242);
+    const password = (r: LoadResult) =>
+      r.ok ? (r.fleet.guests.get(8000) as VmGuest).config.user_config?.password : undefined;
+    expect(password(warm)).toBe(secret);
+    expect(password(cold)).toBe(secret);
+    expect(warm.ok && warm.fleet.hypervisor).toEqual(cold.ok && cold.fleet.hypervisor);
   });
 
   test('an input that is not plain JSON data is validated, even when its JSON matches a cached one', async () => {
     const dir = tempDir();
-    const cache = tempDir();
     const file = path.join(dir, 'phoenix.config.ts');
     // With PHX_TEST_ODD set, the container's features are a function: JSON drops it, so the input's JSON is the
     // valid config's, yet the schema refuses it.
@@ -142,13 +161,13 @@ describe('fleet cache', () => {
     const load = async (odd: boolean) => {
       if (odd) process.env.PHX_TEST_ODD = '1';
       try {
-        return await loadFleet({ config: file, cwd: dir, cacheDir: () => cache });
+        return await loadFleet({ config: file, cwd: dir, cacheFleet: true });
       } finally {
         delete process.env.PHX_TEST_ODD;
       }
     };
     expect((await load(false)).ok).toBe(true);
-    expect(entries(cache)).toHaveLength(1);
+    expect(entries(dir)).toHaveLength(1);
     const odd = await load(true);
     expect(odd.ok).toBe(false);
     expect(shown(odd)).toContain('features');
