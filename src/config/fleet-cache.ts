@@ -172,10 +172,13 @@ function revive(stored: StoredEntry['fleet']): Fleet {
 
 let identity: string | undefined;
 
+/** esbuild's chunk names end in a content hash (`load-EW7WI4EF.js`): such a file's name already says what it holds. */
+const CONTENT_HASHED = /-[A-Z0-9]{8}\.js$/;
+
 /**
- * Which build of Phoenix validated the entry: the names, sizes and times of the files beside this module (the
- * bundled CLI's chunks, whose names carry content hashes, or the config modules themselves when run from source).
- * A rebuilt or upgraded Phoenix, whose schema may differ, thus never reads an entry an older one wrote.
+ * Which build of Phoenix validated the entry: the files beside this module (the bundled CLI's chunks, named by
+ * content hash, or the config modules themselves when run from source, by size and time). A rebuilt or upgraded
+ * Phoenix, whose schema may differ, thus never reads an entry an older one wrote.
  */
 function codeIdentity(): string {
   if (identity === undefined) {
@@ -183,6 +186,7 @@ function codeIdentity(): string {
     identity = readdirSync(dir)
       .sort()
       .map((name) => {
+        if (CONTENT_HASHED.test(name)) return name;
         const s = statSync(path.join(dir, name));
         return `${name}:${s.size}:${s.mtimeMs}`;
       })
