@@ -36,16 +36,24 @@ async function load(folder: string): Promise<{ records: Map<string, StepRecord>;
     return { records, warnings };
   }
   const files = names.filter((n) => FILE.test(n)).sort();
-  const read = await Promise.all(
-    files.map((name) => readTargetFile(join(folder, name), name.slice(0, -'.json'.length))),
-  );
-  read.forEach((parsed, i) => {
-    const path = join(folder, files[i] ?? '');
-    if (typeof parsed === 'string') warnings.push(`step cache file ${path} ${parsed}; treating it as empty`);
-    else for (const [address, record] of Object.entries(parsed.steps)) records.set(address, record);
-  });
+  // A few files at a time rather than one by one; not all at once, which a 1,000-guest fleet would turn into
+  // more open files than a process may have.
+  for (let i = 0; i < files.length; i += READ_BATCH) {
+    const batch = files.slice(i, i + READ_BATCH);
+    const read = await Promise.all(
+      batch.map((name) => readTargetFile(join(folder, name), name.slice(0, -'.json'.length))),
+    );
+    read.forEach((parsed, j) => {
+      const path = join(folder, batch[j] ?? '');
+      if (typeof parsed === 'string')
+        warnings.push(`step cache file ${path} ${parsed}; treating it as empty`);
+      else for (const [address, record] of Object.entries(parsed.steps)) records.set(address, record);
+    });
+  }
   return { records, warnings };
 }
+
+const READ_BATCH = 32;
 
 /** The file's contents, or what is wrong with it. */
 async function readTargetFile(path: string, target: string): Promise<CacheFile | string> {
