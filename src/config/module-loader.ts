@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import envPaths from 'env-paths';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
 
@@ -61,7 +61,9 @@ function sha256(text: string | Buffer): string {
 function cacheDirs(file: string): string[] {
   return [
     path.join(path.dirname(file), '.phoenixcache', 'config'),
-    path.join(os.tmpdir(), 'phoenix-config-cache'),
+    // A read-only config folder: the user's own cache folder, never a shared one (/tmp), where anyone could plant
+    // a copy that would then run as root.
+    path.join(envPaths('phoenix', { suffix: '' }).cache, 'config'),
   ];
 }
 
@@ -75,7 +77,8 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
-      if (fresh && typeof manifest.code === 'string') return { file: copy, code: manifest.code };
+      // The copy must be the code the manifest names: a torn or swapped copy is compiled again, never imported.
+      if (fresh && manifest.code === sha256(await readFile(copy))) return { file: copy, code: manifest.code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }

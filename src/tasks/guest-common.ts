@@ -2,7 +2,7 @@
 // `feature:<name>` step (a host script with the guest ID) and the `snapshot` step.
 import path from 'node:path';
 import type { Fleet, Guest, LxcGuest, VmGuest } from '../config/model.js';
-import { lxcGuest, vmGuest } from '../config/schema.js';
+import { LXC_GUEST_KEYS, VM_GUEST_KEYS } from '../config/schema-keys.js';
 import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import type { StepOptions } from './options.js';
@@ -29,8 +29,8 @@ export function existenceCheck(g: Guest, live: LiveGuest | undefined): LiveCheck
 }
 
 const knownKeys = {
-  lxc: new Set(Object.keys(lxcGuest.shape)),
-  vm: new Set(Object.keys(vmGuest.shape)),
+  lxc: new Set(LXC_GUEST_KEYS),
+  vm: new Set(VM_GUEST_KEYS),
 };
 
 /** Config keys the schema does not know (vllm_*, portainer_role, ...): read by feature and app scripts. */

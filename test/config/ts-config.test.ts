@@ -71,6 +71,17 @@ describe('phoenix.config.ts', () => {
     expect(fleetOf(second.result).guests.size).toBe(3);
   });
 
+  test('a compiled copy that is not the code its manifest names is compiled again, never imported', async () => {
+    const { dir, file } = project();
+    await loadCounting(file, '/');
+    const cacheDir = path.join(dir, '.phoenixcache', 'config');
+    const copy = readdirSync(cacheDir).find((f) => f.endsWith('.mjs'))!;
+    writeFileSync(path.join(cacheDir, copy), "throw new Error('planted');\n");
+    const again = await loadCounting(file, '/');
+    expect(again.compiled).toEqual([file]);
+    expect(fleetOf(again.result).guests.size).toBe(3);
+  });
+
   test('editing the config, or a file it imports, compiles it again', async () => {
     const { dir, file } = project();
     await loadCounting(file, '/');
