@@ -10,6 +10,7 @@ import type { HostSetupStep, LxcGuest, VmGuest } from '../config/model.js';
 import { recordFor } from '../plan/record.js';
 import type { Result } from '../result.js';
 import type { Session } from './session.js';
+import { ensureHypervisorJson } from '../config/hypervisor-file.js';
 import { bindHost } from '../host/bind.js';
 
 export interface ConvergeRequest {
@@ -112,7 +113,11 @@ export async function converge(
     if (!session.options.json) io.err(`Dry run: would run ${pace}; nothing was changed.`);
     return { exit: EXIT.ok, plan, live };
   }
-  if (work > 0) io.err(`Running ${pace}.`);
+  if (work > 0) {
+    io.err(`Running ${pace}.`);
+    // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.
+    await ensureHypervisorJson(session.fleet);
+  }
   const [{ runPlan }, { formatSummary }] = await Promise.all([
     import('../run/runner.js'),
     import('../reporters/run-summary.js'),

@@ -1,22 +1,43 @@
 // For phoenix.config.* fleets the hypervisor setup scripts still get a JSON file (`--config FILE`), as they did
-// with phoenix_hypervisor_config.json: the parsed hypervisor section plus globals, written next to the config.
+// with phoenix_hypervisor_config.json: the parsed hypervisor section plus globals. Loading a config only names the
+// file; a run writes it just before it executes steps (ensureHypervisorJson), so validate, plan, why and status
+// never write beside the config.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import envPaths from 'env-paths';
 import type { Fleet } from './model.js';
 
-export async function writeHypervisorJson(configFile: string, fleet: Fleet): Promise<string> {
+const FILE_NAME = 'phoenix_hypervisor_config.json';
+
+/** Where a phoenix.config.* fleet's hypervisor JSON goes: beside the config, with its other cached files. */
+export function hypervisorJsonPath(configFile: string): string {
+  return path.join(path.dirname(configFile), '.phoenixcache', 'config', FILE_NAME);
+}
+
+/**
+ * Writes the hypervisor JSON of a fleet that generates one, when it is missing or differs. A read-only config
+ * folder falls back to the user's own cache folder (private: the file may hold secrets the scripts need), and the
+ * fleet then names that file. A legacy fleet's file is the user's own and is never written.
+ */
+export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
+  if (fleet.generatedHypervisorConfig !== true) return;
   const { default: stringify } = await import('safe-stable-stringify');
-  const dir = path.join(path.dirname(configFile), '.phoenixcache', 'config');
-  const file = path.join(dir, 'phoenix_hypervisor_config.json');
   const text = `${stringify({ ...fleet.globals, ...fleet.hypervisor }, null, 2) ?? '{}'}\n`;
-  if (existsSync(file) && readFileSync(file, 'utf8') === text) return file;
-  try {
-    const { default: writeFileAtomic } = await import('write-file-atomic');
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(file, text);
-    return file;
-  } catch {
-    return configFile; // read-only folder: scripts get the config file itself
+  const own = path.join(envPaths('phoenix', { suffix: '' }).cache, 'config', FILE_NAME);
+  let lastError: unknown;
+  for (const file of [fleet.hypervisorConfigFile, own]) {
+    try {
+      if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
+        const { default: writeFileAtomic } = await import('write-file-atomic');
+        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await writeFileAtomic(file, text, { mode: 0o600 });
+      }
+      fleet.hypervisorConfigFile = file;
+      return;
+    } catch (e) {
+      lastError = e;
+    }
   }
+  throw lastError instanceof Error ? lastError : new Error(`cannot write ${FILE_NAME}`);
 }

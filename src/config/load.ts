@@ -9,7 +9,7 @@ import { fleetSlot, readFleetEntry, writeFleetEntry, type FleetEntry } from './f
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
 import { error, hasErrors } from './problems.js';
 import type { RawSource } from './raw-source.js';
-import { writeHypervisorJson } from './hypervisor-file.js';
+import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
 
@@ -38,8 +38,10 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   const problems = [...validated, ...checkScripts(fleet)];
   const placed = await addPositions(problems, raw.texts);
   if (hasErrors(placed)) return { ok: false, problems: placed };
-  if (raw.layout === 'config')
-    fleet.hypervisorConfigFile = await writeHypervisorJson(raw.files[0] ?? raw.root, fleet);
+  if (raw.layout === 'config') {
+    fleet.hypervisorConfigFile = hypervisorJsonPath(raw.files[0] ?? raw.root);
+    fleet.generatedHypervisorConfig = true;
+  }
   return { ok: true, fleet, warnings: placed };
 }
 

@@ -63,6 +63,8 @@ export interface Fleet {
   root: string;
   /** The file the hypervisor scripts receive as their config (legacy: phoenix_hypervisor_config.json). */
   hypervisorConfigFile: string;
+  /** True when Phoenix writes that file from the config (phoenix.config.*) before a run: ensureHypervisorJson. */
+  generatedHypervisorConfig?: boolean;
   hypervisor: HypervisorConfig;
   hostSteps: HostSetupStep[];
   /** Hypervisor test runner script (`bin/tests/hypervisor_test_runner.sh`). */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { ensureHypervisorJson } from '../../src/config/hypervisor-file.js';
 import { loadFleet, type LoadResult } from '../../src/config/load.js';
 import type { LxcGuest } from '../../src/config/model.js';
 import { tempDir } from './helpers.js';
@@ -166,6 +167,9 @@ describe('phoenix.config.ts', () => {
     expect(fleet.hypervisorConfigFile).toBe(
       path.join(dir, '.phoenixcache', 'config', 'phoenix_hypervisor_config.json'),
     );
+    // Loading only names the file; a run writes it before its first step.
+    expect(existsSync(fleet.hypervisorConfigFile)).toBe(false);
+    await ensureHypervisorJson(fleet);
     expect(JSON.parse(readFileSync(fleet.hypervisorConfigFile, 'utf8'))).toMatchObject({
       zfs: { arc_max_gb: 8 },
       node: 'pve',
