@@ -108,6 +108,13 @@ try {
       '≤ 3×',
       f.planRatio <= 3,
     );
+    row(
+      '4. (reference) node starting only the two listings',
+      `${s(f.listingsMs)} = ${x(f.listingsRatio)}`,
+      '',
+      undefined,
+      'the floor of any no-op plan against the simulator',
+    );
   }
 } finally {
   cleanup();
