@@ -20,11 +20,51 @@ export async function readJsonFile(file: string): Promise<JsonRead> {
 }
 
 export async function parseJsonText(file: string, text: string): Promise<JsonRead> {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown, text };
+    value = JSON.parse(text) as unknown;
   } catch (e) {
     return { ok: false, problems: [await syntaxProblem(file, text, (e as Error).message)] };
   }
+  const duplicates = await duplicateKeys(file, text);
+  return duplicates.length > 0 ? { ok: false, problems: duplicates } : { ok: true, value, text };
+}
+
+/**
+ * A key written twice in one object: JSON.parse silently keeps the last, so an edit to the first copy (a second
+ * "950" pasted below the first, say) would be ignored without a word. Checked on every read, cached fleet or not.
+ */
+async function duplicateKeys(file: string, text: string): Promise<Problem[]> {
+  const { visit } = await import('jsonc-parser');
+  const problems: Problem[] = [];
+  const open: Set<string>[] = [];
+  visit(text, {
+    onObjectBegin: () => {
+      open.push(new Set());
+    },
+    onObjectEnd: () => {
+      open.pop();
+    },
+    onObjectProperty: (key, offset, _length, line, column, pathSupplier) => {
+      const seen = open[open.length - 1];
+      if (seen === undefined) return;
+      if (!seen.has(key)) {
+        seen.add(key);
+        return;
+      }
+      problems.push({
+        ...error(
+          file,
+          [...pathSupplier(), key],
+          `duplicate key "${key}": JSON keeps only this last one and drops the earlier one without a word`,
+          'merge the two entries into one, or rename one of them',
+        ),
+        line: line + 1,
+        column: column + 1,
+      });
+    },
+  });
+  return problems;
 }
 
 async function syntaxProblem(file: string, text: string, v8Message: string): Promise<Problem> {

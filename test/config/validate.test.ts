@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadFleet } from '../../src/config/load.js';
@@ -333,6 +333,30 @@ describe('validation rules', () => {
         message: expect.stringMatching(/^invalid JSON: /) as unknown,
       },
     ]);
+  });
+
+  test('a key written twice in one object is an error at the second copy (JSON.parse would drop the first)', async () => {
+    const root = legacyCopy();
+    const file = path.join(root, 'etc', LXC_FILE);
+    const text = readFileSync(file, 'utf8');
+    const doc = JSON.parse(text) as { lxc_configs: Record<string, Record<string, unknown>> };
+    const ct950 = JSON.stringify({ ...doc.lxc_configs['950'], memory_mb: 1 });
+    // A second "950" pasted right after the first, and a nested key repeated inside it.
+    const pasted = text.replace(
+      /("950"\s*:\s*)/,
+      `"950": ${ct950.replace('{', '{"x_note": 1, "x_note": 2, ')},\n$1`,
+    );
+    writeFileSync(file, pasted);
+    const result = await loadFleet({ config: root, cwd: '/' });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.map((p) => [p.file, p.path.join('.'), p.message.split(':')[0]])).toEqual([
+      [file, 'lxc_configs.950.x_note', 'duplicate key "x_note"'],
+      [file, 'lxc_configs.950', 'duplicate key "950"'],
+    ]);
+    const second = pasted.indexOf('"950"', pasted.indexOf('"950"') + 1);
+    const line = pasted.slice(0, second).split('\n').length;
+    expect(problems[1]).toMatchObject({ line, hint: expect.stringContaining('merge') as unknown });
   });
 
   test('a file that ends early is reported at its end', async () => {
