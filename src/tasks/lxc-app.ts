@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Fleet, LxcGuest } from '../config/model.js';
+import { maskSecrets } from '../config/secrets.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import { existenceCheck, guestScriptEnv, liveOf, passthrough } from './guest-common.js';
@@ -55,10 +56,15 @@ function appFiles(g: LxcGuest, options: StepOptions): AppFiles {
   return generated ? { script: inContainer, pushes, generated } : { script: inContainer, pushes };
 }
 
-/** The config in the legacy file's shape, so scripts written for the original read it unchanged. */
-function legacyConfigJson(fleet: Fleet): string {
+/**
+ * The config in the legacy file's shape, so scripts written for the original read it unchanged. Other guests'
+ * secret values (passwords, tokens) are masked: a container's application needs its neighbours' names and
+ * addresses, never their credentials.
+ */
+function legacyConfigJson(fleet: Fleet, target: LxcGuest): string {
   const lxc: Record<string, unknown> = {};
-  for (const g of fleet.guests.values()) if (g.kind === 'lxc') lxc[String(g.id)] = g.config;
+  for (const g of fleet.guests.values())
+    if (g.kind === 'lxc') lxc[String(g.id)] = g.id === target.id ? g.config : maskSecrets(g.config);
   return `${JSON.stringify({ ...(fleet.globals ?? {}), lxc_configs: lxc }, null, 2)}\n`;
 }
 
@@ -80,7 +86,7 @@ async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promis
   const cmds = commands(ctx.target, files);
   if (files.generated) {
     await mkdir(path.dirname(files.generated), { recursive: true, mode: 0o700 });
-    await writeFile(files.generated, legacyConfigJson(ctx.fleet), { mode: 0o600 });
+    await writeFile(files.generated, legacyConfigJson(ctx.fleet, ctx.target), { mode: 0o600 });
   }
   for (const argv of cmds.prepare) {
     const res = await exec(ctx, argv);

@@ -236,6 +236,36 @@ describe('container lifecycle', () => {
     expect(host.mutating().at(-1)).toBe('pct exec 950 -- rm -rf /tmp/phoenix_run');
   });
 
+  it("a phoenix.config fleet's app gets the config in the legacy shape: its own secrets, not its neighbours'", async () => {
+    const fromTs = (g: LxcGuest): LxcGuest => ({
+      ...g,
+      origin: { file: `${ROOT}/phoenix.config.ts`, path: ['lxc', String(g.id)] },
+    });
+    const own = fromTs(
+      lxc(950, { application_script: 'app_950.sh', admin_password: 'mine', vllm_model: 'q' }),
+    );
+    const other = fromTs(
+      lxc(953, { admin_password: 'theirs', api_token: 't0k', network_config: { ip: 'dhcp' } }),
+    );
+    const h = harness(fleetOf([own, other]), own);
+    h.host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
+    let pushed: { lxc_configs: Record<string, Record<string, unknown>> } | undefined;
+    h.host.on(/^pct push 950 \S+phoenix_lxc_configs\.json /, (argv) => {
+      pushed = JSON.parse(readFileSync(argv[3] ?? '', 'utf8')) as typeof pushed;
+      return { exit: 0 };
+    });
+    const app = makeLxcSteps(fast).find((s) => s.kind === 'app')!;
+    const res = await h.run(app);
+    expect(res.ok).toBe(true);
+    expect(pushed?.lxc_configs['950']).toMatchObject({ admin_password: 'mine', vllm_model: 'q' });
+    expect(pushed?.lxc_configs['953']).toMatchObject({
+      admin_password: expect.stringMatching(/^secret:[0-9a-f]{12}$/) as unknown,
+      api_token: expect.stringMatching(/^secret:/) as unknown,
+      network_config: { ip: 'dhcp' },
+    });
+    expect(JSON.stringify(pushed)).not.toMatch(/theirs|t0k/);
+  });
+
   it('--replace destroys the container and defines it again', async () => {
     const { host, h, byKind } = setup();
     host.volumes.add(`local:vztmpl/${TEMPLATE}`);
