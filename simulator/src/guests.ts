@@ -120,3 +120,37 @@ export function destroyVolumes(
   }
   return out;
 }
+
+// ---- `set`: what pct set and qm set share -------------------------------------------------------------------
+
+/** The key list of `--delete` / `--revert` (comma, semicolon or space separated). */
+export function splitKeys(v: string | undefined): string[] {
+  return v ? v.split(/[,; ]/).filter((k) => k !== '') : [];
+}
+
+/** Keeps `volid` as the guest's first free `unusedN` (a detached disk is not freed); returns that key. */
+export function addUnused(g: GuestState, volid: string): string {
+  let n = 0;
+  while (g.config[`unused${n}`] !== undefined) n++;
+  g.config[`unused${n}`] = volid;
+  return `unused${n}`;
+}
+
+/** `--revert`: drops the pending change of each key. */
+export function revertPending(g: GuestState, keys: readonly string[]): void {
+  for (const k of keys) {
+    delete g.pending[k];
+    g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
+  }
+}
+
+/** Sets a key: at once when `now` (stopped guest or hot-pluggable key), else as a pending change. */
+export function setValue(g: GuestState, k: string, v: string, now: boolean): void {
+  if (now) {
+    g.config[k] = v;
+    delete g.pending[k];
+  } else {
+    g.pending[k] = v;
+  }
+  g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
+}

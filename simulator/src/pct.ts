@@ -17,7 +17,18 @@ import { ParamError, PveError } from './errors.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
 import { lazyOptions, type OptSpec, type Parsed } from './getopt.js';
-import { configDisks, destroyVolumes, guestName, isTemplate, nextPid, randomMac } from './guests.js';
+import {
+  addUnused,
+  configDisks,
+  destroyVolumes,
+  guestName,
+  isTemplate,
+  nextPid,
+  randomMac,
+  revertPending,
+  setValue,
+  splitKeys,
+} from './guests.js';
 import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from './lxcopts.js';
 import {
   dnsNameSpec,
@@ -387,10 +398,6 @@ const clone: Command = {
 
 // ---- set / config / pending --------------------------------------------------------------------------------
 
-function splitKeys(v: string | undefined): string[] {
-  return v ? v.split(/[,; ]/).filter((k) => k !== '') : [];
-}
-
 const set: Command = {
   spec: lazyOptions({ usage: USAGE.set, positionals: [vmid] }, lxcSetOptions),
   async run(ctx, p) {
@@ -417,10 +424,7 @@ const set: Command = {
         if (k === 'unprivileged') throw new PveError(`unable to modify read-only option: '${k}'`);
       }
       const running = g.status === 'running';
-      for (const k of revert) {
-        delete g.pending[k];
-        g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
-      }
+      revertPending(g, revert);
       for (const k of del) {
         if (g.config[k] === undefined && g.pending[k] === undefined) {
           warnings.push(`cannot delete '${k}' - not set in current configuration!`);
@@ -434,11 +438,7 @@ const set: Command = {
           if (/^mp\d+$/.test(k)) {
             // a removed volume mount point becomes an unused disk
             const d = configDisks('lxc', { [k]: g.config[k]! })[0];
-            if (d) {
-              let n = 0;
-              while (g.config[`unused${n}`] !== undefined) n++;
-              g.config[`unused${n}`] = d.volid;
-            }
+            if (d) addUnused(g, d.volid);
           } else if (/^unused\d+$/.test(k)) {
             freeVolume(s, g.config[k]!);
           }
@@ -453,13 +453,7 @@ const set: Command = {
         let v = v0;
         if (/^net\d+$/.test(k)) v = normalizeNet(v, k);
         else if (k === 'rootfs' || /^mp\d+$/.test(k)) v = allocMount(s, Number(id), k, v, 'local', scratch);
-        if (!running || LXC_HOTPLUG.test(k)) {
-          g.config[k] = v;
-          delete g.pending[k];
-        } else {
-          g.pending[k] = v;
-        }
-        g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
+        setValue(g, k, v, !running || LXC_HOTPLUG.test(k));
       }
     });
     if (warnings.length > 0) ctx.err(warnings.join('\n') + '\n');

@@ -16,6 +16,7 @@ import { snapshotCommands } from './snapshot-commands.js';
 import { runExecRules } from './exec.js';
 import { lazyOptions, type OptSpec } from './getopt.js';
 import {
+  addUnused,
   configDisks,
   destroyVolumes,
   guestName,
@@ -24,6 +25,9 @@ import {
   newUuid,
   nextPid,
   randomMac,
+  revertPending,
+  setValue,
+  splitKeys,
 } from './guests.js';
 import { printLxcConfig } from './conffile.js';
 import { crypto } from './crypto.js';
@@ -462,10 +466,6 @@ const create: Command = {
 
 // ---- set / config ------------------------------------------------------------------------------------------
 
-function splitKeys(v: string | undefined): string[] {
-  return v ? v.split(/[,; ]/).filter((k) => k !== '') : [];
-}
-
 const set: Command = {
   spec: lazyOptions({ usage: USAGE.set, positionals: [vmid] }, setOptions),
   async run(ctx, p) {
@@ -487,10 +487,7 @@ const set: Command = {
       }
       if (!skiplock && o.lock === undefined) checkLock(g);
       const running = g.status === 'running';
-      for (const k of revert) {
-        delete g.pending[k];
-        g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
-      }
+      revertPending(g, revert);
       for (const k of del) {
         if (g.config[k] === undefined && g.pending[k] === undefined) continue;
         delete g.pending[k];
@@ -498,22 +495,15 @@ const set: Command = {
           const d = /^(ide|sata|scsi|virtio)\d+$/.test(k)
             ? configDisks('qemu', { [k]: g.config[k]! })[0]
             : undefined;
-          if (d && !d.cloudinit) {
-            let n = 0;
-            while (g.config[`unused${n}`] !== undefined) n++;
-            g.config[`unused${n}`] = d.volid;
-          } else if (d?.cloudinit) freeVolume(s, d.volid);
+          if (d && !d.cloudinit) addUnused(g, d.volid);
+          else if (d?.cloudinit) freeVolume(s, d.volid);
           if (/^unused\d+$/.test(k)) freeVolume(s, g.config[k]!);
           delete g.config[k];
         } else if (!g.pendingDelete.includes(k)) g.pendingDelete.push(k);
       }
       for (const [k, v0] of Object.entries(o)) {
         const v = prepareValue(s, Number(id), k, v0, out, g.config[k]);
-        if (!running || VM_HOTPLUG.test(k)) {
-          g.config[k] = v;
-          delete g.pending[k];
-        } else g.pending[k] = v;
-        g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
+        setValue(g, k, v, !running || VM_HOTPLUG.test(k));
       }
     });
     if (out.length > 0) ctx.out(out.join('\n') + '\n');
@@ -918,10 +908,7 @@ const diskImport: Command = {
       const volid = allocDisk(s, sid, Number(id), 'images', size, p.opts.format);
       let key = p.opts['target-disk'];
       if (!key || /^unused/.test(key)) {
-        let n = 0;
-        while (g.config[`unused${n}`] !== undefined) n++;
-        key = `unused${n}`;
-        g.config[key] = volid;
+        key = addUnused(g, volid);
       } else {
         g.config[key] = `${volid},size=${formatSize(size)}`;
       }
