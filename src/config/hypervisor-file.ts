@@ -5,14 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import envPaths from 'env-paths';
+import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Fleet } from './model.js';
 
 const FILE_NAME = 'phoenix_hypervisor_config.json';
 
 /** Where a phoenix.config.* fleet's hypervisor JSON goes: beside the config, with its other cached files. */
 export function hypervisorJsonPath(configFile: string): string {
-  return path.join(path.dirname(configFile), '.phoenixcache', 'config', FILE_NAME);
+  return path.join(configCacheDir(path.dirname(configFile)), FILE_NAME);
 }
 
 /**
@@ -24,7 +24,7 @@ export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
   if (fleet.generatedHypervisorConfig !== true) return;
   const { default: stringify } = await import('safe-stable-stringify');
   const text = `${stringify({ ...fleet.globals, ...fleet.hypervisor }, null, 2) ?? '{}'}\n`;
-  const own = path.join(envPaths('phoenix', { suffix: '' }).cache, 'config', FILE_NAME);
+  const own = path.join(userConfigCacheDir(), FILE_NAME);
   let lastError: unknown;
   for (const file of [fleet.hypervisorConfigFile, own]) {
     try {

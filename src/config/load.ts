@@ -9,6 +9,7 @@ import { fleetSlot, readFleetEntry, writeFleetEntry, type FleetEntry } from './f
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
 import { error, hasErrors } from './problems.js';
 import type { RawSource } from './raw-source.js';
+import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
@@ -47,7 +48,7 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
 
 /** The fleet and its problems, from the fleet cache when the same input was validated before. */
 async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> {
-  const slot = useCache ? fleetSlot(path.join(raw.root, '.phoenixcache', 'config'), raw) : undefined;
+  const slot = useCache ? fleetSlot(configCacheDir(raw.root), raw) : undefined;
   const cached = slot === undefined ? undefined : readFleetEntry(slot, raw);
   if (cached !== undefined) return cached;
   const { normalize } = await import('./normalize.js'); // zod: loaded only when validation runs

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import envPaths from 'env-paths';
+import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
 
@@ -59,12 +59,7 @@ function sha256(text: string | Buffer): string {
 }
 
 function cacheDirs(file: string): string[] {
-  return [
-    path.join(path.dirname(file), '.phoenixcache', 'config'),
-    // A read-only config folder: the user's own cache folder, never a shared one (/tmp), where anyone could plant
-    // a copy that would then run as root.
-    path.join(envPaths('phoenix', { suffix: '' }).cache, 'config'),
-  ];
+  return [configCacheDir(path.dirname(file)), userConfigCacheDir()];
 }
 
 /** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */
