@@ -1,11 +1,14 @@
 // The CLI edge: parse argv, resolve options, dispatch to a verb handler, turn failures into messages and exit
 // codes. Handlers are imported only when their verb runs, so `phoenix --help` stays close to bare Node.
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import type { VerbContext } from '../engine/context.js';
+import { EXIT, EXIT_CODES_HELP } from '../engine/exit-codes.js';
+import { processOutput, type Output } from '../reporters/output.js';
+import { confirm } from './confirm.js';
+import { MANAGERS, routeManager, type Manager } from './manager.js';
 import { GLOBAL_OPTIONS } from './options.js';
-import { processOutput, type CommandContext, type Output } from './context.js';
 import { resolveOptions } from './resolve-options.js';
-import { VERBS, type VerbSpec } from './verbs.js';
+import { findVerb, VERBS, type VerbSpec } from './verbs.js';
 
 const DESCRIPTION = `Phoenix builds and keeps a Proxmox VE host's LXC containers and VMs in the state its config describes.
 Every guest step is a node in one dependency graph; a run does only the steps that are out of date.`;
@@ -54,21 +57,36 @@ export async function dispatch(
     io.err(`Error: ${resolved.message}`);
     return EXIT.usage;
   }
-  const ctx: CommandContext = {
-    verb: picked.verb,
-    words: picked.words,
-    options: resolved.value,
+  let { verb, words } = picked;
+  let kind: VerbContext['kind'];
+  if ((MANAGERS as readonly string[]).includes(verb.name)) {
+    const routed = routeManager(verb.name as Manager, words);
+    const spec = routed.ok ? findVerb(routed.value.verb) : undefined;
+    if (!routed.ok || spec === undefined) {
+      io.err(routed.ok ? `Error: Invalid verb '${routed.value.verb}'` : routed.error);
+      return EXIT.failed;
+    }
+    ({ words, kind } = routed.value);
+    verb = spec;
+  }
+  const options = resolved.value;
+  const ctx: VerbContext = {
+    verb: { name: verb.name, targets: verb.targets, mutating: verb.mutating },
+    words,
+    options,
     io,
     cwd,
     env,
     argv,
+    confirm: (what) => confirm(io, options.yes, what),
+    ...(kind && { kind }),
   };
-  const targetError = checkTargets(ctx);
+  const targetError = checkTargets(verb, words);
   if (targetError) {
     io.err(targetError);
     return EXIT.failed;
   }
-  const handler = await picked.verb.load();
+  const handler = await verb.load();
   return handler.run(ctx);
 }
 
@@ -145,8 +163,7 @@ function commanderExit(e: CommanderError, io: Output, program: Command): number 
 }
 
 /** The dispatcher's own target rules (spec PHOENIX-DIS-03); unknown IDs are checked once the config is read. */
-function checkTargets(ctx: CommandContext): string | undefined {
-  const { verb, words } = ctx;
+function checkTargets(verb: VerbSpec, words: readonly string[]): string | undefined {
   if ((verb.targets === 'required' || verb.targets === 'addresses') && words.length === 0) {
     return `Error: Verb '${verb.name}' requires at least one target ID`;
   }

@@ -1,4 +1,5 @@
-// Every command-line option, declared once as data and registered in a loop (see program.ts).
+// Every command-line option, declared once as data and registered in a loop (see main.ts).
+import { parseConcurrency, parseRenderer, type Parse, type PrefKey } from '../prefs/values.js';
 // Precedence for options that also have an env variable or a preference: flag > env > preference > default.
 
 export interface OptionSpec {
@@ -11,23 +12,9 @@ export interface OptionSpec {
   env?: string;
   /** `phoenix prefs` key that supplies the value when neither flag nor env does. */
   pref?: PrefKey;
-  /** How the raw string becomes a value; returns an error message for bad input. */
-  parse?: (raw: string) => { ok: true; value: unknown } | { ok: false; message: string };
+  /** How the raw string becomes a value; the error is a message for bad input. */
+  parse?: Parse;
 }
-
-export type PrefKey = 'config' | 'concurrency' | 'renderer';
-
-const positiveInt = (raw: string): ReturnType<NonNullable<OptionSpec['parse']>> => {
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= 64
-    ? { ok: true, value: n }
-    : { ok: false, message: `must be a whole number from 1 to 64, got '${raw}'` };
-};
-
-const renderer = (raw: string): ReturnType<NonNullable<OptionSpec['parse']>> =>
-  ['tree', 'lines', 'verbose', 'quiet'].includes(raw)
-    ? { ok: true, value: raw }
-    : { ok: false, message: `must be one of tree, lines, verbose, quiet, got '${raw}'` };
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   {
@@ -59,7 +46,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     key: 'concurrency',
     env: 'PHOENIX_CONCURRENCY',
     pref: 'concurrency',
-    parse: positiveInt,
+    parse: parseConcurrency,
     description: 'independent guests built at once (default 4)',
   },
   {
@@ -90,7 +77,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     key: 'renderer',
     env: 'PHOENIX_RENDERER',
     pref: 'renderer',
-    parse: renderer,
+    parse: parseRenderer,
     description: 'progress display: tree, lines, verbose or quiet',
   },
   { flags: '-v, --verbose', key: 'verbose', description: 'stream command output' },

@@ -1,5 +1,5 @@
 // Flag > env > preference > default, for every option declared in options.ts.
-import type { ResolvedOptions } from './context.js';
+import type { ResolvedOptions } from '../engine/context.js';
 import { GLOBAL_OPTIONS } from './options.js';
 
 const DEFAULTS: ResolvedOptions = {
@@ -43,7 +43,7 @@ export async function resolveOptions(
     if (value === undefined) continue;
     if (spec.parse && typeof value === 'string') {
       const parsed = spec.parse(value);
-      if (!parsed.ok) return { ok: false, message: `${source} ${parsed.message}` };
+      if (!parsed.ok) return { ok: false, message: `${source} ${parsed.error}` };
       value = parsed.value;
     }
     out[spec.key] = value;

@@ -1,27 +1,17 @@
-// The verbs, declared as data. Handlers are loaded only when their verb runs (start-up time matters).
-import type { CommandContext } from './context.js';
+// The verbs, declared as data. Each verb's work lives in src/engine/verbs, loaded only when the verb runs: the
+// one place Phoenix loads code lazily (start-up time is benchmarked).
+import type { VerbContext, VerbRule } from '../engine/context.js';
 
-export type TargetRule =
-  /** At least one guest ID (or `hypervisor` where the verb supports it). */
-  | 'required'
-  /** Guest IDs, none meaning all. */
-  | 'optional'
-  /** Step addresses (`950:snapshot`). */
-  | 'addresses'
-  /** No targets. */
-  | 'none'
-  /** Free-form words (prefs, schema, manager verbs). */
-  | 'words';
-
-export interface VerbSpec {
-  name: string;
+export interface VerbSpec extends VerbRule {
   args: string;
-  targets: TargetRule;
   summary: string;
-  /** Mutating verbs take the run lock and honour --dry-run. */
-  mutating: boolean;
-  load: () => Promise<{ run: (ctx: CommandContext) => Promise<number> }>;
+  load: () => Promise<{ run: (ctx: VerbContext) => Promise<number> }>;
 }
+
+/** The manager verbs (`lxc`, `vm`, `hypervisor`) stand for other verbs: main.ts routes them before loading. */
+const routedByTheCli = (): never => {
+  throw new Error('a manager verb is routed to the verb it stands for before it is loaded');
+};
 
 export const VERBS: VerbSpec[] = [
   {
@@ -30,7 +20,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'none',
     summary: 'run the hypervisor setup steps (host:*) that are out of date',
     mutating: true,
-    load: () => import('./commands/setup.js'),
+    load: () => import('../engine/verbs/setup.js'),
   },
   {
     name: 'create',
@@ -38,7 +28,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: 'build guests and whatever they need (clone sources, dependencies)',
     mutating: true,
-    load: () => import('./commands/create.js'),
+    load: () => import('../engine/verbs/create.js'),
   },
   {
     name: 'start',
@@ -46,7 +36,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: 'start guests in ascending boot_order',
     mutating: true,
-    load: () => import('./commands/power.js'),
+    load: () => import('../engine/verbs/power.js'),
   },
   {
     name: 'stop',
@@ -54,7 +44,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: 'stop guests in descending boot_order',
     mutating: true,
-    load: () => import('./commands/power.js'),
+    load: () => import('../engine/verbs/power.js'),
   },
   {
     name: 'restart',
@@ -62,7 +52,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: 'stop, then start guests (in boot order)',
     mutating: true,
-    load: () => import('./commands/power.js'),
+    load: () => import('../engine/verbs/power.js'),
   },
   {
     name: 'delete',
@@ -70,7 +60,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: 'stop and destroy guests, dependents first (asks; --yes when not a TTY)',
     mutating: true,
-    load: () => import('./commands/delete.js'),
+    load: () => import('../engine/verbs/delete.js'),
   },
   {
     name: 'reconfigure',
@@ -78,7 +68,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: 're-apply configuration and features to guests',
     mutating: true,
-    load: () => import('./commands/reconfigure.js'),
+    load: () => import('../engine/verbs/reconfigure.js'),
   },
   {
     name: 'test',
@@ -86,7 +76,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'required',
     summary: "run a guest's test suite, or the hypervisor's (--suite NAME)",
     mutating: false,
-    load: () => import('./commands/test.js'),
+    load: () => import('../engine/verbs/test.js'),
   },
   {
     name: 'LetsGo',
@@ -94,7 +84,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'none',
     summary: 'build every guest in dependency order, then start all in boot order',
     mutating: true,
-    load: () => import('./commands/letsgo.js'),
+    load: () => import('../engine/verbs/letsgo.js'),
   },
   {
     name: 'run',
@@ -102,7 +92,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'addresses',
     summary: 'run steps and the stale steps they need (--force re-runs the named ones)',
     mutating: true,
-    load: () => import('./commands/run.js'),
+    load: () => import('../engine/verbs/run.js'),
   },
   {
     name: 'plan',
@@ -110,7 +100,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'optional',
     summary: 'list the stale steps, their reasons and commands; touch nothing',
     mutating: false,
-    load: () => import('./commands/plan.js'),
+    load: () => import('../engine/verbs/plan.js'),
   },
   {
     name: 'why',
@@ -118,7 +108,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'addresses',
     summary: 'explain every step of a guest: up to date or stale, and why',
     mutating: false,
-    load: () => import('./commands/why.js'),
+    load: () => import('../engine/verbs/why.js'),
   },
   {
     name: 'graph',
@@ -126,7 +116,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'optional',
     summary: 'print the step graph (--format mermaid|dot|json)',
     mutating: false,
-    load: () => import('./commands/graph.js'),
+    load: () => import('../engine/verbs/graph.js'),
   },
   {
     name: 'status',
@@ -134,7 +124,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'optional',
     summary: 'a table per guest: exists, running, drift, stale steps',
     mutating: false,
-    load: () => import('./commands/status.js'),
+    load: () => import('../engine/verbs/status.js'),
   },
   {
     name: 'adopt',
@@ -142,7 +132,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'optional',
     summary: 'record the steps of existing guests as done, without running scripts',
     mutating: true,
-    load: () => import('./commands/adopt.js'),
+    load: () => import('../engine/verbs/adopt.js'),
   },
   {
     name: 'validate',
@@ -150,7 +140,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'none',
     summary: 'check the config and print a summary',
     mutating: false,
-    load: () => import('./commands/validate.js'),
+    load: () => import('../engine/verbs/validate.js'),
   },
   {
     name: 'schema',
@@ -158,7 +148,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'words',
     summary: 'print the JSON Schema of a config file',
     mutating: false,
-    load: () => import('./commands/schema.js'),
+    load: () => import('../engine/verbs/schema.js'),
   },
   {
     name: 'prefs',
@@ -166,7 +156,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'words',
     summary: 'user preferences: config, concurrency, renderer',
     mutating: false,
-    load: () => import('./commands/prefs.js'),
+    load: () => import('../engine/verbs/prefs.js'),
   },
   {
     name: 'lxc',
@@ -174,7 +164,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'words',
     summary: 'container lifecycle for one CT (the lxc-manager interface)',
     mutating: true,
-    load: () => import('./commands/manager.js'),
+    load: routedByTheCli,
   },
   {
     name: 'vm',
@@ -182,7 +172,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'words',
     summary: 'VM lifecycle for one VM (the vm-manager interface)',
     mutating: true,
-    load: () => import('./commands/manager.js'),
+    load: routedByTheCli,
   },
   {
     name: 'hypervisor',
@@ -190,7 +180,7 @@ export const VERBS: VerbSpec[] = [
     targets: 'words',
     summary: 'hypervisor tasks (the hypervisor-manager interface)',
     mutating: true,
-    load: () => import('./commands/manager.js'),
+    load: routedByTheCli,
   },
 ];
 

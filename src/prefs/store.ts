@@ -1,13 +1,12 @@
 // User preferences (conf): default config location, concurrency and renderer.
 import Conf from 'conf';
 
-export const PREF_KEYS = ['config', 'concurrency', 'renderer'] as const;
-export type Pref = (typeof PREF_KEYS)[number];
+import { RENDERERS, type PrefKey as Pref } from './values.js';
 
 const schema = {
   config: { type: 'string' },
   concurrency: { type: 'integer', minimum: 1, maximum: 64 },
-  renderer: { type: 'string', enum: ['tree', 'lines', 'verbose', 'quiet'] },
+  renderer: { type: 'string', enum: [...RENDERERS] },
 } as const;
 
 /** PHOENIX_PREFS_DIR overrides the folder (tests, and users who keep dotfiles elsewhere). */

@@ -1,7 +1,7 @@
 // The dispatcher's options: every global option works before the verb and after it (the options are made only
 // for the verbs named in argv, to save start-up time), under the verb's alias too.
 import { describe, expect, it } from 'vitest';
-import type { Output } from '../../src/cli/context.js';
+import type { Output } from '../../src/reporters/output.js';
 import { dispatch } from '../../src/cli/main.js';
 
 async function phoenix(...argv: string[]): Promise<{ code: number; err: string }> {

@@ -22,7 +22,7 @@ export function lxc(id: number, config: Record<string, unknown> = {}): LxcGuest 
     bootOrder: c.boot_order,
     scripts: {
       features: c.features.map((f) => ({ name: f, path: `/scripts/lxc/${f}.sh` })),
-      ...(c.application_script !== undefined && { application: `/scripts/app/${c.application_script}` }),
+      ...(c.application_script !== undefined && { application: `/scripts/engine/${c.application_script}` }),
       tests: {},
     },
   };

@@ -231,7 +231,7 @@ describe('plan: blocked', () => {
 
   it('re-taking a snapshot that existing clones were made from is blocked; the clone waits', () => {
     const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
-    w.scripts.contents.set('/scripts/app/app.sh', 'v2');
+    w.scripts.contents.set('/scripts/engine/app.sh', 'v2');
     w.live.guests.delete(951); // the clone is gone, so its define must run after the snapshot
     const free = planWorld(w);
     expect(step(free, '950:snapshot').status).toBe('stale');
@@ -240,7 +240,7 @@ describe('plan: blocked', () => {
       lxc(951, { clone_from_ctid: 950 }),
       lxc(952, { clone_from_ctid: 950 }),
     ]);
-    w2.scripts.contents.set('/scripts/app/app.sh', 'v2');
+    w2.scripts.contents.set('/scripts/engine/app.sh', 'v2');
     w2.cache.delete('952:define');
     const p = planWorld(w2);
     expect(step(p, '950:snapshot')).toMatchObject({
@@ -253,7 +253,7 @@ describe('plan: blocked', () => {
 
   it('--replace lets a snapshot be re-taken and flags the step', () => {
     const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
-    w.scripts.contents.set('/scripts/app/app.sh', 'v2');
+    w.scripts.contents.set('/scripts/engine/app.sh', 'v2');
     expect(step(planWorld(w, { replace: true }), '950:snapshot')).toMatchObject({
       status: 'stale',
       replace: true,

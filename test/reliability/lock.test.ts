@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireRunLock } from '../../src/app/lock.js';
+import { acquireRunLock } from '../../src/engine/lock.js';
 import { readCalls } from '../../simulator/src/testing.js';
 import { callLine, isStateChanging, readStepCache, stepsIn, tempDir, type Ran } from './helpers.js';
 import { writeFleet } from './fleet.js';

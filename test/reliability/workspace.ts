@@ -3,7 +3,7 @@
 import { cpSync, readdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cacheNamespace } from '../../src/cache/namespace.js';
-import { shortHash } from '../../src/app/paths.js';
+import { shortHash } from '../../src/engine/paths.js';
 import { createSimDir } from '../../simulator/src/testing.js';
 import type { SimConfig } from '../../simulator/src/testing.js';
 import { runPhoenix, tempDir, type Ran, type RunOpts, type Workspace } from './helpers.js';

@@ -9,7 +9,7 @@ import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
 import type { StepGraph } from '../graph/types.js';
 import type { EarlyListings } from './early-listings.js';
-import type { ResolvedOptions } from '../cli/context.js';
+import type { ResolvedOptions } from './context.js';
 import { cacheDirFor, shortHash, SIMULATOR_BIN } from './paths.js';
 import { err, ok, type Result } from '../result.js';
 

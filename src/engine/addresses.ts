@@ -1,8 +1,8 @@
 // Step addresses typed by the user (`950:snapshot`, `950`, `host:setup_zfs`), checked against the graph.
-import type { StepGraph } from '../../graph/types.js';
-import type { Fleet } from '../../config/model.js';
-import { err, ok, type Result } from '../../result.js';
-import { unknownTargetMessage } from '../../app/targets.js';
+import type { StepGraph } from '../graph/types.js';
+import type { Fleet } from '../config/model.js';
+import { err, ok, type Result } from '../result.js';
+import { unknownTargetMessage } from './targets.js';
 
 /** Expand words to step addresses: a guest ID means all its steps; an unknown step names the valid ones. */
 export function resolveAddresses(

@@ -1,12 +1,12 @@
 // Plan the steps of the named guests (or all), for plan / why / status / adopt.
-import type { Session } from '../../app/session.js';
+import type { Session } from '../session.js';
 import type { Fleet } from '../../config/model.js';
 import type { LiveState } from '../../host/live.js';
 import type { Plan } from '../../plan/types.js';
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
-import { resolveAddresses } from './addresses.js';
+import { withSession } from '../frame.js';
+import { resolveAddresses } from '../addresses.js';
 
 export interface Planned {
   plan: Plan;
@@ -16,7 +16,7 @@ export interface Planned {
 
 /** The frame of the read-only planning verbs: a session, the plan of the command's targets, then `work`. */
 export function withPlan(
-  ctx: CommandContext,
+  ctx: VerbContext,
   work: (planned: Planned, session: Session, fleet: Fleet) => Promise<number>,
 ): Promise<number> {
   return withSession(
@@ -30,13 +30,13 @@ export function withPlan(
 }
 
 export async function planTargets(
-  ctx: CommandContext,
+  ctx: VerbContext,
   session: Session,
   fleet: Fleet,
   words: string[] = ctx.words,
 ): Promise<Planned | number> {
   const { stepsOf } = await import('../../graph/query.js');
-  const { planFor } = await import('../../app/converge.js');
+  const { planFor } = await import('../converge.js');
   const all = words.length > 0 ? words : [...fleet.guests.keys()].map(String);
   const resolved = resolveAddresses(fleet, session.graph, all, stepsOf);
   if (!resolved.ok) {

@@ -1,9 +1,9 @@
 // `phoenix validate`: check the config, print a summary; exit 0 (valid) or 2 (every problem listed).
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigFor } from '../load-config.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
   const { summarizeFleet } = await import('../../config/summary.js');

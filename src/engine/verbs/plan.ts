@@ -1,9 +1,9 @@
 // `phoenix plan [ids...]`: the stale steps in order with reasons and exact commands; touches nothing.
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, async (planned) => {
     const { formatPlan, planToJson } = await import('../../reporters/plan.js');
     if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));

@@ -1,12 +1,12 @@
 // `phoenix graph [ids...] --format mermaid|dot|json`: the step graph (no host access).
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigFor } from '../load-config.js';
-import { resolveAddresses } from './addresses.js';
+import { resolveAddresses } from '../addresses.js';
 
 const FORMATS = ['mermaid', 'dot', 'json'] as const;
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   const format = ctx.options.format ?? (ctx.options.json ? 'json' : 'mermaid');
   if (!(FORMATS as readonly string[]).includes(format)) {
     ctx.io.err(`Error: --format must be one of ${FORMATS.join(', ')} (got '${format}')`);

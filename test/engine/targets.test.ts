@@ -5,7 +5,7 @@ import {
   resolveTargets,
   sortByBootOrder,
   sortByDependencies,
-} from '../../src/app/targets.js';
+} from '../../src/engine/targets.js';
 import { sketchFleet } from '../support/fleet.js';
 
 // The plan's example: 900 base, 901/902 clones of 900, 920 clone of 901, 950 clone of 920 depending on 953.

@@ -1,10 +1,10 @@
 // `phoenix prefs list|get KEY|set KEY VALUE|unset KEY`: user preferences kept with conf.
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { GLOBAL_OPTIONS } from '../options.js';
+import { PREF_KEYS, PREF_PARSERS } from '../../prefs/values.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
-  const { openPrefs, PREF_KEYS } = await import('../../prefs/store.js');
+export async function run(ctx: VerbContext): Promise<number> {
+  const { openPrefs } = await import('../../prefs/store.js');
   const [action = 'list', key, value] = ctx.words;
   const store = openPrefs(ctx.env);
   const isKey = (k: string | undefined): k is (typeof PREF_KEYS)[number] =>
@@ -24,10 +24,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       return EXIT.ok;
     case 'set': {
       if (!isKey(key) || value === undefined) break;
-      const spec = GLOBAL_OPTIONS.find((o) => o.pref === key);
-      const parsed = spec?.parse ? spec.parse(value) : { ok: true as const, value };
+      const parsed = PREF_PARSERS[key](value);
       if (!parsed.ok) {
-        ctx.io.err(`Error: preference '${key}' ${parsed.message}`);
+        ctx.io.err(`Error: preference '${key}' ${parsed.error}`);
         return EXIT.usage;
       }
       store.set(key, parsed.value);

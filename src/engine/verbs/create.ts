@@ -1,11 +1,11 @@
 // `phoenix create <ids...>`: build guests and whatever they need, saying which extra guests that is: only the
 // clone ancestors and dependencies that actually have steps to run.
-import { prerequisites, resolveTargets } from '../../app/targets.js';
+import { prerequisites, resolveTargets } from '../targets.js';
 import type { Fleet } from '../../config/model.js';
 import type { Plan } from '../../plan/types.js';
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 
 /** How `extra` relates to the asked guest `id`: a clone ancestor, or a dependency (of it or of an ancestor). */
 function relation(fleet: Fleet, id: number, extra: number): 'clone ancestor' | 'dependency' {
@@ -38,7 +38,7 @@ export function extraGuestsNote(fleet: Fleet, asked: number[], plan: Plan): stri
   return `Also building ${list}: not built yet or out of date.`;
 }
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withSession(
     ctx,
     async (session, fleet) => {
@@ -48,7 +48,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         return EXIT.failed;
       }
       const [{ planFor, converge }, { stepsOf }] = await Promise.all([
-        import('../../app/converge.js'),
+        import('../converge.js'),
         import('../../graph/query.js'),
       ]);
       const ids = targets.value.map((g) => g.id);

@@ -2,11 +2,11 @@
 // A guest that is fully built and merely stopped is left to the start phase, so it starts in boot order rather
 // than whenever the build reaches it. When the build has nothing to do, its live read serves the start phase
 // too: a no-op LetsGo costs one `pct list` and one `qm list`.
-import { sortByBootOrder } from '../../app/targets.js';
+import { sortByBootOrder } from '../targets.js';
 import type { Plan } from '../../plan/types.js';
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 import { applyPower } from './power.js';
 
 /** Guests whose only pending step is `start`, stale only because the guest is stopped. */
@@ -20,12 +20,12 @@ export function onlyStopped(plan: Plan): Set<number> {
   return new Set([...pending].filter(([, only]) => only).map(([id]) => id));
 }
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withSession(
     ctx,
     async (session, fleet) => {
       const [{ readLiveFor, planWith, converge, plannerModules }, { stepsOf, targetOf }] = await Promise.all([
-        import('../../app/converge.js'),
+        import('../converge.js'),
         import('../../graph/query.js'),
       ]);
       const all = [...fleet.guests.values()];

@@ -1,10 +1,10 @@
 // `phoenix schema [lxc|vm|hypervisor|config]`: JSON Schema generated from the zod model.
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
 const WHICH = ['lxc', 'vm', 'hypervisor', 'config'] as const;
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   const which = ctx.words[0] ?? 'config';
   if (ctx.words.length > 1 || !(WHICH as readonly string[]).includes(which)) {
     ctx.io.err(`Error: schema takes one of ${WHICH.join(', ')} (got '${ctx.words.join(' ')}')`);

@@ -1,9 +1,9 @@
 // `phoenix test <ids...|hypervisor> [--suite NAME]`: the guest test runner with the target ID, or the hypervisor
 // test runner, as the managers did; --suite is passed through.
-import { resolveTargets } from '../../app/targets.js';
-import type { CommandContext } from '../context.js';
+import { resolveTargets } from '../targets.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 import type { Guest } from '../../config/model.js';
 import { err, ok, type Result } from '../../result.js';
 
@@ -20,7 +20,7 @@ function suiteScripts(g: Guest, suite: string | undefined): Result<string[], str
   );
 }
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withSession(
     ctx,
     async (session, fleet) => {

@@ -2,7 +2,7 @@
 import type { Plan } from '../../plan/types.js';
 import type { LiveState } from '../../host/live.js';
 import type { Fleet } from '../../config/model.js';
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
 
@@ -35,7 +35,7 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
   });
 }
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, async (planned, _session, fleet) => {
     const ids = [...new Set(planned.addresses.map((a) => a.split(':')[0]))]
       .filter((t) => t !== 'host')

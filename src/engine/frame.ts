@@ -2,14 +2,14 @@
 // lock while a mutating verb works, and turn the outcome into an exit code. Everything that can be refused without
 // the host (an unknown ID or step, a missing confirmation) is refused before the lock, so a mistyped command
 // never waits for, or reports, another run.
-import type { PreparedSession, Session } from '../app/session.js';
+import type { PreparedSession, Session } from './session.js';
 import type { Fleet } from '../config/model.js';
-import type { CommandContext } from './context.js';
+import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { loadConfigFor } from './load-config.js';
 
 export async function withSession(
-  ctx: CommandContext,
+  ctx: VerbContext,
   work: (session: Session, fleet: Fleet) => Promise<number>,
   opts: {
     lock?: boolean;
@@ -26,7 +26,7 @@ export async function withSession(
   // The listings start once the config is loaded: load the host backend meanwhile rather than after it. (A failed
   // load is reported where the backend is used.)
   if (readsFirst && !namesSteps(ctx))
-    void import('../app/session.js').then((s) => s.preloadBackend()).catch(() => undefined);
+    void import('./session.js').then((s) => s.preloadBackend()).catch(() => undefined);
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
   const unknownGuest = await unknownGuestTarget(ctx, loaded.fleet);
@@ -34,7 +34,12 @@ export async function withSession(
     ctx.io.err(unknownGuest);
     return EXIT.failed;
   }
-  const { openHost, startEarlyListings, prepareSession, attachCache } = await import('../app/session.js');
+  const wrongKind = wrongKindTarget(ctx, loaded.fleet);
+  if (wrongKind !== undefined) {
+    ctx.io.err(wrongKind);
+    return EXIT.failed;
+  }
+  const { openHost, startEarlyListings, prepareSession, attachCache } = await import('./session.js');
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
   const host = await openHost(loaded.fleet, ctx.options, ctx.env);
   // Step addresses are checked against the graph; until then the command may still be refused.
@@ -61,7 +66,7 @@ export async function withSession(
   const refused = await opts.before?.(prepared, loaded.fleet);
   if (refused !== undefined) return refused;
   if (!wantsLock) return work(await opened(), loaded.fleet);
-  const { acquireRunLock } = await import('../app/lock.js');
+  const { acquireRunLock } = await import('./lock.js');
   const lock = await acquireRunLock(prepared.cacheDir, prepared.target.identity, {
     wait: ctx.options.wait,
     command: ['phoenix', ...ctx.argv].join(' '),
@@ -83,24 +88,36 @@ export async function withSession(
 }
 
 /** For verbs taking guest IDs: the first that names no guest in the config, as its message. */
-async function unknownGuestTarget(ctx: CommandContext, fleet: Fleet): Promise<string | undefined> {
+async function unknownGuestTarget(ctx: VerbContext, fleet: Fleet): Promise<string | undefined> {
   if (ctx.verb.targets !== 'required') return undefined;
-  const { resolveTargets } = await import('../app/targets.js');
+  const { resolveTargets } = await import('./targets.js');
   const ids = ctx.verb.name === 'test' ? ctx.words.filter((w) => w !== 'hypervisor') : ctx.words;
   const resolved = resolveTargets(fleet, ids);
   return resolved.ok ? undefined : resolved.error;
 }
 
+/** For the manager interface (`phoenix lxc start 1000`): a target of the other kind, as its message. */
+function wrongKindTarget(ctx: VerbContext, fleet: Fleet): string | undefined {
+  if (ctx.kind === undefined) return undefined;
+  for (const word of ctx.words) {
+    const guest = fleet.guests.get(Number(word));
+    if (guest === undefined || guest.kind === ctx.kind) continue;
+    const what = guest.kind === 'vm' ? 'a VM' : 'an LXC container';
+    return `Error: Target ID '${word}' is ${what}; use 'phoenix ${guest.kind} ${ctx.verb.name} ${word}'`;
+  }
+  return undefined;
+}
+
 /** Whether the target words are checked against the step graph (guest IDs or step addresses). */
-const namesSteps = (ctx: CommandContext): boolean =>
+const namesSteps = (ctx: VerbContext): boolean =>
   (ctx.verb.targets === 'optional' || ctx.verb.targets === 'addresses') && ctx.words.length > 0;
 
 /** For verbs taking IDs or step addresses: the first word that names no guest or no step, as its message. */
-async function unknownAddress(ctx: CommandContext, session: PreparedSession): Promise<string | undefined> {
+async function unknownAddress(ctx: VerbContext, session: PreparedSession): Promise<string | undefined> {
   if (!namesSteps(ctx)) return undefined;
   const [{ stepsOf }, { resolveAddresses }] = await Promise.all([
     import('../graph/query.js'),
-    import('./commands/addresses.js'),
+    import('./addresses.js'),
   ]);
   const resolved = resolveAddresses(session.fleet, session.graph, ctx.words, stepsOf);
   return resolved.ok ? undefined : resolved.error;

@@ -1,11 +1,11 @@
 // Load the fleet for a command, printing warnings; an invalid config is exit 2 with every problem listed.
 import type { Fleet } from '../config/model.js';
-import type { CommandContext } from './context.js';
+import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 export type Loaded = { ok: true; fleet: Fleet; warnings: number } | { ok: false; exit: number };
 
-export async function loadConfigFor(ctx: CommandContext): Promise<Loaded> {
+export async function loadConfigFor(ctx: VerbContext): Promise<Loaded> {
   const [{ loadFleet }, { formatProblems }] = await Promise.all([
     import('../config/load.js'),
     import('../config/problems.js'),

@@ -1,9 +1,9 @@
 // `phoenix why <id|id:step>`: every step of the guest (or the one step), up to date or stale, and why.
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, async (planned) => {
     const { formatWhy, whyToJson } = await import('../../reporters/why.js');
     const only = new Set(planned.addresses);

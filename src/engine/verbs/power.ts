@@ -1,15 +1,15 @@
 // `phoenix start|stop|restart <ids...>`: start in ascending boot_order (ties: dependency order, then ID), stop in
 // the reverse; each guest checked first (already running / stopped is a no-op, a template is never started).
-import { decide, type PowerAction } from '../../app/power.js';
-import type { Session } from '../../app/session.js';
-import { resolveTargets, sortByBootOrder } from '../../app/targets.js';
+import { decide, type PowerAction } from '../power.js';
+import type { Session } from '../session.js';
+import { resolveTargets, sortByBootOrder } from '../targets.js';
 import type { Guest } from '../../config/model.js';
 import type { LiveState } from '../../host/live.js';
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withSession(ctx, async (session, fleet) => {
     const targets = resolveTargets(fleet, ctx.words);
     if (!targets.ok) {
@@ -30,7 +30,7 @@ export async function run(ctx: CommandContext): Promise<number> {
  * fresh one); stops at the first failure (fail-fast, as the plan asks).
  */
 export async function applyPower(
-  ctx: CommandContext,
+  ctx: VerbContext,
   session: Session,
   ordered: Guest[],
   action: PowerAction,

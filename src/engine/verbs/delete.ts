@@ -1,15 +1,14 @@
 // `phoenix delete <ids...>`: stop and destroy guests, dependents first. Never implicit: asks on a TTY, needs --yes
 // otherwise; refuses to strand clones of a template unless --cascade; an ID not in the config is never touched.
-import { cloneDescendants, resolveTargets, sortByDependencies } from '../../app/targets.js';
-import type { PreparedSession } from '../../app/session.js';
+import { cloneDescendants, resolveTargets, sortByDependencies } from '../targets.js';
+import type { PreparedSession } from '../session.js';
 import type { Fleet, Guest } from '../../config/model.js';
-import type { CommandContext } from '../context.js';
-import { confirm } from '../confirm.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 import { applyPower } from './power.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   let doomed: Guest[] = [];
   // Refusals and the question come before the run lock: nobody waits while a prompt is open.
   const before = async (_session: PreparedSession, fleet: Fleet): Promise<number | undefined> => {
@@ -38,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     ]).reverse();
     if (ctx.options.dryRun) return undefined;
     const list = doomed.map((g) => `${g.id} (${g.config.name})`).join(', ');
-    return (await confirm(ctx, `This stops and destroys ${list} and their disks.`)) ? undefined : EXIT.usage;
+    return (await ctx.confirm(`This stops and destroys ${list} and their disks.`)) ? undefined : EXIT.usage;
   };
   return withSession(ctx, (session) => applyPower(ctx, session, doomed, 'destroy'), { before });
 }

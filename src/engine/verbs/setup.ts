@@ -1,15 +1,13 @@
 // `phoenix setup`: the hypervisor setup scripts (host:* steps) that are out of date, in configured order;
 // `--force` runs them all.
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 import { buildGuests } from './build-common.js';
-import { confirm } from '../confirm.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   if (ctx.options.wipeDisks && !ctx.options.dryRun) {
-    const yes = await confirm(
-      ctx,
+    const yes = await ctx.confirm(
       '--wipe-disks lets the ZFS step DESTROY the data on the disks it configures.',
     );
     if (!yes) return EXIT.usage;

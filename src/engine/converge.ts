@@ -1,7 +1,7 @@
 // Plan, then run: the Make loop. Reads the live state of exactly the guests the request covers, plans purely,
 // prints the plan on --dry-run, else runs the stale steps with listr2 and records each success at once.
-import type { Output } from '../cli/context.js';
-import { EXIT } from '../cli/exit-codes.js';
+import type { Output } from '../reporters/output.js';
+import { EXIT } from './exit-codes.js';
 import type { LiveState } from '../host/live.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { StepNode } from '../graph/types.js';

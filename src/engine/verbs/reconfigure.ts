@@ -1,11 +1,11 @@
 // `phoenix reconfigure <ids...>`: re-apply configuration and features (forced), as the lxc-manager verb did.
-import { resolveTargets } from '../../app/targets.js';
-import type { CommandContext } from '../context.js';
+import { resolveTargets } from '../targets.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { withSession } from '../with-session.js';
+import { withSession } from '../frame.js';
 import { buildGuests } from './build-common.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withSession(ctx, async (session, fleet) => {
     const targets = resolveTargets(fleet, ctx.words);
     if (!targets.ok) {

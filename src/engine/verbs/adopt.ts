@@ -1,10 +1,10 @@
 // `phoenix adopt [ids...]`: record as done every step of existing guests whose live check passes, running no
 // script, so a host built by the bash orchestrator does not re-run features or application scripts.
-import type { CommandContext } from '../context.js';
+import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
 
-export async function run(ctx: CommandContext): Promise<number> {
+export async function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, async (planned, session, fleet) => {
     const { adopt } = await import('../../plan/adopt.js');
     const records = adopt({ plan: planned.plan, graph: session.graph, fleet, live: planned.live });

@@ -1,0 +1,24 @@
+// Where a verb prints: results on stdout, diagnostics and progress on stderr. The CLI makes one for the process;
+// tests pass their own.
+export interface Output {
+  /** Normal output (results, tables, JSON). */
+  out(text: string): void;
+  /** Diagnostics: progress, warnings, errors. */
+  err(text: string): void;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isTTY: boolean;
+  color: boolean;
+}
+
+export function processOutput(env: NodeJS.ProcessEnv): Output {
+  const isTTY = Boolean(process.stdout.isTTY) && !env.CI;
+  return {
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY,
+    color: isTTY && !('NO_COLOR' in env) && env.TERM !== 'dumb',
+  };
+}
