@@ -28,6 +28,7 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'start_at_boot',
   'boot_order',
   'boot_delay',
+  'shutdown_timeout',
   'features',
   'pct_options',
   'lxc_options',
@@ -63,4 +64,5 @@ export const VM_GUEST_KEYS: readonly string[] = [
   'start_at_boot',
   'boot_order',
   'boot_delay',
+  'shutdown_timeout',
 ];

@@ -140,6 +140,12 @@ export const lxcGuest = z.looseObject({
   start_at_boot: z.boolean().default(false),
   boot_order: z.number().int().min(0).default(0),
   boot_delay: z.number().int().min(0).default(0),
+  /**
+   * Seconds a clean shutdown may take before the guest is stopped hard: `phoenix stop`, and the `down=` of Proxmox's
+   * `startup` setting, which the host uses when it shuts all guests down (default 180, Proxmox's own stopall
+   * default; never 0, which would make a host reboot kill VMs at once).
+   */
+  shutdown_timeout: z.number().int().min(1).max(86400).default(180),
   features: z.array(featureName).default([]),
   /** Proxmox `features` (`nesting=1`, `keyctl=1`, ...). */
   pct_options: z.array(z.string().regex(/^[a-z_]+=[^,\s]+$/, 'must look like nesting=1')).default([]),
@@ -215,6 +221,12 @@ export const vmGuest = z.looseObject({
   start_at_boot: z.boolean().default(false),
   boot_order: z.number().int().min(0).default(0),
   boot_delay: z.number().int().min(0).default(0),
+  /**
+   * Seconds a clean shutdown may take before the guest is stopped hard: `phoenix stop`, and the `down=` of Proxmox's
+   * `startup` setting, which the host uses when it shuts all guests down (default 180, Proxmox's own stopall
+   * default; never 0, which would make a host reboot kill VMs at once).
+   */
+  shutdown_timeout: z.number().int().min(1).max(86400).default(180),
 });
 
 /** Settings for the hypervisor setup scripts are kept as data and handed to the scripts unchanged. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Fleet, Guest, HostSetupStep, Problem } from './model.js';
 import { error, warning, type JsonPath } from './problems.js';
+import { guestCycles } from '../graph/guests.js';
 
 const kindName = (g: Guest) => (g.kind === 'lxc' ? 'container' : 'VM');
 const at = (g: Guest, ...rest: JsonPath): [string, JsonPath] => [g.origin.file, [...g.origin.path, ...rest]];
@@ -125,47 +126,23 @@ function checkDependencies(fleet: Fleet): Problem[] {
   return problems;
 }
 
-/** Guests a guest needs first: its clone source and its dependencies (self-references are reported elsewhere). */
-function prerequisites(fleet: Fleet, g: Guest): number[] {
-  const ids = g.cloneFrom === undefined ? [...g.dependencies] : [g.cloneFrom, ...g.dependencies];
-  return [...new Set(ids)].filter((id) => id !== g.id && fleet.guests.has(id));
-}
-
 /** Each cycle once, as the whole path: `720 -> 740 -> 720`, reported at the guest with the smallest ID. */
 function checkCycles(fleet: Fleet): Problem[] {
-  const state = new Map<number, 'active' | 'done'>();
-  const stack: number[] = [];
-  const seen = new Set<string>();
   const problems: Problem[] = [];
-  const visit = (id: number) => {
-    state.set(id, 'active');
-    stack.push(id);
-    const g = fleet.guests.get(id);
-    for (const next of g === undefined ? [] : prerequisites(fleet, g)) {
-      if (state.get(next) === 'active') {
-        const cycle = stack.slice(stack.indexOf(next));
-        const start = cycle.indexOf(Math.min(...cycle));
-        const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
-        const key = ordered.join(',');
-        const first = fleet.guests.get(ordered[0] ?? next);
-        if (!seen.has(key) && first !== undefined) {
-          seen.add(key);
-          problems.push(
-            error(
-              ...at(first),
-              `cycle through clones and dependencies: ${[...ordered, ordered[0]].join(' -> ')}`,
-              'remove one clone_from or dependency on this path',
-            ),
-          );
-        }
-      } else if (state.get(next) === undefined) {
-        visit(next);
-      }
-    }
-    stack.pop();
-    state.set(id, 'done');
-  };
-  for (const id of [...fleet.guests.keys()].sort((a, b) => a - b)) if (!state.has(id)) visit(id);
+  for (const path of guestCycles(fleet)) {
+    const cycle = path.slice(0, -1);
+    const start = cycle.indexOf(Math.min(...cycle));
+    const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
+    const first = fleet.guests.get(ordered[0]!);
+    if (first === undefined) continue;
+    problems.push(
+      error(
+        ...at(first),
+        `cycle through clones and dependencies: ${[...ordered, ordered[0]].join(' -> ')}`,
+        'remove one clone_from or dependency on this path',
+      ),
+    );
+  }
   return problems;
 }
 

@@ -6,9 +6,11 @@ import type { LiveState } from '../host/live.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { StepNode } from '../graph/types.js';
 import type { ExecutableStep, StepFailure } from '../tasks/step.js';
-import type { HostSetupStep, LxcGuest, VmGuest } from '../config/model.js';
+import type { Guest, HostSetupStep, LxcGuest, VmGuest } from '../config/model.js';
 import { recordFor } from '../plan/record.js';
-import type { Result } from '../result.js';
+import { err, ok, type Result } from '../result.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stepsOf } from '../graph/query.js';
 import type { Session } from './session.js';
 import { ensureHypervisorJson } from '../config/hypervisor-file.js';
 import { bindHost } from '../host/bind.js';
@@ -47,6 +49,18 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
   const host = session.listings?.host ?? session.host;
   const live = await readLiveState(host, { ids, ...(ids.length === 0 && { kinds: [] }) });
   return live.ok ? { ok: true, value: live.value } : { ok: false, error: live.error.message };
+}
+
+/** Read the live state of some guests: only the listings of their kinds (`start 950` needs no `qm list`). */
+export async function readLiveOf(
+  session: Session,
+  guests: readonly Guest[],
+): Promise<Result<LiveState, string>> {
+  const { readLiveState } = await import('../host/read-live.js');
+  const kinds = [...new Set(guests.map((g) => g.kind))];
+  const host = session.listings?.host ?? session.host;
+  const live = await readLiveState(host, { ids: guests.map((g) => g.id), kinds });
+  return live.ok ? ok(live.value) : err(live.error.message);
 }
 
 /** The planner's modules: a caller about to read the live state loads them meanwhile, not after the read. */
@@ -101,7 +115,18 @@ export async function converge(
     }
     planned = read.value;
   }
-  const { plan, live } = planned;
+  return { exit: await runWork(session, io, planned), ...planned };
+}
+
+/**
+ * The one way work runs: print the plan on --dry-run (touching nothing), else run its stale steps — build steps
+ * and power steps alike — with the one scheduler, record each success at once, and report. Returns the exit code.
+ */
+export async function runWork(
+  session: Session,
+  io: Output,
+  { plan, live }: { plan: Plan; live: LiveState },
+): Promise<number> {
   for (const [id, g] of live.guests)
     if (g.incarnation !== undefined) session.incarnations.set(id, g.incarnation);
   const work = plan.steps.filter((s) => s.status === 'stale').length;
@@ -111,13 +136,12 @@ export async function converge(
     if (session.options.json) io.out(JSON.stringify(planToJson(plan), null, 2));
     else io.out(formatPlan(plan, { color: io.color }));
     if (!session.options.json) io.err(`Dry run: would run ${pace}; nothing was changed.`);
-    return { exit: EXIT.ok, plan, live };
+    return EXIT.ok;
   }
-  if (work > 0) {
-    io.err(`Running ${pace}.`);
-    // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.
+  if (work > 0) io.err(`Running ${pace}.`);
+  // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.
+  if (plan.steps.some((s) => s.target === 'host' && s.status === 'stale'))
     await ensureHypervisorJson(session.fleet);
-  }
   const [{ runPlan }, { formatSummary }] = await Promise.all([
     import('../run/runner.js'),
     import('../reporters/run-summary.js'),
@@ -132,22 +156,32 @@ export async function converge(
         : session.options.renderer,
     output: io.stderr,
     logFile: session.logFile,
+    groupTitle: (t) => targetTitle(session, t),
     // Critical-path priority by what each step cost last time.
     weight: (step) => session.cache.get(step.address)?.durationMs ?? 1000,
     execute: (step, signal, report) => executeStep(session, live, step, signal, report),
-    onSuccess: (step, durationMs) => recordSuccess(session, step, durationMs),
+    onSuccess: async (step, durationMs) => {
+      await recordSuccess(session, step, durationMs);
+      if (step.power) io.out(`${step.target}: ${step.power.note}`);
+    },
   });
   io.err(formatSummary(summary, { color: io.color }));
   const blocked = plan.steps.filter((s) => s.status === 'blocked');
   if (blocked.length > 0) {
     for (const b of blocked) io.err(`blocked: ${b.address}: ${b.blocked ?? ''}`);
   }
-  const exit = summary.interrupted
+  return summary.interrupted
     ? EXIT.interrupted
     : summary.failed.length > 0 || blocked.length > 0
       ? EXIT.failed
       : EXIT.ok;
-  return { exit, plan, live };
+}
+
+/** `950 (lxc, vllm-qwen)`, or `host`: a group's title in the run's tree. */
+function targetTitle(session: Session, target: number | 'host'): string {
+  if (target === 'host') return 'host (hypervisor setup)';
+  const g = session.fleet.guests.get(target);
+  return g ? `${target} (${g.kind}, ${g.config.name})` : String(target);
 }
 
 async function executeStep(
@@ -157,6 +191,7 @@ async function executeStep(
   signal: AbortSignal,
   report: (line: string) => void,
 ): Promise<Result<void, StepFailure>> {
+  if (step.power) return executePower(session, step, step.power.delayMs, signal);
   const node: StepNode = session.graph.getNodeAttributes(step.address);
   const base = {
     fleet: session.fleet,
@@ -186,7 +221,34 @@ async function executeStep(
   }
 }
 
+/** A power step: its commands in order, then the boot delay (cut short by Ctrl-C). */
+async function executePower(
+  session: Session,
+  step: PlannedStep,
+  delayMs: number,
+  signal: AbortSignal,
+): Promise<Result<void, StepFailure>> {
+  for (const argv of step.preview) {
+    const result = await session.host.run(argv, { signal });
+    if (!result.ok)
+      return err({ address: step.address, message: result.error.message, command: result.error });
+  }
+  if (delayMs > 0) await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+  return ok(undefined);
+}
+
+/**
+ * The one place the step cache changes after a step: a build step's record is written; a destroyed guest's
+ * records are removed (its steps must all run again); starting and stopping record nothing.
+ */
 async function recordSuccess(session: Session, step: PlannedStep, durationMs: number): Promise<void> {
+  if (step.power) {
+    if (step.power.action === 'destroy' && typeof step.target === 'number') {
+      session.incarnations.delete(step.target);
+      await session.cache.delete(stepsOf(session.graph, step.target));
+    }
+    return;
+  }
   const node = session.graph.getNodeAttributes(step.address);
   let incarnation: string | undefined;
   if (node.kind !== 'host') {

@@ -1,52 +1,82 @@
-// Imperative lifecycle verbs (start, stop, restart, delete): check the live state, then act, one guest at a
-// time in the order the verb requires. The argv builders are pure so dry runs print exactly what would run.
+// Power plans: start, stop, restart and delete as steps the one scheduler runs, one after another in the order the
+// verb requires (start: ascending boot_order; stop: the reverse; delete: dependents first). Pure: the steps are
+// decided from the live state read before planning.
 import type { Guest } from '../config/model.js';
-import type { LiveGuest } from '../host/live.js';
-import type { Argv } from '../tasks/step.js';
+import type { LiveGuest, LiveState } from '../host/live.js';
+import type { PlannedStep } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
+import { decide, type PowerAction } from '../tasks/power.js';
 
-export type PowerAction = 'start' | 'stop' | 'destroy';
-
-export function powerArgv(guest: Guest, action: PowerAction): Argv {
-  const tool = guest.kind === 'lxc' ? 'pct' : 'qm';
-  return action === 'destroy'
-    ? [tool, 'destroy', String(guest.id), '--purge', '1']
-    : [tool, action, String(guest.id)];
+/** One phase: guests in the order the action runs them. */
+export interface PowerPhase {
+  action: PowerAction;
+  guests: Guest[];
 }
 
-/** What a power action would do to one guest, decided from the live state alone. */
-export type PowerDecision =
-  { do: 'run'; argv: Argv[]; note: string } | { do: 'skip'; note: string } | { do: 'fail'; note: string };
+export interface PowerPlan {
+  /** The steps, each after the previous one (and the first after `after`). */
+  steps: PlannedStep[];
+  /** What needs no action (already running, a template, ...), one line per guest, for the user. */
+  notes: string[];
+}
 
-export function decide(guest: Guest, action: PowerAction, live: LiveGuest | undefined): PowerDecision {
-  const label = `${guest.id} (${guest.kind}, ${guest.config.name})`;
-  if (!live) {
-    if (action === 'destroy') return { do: 'skip', note: `${label} does not exist; nothing to delete` };
-    if (action === 'stop') return { do: 'skip', note: `${label} does not exist; nothing to stop` };
-    return {
-      do: 'fail',
-      note: `${label} does not exist on the host; run 'phoenix create ${guest.id}' first`,
-    };
+/** `950:power:stop` */
+export const powerAddress = (id: number, action: PowerAction): string => `${id}:power:${action}`;
+
+/**
+ * The steps of the phases in order. A guest that cannot take its action (starting one that does not exist) makes
+ * the whole plan an error: nothing runs. A later phase sees the guests as the earlier ones leave them.
+ */
+export function powerPlan(
+  phases: readonly PowerPhase[],
+  live: LiveState,
+  opts: { force: boolean; after?: string[] },
+): Result<PowerPlan, string> {
+  const state = new Map(live.guests);
+  const steps: PlannedStep[] = [];
+  const notes: string[] = [];
+  let previous = opts.after ?? [];
+  for (const phase of phases) {
+    for (const guest of phase.guests) {
+      const seen = state.get(guest.id);
+      const decision = decide(guest, phase.action, seen, opts);
+      if (decision.do === 'fail') return err(`Error: ${decision.note}`);
+      if (decision.do === 'skip') {
+        notes.push(`${guest.id}: ${decision.note}`);
+        continue;
+      }
+      const address = powerAddress(guest.id, phase.action);
+      steps.push({
+        address,
+        target: guest.id,
+        name: `power:${phase.action}`,
+        status: 'stale',
+        reasons: [{ type: 'requested', detail: decision.note }],
+        fingerprint: '',
+        inputs: {},
+        scripts: {},
+        after: previous,
+        preview: decision.argv,
+        power: {
+          action: phase.action,
+          note: decision.note,
+          // Boot delay: the next guest starts this long after this one (`boot_delay`, the original's sleep).
+          delayMs: phase.action === 'start' ? guest.config.boot_delay * 1000 : 0,
+        },
+      });
+      previous = [address];
+      if (phase.action === 'destroy') state.delete(guest.id);
+      else state.set(guest.id, afterAction(guest, phase.action, seen));
+    }
   }
-  const running = live.status === 'running';
-  switch (action) {
-    case 'start':
-      if (live.template) return { do: 'skip', note: `${label} is a template; templates are never started` };
-      return running
-        ? { do: 'skip', note: `${label} is already running` }
-        : { do: 'run', argv: [powerArgv(guest, 'start')], note: `started ${label}` };
-    case 'stop':
-      if (live.template)
-        return { do: 'skip', note: `${label} is a template; templates never run, nothing to stop` };
-      return running
-        ? { do: 'run', argv: [powerArgv(guest, 'stop')], note: `stopped ${label}` }
-        : { do: 'skip', note: `${label} is already stopped` };
-    case 'destroy':
-      return {
-        do: 'run',
-        argv: running
-          ? [powerArgv(guest, 'stop'), powerArgv(guest, 'destroy')]
-          : [powerArgv(guest, 'destroy')],
-        note: `deleted ${label}`,
-      };
-  }
+  // No pause after the last start: nothing waits for it.
+  const last = steps.at(-1);
+  if (last?.power) last.power = { ...last.power, delayMs: 0 };
+  return ok({ steps, notes });
+}
+
+/** The guest as a start or stop leaves it, for the phases after it. */
+function afterAction(guest: Guest, action: 'start' | 'stop', seen: LiveGuest | undefined): LiveGuest {
+  const base: LiveGuest = seen ?? { id: guest.id, kind: guest.kind, status: 'stopped', template: false };
+  return { ...base, status: action === 'start' ? 'running' : 'stopped' };
 }

@@ -2,7 +2,8 @@
 import { DirectedGraph } from 'graphology';
 import type { Fleet, Guest, HostSetupStep } from '../config/model.js';
 import { err, ok, type Result } from '../result.js';
-import { findCyclePath, guestOrder, priorityTopoSort } from './order.js';
+import { findCycles } from './dag.js';
+import { guestOrder } from './guests.js';
 import {
   stepAddress,
   type CycleFailure,
@@ -109,18 +110,19 @@ function link(graph: StepGraph, from: StepNode, to: StepNode, kind: EdgeKind, ca
   graph.addDirectedEdge(from.address, to.address, { kind, cascade });
 }
 
-/** Ranks every node in a deterministic topological order: guest dependency order, then ID, then chain position. */
+/**
+ * Ranks every node in a deterministic topological order: the host's chain, then each guest's chain in guest order.
+ * Edges between guests only run from a guest to one later in guest order (a clone source or dependency to the
+ * guest that needs it), so the concatenated chains are a topological order of the steps.
+ */
 function order(graph: StepGraph, fleet: Fleet): Result<StepGraph, CycleFailure> {
-  const targetRank = new Map<TargetKey, number>([['host', -1]]);
-  guestOrder(fleet).forEach((id, i) => targetRank.set(id, i));
-  const sorted = priorityTopoSort(graph, (n) => {
-    const a = graph.getNodeAttributes(n);
-    return [targetRank.get(a.target) ?? 0, a.position];
-  });
-  if (sorted === undefined) {
-    const path = findCyclePath(graph) ?? [];
+  const guests = guestOrder(fleet);
+  if (guests === undefined) {
+    const path = findCycles(graph)[0] ?? [];
     return err({ reason: 'cycle', path, message: `the steps form a cycle: ${path.join(' -> ')}` });
   }
+  const chains = graph.getAttribute('chains');
+  const sorted = (['host', ...guests] as TargetKey[]).flatMap((t) => chains.get(t) ?? []);
   sorted.forEach((address, rank) => graph.mergeNodeAttributes(address, { rank }));
   graph.setAttribute('order', sorted);
   return ok(graph);

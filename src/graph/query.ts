@@ -1,6 +1,7 @@
 // Questions asked of a built step graph: a target's steps, what a set of steps needs, what a user's target means.
 import { closest } from 'fastest-levenshtein';
 import { err, ok, type Result } from '../result.js';
+import { closure } from './dag.js';
 import type { StepGraph, StepNode, TargetKey } from './types.js';
 
 /** A target's step addresses in chain order (empty for an unknown target). */
@@ -15,17 +16,9 @@ export function stepNodesOf(graph: StepGraph, target: TargetKey): StepNode[] {
 
 /** The given steps and everything they need (all ancestors, Make-style), in the graph's topological order. */
 export function closureFor(graph: StepGraph, addresses: Iterable<string>): string[] {
-  const seen = new Set<string>();
-  const stack = [...addresses];
-  for (let a = stack.pop(); a !== undefined; a = stack.pop()) {
-    if (seen.has(a)) continue;
-    if (!graph.hasNode(a)) throw new Error(`closureFor: unknown step ${a}`);
-    seen.add(a);
-    graph.forEachInNeighbor(a, (p) => {
-      if (!seen.has(p)) stack.push(p);
-    });
-  }
-  return [...seen].sort((x, y) => graph.getNodeAttribute(x, 'rank') - graph.getNodeAttribute(y, 'rank'));
+  return [...closure(graph, addresses, 'in')].sort(
+    (x, y) => graph.getNodeAttribute(x, 'rank') - graph.getNodeAttribute(y, 'rank'),
+  );
 }
 
 /** Every step in the graph's deterministic topological order. */

@@ -2,7 +2,7 @@
 // so the real node, the simulator and a fake in a unit test are interchangeable.
 import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
-import type { Argv } from '../tasks/step.js';
+import type { Argv } from './argv.js';
 import type { LiveGuest } from './live.js';
 
 export interface RunOptions {

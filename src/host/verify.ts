@@ -2,7 +2,7 @@
 // that runs such a command and then reads the state back.
 import type { Result } from '../result.js';
 import { err } from '../result.js';
-import type { Argv } from '../tasks/step.js';
+import type { Argv } from './argv.js';
 import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host.js';
 
 /**

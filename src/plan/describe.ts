@@ -1,6 +1,6 @@
 // Words for plan data, shared by blocked messages and the plan/why reporters.
 import { unreachable } from '../result.js';
-import type { Argv, Diff } from '../tasks/step.js';
+import type { Diff } from '../tasks/step.js';
 import type { StaleReason } from './types.js';
 
 /** A config value as people read it: strings bare, absent as `(unset)`, the rest as compact JSON. */
@@ -36,6 +36,8 @@ export function describeReason(r: StaleReason): string {
       return 'forced (--force)';
     case 'format-changed':
       return "Phoenix's fingerprint format changed";
+    case 'requested':
+      return r.detail;
     default:
       return unreachable(r);
   }
@@ -59,11 +61,3 @@ export function reasonLines(r: StaleReason): string[] {
 }
 
 /** An argv as a shell would need it typed, for display only (Phoenix never runs shell strings). */
-export function formatArgv(argv: Argv): string {
-  return argv.map(shellQuote).join(' ');
-}
-
-function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}

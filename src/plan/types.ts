@@ -11,7 +11,9 @@ export type StaleReason =
   | { type: 'recreated'; detail: string }
   | { type: 'forced' }
   /** The fingerprint differs although inputs, scripts and upstream are the same: Phoenix's format changed. */
-  | { type: 'format-changed' };
+  | { type: 'format-changed' }
+  /** A power action the user asked for (`phoenix stop 950`): `detail` says what it does. */
+  | { type: 'requested'; detail: string };
 
 export type StepStatus = 'up-to-date' | 'stale' | 'blocked';
 
@@ -40,6 +42,14 @@ export interface PlannedStep {
   preview: Argv[];
   /** Host locks it holds while running (see StepSpec.locks): the runner serializes steps sharing one. */
   locks?: string[];
+  /** Set on a power step (start, stop, destroy: engine/power.ts), which is not a node of the step graph. */
+  power?: {
+    action: 'start' | 'stop' | 'destroy';
+    /** What it did, for the user: `started 950 (lxc, vllm-qwen)`. */
+    note: string;
+    /** Pause after it before the next step may start (the boot delay between starts). */
+    delayMs: number;
+  };
 }
 
 /** What the user asked for. */

@@ -1,6 +1,7 @@
 // A plan for people (text) and machines (JSON): the work in order, why, and the exact commands it would run.
 import pc from 'picocolors';
-import { formatArgv, reasonLines } from '../plan/describe.js';
+import { formatArgv } from '../host/argv.js';
+import { reasonLines } from '../plan/describe.js';
 import type { Plan, PlannedStep, StaleReason } from '../plan/types.js';
 
 export interface PlanFormatOptions {

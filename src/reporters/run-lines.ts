@@ -1,6 +1,6 @@
 // The plain renderers: one line per event (not a TTY, or CI), `verbose` adds each step's report lines, `quiet`
 // prints only failures. Output goes to the stream the runner was given, never to console.
-import type { StepEvent } from '../run/schedule.js';
+import type { StepEvent } from '../run/gate.js';
 import { formatDuration } from './run-summary.js';
 
 export type LineMode = 'lines' | 'verbose' | 'quiet';
@@ -15,6 +15,8 @@ export interface EventRenderer {
 export function formatEventLine(event: StepEvent, mode: LineMode): string | undefined {
   const tag = `[${event.address}]`;
   switch (event.type) {
+    case 'wait':
+      return mode === 'verbose' ? `${tag} waiting for ${event.on}` : undefined;
     case 'start':
       return mode === 'quiet' ? undefined : `${tag} start`;
     case 'output':

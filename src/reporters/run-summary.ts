@@ -1,7 +1,7 @@
 // The line a run ends with, and the failing commands under it.
 import { relative } from 'node:path';
 import pc from 'picocolors';
-import { formatArgv } from '../run/log.js';
+import { formatArgv } from '../host/argv.js';
 import type { RunSummary } from '../run/summary.js';
 
 /** `850ms`, `1.2s`, `2m05s`. */

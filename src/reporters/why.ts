@@ -1,7 +1,8 @@
 // `phoenix why`: every step asked about, up to date or not, and the reason with its input diffs, in the spirit
 // of wireit's explain logger and `ninja -d explain`.
 import pc from 'picocolors';
-import { formatArgv, formatValue, reasonLines } from '../plan/describe.js';
+import { formatArgv } from '../host/argv.js';
+import { formatValue, reasonLines } from '../plan/describe.js';
 import type { PlannedStep, StaleReason } from '../plan/types.js';
 
 export interface WhyOptions {

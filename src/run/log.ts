@@ -102,9 +102,6 @@ function maskValue(flag: string, value: string): string {
 }
 
 /** Quote a command line for the log (for people; it is never executed). */
-export function formatArgv(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
 
 export interface RunLog {
   readonly path: string;

@@ -2,7 +2,7 @@
 //
 // Inputs each step fingerprints (config fields; scripts() adds the content hashes of what it runs):
 //   LXC define     template, storage_pool, unprivileged | clone: clone_from_ctid, clone_snapshot, storage_pool
-//   LXC configure  name, memory_mb, swap_mb, cores, start_at_boot, boot_order, boot_delay, pct_options,
+//   LXC configure  name, memory_mb, swap_mb, cores, start_at_boot, boot_order, boot_delay, shutdown_timeout, pct_options,
 //                  network_config, mac_address, apparmor_profile, lxc_options, volumes, zfs_volumes
 //   LXC disk       storage_size_gb
 //   start, agent   (none: their check is the live status)
@@ -11,7 +11,7 @@
 //   LXC health     health_check, the features with a built-in check (nvidia)
 //   snapshot       template_snapshot_name
 //   VM define      template_image, storage_pool | clone: clone_from_vmid, clone_snapshot, storage_pool
-//   VM configure   name, memory_mb, cores, start_at_boot, boot_order, boot_delay, network_bridge,
+//   VM configure   name, memory_mb, cores, start_at_boot, boot_order, boot_delay, shutdown_timeout, network_bridge,
 //                  network_config, user_config, disk_size_gb (grow-only)
 //   VM template    is_template
 //   host:<name>    script, the hypervisor settings except setup_scripts, globals

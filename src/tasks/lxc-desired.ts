@@ -109,7 +109,7 @@ export function desiredLxc(guest: LxcGuest): LxcDesired {
     simpleKey('swap', String(c.swap_mb), '512'),
     simpleKey('cores', String(c.cores)),
     simpleKey('onboot', c.start_at_boot ? '1' : '0', '0'),
-    startupKey(c.boot_order, c.boot_delay),
+    startupKey(c.boot_order, c.boot_delay, c.shutdown_timeout),
     net0Key(guest),
   ];
   // Empty pct_options leaves `features` alone, as the original did (clones inherit their source's features).

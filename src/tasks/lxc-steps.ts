@@ -193,6 +193,7 @@ const configure: ExecutableStep<LxcGuest> = {
       start_at_boot: c.start_at_boot,
       boot_order: c.boot_order,
       boot_delay: c.boot_delay,
+      shutdown_timeout: c.shutdown_timeout,
       pct_options: c.pct_options,
       network_config: c.network_config,
       mac_address: c.mac_address,

@@ -36,12 +36,15 @@ export function propsKey(key: string, desired: Props, defaultKey?: string): Mana
   };
 }
 
-/** `startup`: order, up and down delay, as the original orchestrator set them. */
-export function startupKey(order: number, delay: number): ManagedKey {
+/**
+ * `startup`: the boot order, the delay after starting (`up`), and the shutdown timeout the host gives the guest
+ * when it stops all guests (`down`; pve-manager Nodes.pm stopall: 0 would stop it without waiting).
+ */
+export function startupKey(order: number, delay: number, shutdownTimeout: number): ManagedKey {
   const props: Props = new Map([
     ['order', String(order)],
     ['up', String(delay)],
-    ['down', String(delay)],
+    ['down', String(shutdownTimeout)],
   ]);
   return propsKey('startup', props, 'order');
 }

@@ -2,6 +2,8 @@
 // lists its steps; adding a step is one entry there, not edits in five files.
 import type { Fleet, Guest, HostSetupStep } from '../config/model.js';
 import type { LiveGuest, LiveState } from '../host/live.js';
+import type { CommandFailure, HostExec } from '../host/host.js';
+import type { Result } from '../result.js';
 
 /** A difference between what the host has and what the config wants. */
 export interface Diff {
@@ -36,8 +38,9 @@ export interface StepContext<T extends Guest | HostSetupStep = Guest | HostSetup
   liveGuest?: LiveGuest;
 }
 
-/** A host command as an argv array: `['pct', 'set', '950', '--memory', '4096']`. Never a shell string. */
-export type Argv = readonly string[];
+import type { Argv } from '../host/argv.js';
+
+export type { Argv };
 
 export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
   /** Step kind: `define`, `configure`, ..., `feature` (instantiated once per feature as `feature:<name>`). */
@@ -66,7 +69,7 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
 
 /** What a step's action gets on top of its context: the host to act on. */
 export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends StepContext<T> {
-  host: import('../host/host.js').HostExec;
+  host: HostExec;
   /** Progress line for the runner's display (also written to the run log). */
   report(line: string): void;
   /** Set by --force / --replace for this step. */
@@ -83,10 +86,10 @@ export interface StepFailure {
   address: string;
   message: string;
   /** The failing command, when one failed. */
-  command?: import('../host/host.js').CommandFailure;
+  command?: CommandFailure;
 }
 
 /** A step spec plus its action: check-then-act against the live host. */
 export interface ExecutableStep<T extends Guest | HostSetupStep = Guest> extends StepSpec<T> {
-  run(ctx: ActionContext<T>): Promise<import('../result.js').Result<void, StepFailure>>;
+  run(ctx: ActionContext<T>): Promise<Result<void, StepFailure>>;
 }

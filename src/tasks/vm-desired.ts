@@ -71,7 +71,7 @@ export function desiredVm(g: VmGuest, tmpDir: string): ManagedKey[] {
     simpleKey('memory', String(c.memory_mb), '512'),
     simpleKey('cores', String(c.cores), '1'),
     simpleKey('onboot', c.start_at_boot ? '1' : '0', '0'),
-    startupKey(c.boot_order, c.boot_delay),
+    startupKey(c.boot_order, c.boot_delay, c.shutdown_timeout),
     net0Key(g),
     propsKey('ipconfig0', vmIpconfig0(g)),
   ];

@@ -196,6 +196,7 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
         start_at_boot: c.start_at_boot,
         boot_order: c.boot_order,
         boot_delay: c.boot_delay,
+        shutdown_timeout: c.shutdown_timeout,
         network_bridge: c.network_bridge,
         network_config: c.network_config,
         user_config: c.user_config,

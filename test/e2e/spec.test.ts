@@ -392,9 +392,7 @@ const rows: Row[] = [
       expect(r.calls.filter((c) => /^pct (create|clone) \S+ (900|901|920|950|953)\b/.test(c))).toEqual([]);
       // ...then the stopped guests start in boot order: 953 (1) before 950 (3).
       expect(at(r.calls, /^pct start 953$/)).toBeLessThan(at(r.calls, /^pct start 950$/));
-      expect(r.stdout).toMatch(
-        /953 \(lxc, gateway\)[\s\S]*1000 \(vm, docker-vm\)[\s\S]*950 \(lxc, vllm-qwen\)/,
-      );
+      expect(r.stdout).toMatch(/953: started 953 \(lxc, gateway\)\n950: started 950 \(lxc, vllm-qwen\)\n/);
       for (const id of [900, 901, 902, 920, 950, 953, 1000]) expect(status(id), `${id}`).toBe('running');
       expect(readSimState(sim).guests[9000]?.config.template).toBe('1');
     },
@@ -571,8 +569,10 @@ const rows: Row[] = [
         expect(r.code, `${lines[i]?.join(' ')}: ${r.out}`).toBe(0);
         expect(changing(r.calls), lines[i]?.join(' ')).toEqual([]);
       });
-      expect(runs[3]?.stdout).toContain('would run: pct stop 950');
-      expect(runs[5]?.stdout).toContain('would run: pct destroy 950 --purge 1');
+      expect(runs[3]?.stdout).toMatch(
+        /950:power:stop\n.*\n +\$ pct shutdown 950 --timeout 180 --forceStop 1\n/,
+      );
+      expect(runs[5]?.stdout).toContain('$ pct destroy 950 --purge 1');
       expect(runs[6]?.stdout).toContain('950:configure');
       expect(cacheSnapshot()).toEqual(before);
       expect(['running', 'running']).toEqual([status(950), status(1000)]);
@@ -586,7 +586,11 @@ const rows: Row[] = [
     async check() {
       const stop = await phoenix(['stop', '953', '950']);
       expect(stop.code, stop.out).toBe(0);
-      expect(changing(stop.calls)).toEqual(['pct stop 950', 'pct stop 953']); // the reverse of boot order
+      // A clean shutdown, in the reverse of boot order.
+      expect(changing(stop.calls)).toEqual([
+        'pct shutdown 950 --timeout 180 --forceStop 1',
+        'pct shutdown 953 --timeout 180 --forceStop 1',
+      ]);
       const start = await phoenix(['start', '953', '950']);
       expect(start.code, start.out).toBe(0);
       expect(changing(start.calls)).toEqual(['pct start 953', 'pct start 950']);
@@ -610,7 +614,7 @@ const rows: Row[] = [
     command: 'phoenix lxc stop 950; phoenix lxc start 950; again',
     async check() {
       const stop = await phoenix(['lxc', 'stop', '950']);
-      expect(changing(stop.calls)).toEqual(['pct stop 950']);
+      expect(changing(stop.calls)).toEqual(['pct shutdown 950 --timeout 180 --forceStop 1']);
       expect(status(950)).toBe('stopped');
       const start = await phoenix(['lxc', 'start', '950']);
       expect(changing(start.calls)).toEqual(['pct start 950']);
@@ -625,10 +629,12 @@ const rows: Row[] = [
     command: 'phoenix vm stop 1000; phoenix vm start 1000; phoenix stop 1000; phoenix start 1000',
     async check() {
       const stop = await phoenix(['vm', 'stop', '1000']);
-      expect(changing(stop.calls)).toEqual(['qm stop 1000']);
+      expect(changing(stop.calls)).toEqual(['qm shutdown 1000 --timeout 180 --forceStop 1']);
       const start = await phoenix(['vm', 'start', '1000']);
       expect(changing(start.calls)).toEqual(['qm start 1000']);
-      await phoenix(['stop', '1000']);
+      // --force pulls the plug at once.
+      const forced = await phoenix(['stop', '1000', '--force']);
+      expect(changing(forced.calls)).toEqual(['qm stop 1000']);
       const routed = await phoenix(['start', '1000']);
       expect(changing(routed.calls)).toEqual(['qm start 1000']);
       expect(routed.calls.filter((c) => c.startsWith('pct '))).toEqual([]);
@@ -709,7 +715,7 @@ const rows: Row[] = [
       expect(unconfirmed.code).toBe(2);
       expect(unconfirmed.stderr).toContain('pass --yes to proceed (nothing was changed)');
       expect(source.code).toBe(1);
-      expect(source.stderr).toContain('Error: 900 is the clone source of 901, 920, 950, 902, 953');
+      expect(source.stderr).toContain('Error: 900 is the clone source of 901, 902, 920, 950, 953');
       expect(source.stderr).toContain('--cascade');
       expect(changing([...unconfirmed.calls, ...source.calls])).toEqual([]);
       expect(status(950)).toBe('running');
@@ -740,7 +746,7 @@ const rows: Row[] = [
       expect(r.stderr).not.toContain('Also building'); // 920 and 953 are built
       const changed = changing(r.calls);
       expect(changed[0]).toMatch(/^pct clone 920 950 --hostname vllm-qwen --snapname vllm-ready/);
-      expect(changed).toContain('pct set 950 --memory 16384 --onboot 1 --startup order=3,up=5,down=5');
+      expect(changed).toContain('pct set 950 --memory 16384 --onboot 1 --startup order=3,up=5,down=180');
       expect(changed).toContain('pct resize 950 rootfs 64G');
       expect(at(r.calls, /^pct start 950$/)).toBeLessThan(
         at(r.calls, /^pct exec 950 -- \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950.sh/),

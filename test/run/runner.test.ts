@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import type { Plan, PlannedStep, StepStatus } from '../../src/plan/types.js';
 import { err, ok } from '../../src/result.js';
 import type { Result } from '../../src/result.js';
-import { createTreeRenderer } from '../../src/reporters/run-tree.js';
 import { chooseRenderer, runExitCode, runPlan } from '../../src/run/runner.js';
 import type { RunPlanOptions } from '../../src/run/runner.js';
 import type { StepFailure } from '../../src/tasks/step.js';
@@ -347,25 +346,23 @@ describe('renderers', () => {
     expect(output()).toMatch(/^\[a\] start\n\[a\] ok /);
   });
 
-  it('tree: listr2 mirrors the scheduler and finishes once every step is settled', async () => {
-    const out = new PassThrough();
+  it('tree: listr2 runs each step under its target, showing waits, outcomes and durations', async () => {
+    const { options } = harness({ fail: ['c'], delayMs: (a) => (a === 'a' ? 30 : 2) });
+    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 100, rows: 40 });
     let text = '';
-    out.on('data', (d: Buffer) => (text += d.toString()));
-    const steps = planOf('a -> b', {}, ['c']).steps;
-    const tree = await createTreeRenderer(steps, out, { verbose: false });
-    tree.onEvent({ type: 'start', address: 'a' });
-    tree.onEvent({ type: 'success', address: 'a', durationMs: 1200 });
-    tree.onEvent({ type: 'start', address: 'c' });
-    tree.onEvent({
-      type: 'failure',
-      address: 'c',
-      durationMs: 5,
-      failure: { address: 'c', message: 'boom' },
-    });
-    tree.onEvent({ type: 'skip', address: 'b', reason: 'upstream c failed' });
-    await tree.end();
-    expect(text).toContain('a 1.2s');
-    expect(text).toContain('boom');
+    tty.on('data', (d: Buffer) => (text += d.toString()));
+    const plan = planOf('a -> b', {}, ['c']);
+    plan.steps = plan.steps.map((st) => ({ ...st, target: st.address === 'c' ? 951 : 950 }));
+    const summary = await runPlan(
+      plan,
+      options({ renderer: 'tree', output: tty, keepGoing: true, groupTitle: (t) => `guest ${t}` }),
+    );
+    expect(summary.ran.sort()).toEqual(['a', 'b']);
+    expect(text).toContain('guest 950');
+    expect(text).toContain('guest 951');
+    expect(text).toMatch(/b .*waiting for a/);
+    expect(text).toContain('c broke');
+    expect(text).toMatch(/a \d+ms/);
   });
 
   it('chooses the tree on a TTY and lines under CI or without a TTY', () => {

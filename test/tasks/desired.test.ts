@@ -25,7 +25,7 @@ const converged: Record<string, string> = {
   swap: '512',
   cores: '2',
   onboot: '1',
-  startup: 'order=3,up=10,down=10',
+  startup: 'order=3,up=10,down=180',
   features: 'keyctl=1,nesting=1',
   net0: 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=BC:24:11:AA:BB:CC,ip=10.0.0.50/24,type=veth',
   rootfs: 'local-lvm:vm-950-disk-0,size=8G',
@@ -82,7 +82,7 @@ describe('container desired config', () => {
     const live = {
       hostname: 'ct952',
       cores: '1',
-      startup: '3,up=0,down=0',
+      startup: '3,up=0,down=180',
       net0: 'name=eth0,bridge=vmbr0,ip=dhcp',
     };
     expect(diffLxc(desiredLxc(plain), { config: live }).diffs).toEqual([]);
@@ -93,7 +93,7 @@ describe('container desired config', () => {
     const live = {
       hostname: 'ct953',
       cores: '1',
-      startup: 'order=0,up=0,down=0',
+      startup: 'order=0,up=0,down=180',
       net0: 'name=eth0,bridge=vmbr0,ip=dhcp',
       features: 'nesting=1',
     };
@@ -170,7 +170,7 @@ describe('VM desired config', () => {
     nameserver: '10.0.0.1 8.8.8.8',
     ciuser: 'phoenix',
     sshkeys: 'ssh-ed25519%20AAAA%20phoenix%40host%0A',
-    startup: 'order=0,up=0,down=0',
+    startup: 'order=0,up=0,down=180',
     scsi0: 'local-lvm:vm-1001-disk-0,size=32G',
   };
 

@@ -54,7 +54,7 @@ describe('container lifecycle', () => {
     expect(host.mutating()).toEqual([
       `pveam download local ${TEMPLATE}`,
       `pct create 950 local:vztmpl/${TEMPLATE} --hostname ct950 --memory 2048 --swap 512 --cores 2 --rootfs local-lvm:16 --net0 name=eth0,bridge=vmbr0,ip=10.0.0.50/24,gw=10.0.0.1 --unprivileged 1`,
-      'pct set 950 --onboot 1 --startup order=2,up=0,down=0 --features nesting=1',
+      'pct set 950 --onboot 1 --startup order=2,up=0,down=180 --features nesting=1',
       'pct start 950',
       `${ROOT}/bin/lxc_setup/phoenix_hypervisor_feature_install_docker.sh 950`,
       'pct exec 950 -- mkdir -p /tmp/phoenix_run',
@@ -121,7 +121,7 @@ describe('container lifecycle', () => {
       expect((await h.run(steps.find((s) => s.kind === kind)!)).ok).toBe(true);
     expect(host.mutating()).toEqual([
       'pct clone 900 951 --hostname ct951 --snapname base',
-      'pct set 951 --memory 4096 --startup order=0,up=0,down=0',
+      'pct set 951 --memory 4096 --startup order=0,up=0,down=180',
     ]);
   });
 

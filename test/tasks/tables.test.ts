@@ -259,7 +259,7 @@ describe('container previews and checks', () => {
       memory: '1024',
       swap: '512',
       cores: '2',
-      startup: 'order=0,up=0,down=0',
+      startup: 'order=0,up=0,down=180',
       net0: 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=BC:24:11:00:00:01,ip=10.0.0.50/24,type=veth',
     });
     expect(step(tables.lxc, ct, 'configure', [live]).check()).toEqual({
@@ -359,7 +359,7 @@ describe('health probes', () => {
 describe('previews on an empty host (a first plan)', () => {
   it('configure and disk of a container to be created list only what the create does not set', () => {
     expect(step(tables.lxc, ct, 'configure').preview()).toEqual([
-      ['pct', 'set', '950', '--startup', 'order=0,up=0,down=0'],
+      ['pct', 'set', '950', '--startup', 'order=0,up=0,down=180'],
     ]);
     expect(step(tables.lxc, ct, 'disk').preview()).toEqual([]);
   });

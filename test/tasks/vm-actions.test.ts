@@ -53,7 +53,7 @@ describe('VM template lifecycle', () => {
       `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL}`,
       `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
       'qm disk resize 9000 scsi0 32G',
-      'qm set 9000 --startup order=0,up=0,down=0',
+      'qm set 9000 --startup order=0,up=0,down=180',
       'qm start 9000',
       'qm guest exec 9000 -- cloud-init clean',
       'qm guest exec 9000 -- truncate -s 0 /etc/machine-id',
@@ -162,7 +162,7 @@ describe('VM agent and clones', () => {
         net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0',
         scsi0: 'local-lvm:base-9000-disk-0,size=32G',
         ipconfig0: 'ip=dhcp',
-        startup: 'order=0,up=0,down=0',
+        startup: 'order=0,up=0,down=180',
       },
     });
     const h = harness(fleetOf([t, c]), c, host);

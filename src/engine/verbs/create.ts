@@ -1,6 +1,7 @@
 // `phoenix create <ids...>`: build guests and whatever they need, saying which extra guests that is: only the
 // clone ancestors and dependencies that actually have steps to run.
-import { prerequisites, resolveTargets } from '../targets.js';
+import { prerequisites } from '../../graph/guests.js';
+import { resolveTargets } from '../targets.js';
 import type { Fleet } from '../../config/model.js';
 import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';

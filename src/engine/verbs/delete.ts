@@ -1,12 +1,13 @@
 // `phoenix delete <ids...>`: stop and destroy guests, dependents first. Never implicit: asks on a TTY, needs --yes
 // otherwise; refuses to strand clones of a template unless --cascade; an ID not in the config is never touched.
-import { cloneDescendants, resolveTargets, sortByDependencies } from '../targets.js';
+import { cloneDescendants, sortByDependencies } from '../../graph/guests.js';
 import type { PreparedSession } from '../session.js';
 import type { Fleet, Guest } from '../../config/model.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
-import { applyPower } from './power.js';
+import { runPower } from './power.js';
+import { resolveTargets } from '../targets.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
   let doomed: Guest[] = [];
@@ -39,5 +40,9 @@ export async function run(ctx: VerbContext): Promise<number> {
     const list = doomed.map((g) => `${g.id} (${g.config.name})`).join(', ');
     return (await ctx.confirm(`This stops and destroys ${list} and their disks.`)) ? undefined : EXIT.usage;
   };
-  return withSession(ctx, (session) => applyPower(ctx, session, doomed, 'destroy'), { before });
+  return withSession(
+    ctx,
+    (session) => runPower(session, ctx, [{ action: 'destroy', guests: doomed }], { force: true }),
+    { before },
+  );
 }

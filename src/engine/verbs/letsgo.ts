@@ -1,13 +1,14 @@
-// `phoenix LetsGo`: build every guest in dependency order, then start them all in boot order.
-// A guest that is fully built and merely stopped is left to the start phase, so it starts in boot order rather
-// than whenever the build reaches it. When the build has nothing to do, its live read serves the start phase
-// too: a no-op LetsGo costs one `pct list` and one `qm list`.
-import { sortByBootOrder } from '../targets.js';
+// `phoenix LetsGo`: build every guest in dependency order, then start them all in boot order — one plan, run by
+// the one scheduler. A guest that is fully built and merely stopped is left to the start phase, so it starts in
+// boot order rather than whenever the build reaches it. A no-op LetsGo costs one `pct list` and one `qm list`.
+import { sortByBootOrder } from '../../graph/guests.js';
+import { stepsOf } from '../../graph/query.js';
 import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
+import { planWith, plannerModules, readLiveFor, runWork } from '../converge.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
-import { applyPower } from './power.js';
+import { powerPlan } from '../power.js';
 
 /** Guests whose only pending step is `start`, stale only because the guest is stopped. */
 export function onlyStopped(plan: Plan): Set<number> {
@@ -24,12 +25,7 @@ export async function run(ctx: VerbContext): Promise<number> {
   return withSession(
     ctx,
     async (session, fleet) => {
-      const [{ readLiveFor, planWith, converge, plannerModules }, { stepsOf, targetOf }] = await Promise.all([
-        import('../converge.js'),
-        import('../../graph/query.js'),
-      ]);
-      const all = [...fleet.guests.values()];
-      const everything = all.flatMap((g) => stepsOf(session.graph, g.id));
+      const everything = [...fleet.guests.keys()].flatMap((id) => stepsOf(session.graph, id));
       const [live] = await Promise.all([readLiveFor(session, everything), plannerModules()]);
       if (!live.ok) {
         ctx.io.err(`Error: could not read the host state: ${live.error}`);
@@ -37,28 +33,30 @@ export async function run(ctx: VerbContext): Promise<number> {
       }
       const full = await planWith(session, live.value, { targets: everything });
       const leave = onlyStopped(full);
-      const build = everything.filter((a) => !leave.has(targetOf(a) as number));
-      const plan =
-        leave.size === 0
-          ? full
-          : build.length > 0
-            ? await planWith(session, live.value, { targets: build })
-            : { steps: [] };
-      const work = plan.steps.some((s) => s.status !== 'up-to-date');
-      if (work || ctx.options.dryRun) {
-        const outcome = await converge(session, ctx.io, { targets: build }, { plan, live: live.value });
-        const exit = typeof outcome === 'number' ? outcome : outcome.exit;
-        if (exit !== EXIT.ok) return exit;
-      } else {
-        ctx.io.err(`Nothing to build: all ${full.steps.length - leave.size} steps are up to date.`);
+      // Their start steps wait for the start phase; nothing else of theirs is pending.
+      const build = full.steps.filter((s) => !(leave.has(s.target as number) && s.status === 'stale'));
+      const buildWork = build.filter((s) => s.status !== 'up-to-date');
+      const starts = powerPlan(
+        [
+          {
+            action: 'start',
+            guests: sortByBootOrder(
+              fleet,
+              [...leave].map((id) => fleet.guests.get(id)!),
+            ),
+          },
+        ],
+        live.value,
+        { force: false, after: buildWork.map((s) => s.address) },
+      );
+      if (!starts.ok) {
+        ctx.io.err(starts.error);
+        return EXIT.failed;
       }
-      const order = sortByBootOrder(fleet, all);
-      if (ctx.options.dryRun && work) {
-        ctx.io.out(`then start in boot order: ${order.map((g) => g.id).join(', ')}`);
-        return EXIT.ok;
-      }
-      // Nothing ran: the state read for the plan is still the host's state.
-      return applyPower(ctx, session, order, 'start', work ? undefined : live.value);
+      if (buildWork.length === 0) ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
+      const plan = { steps: [...build, ...starts.value.steps] };
+      if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) return EXIT.ok;
+      return runWork(session, ctx.io, { plan, live: live.value });
     },
     { readsLive: true },
   );
