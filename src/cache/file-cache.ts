@@ -4,6 +4,8 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepCache, StepRecord } from './cache.js';
 import { CACHE_FORMAT, CACHE_VERSION, isWrittenCacheFile, type CacheFile } from './file-format.js';
+import { loadCacheSchema } from '../startup.js';
+import writeFileAtomic from 'write-file-atomic';
 
 export { cacheNamespace } from './namespace.js';
 
@@ -74,7 +76,7 @@ async function readTargetFile(path: string, target: string): Promise<CacheFile |
 
 /** A file as the zod schema reads it (loaded only for a file the plain check does not accept). */
 async function schemaParse(json: unknown): Promise<CacheFile | undefined> {
-  const { cacheFile } = await import('./format.js');
+  const { cacheFile } = await loadCacheSchema();
   const file = cacheFile.safeParse(json);
   return file.success ? file.data : undefined;
 }
@@ -145,7 +147,6 @@ class TargetFiles implements FileStepCache {
       return;
     }
     const file: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, target, steps };
-    const { default: writeFileAtomic } = await import('write-file-atomic'); // not needed by a run that writes nothing
     await mkdir(this.dir, { recursive: true });
     await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
   }

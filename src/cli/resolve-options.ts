@@ -1,6 +1,7 @@
 // Flag > env > preference > default, for every option declared in options.ts.
 import type { ResolvedOptions } from '../engine/context.js';
 import { GLOBAL_OPTIONS } from './options.js';
+import { readPrefs } from '../prefs/read.js';
 
 const DEFAULTS: ResolvedOptions = {
   sim: false,
@@ -59,6 +60,5 @@ export async function resolveOptions(
 
 async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   // Goes through conf only when a preferences file exists (conf's ajv is a tenth of a second of start-up).
-  const { readPrefs } = await import('../prefs/read.js');
   return readPrefs(env);
 }

@@ -13,6 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Fleet, Guest, Problem } from './model.js';
 import { isPlainObject, type RawSource } from './raw-source.js';
 import { fleetSecrets, isSecretKey, maskSecrets } from './secrets.js';
+import writeFileAtomic from 'write-file-atomic';
 
 /** Bumped when the entry's layout changes. */
 const FORMAT = 1;
@@ -94,7 +95,6 @@ export async function writeFleetEntry(
   )
     return;
   try {
-    const { default: writeFileAtomic } = await import('write-file-atomic');
     await mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, text);
   } catch {

@@ -7,6 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Fleet } from './model.js';
+import stringify from 'safe-stable-stringify';
+import writeFileAtomic from 'write-file-atomic';
 
 const FILE_NAME = 'phoenix_hypervisor_config.json';
 
@@ -22,14 +24,12 @@ export function hypervisorJsonPath(configFile: string): string {
  */
 export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
   if (fleet.generatedHypervisorConfig !== true) return;
-  const { default: stringify } = await import('safe-stable-stringify');
   const text = `${stringify({ ...fleet.globals, ...fleet.hypervisor }, null, 2) ?? '{}'}\n`;
   const own = path.join(userConfigCacheDir(), FILE_NAME);
   let lastError: unknown;
   for (const file of [fleet.hypervisorConfigFile, own]) {
     try {
       if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
-        const { default: writeFileAtomic } = await import('write-file-atomic');
         await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
         await writeFileAtomic(file, text, { mode: 0o600 });
       }

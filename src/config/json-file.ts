@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
+import { findNodeAtLocation, parseTree, printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 
 export type JsonRead = { ok: true; value: unknown; text: string } | { ok: false; problems: Problem[] };
 
@@ -19,14 +20,14 @@ export async function readJsonFile(file: string): Promise<JsonRead> {
   return parseJsonText(file, text);
 }
 
-export async function parseJsonText(file: string, text: string): Promise<JsonRead> {
+export function parseJsonText(file: string, text: string): JsonRead {
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
   } catch (e) {
-    return { ok: false, problems: [await syntaxProblem(file, text, (e as Error).message)] };
+    return { ok: false, problems: [syntaxProblem(file, text, (e as Error).message)] };
   }
-  const duplicates = await duplicateKeys(file, text);
+  const duplicates = duplicateKeys(file, text);
   return duplicates.length > 0 ? { ok: false, problems: duplicates } : { ok: true, value, text };
 }
 
@@ -34,8 +35,7 @@ export async function parseJsonText(file: string, text: string): Promise<JsonRea
  * A key written twice in one object: JSON.parse silently keeps the last, so an edit to the first copy (a second
  * "950" pasted below the first, say) would be ignored without a word. Checked on every read, cached fleet or not.
  */
-async function duplicateKeys(file: string, text: string): Promise<Problem[]> {
-  const { visit } = await import('jsonc-parser');
+function duplicateKeys(file: string, text: string): Problem[] {
   const problems: Problem[] = [];
   const open: Set<string>[] = [];
   visit(text, {
@@ -67,10 +67,9 @@ async function duplicateKeys(file: string, text: string): Promise<Problem[]> {
   return problems;
 }
 
-async function syntaxProblem(file: string, text: string, v8Message: string): Promise<Problem> {
+function syntaxProblem(file: string, text: string, v8Message: string): Problem {
   // jsonc-parser finds the exact offset in every case (V8 omits it for some errors); loaded only on this path.
-  const { parseTree, printParseErrorCode } = await import('jsonc-parser');
-  const errors: import('jsonc-parser').ParseError[] = [];
+  const errors: ParseError[] = [];
   parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
   const v8Offset = /at position (\d+)/.exec(v8Message)?.[1];
@@ -98,12 +97,8 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * Give each problem in one of `texts`' files the line/column of the value its path names (or of the nearest
  * enclosing value that exists, e.g. the guest object for a missing key).
  */
-export async function addPositions(
-  problems: Problem[],
-  texts: ReadonlyMap<string, string>,
-): Promise<Problem[]> {
+export function addPositions(problems: Problem[], texts: ReadonlyMap<string, string>): Problem[] {
   if (!problems.some((p) => p.line === undefined && texts.has(p.file))) return problems;
-  const { parseTree, findNodeAtLocation } = await import('jsonc-parser');
   const trees = new Map<string, ReturnType<typeof parseTree>>();
   return problems.map((p) => {
     const text = texts.get(p.file);

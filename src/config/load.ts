@@ -13,6 +13,8 @@ import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
+import { loadCosmiconfig, loadValidation } from '../startup.js';
+import type { cosmiconfig as cosmiconfigFn } from 'cosmiconfig';
 
 export interface LoadOptions {
   /** `--config`: a config file, a legacy folder (or install root), or a legacy JSON file. */
@@ -37,7 +39,7 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   const { fleet, problems: validated } = await validate(raw, opts.cacheFleet ?? false);
   // Scripts may appear or vanish without the config changing: checked on every load, cached or not.
   const problems = [...validated, ...checkScripts(fleet)];
-  const placed = await addPositions(problems, raw.texts);
+  const placed = addPositions(problems, raw.texts);
   if (hasErrors(placed)) return { ok: false, problems: placed };
   if (raw.layout === 'config') {
     fleet.hypervisorConfigFile = hypervisorJsonPath(raw.files[0] ?? raw.root);
@@ -51,7 +53,7 @@ async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> 
   const slot = useCache ? fleetSlot(configCacheDir(raw.root), raw) : undefined;
   const cached = slot === undefined ? undefined : readFleetEntry(slot, raw);
   if (cached !== undefined) return cached;
-  const { normalize } = await import('./normalize.js'); // zod: loaded only when validation runs
+  const { normalize } = await loadValidation();
   const { fleet, problems } = normalize(raw);
   problems.push(...validateFleet(fleet));
   if (slot !== undefined && !hasErrors(problems)) await writeFleetEntry(slot, raw, { fleet, problems });
@@ -110,7 +112,7 @@ async function loadConfigFile(file: string, hooks?: ModuleLoadHooks): Promise<So
     }
     return { ok: true, raw: configSource(file, read.value, read.text) };
   }
-  const { cosmiconfig } = await import('cosmiconfig');
+  const { cosmiconfig } = await loadCosmiconfig();
   try {
     const { found, texts } = explorer(cosmiconfig, hooks);
     return fromCosmiconfig(await found.load(file), file, texts);
@@ -155,7 +157,7 @@ function loaderProblems(e: unknown, file: string): Problem[] {
   return err.mark === undefined ? [p] : [{ ...p, line: err.mark.line + 1, column: err.mark.column + 1 }];
 }
 
-type Cosmiconfig = typeof import('cosmiconfig').cosmiconfig;
+type Cosmiconfig = typeof cosmiconfigFn;
 type Loader = (file: string, contents: string) => Promise<unknown>;
 
 /** cosmiconfig reads what only it reads (.phoenixrc, YAML); our loaders serve anything those files `$import`. */
@@ -166,11 +168,11 @@ function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
     if (!loaded.ok) throw new LoaderProblems(loaded.problems);
     return loaded.value;
   };
-  const jsonLoader = async (file: string, contents: string) => {
-    const read = await parseJsonText(file, contents.replace(/^\uFEFF/, ''));
-    if (!read.ok) throw new LoaderProblems(read.problems);
+  const jsonLoader = (file: string, contents: string) => {
+    const read = parseJsonText(file, contents.replace(/^\uFEFF/, ''));
+    if (!read.ok) return Promise.reject(new LoaderProblems(read.problems));
     texts.set(file, read.text);
-    return read.value;
+    return Promise.resolve(read.value);
   };
   const found = cosmiconfig('phoenix', {
     searchStrategy: 'none',

@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
+import writeFileAtomic from 'write-file-atomic';
+import { loadEsbuild } from '../startup.js';
 
 export type ModuleLoad = { ok: true; value: unknown } | { ok: false; problems: Problem[] };
 
@@ -82,7 +84,6 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
 }
 
 async function writeCopy(file: string, key: string, code: string, inputs: string[]): Promise<CachedCopy> {
-  const { default: writeFileAtomic } = await import('write-file-atomic');
   const manifest: CacheManifest = { inputs: {}, code: sha256(code) };
   for (const input of inputs) manifest.inputs[input] = sha256(readFileSync(input));
   let lastError: unknown;
@@ -128,7 +129,7 @@ function phoenixEntry(): PhoenixEntry {
 }
 
 async function compile(file: string, phoenix: PhoenixEntry): Promise<Compiled> {
-  const esbuild = await import('esbuild');
+  const esbuild = await loadEsbuild();
   const dir = path.dirname(file);
   try {
     const result = await esbuild.build({

@@ -7,6 +7,11 @@ import type { Fleet } from '../config/model.js';
 import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { loadConfigFor } from './load-config.js';
+import { openHost, prepareSession, attachCache } from './session.js';
+import { acquireRunLock } from './lock.js';
+import { resolveTargets } from './targets.js';
+import { stepsOf } from '../graph/query.js';
+import { resolveAddresses } from './addresses.js';
 
 export async function withSession(
   ctx: VerbContext,
@@ -15,21 +20,11 @@ export async function withSession(
     lock?: boolean;
     /** Checks that need the config but not the host (and may ask the user); an exit code stops the verb. */
     before?: (session: PreparedSession, fleet: Fleet) => Promise<number | undefined>;
-    /**
-     * The work starts by reading the live state: the host listings start as soon as the config is valid. Not with
-     * `before`, whose questions may take the user any time.
-     */
-    readsLive?: boolean;
   } = {},
 ): Promise<number> {
-  const readsFirst = (opts.readsLive ?? false) && opts.before === undefined;
-  // The listings start once the config is loaded: load the host backend meanwhile rather than after it. (A failed
-  // load is reported where the backend is used.)
-  if (readsFirst && !namesSteps(ctx))
-    void import('./session.js').then((s) => s.preloadBackend()).catch(() => undefined);
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
-  const unknownGuest = await unknownGuestTarget(ctx, loaded.fleet);
+  const unknownGuest = unknownGuestTarget(ctx, loaded.fleet);
   if (unknownGuest !== undefined) {
     ctx.io.err(unknownGuest);
     return EXIT.failed;
@@ -39,25 +34,19 @@ export async function withSession(
     ctx.io.err(wrongKind);
     return EXIT.failed;
   }
-  const { openHost, startEarlyListings, prepareSession, attachCache } = await import('./session.js');
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
   const host = await openHost(loaded.fleet, ctx.options, ctx.env);
-  // Step addresses are checked against the graph; until then the command may still be refused.
-  const early = readsFirst && !namesSteps(ctx) ? await startEarlyListings(host, wantsLock) : undefined;
-  const graphed = await prepareSession(host, early);
+  const graphed = prepareSession(host);
   if (!graphed.ok) {
     ctx.io.err(`Error: ${graphed.error}`);
     return EXIT.usage;
   }
-  const unknown = await unknownAddress(ctx, graphed.value);
+  const unknown = unknownAddress(ctx, graphed.value);
   if (unknown !== undefined) {
     ctx.io.err(unknown);
     return EXIT.failed;
   }
-  const prepared: PreparedSession =
-    readsFirst && early === undefined
-      ? { ...graphed.value, listings: await startEarlyListings(host, wantsLock) }
-      : graphed.value;
+  const prepared = graphed.value;
   const opened = async (): Promise<Session> => {
     const session = await attachCache(prepared);
     for (const w of session.warnings) ctx.io.err(`warning: ${w}`);
@@ -66,7 +55,6 @@ export async function withSession(
   const refused = await opts.before?.(prepared, loaded.fleet);
   if (refused !== undefined) return refused;
   if (!wantsLock) return work(await opened(), loaded.fleet);
-  const { acquireRunLock } = await import('./lock.js');
   const lock = await acquireRunLock(prepared.cacheDir, prepared.target.identity, {
     wait: ctx.options.wait,
     command: ['phoenix', ...ctx.argv].join(' '),
@@ -76,10 +64,6 @@ export async function withSession(
     return EXIT.locked;
   }
   for (const w of lock.value.warnings) ctx.io.err(`warning: ${w}`);
-  // Listings started before the lock describe the host only if no other run took the lock since they started.
-  const { listings } = prepared;
-  if (listings && (listings.lockMark === undefined || listings.lockMark !== lock.value.previousMark))
-    listings.drop();
   try {
     return await work(await opened(), loaded.fleet);
   } finally {
@@ -88,9 +72,8 @@ export async function withSession(
 }
 
 /** For verbs taking guest IDs: the first that names no guest in the config, as its message. */
-async function unknownGuestTarget(ctx: VerbContext, fleet: Fleet): Promise<string | undefined> {
+function unknownGuestTarget(ctx: VerbContext, fleet: Fleet): string | undefined {
   if (ctx.verb.targets !== 'required') return undefined;
-  const { resolveTargets } = await import('./targets.js');
   const ids = ctx.verb.name === 'test' ? ctx.words.filter((w) => w !== 'hypervisor') : ctx.words;
   const resolved = resolveTargets(fleet, ids);
   return resolved.ok ? undefined : resolved.error;
@@ -113,12 +96,8 @@ const namesSteps = (ctx: VerbContext): boolean =>
   (ctx.verb.targets === 'optional' || ctx.verb.targets === 'addresses') && ctx.words.length > 0;
 
 /** For verbs taking IDs or step addresses: the first word that names no guest or no step, as its message. */
-async function unknownAddress(ctx: VerbContext, session: PreparedSession): Promise<string | undefined> {
+function unknownAddress(ctx: VerbContext, session: PreparedSession): string | undefined {
   if (!namesSteps(ctx)) return undefined;
-  const [{ stepsOf }, { resolveAddresses }] = await Promise.all([
-    import('../graph/query.js'),
-    import('./addresses.js'),
-  ]);
   const resolved = resolveAddresses(session.fleet, session.graph, ctx.words, stepsOf);
   return resolved.ok ? undefined : resolved.error;
 }

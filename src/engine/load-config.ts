@@ -2,14 +2,12 @@
 import type { Fleet } from '../config/model.js';
 import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
+import { loadFleet } from '../config/load.js';
+import { formatProblems } from '../config/problems.js';
 
 export type Loaded = { ok: true; fleet: Fleet; warnings: number } | { ok: false; exit: number };
 
 export async function loadConfigFor(ctx: VerbContext): Promise<Loaded> {
-  const [{ loadFleet }, { formatProblems }] = await Promise.all([
-    import('../config/load.js'),
-    import('../config/problems.js'),
-  ]);
   const result = await loadFleet({
     config: ctx.options.config,
     cwd: ctx.cwd,

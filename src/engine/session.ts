@@ -8,10 +8,15 @@ import type { Fleet } from '../config/model.js';
 import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
 import type { StepGraph } from '../graph/types.js';
-import type { EarlyListings } from './early-listings.js';
 import type { ResolvedOptions } from './context.js';
 import { cacheDirFor, shortHash, SIMULATOR_BIN } from './paths.js';
 import { err, ok, type Result } from '../result.js';
+import { openStepCache, cacheNamespace } from '../cache/file-cache.js';
+import { createHostExec } from '../host/exec.js';
+import { newRunLog } from '../run/log.js';
+import { fleetSecrets } from '../config/secrets.js';
+import { buildStepGraph } from '../graph/build.js';
+import { stepTables } from '../tasks/index.js';
 
 export interface HostTarget {
   kind: 'sim' | 'node';
@@ -39,8 +44,6 @@ export interface Session {
   warnings: string[];
   /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
   incarnations: Map<number, string>;
-  /** `pct list` / `qm list` started while the session was prepared; the first live read uses them. */
-  listings?: EarlyListings;
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */
@@ -85,11 +88,6 @@ export async function openHost(
   const target = pickTarget(fleet, options, env);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
   const cacheDir = cacheDirFor(fleet.root, env);
-  const [{ createHostExec }, { newRunLog }, { fleetSecrets }] = await Promise.all([
-    import('../host/exec.js'),
-    import('../run/log.js'),
-    import('../config/secrets.js'),
-  ]);
   const logFile = newRunLog(cacheDir);
   const host = createHostExec({
     node: target.node,
@@ -102,40 +100,11 @@ export async function openHost(
   return { fleet, options, target, cacheDir, logFile, host };
 }
 
-/** Load the host backend and execa ahead of openHost, for a verb that starts by reading the host. */
-export async function preloadBackend(): Promise<void> {
-  const { loadSpawner } = await import('../host/exec.js');
-  await loadSpawner();
-}
-
-/**
- * Start `pct list` / `qm list` now, for a verb that reads the live state first thing: they run while the graph is
- * built and the step cache read. Call it only once the config is valid and the targets known to exist (a bad
- * command touches no host). `beforeLock`: the run takes the run lock later, and the listings carry the lock's
- * mark so the run can tell then whether another run changed the host meanwhile.
- */
-export async function startEarlyListings(opened: HostSession, beforeLock: boolean): Promise<EarlyListings> {
-  const [{ startListings }, { runLockMark }] = await Promise.all([
-    import('./early-listings.js'),
-    import('./lock-mark.js'),
-    preloadBackend(), // so the listings spawn now, not after whatever the caller loads next
-  ]);
-  const mark = beforeLock ? await runLockMark(opened.cacheDir, opened.target.identity) : undefined;
-  return startListings(opened.host, mark);
-}
-
 /** Build the step graph of the fleet; an error is a graph the config's rules should have refused. */
-export async function prepareSession(
-  opened: HostSession,
-  listings?: EarlyListings,
-): Promise<Result<PreparedSession, string>> {
-  const [{ buildStepGraph }, { stepTables }] = await Promise.all([
-    import('../graph/build.js'),
-    import('../tasks/index.js'),
-  ]);
+export function prepareSession(opened: HostSession): Result<PreparedSession, string> {
   const graph = buildStepGraph(opened.fleet, stepTables);
   if (!graph.ok) return err(graph.error.message);
-  return ok({ ...opened, graph: graph.value, incarnations: new Map(), ...(listings && { listings }) });
+  return ok({ ...opened, graph: graph.value, incarnations: new Map() });
 }
 
 /**
@@ -143,7 +112,6 @@ export async function prepareSession(
  * another (--wait) sees what that run recorded instead of redoing it.
  */
 export async function attachCache(prepared: PreparedSession): Promise<Session> {
-  const { openStepCache, cacheNamespace } = await import('../cache/file-cache.js');
   const opened = await openStepCache(prepared.cacheDir, cacheNamespace(prepared.target.identity));
   return { ...prepared, cache: opened.cache, warnings: opened.warnings };
 }

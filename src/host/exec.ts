@@ -13,6 +13,7 @@ import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host
 import type { LiveGuest } from './live.js';
 import { createConfigFileReader, readGuestConfigLive, readGuestLive } from './read-live.js';
 import type { ConfigFileReader } from './read-live.js';
+import { execa } from 'execa';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -224,24 +225,12 @@ interface Outcome {
   detail?: string;
 }
 
-let execaModule: Promise<typeof import('execa')> | undefined;
-
-/**
- * execa, loaded once and only when needed: many commands (graph, validate, schema, --help) spawn nothing. A verb
- * about to spawn calls this early, so the load overlaps other work instead of delaying the first spawn.
- */
-export function loadSpawner(): Promise<typeof import('execa')> {
-  execaModule ??= import('execa');
-  return execaModule;
-}
-
 async function spawn(
   argv: Argv,
   ro: RunOptions,
   timeoutMs: number,
   baseEnv: NodeJS.ProcessEnv,
 ): Promise<Outcome> {
-  const { execa } = await loadSpawner();
   const [file, ...args] = argv;
   const started = Date.now();
   const onOutput = ro.onOutput;

@@ -12,7 +12,7 @@ export type StaleReason =
   | { type: 'forced' }
   /** The fingerprint differs although inputs, scripts and upstream are the same: Phoenix's format changed. */
   | { type: 'format-changed' }
-  /** A power action the user asked for (`phoenix stop 950`): `detail` says what it does. */
+  /** An action the user asked for (`phoenix stop 950`, `phoenix test 950`): `detail` says what it does. */
   | { type: 'requested'; detail: string };
 
 export type StepStatus = 'up-to-date' | 'stale' | 'blocked';
@@ -42,13 +42,20 @@ export interface PlannedStep {
   preview: Argv[];
   /** Host locks it holds while running (see StepSpec.locks): the runner serializes steps sharing one. */
   locks?: string[];
-  /** Set on a power step (start, stop, destroy: engine/power.ts), which is not a node of the step graph. */
-  power?: {
-    action: 'start' | 'stop' | 'destroy';
+  /**
+   * Set on a step the user asked for that is not a node of the step graph (engine/requests.ts): a power action
+   * (start, stop, destroy) or a test run. Its commands are `preview`, run in order.
+   */
+  requested?: {
+    action: 'start' | 'stop' | 'destroy' | 'test';
     /** What it did, for the user: `started 950 (lxc, vllm-qwen)`. */
     note: string;
     /** Pause after it before the next step may start (the boot delay between starts). */
     delayMs: number;
+    /** Extra environment for its commands. */
+    env?: Record<string, string>;
+    /** Its commands' output is the verb's output (a test runner's report): streamed to stdout, also on failure. */
+    streamOutput?: boolean;
   };
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
+import { loadPrefsStore } from '../startup.js';
 
 /** The file conf uses for openPrefs(env): the same env-paths call and file name conf makes for those options. */
 export function prefsFile(env: NodeJS.ProcessEnv): string {
@@ -12,6 +13,6 @@ export function prefsFile(env: NodeJS.ProcessEnv): string {
 
 export async function readPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   if (!existsSync(prefsFile(env))) return {};
-  const { readPrefs: readThroughConf } = await import('./store.js');
+  const { readPrefs: readThroughConf } = await loadPrefsStore();
   return readThroughConf(env);
 }

@@ -175,9 +175,10 @@ describe('faults at every step kind', () => {
                 { match: '^pct resize 950', action: 'hang' },
               ],
             },
-            env: { PHOENIX_COMMAND_TIMEOUT_MS: '2000' },
+            // Long enough for the listings on a loaded machine; the hung resize waits it out.
+            env: { PHOENIX_COMMAND_TIMEOUT_MS: '6000' },
             step: '950:disk',
-            command: /pct resize 950 rootfs 12G timed out after 2s/,
+            command: /pct resize 950 rootfs 12G timed out after 6s/,
             redo: /^pct resize 950 /,
           },
           {

@@ -3,10 +3,10 @@
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
+import { adopt } from '../../plan/adopt.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, async (planned, session, fleet) => {
-    const { adopt } = await import('../../plan/adopt.js');
     const records = adopt({ plan: planned.plan, graph: session.graph, fleet, live: planned.live });
     for (const [address, record] of records) {
       if (ctx.options.dryRun) ctx.io.out(`would adopt ${address}`);

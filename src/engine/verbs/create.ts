@@ -7,6 +7,9 @@ import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
+import { converge } from '../run-work.js';
+import { planFor } from '../plan.js';
+import { stepsOf } from '../../graph/query.js';
 
 /** How `extra` relates to the asked guest `id`: a clone ancestor, or a dependency (of it or of an ancestor). */
 function relation(fleet: Fleet, id: number, extra: number): 'clone ancestor' | 'dependency' {
@@ -40,42 +43,33 @@ export function extraGuestsNote(fleet: Fleet, asked: number[], plan: Plan): stri
 }
 
 export async function run(ctx: VerbContext): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const targets = resolveTargets(fleet, ctx.words);
-      if (!targets.ok) {
-        ctx.io.err(targets.error);
-        return EXIT.failed;
+  return withSession(ctx, async (session, fleet) => {
+    const targets = resolveTargets(fleet, ctx.words);
+    if (!targets.ok) {
+      ctx.io.err(targets.error);
+      return EXIT.failed;
+    }
+    const ids = targets.value.map((g) => g.id);
+    const request = { targets: ids.flatMap((id) => stepsOf(session.graph, id)) };
+    const planned = await planFor(session, request);
+    if (!planned.ok) {
+      ctx.io.err(`Error: could not read the host state: ${planned.error}`);
+      return EXIT.failed;
+    }
+    const { plan } = planned.value;
+    const note = extraGuestsNote(fleet, ids, plan);
+    if (note) ctx.io.err(note);
+    for (const id of ids) {
+      const own = plan.steps.filter((s) => s.target === id);
+      if (own.every((s) => s.status === 'up-to-date')) {
+        const g = fleet.guests.get(id);
+        ctx.io.out(
+          `${id} (${g?.kind ?? ''}, ${g?.config.name ?? ''}) already exists in the desired state: ` +
+            `all ${own.length} steps up to date.`,
+        );
       }
-      const [{ planFor, converge }, { stepsOf }] = await Promise.all([
-        import('../converge.js'),
-        import('../../graph/query.js'),
-      ]);
-      const ids = targets.value.map((g) => g.id);
-      const request = { targets: ids.flatMap((id) => stepsOf(session.graph, id)) };
-      const planned = await planFor(session, request);
-      if (!planned.ok) {
-        ctx.io.err(`Error: could not read the host state: ${planned.error}`);
-        return EXIT.failed;
-      }
-      const { plan } = planned.value;
-      const note = extraGuestsNote(fleet, ids, plan);
-      if (note) ctx.io.err(note);
-      for (const id of ids) {
-        const own = plan.steps.filter((s) => s.target === id);
-        if (own.every((s) => s.status === 'up-to-date')) {
-          const g = fleet.guests.get(id);
-          ctx.io.out(
-            `${id} (${g?.kind ?? ''}, ${g?.config.name ?? ''}) already exists in the desired state: ` +
-              `all ${own.length} steps up to date.`,
-          );
-        }
-      }
-      if (!plan.steps.some((s) => s.status !== 'up-to-date') && !ctx.options.dryRun) return EXIT.ok;
-      const outcome = await converge(session, ctx.io, request, planned.value);
-      return typeof outcome === 'number' ? outcome : outcome.exit;
-    },
-    { readsLive: true },
-  );
+    }
+    if (!plan.steps.some((s) => s.status !== 'up-to-date') && !ctx.options.dryRun) return EXIT.ok;
+    return converge(session, ctx.io, request, planned.value);
+  });
 }

@@ -3,6 +3,10 @@ import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigFor } from '../load-config.js';
 import { resolveAddresses } from '../addresses.js';
+import { buildStepGraph } from '../../graph/build.js';
+import { stepTables } from '../../tasks/index.js';
+import { stepsOf, closureFor } from '../../graph/query.js';
+import { formatGraph } from '../../reporters/graph.js';
 
 const FORMATS = ['mermaid', 'dot', 'json'] as const;
 
@@ -14,12 +18,6 @@ export async function run(ctx: VerbContext): Promise<number> {
   }
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
-  const [{ buildStepGraph }, { stepTables }, { stepsOf, closureFor }, { formatGraph }] = await Promise.all([
-    import('../../graph/build.js'),
-    import('../../tasks/index.js'),
-    import('../../graph/query.js'),
-    import('../../reporters/graph.js'),
-  ]);
   const graph = buildStepGraph(loaded.fleet, stepTables);
   if (!graph.ok) {
     ctx.io.err(`Error: ${graph.error.message}`);

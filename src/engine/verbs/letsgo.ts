@@ -5,10 +5,11 @@ import { sortByBootOrder } from '../../graph/guests.js';
 import { stepsOf } from '../../graph/query.js';
 import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
-import { planWith, plannerModules, readLiveFor, runWork } from '../converge.js';
+import { planWith, readLiveFor } from '../plan.js';
+import { runWork } from '../run-work.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
-import { powerPlan } from '../power.js';
+import { powerPlan } from '../requests.js';
 
 /** Guests whose only pending step is `start`, stale only because the guest is stopped. */
 export function onlyStopped(plan: Plan): Set<number> {
@@ -22,42 +23,38 @@ export function onlyStopped(plan: Plan): Set<number> {
 }
 
 export async function run(ctx: VerbContext): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const everything = [...fleet.guests.keys()].flatMap((id) => stepsOf(session.graph, id));
-      const [live] = await Promise.all([readLiveFor(session, everything), plannerModules()]);
-      if (!live.ok) {
-        ctx.io.err(`Error: could not read the host state: ${live.error}`);
-        return EXIT.failed;
-      }
-      const full = await planWith(session, live.value, { targets: everything });
-      const leave = onlyStopped(full);
-      // Their start steps wait for the start phase; nothing else of theirs is pending.
-      const build = full.steps.filter((s) => !(leave.has(s.target as number) && s.status === 'stale'));
-      const buildWork = build.filter((s) => s.status !== 'up-to-date');
-      const starts = powerPlan(
-        [
-          {
-            action: 'start',
-            guests: sortByBootOrder(
-              fleet,
-              [...leave].map((id) => fleet.guests.get(id)!),
-            ),
-          },
-        ],
-        live.value,
-        { force: false, after: buildWork.map((s) => s.address) },
-      );
-      if (!starts.ok) {
-        ctx.io.err(starts.error);
-        return EXIT.failed;
-      }
-      if (buildWork.length === 0) ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
-      const plan = { steps: [...build, ...starts.value.steps] };
-      if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) return EXIT.ok;
-      return runWork(session, ctx.io, { plan, live: live.value });
-    },
-    { readsLive: true },
-  );
+  return withSession(ctx, async (session, fleet) => {
+    const everything = [...fleet.guests.keys()].flatMap((id) => stepsOf(session.graph, id));
+    const live = await readLiveFor(session, everything);
+    if (!live.ok) {
+      ctx.io.err(`Error: could not read the host state: ${live.error}`);
+      return EXIT.failed;
+    }
+    const full = planWith(session, live.value, { targets: everything });
+    const leave = onlyStopped(full);
+    // Their start steps wait for the start phase; nothing else of theirs is pending.
+    const build = full.steps.filter((s) => !(leave.has(s.target as number) && s.status === 'stale'));
+    const buildWork = build.filter((s) => s.status !== 'up-to-date');
+    const starts = powerPlan(
+      [
+        {
+          action: 'start',
+          guests: sortByBootOrder(
+            fleet,
+            [...leave].map((id) => fleet.guests.get(id)!),
+          ),
+        },
+      ],
+      live.value,
+      { force: false, after: buildWork.map((s) => s.address) },
+    );
+    if (!starts.ok) {
+      ctx.io.err(starts.error);
+      return EXIT.failed;
+    }
+    if (buildWork.length === 0) ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
+    const plan = { steps: [...build, ...starts.value.steps] };
+    if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) return EXIT.ok;
+    return runWork(session, ctx.io, { plan, live: live.value });
+  });
 }

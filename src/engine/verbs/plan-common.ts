@@ -7,6 +7,8 @@ import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
 import { resolveAddresses } from '../addresses.js';
+import { stepsOf } from '../../graph/query.js';
+import { planFor } from '../plan.js';
 
 export interface Planned {
   plan: Plan;
@@ -17,16 +19,12 @@ export interface Planned {
 /** The frame of the read-only planning verbs: a session, the plan of the command's targets, then `work`. */
 export function withPlan(
   ctx: VerbContext,
-  work: (planned: Planned, session: Session, fleet: Fleet) => Promise<number>,
+  work: (planned: Planned, session: Session, fleet: Fleet) => number | Promise<number>,
 ): Promise<number> {
-  return withSession(
-    ctx,
-    async (session, fleet) => {
-      const planned = await planTargets(ctx, session, fleet);
-      return typeof planned === 'number' ? planned : work(planned, session, fleet);
-    },
-    { readsLive: true },
-  );
+  return withSession(ctx, async (session, fleet) => {
+    const planned = await planTargets(ctx, session, fleet);
+    return typeof planned === 'number' ? planned : work(planned, session, fleet);
+  });
 }
 
 export async function planTargets(
@@ -35,8 +33,6 @@ export async function planTargets(
   fleet: Fleet,
   words: string[] = ctx.words,
 ): Promise<Planned | number> {
-  const { stepsOf } = await import('../../graph/query.js');
-  const { planFor } = await import('../converge.js');
   const all = words.length > 0 ? words : [...fleet.guests.keys()].map(String);
   const resolved = resolveAddresses(fleet, session.graph, all, stepsOf);
   if (!resolved.ok) {

@@ -2,10 +2,10 @@
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
+import { formatPlan, planToJson } from '../../reporters/plan.js';
 
-export async function run(ctx: VerbContext): Promise<number> {
-  return withPlan(ctx, async (planned) => {
-    const { formatPlan, planToJson } = await import('../../reporters/plan.js');
+export function run(ctx: VerbContext): Promise<number> {
+  return withPlan(ctx, (planned) => {
     if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));
     else ctx.io.out(formatPlan(planned.plan, { color: ctx.io.color }));
     const pending = planned.plan.steps.some((s) => s.status !== 'up-to-date');

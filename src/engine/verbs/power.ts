@@ -3,11 +3,12 @@
 // never started). One plan of power steps, run by the scheduler like any other.
 import { sortByBootOrder } from '../../graph/guests.js';
 import type { VerbContext } from '../context.js';
-import { readLiveOf, runWork } from '../converge.js';
+import { readLiveOf } from '../plan.js';
+import { runWork } from '../run-work.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
 import type { Session } from '../session.js';
-import { powerPlan, type PowerPhase } from '../power.js';
+import { powerPlan, type PowerPhase } from '../requests.js';
 import { resolveTargets } from '../targets.js';
 
 export async function run(ctx: VerbContext): Promise<number> {

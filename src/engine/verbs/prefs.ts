@@ -2,9 +2,13 @@
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { PREF_KEYS, PREF_PARSERS } from '../../prefs/values.js';
+import { openPrefs } from '../../prefs/store.js';
 
-export async function run(ctx: VerbContext): Promise<number> {
-  const { openPrefs } = await import('../../prefs/store.js');
+export function run(ctx: VerbContext): Promise<number> {
+  return Promise.resolve(runNow(ctx));
+}
+
+function runNow(ctx: VerbContext): number {
   const [action = 'list', key, value] = ctx.words;
   const store = openPrefs(ctx.env);
   const isKey = (k: string | undefined): k is (typeof PREF_KEYS)[number] =>

@@ -4,6 +4,7 @@ import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
 import { buildGuests } from './build-common.js';
+import { stepsOf } from '../../graph/query.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
   return withSession(ctx, async (session, fleet) => {
@@ -12,7 +13,6 @@ export async function run(ctx: VerbContext): Promise<number> {
       ctx.io.err(targets.error);
       return EXIT.failed;
     }
-    const { stepsOf } = await import('../../graph/query.js');
     const ids = targets.value.map((g) => g.id);
     const force = ids
       .flatMap((id) => stepsOf(session.graph, id))

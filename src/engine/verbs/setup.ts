@@ -4,6 +4,7 @@ import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
 import { buildGuests } from './build-common.js';
+import { stepsOf } from '../../graph/query.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
   if (ctx.options.wipeDisks && !ctx.options.dryRun) {
@@ -14,7 +15,6 @@ export async function run(ctx: VerbContext): Promise<number> {
   }
   return withSession(ctx, async (session) => {
     // --force re-runs every setup script, as the bash orchestrator's `setup` always did.
-    const { stepsOf } = await import('../../graph/query.js');
     return buildGuests(ctx, session, ['host'], ctx.options.force ? stepsOf(session.graph, 'host') : []);
   });
 }

@@ -5,6 +5,7 @@ import type { Fleet } from '../../config/model.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
+import Table from 'cli-table3';
 
 export interface StatusRow {
   id: number;
@@ -35,8 +36,8 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
   });
 }
 
-export async function run(ctx: VerbContext): Promise<number> {
-  return withPlan(ctx, async (planned, _session, fleet) => {
+export function run(ctx: VerbContext): Promise<number> {
+  return withPlan(ctx, (planned, _session, fleet) => {
     const ids = [...new Set(planned.addresses.map((a) => a.split(':')[0]))]
       .filter((t) => t !== 'host')
       .map(Number);
@@ -45,7 +46,6 @@ export async function run(ctx: VerbContext): Promise<number> {
       ctx.io.out(JSON.stringify(rows, null, 2));
       return EXIT.ok;
     }
-    const { default: Table } = await import('cli-table3');
     const table = new Table({
       head: ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'],
       style: { head: ctx.io.color ? ['cyan'] : [], border: ctx.io.color ? ['grey'] : [] },

@@ -2,11 +2,11 @@
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigFor } from '../load-config.js';
+import { summarizeFleet } from '../../config/summary.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.exit;
-  const { summarizeFleet } = await import('../../config/summary.js');
   const s = summarizeFleet(loaded.fleet);
   if (ctx.options.json) {
     ctx.io.out(JSON.stringify({ valid: true, files: loaded.fleet.files, ...s, warnings: loaded.warnings }));

@@ -2,10 +2,10 @@
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
+import { formatWhy, whyToJson } from '../../reporters/why.js';
 
-export async function run(ctx: VerbContext): Promise<number> {
-  return withPlan(ctx, async (planned) => {
-    const { formatWhy, whyToJson } = await import('../../reporters/why.js');
+export function run(ctx: VerbContext): Promise<number> {
+  return withPlan(ctx, (planned) => {
     const only = new Set(planned.addresses);
     const steps = planned.plan.steps.filter((s) => only.has(s.address));
     if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps), null, 2));

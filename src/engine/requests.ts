@@ -1,7 +1,8 @@
-// Power plans: start, stop, restart and delete as steps the one scheduler runs, one after another in the order the
-// verb requires (start: ascending boot_order; stop: the reverse; delete: dependents first). Pure: the steps are
-// decided from the live state read before planning.
+// Steps the user asks for that are not nodes of the step graph, as plans the one scheduler runs: power actions
+// (start, stop, restart, delete: one after another in the order the verb requires — start: ascending boot_order;
+// stop: the reverse; delete: dependents first) and test runs. Pure: decided from the live state read before.
 import type { Guest } from '../config/model.js';
+import type { Argv } from '../host/argv.js';
 import type { LiveGuest, LiveState } from '../host/live.js';
 import type { PlannedStep } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -57,7 +58,7 @@ export function powerPlan(
         scripts: {},
         after: previous,
         preview: decision.argv,
-        power: {
+        requested: {
           action: phase.action,
           note: decision.note,
           // Boot delay: the next guest starts this long after this one (`boot_delay`, the original's sleep).
@@ -71,7 +72,7 @@ export function powerPlan(
   }
   // No pause after the last start: nothing waits for it.
   const last = steps.at(-1);
-  if (last?.power) last.power = { ...last.power, delayMs: 0 };
+  if (last?.requested) last.requested = { ...last.requested, delayMs: 0 };
   return ok({ steps, notes });
 }
 
@@ -79,4 +80,35 @@ export function powerPlan(
 function afterAction(guest: Guest, action: 'start' | 'stop', seen: LiveGuest | undefined): LiveGuest {
   const base: LiveGuest = seen ?? { id: guest.id, kind: guest.kind, status: 'stopped', template: false };
   return { ...base, status: action === 'start' ? 'running' : 'stopped' };
+}
+
+/** One test run: the runner's argv and what it tests. */
+export interface TestRun {
+  target: number | 'host';
+  argv: Argv;
+  env: Record<string, string>;
+}
+
+/** Test runs as steps, one after another; their output is the verb's output. */
+export function testPlan(runs: readonly TestRun[]): PlannedStep[] {
+  let previous: string[] = [];
+  return runs.map((r) => {
+    const address = `${r.target}:test`;
+    const note = r.target === 'host' ? 'tests of the hypervisor' : `tests of ${r.target}`;
+    const step: PlannedStep = {
+      address,
+      target: r.target,
+      name: 'test',
+      status: 'stale',
+      reasons: [{ type: 'requested', detail: note }],
+      fingerprint: '',
+      inputs: {},
+      scripts: {},
+      after: previous,
+      preview: [r.argv],
+      requested: { action: 'test', note: `ran ${note}`, delayMs: 0, env: r.env, streamOutput: true },
+    };
+    previous = [address];
+    return step;
+  });
 }

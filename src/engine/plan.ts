@@ -1,0 +1,79 @@
+// The planning half of the Make loop: read the live state of exactly the guests a request covers, then plan
+// purely against it (src/plan/planner.ts). Nothing here changes the host or the cache.
+import type { Guest } from '../config/model.js';
+import { closureFor } from '../graph/query.js';
+import type { LiveState } from '../host/live.js';
+import { readLiveState } from '../host/read-live.js';
+import { plan } from '../plan/planner.js';
+import { createScriptHasher } from '../plan/script-hash.js';
+import type { Plan } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
+import type { Session } from './session.js';
+
+export interface ConvergeRequest {
+  /** Step addresses or guest IDs (a guest ID means all of its steps). */
+  targets: string[];
+  /** Addresses to re-run even when up to date. */
+  force?: string[];
+}
+
+/** A plan and the live state it was made against. */
+export interface Planned {
+  plan: Plan;
+  live: LiveState;
+}
+
+/** Guest IDs whose live state the plan needs: every guest owning a step in the request's closure. */
+function guestsIn(session: Session, addresses: string[]): number[] {
+  const ids = new Set<number>();
+  for (const a of addresses) {
+    const node = session.graph.getNodeAttributes(a);
+    if (typeof node.target === 'number') ids.add(node.target);
+  }
+  return [...ids];
+}
+
+/** Read the live state of every guest owning a step in the request's closure (one listing per kind). */
+export async function readLiveFor(session: Session, targets: string[]): Promise<Result<LiveState, string>> {
+  const ids = guestsIn(session, closureFor(session.graph, targets));
+  // Host setup steps check nothing live: `phoenix setup` lists no guests.
+  const live = await readLiveState(session.host, { ids, ...(ids.length === 0 && { kinds: [] }) });
+  return live.ok ? ok(live.value) : err(live.error.message);
+}
+
+/** Read the live state of some guests: only the listings of their kinds (`start 950` needs no `qm list`). */
+export async function readLiveOf(
+  session: Session,
+  guests: readonly Guest[],
+): Promise<Result<LiveState, string>> {
+  const kinds = [...new Set(guests.map((g) => g.kind))];
+  const live = await readLiveState(session.host, { ids: guests.map((g) => g.id), kinds });
+  return live.ok ? ok(live.value) : err(live.error.message);
+}
+
+/** The plan of a request against a live state already read. */
+export function planWith(session: Session, live: LiveState, request: ConvergeRequest): Plan {
+  return plan({
+    graph: session.graph,
+    fleet: session.fleet,
+    live,
+    cache: session.options.cache ? session.cache.all() : new Map(),
+    scriptHash: createScriptHasher(),
+    request: {
+      targets: request.targets,
+      force: request.force ?? [],
+      replace: session.options.replace,
+      noCache: !session.options.cache,
+    },
+  });
+}
+
+/** Read the live state the request needs, then plan it. */
+export async function planFor(session: Session, request: ConvergeRequest): Promise<Result<Planned, string>> {
+  const live = await readLiveFor(session, request.targets);
+  if (!live.ok) return live;
+  return ok({ plan: planWith(session, live.value, request), live: live.value });
+}
+
+/** Whether a plan has work: a stale or blocked step. */
+export const hasWork = (plan: Plan): boolean => plan.steps.some((s) => s.status !== 'up-to-date');

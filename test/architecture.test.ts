@@ -1,0 +1,82 @@
+// The structure the README promises, drawn from the imports: one engine below a thin CLI, no import circles, one
+// module that spawns processes, lazy loading in three named places, and a design map that names every folder.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { DirectedGraph } from 'graphology';
+import { describe, expect, it } from 'vitest';
+import { findCycles } from '../src/graph/dag.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(ROOT, dir)).flatMap((name) => {
+    const rel = join(dir, name);
+    if (statSync(join(ROOT, rel)).isDirectory()) return filesUnder(rel);
+    return rel.endsWith('.ts') ? [rel] : [];
+  });
+}
+
+const SOURCES = filesUnder('src');
+const text = new Map(SOURCES.map((f) => [f, readFileSync(join(ROOT, f), 'utf8')]));
+
+/** Every module specifier a file names: static imports and re-exports, type-only ones and dynamic imports too. */
+function specifiers(source: string): string[] {
+  const found = [
+    ...source.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms),
+    ...source.matchAll(/^\s*import\s+'([^']+)'/gm),
+    ...source.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+  ];
+  return found.map((m) => m[1]!);
+}
+
+/** Relative imports resolved to the source files they name. */
+function localImports(file: string): string[] {
+  return specifiers(text.get(file)!)
+    .filter((s) => s.startsWith('.'))
+    .map((s) => relative(ROOT, resolve(ROOT, dirname(file), s.replace(/\.js$/, '.ts'))));
+}
+
+describe('the structure of src/', () => {
+  it('has no module outside src/cli importing the CLI', () => {
+    const offenders = SOURCES.filter((f) => !f.startsWith('src/cli/')).flatMap((f) =>
+      localImports(f)
+        .filter((i) => i.startsWith('src/cli/'))
+        .map((i) => `${f} -> ${i}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('has no import circles', () => {
+    const graph = new DirectedGraph();
+    for (const f of SOURCES) graph.mergeNode(f);
+    for (const f of SOURCES) for (const i of localImports(f)) if (graph.hasNode(i)) graph.mergeEdge(f, i);
+    expect(findCycles(graph).map((c) => c.join(' -> '))).toEqual([]);
+  });
+
+  it('loads code lazily in three places only: the verbs, the start-up tricks, the user config module', () => {
+    const lazy = SOURCES.filter((f) => /\bimport\(/.test(text.get(f)!));
+    expect(lazy.sort()).toEqual(['src/cli/verbs.ts', 'src/config/module-loader.ts', 'src/startup.ts']);
+  });
+
+  it('spawns processes from src/host/exec.ts only', () => {
+    const spawners = SOURCES.filter((f) =>
+      specifiers(text.get(f)!).some((s) => s === 'execa' || s === 'node:child_process' || s === 'child_process'),
+    );
+    expect(spawners).toEqual(['src/host/exec.ts']);
+  });
+
+  it('orders the graph with graphology-dag', () => {
+    const users = SOURCES.filter((f) => specifiers(text.get(f)!).includes('graphology-dag'));
+    expect(users).toEqual(['src/graph/dag.ts']);
+  });
+
+  it('names every folder of src/ and simulator/src/ in the README design map', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const folders = ['src', 'simulator/src'].flatMap((top) =>
+      readdirSync(join(ROOT, top))
+        .filter((n) => statSync(join(ROOT, top, n)).isDirectory())
+        .map((n) => `${top}/${n}`),
+    );
+    expect(folders.filter((f) => !readme.includes(`\`${f}\``))).toEqual([]);
+  });
+});
