@@ -60,7 +60,9 @@ describe('the structure of src/', () => {
 
   it('spawns processes from src/host/exec.ts only', () => {
     const spawners = SOURCES.filter((f) =>
-      specifiers(text.get(f)!).some((s) => s === 'execa' || s === 'node:child_process' || s === 'child_process'),
+      specifiers(text.get(f)!).some(
+        (s) => s === 'execa' || s === 'node:child_process' || s === 'child_process',
+      ),
     );
     expect(spawners).toEqual(['src/host/exec.ts']);
   });

@@ -77,3 +77,6 @@ export async function planFor(session: Session, request: ConvergeRequest): Promi
 
 /** Whether a plan has work: a stale or blocked step. */
 export const hasWork = (plan: Plan): boolean => plan.steps.some((s) => s.status !== 'up-to-date');
+
+/** The live state of a plan that reads nothing from the host (a test run). */
+export const emptyLive = (session: Session): LiveState => ({ node: session.target.node, guests: new Map() });

@@ -4,6 +4,9 @@ import { resolveTargets } from '../targets.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
+import { testPlan, type TestRun } from '../requests.js';
+import { runWork } from '../run-work.js';
+import { emptyLive } from '../plan.js';
 import type { Guest } from '../../config/model.js';
 import { err, ok, type Result } from '../../result.js';
 
@@ -25,9 +28,10 @@ export async function run(ctx: VerbContext): Promise<number> {
     ctx,
     async (session, fleet) => {
       const suite = ctx.options.suite ? ['--suite', ctx.options.suite] : [];
-      const runs: string[][] = [];
+      const env = { PHOENIX_CONFIG_ROOT: fleet.root };
+      const runs: TestRun[] = [];
       if (ctx.words.length === 1 && ctx.words[0] === 'hypervisor') {
-        runs.push([fleet.hypervisorTestRunner, ...suite]);
+        runs.push({ target: 'host', argv: [fleet.hypervisorTestRunner, ...suite], env });
       } else {
         const targets = resolveTargets(fleet, ctx.words);
         if (!targets.ok) {
@@ -40,24 +44,12 @@ export async function run(ctx: VerbContext): Promise<number> {
             ctx.io.err(scripts.error);
             return EXIT.failed;
           }
-          runs.push([fleet.guestTestRunner, String(g.id), ...suite, '--', ...scripts.value]);
+          const argv = [fleet.guestTestRunner, String(g.id), ...suite, '--', ...scripts.value];
+          runs.push({ target: g.id, argv, env });
         }
       }
-      for (const argv of runs) {
-        if (ctx.options.dryRun) {
-          ctx.io.out(`would run: ${argv.join(' ')}`);
-          continue;
-        }
-        // The runner's report is the output: streamed line by line, also when a test fails.
-        const result = await session.host.run(argv, {
-          env: { PHOENIX_CONFIG_ROOT: fleet.root },
-          onOutput: (line) => ctx.io.out(line),
-        });
-        if (result.ok) continue;
-        ctx.io.err(`Error: tests failed: ${result.error.message}`);
-        return EXIT.failed;
-      }
-      return EXIT.ok;
+      // The runner's report is the output: streamed line by line to stdout, also when a test fails.
+      return runWork(session, ctx.io, { plan: { steps: testPlan(runs) }, live: emptyLive(session) });
     },
     { lock: false },
   );
