@@ -117,7 +117,6 @@ async function executeStep(
     live,
     host: bindHost(session.host, { signal, ...(session.options.verbose ? { onOutput: report } : {}) }),
     report,
-    pveRoot: session.target.pveRoot,
     flags: { replace: session.options.replace, wipeDisks: session.options.wipeDisks },
   };
   // The graph holds the step tables' entries, which are ExecutableSteps; the graph itself only needs StepSpec.

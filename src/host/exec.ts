@@ -11,7 +11,9 @@ import type { Redactor, RunLog } from '../run/log.js';
 import type { Argv } from './argv.js';
 import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host.js';
 import type { LiveGuest } from './live.js';
-import { createConfigFileReader, readGuestConfigLive, readGuestLive } from './read-live.js';
+import { createConfigFileReader, guestConfigPath, readGuestConfigLive, readGuestLive } from './read-live.js';
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
 import { execa } from 'execa';
 
@@ -180,6 +182,34 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     readGuestConfigFile: (kind, id) => files.readGuestConfigFile(kind, id),
     readGuest: (kind: GuestKind, id: number): Promise<LiveGuest | undefined> => readGuestLive(host, kind, id),
     readGuestConfig: (kind, id) => readGuestConfigLive(host, kind, id),
+    async editGuestConfig(kind, id, edit) {
+      const file = guestConfigPath(opts.pveRoot, opts.node, kind, id);
+      const n = ++seq;
+      log.write(`${stamp()} #${n} edit ${file}`);
+      const failure = (what: string, e: unknown): Result<never, CommandFailure> => {
+        const message = `cannot ${what} ${file}: ${(e as Error).message}`;
+        log.write(`${stamp()} #${n} ${message}`);
+        return err({ reason: 'file-error', argv: ['edit', file], stderrTail: message, message });
+      };
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        return failure('read', e);
+      }
+      const next = edit(text);
+      if (next === text) {
+        log.write(`${stamp()} #${n} unchanged`);
+        return ok({ changed: false });
+      }
+      try {
+        await writeFileAtomic(file, next); // keeps the file's mode
+      } catch (e) {
+        return failure('write', e);
+      }
+      log.write(`${stamp()} #${n} written`);
+      return ok({ changed: true });
+    },
     close: () => log.close(),
   };
   return host;

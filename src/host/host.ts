@@ -29,7 +29,7 @@ export interface CommandResult {
 }
 
 export interface CommandFailure {
-  reason: 'exit-non-zero' | 'timeout' | 'spawn-error' | 'cancelled' | 'verify-failed';
+  reason: 'exit-non-zero' | 'timeout' | 'spawn-error' | 'cancelled' | 'verify-failed' | 'file-error';
   argv: Argv;
   exitCode?: number;
   /** Last lines of stderr (redacted), for the message people read. */
@@ -56,4 +56,14 @@ export interface HostExec {
    * the node `pct|qm config` + `listsnapshot`. For checks and read-backs that do not depend on running/stopped.
    */
   readGuestConfig(kind: GuestKind, id: number): Promise<GuestConfigView | undefined>;
+  /**
+   * Edit a guest's config file in place, for what Proxmox has no command for (raw `lxc.*` lines; it edits the file
+   * the same way, write then rename). `edit` maps the text to the new text; nothing is written when it is the
+   * same. Logged like a command. A missing or unwritable file is a `file-error` failure.
+   */
+  editGuestConfig(
+    kind: GuestKind,
+    id: number,
+    edit: (text: string) => string,
+  ): Promise<Result<{ changed: boolean }, CommandFailure>>;
 }

@@ -20,7 +20,7 @@ import { healthStep } from './lxc-health.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { GIB, diskSizeBytes, formatSize } from './props.js';
-import { lxcConfPath, writeRawLines } from './raw-lxc.js';
+import { applyRawEdit } from './raw-lxc.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
 import {
   destroyGuest,
@@ -227,11 +227,11 @@ const configure: ExecutableStep<LxcGuest> = {
       const res = await exec(ctx, argv);
       if (!res.ok) return res;
     }
-    const conf = lxcConfPath(ctx.pveRoot ?? '/', ctx.host.node, ctx.target.id);
-    if (changes.raw) {
-      ctx.report(`writing raw lxc lines to ${conf}`);
-      const wrote = await writeRawLines(conf, changes.raw);
-      if ('error' in wrote) return fail(ctx, wrote.error);
+    const { raw } = changes;
+    if (raw) {
+      ctx.report(`writing raw lxc lines to the config of CT ${ctx.target.id}`);
+      const wrote = await ctx.host.editGuestConfig('lxc', ctx.target.id, (text) => applyRawEdit(text, raw));
+      if (!wrote.ok) return fail(ctx, wrote.error.message);
     }
     if (!argv && !changes.raw) return done;
     const after = await readCtConfig(ctx);
@@ -240,7 +240,11 @@ const configure: ExecutableStep<LxcGuest> = {
     const fields = left
       .map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`)
       .join('; ');
-    return verifyFailed(ctx, argv ?? ['write', conf], `CT ${ctx.target.id} settings did not take: ${fields}`);
+    return verifyFailed(
+      ctx,
+      argv ?? ['edit', `CT ${ctx.target.id} config`],
+      `CT ${ctx.target.id} settings did not take: ${fields}`,
+    );
   },
 };
 

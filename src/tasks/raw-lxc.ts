@@ -1,14 +1,6 @@
 // Raw `lxc.*` lines cannot be set through `pct set`; like the original orchestrator, Phoenix writes them into the
-// container's config file. This is the one place that does, atomically and only when something changes.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+// container's config file (through the host seam: HostExec.editGuestConfig). This is the edit it makes.
 import type { RawEdit } from './lxc-desired.js';
-
-/** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` (on a host `/etc/pve/lxc/<id>.conf` links there). */
-export function lxcConfPath(pveRoot: string, node: string, id: number): string {
-  return path.join(pveRoot, 'etc', 'pve', 'nodes', node, 'lxc', `${id}.conf`);
-}
 
 const rawKeyOf = (line: string): string | undefined => /^(lxc\.[A-Za-z0-9_.]+)[ \t]*[:=]/.exec(line)?.[1];
 
@@ -33,24 +25,4 @@ export function applyRawEdit(text: string, edit: RawEdit): string {
   const rest = lines.slice(mainEnd);
   const out = sectionAt < 0 ? [...main, ''] : [...main, '', ...rest];
   return out.join('\n');
-}
-
-export type RawWriteResult = { changed: boolean } | { error: string };
-
-/** Edits the container's config file in place; a missing or unwritable file is an error value. */
-export async function writeRawLines(file: string, edit: RawEdit): Promise<RawWriteResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return { error: `cannot read ${file}: ${(e as Error).message}` };
-  }
-  const next = applyRawEdit(text, edit);
-  if (next === text) return { changed: false };
-  try {
-    await writeFileAtomic(file, next); // keeps the file's mode
-  } catch (e) {
-    return { error: `cannot write ${file}: ${(e as Error).message}` };
-  }
-  return { changed: true };
 }

@@ -74,11 +74,6 @@ export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends 
   report(line: string): void;
   /** Set by --force / --replace for this step. */
   flags: { replace: boolean; wipeDisks: boolean };
-  /**
-   * Root the node's `/etc/pve` lives under: `/` on a real host, the simulator's directory under simulation.
-   * Raw `lxc.*` lines are written to `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf`. Defaults to `/`.
-   */
-  pveRoot?: string;
 }
 
 export interface StepFailure {

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHostExec, isLockContention, timeoutFor, DEFAULT_TIMEOUTS } from '../../src/host/exec.js';
@@ -183,6 +183,31 @@ describe('createHostExec', () => {
     const r = await host.run([fixture('lock-then-ok.sh'), join(dir, 'c'), '5', 'CT is locked (backup)']);
     expect(r.ok).toBe(false);
     expect(host.spawnCount).toBe(1);
+  });
+});
+
+describe('editGuestConfig', () => {
+  it('edits a guest config file in place, logs it, writes nothing when the edit changes nothing', async () => {
+    const { host, dir, logFile } = setup();
+    const conf = join(dir, 'etc', 'pve', 'nodes', 'pve', 'lxc', '950.conf');
+    mkdirSync(dirname(conf), { recursive: true });
+    writeFileSync(conf, 'arch: amd64\n', { mode: 0o640 });
+    const changed = await host.editGuestConfig('lxc', 950, (t) => `${t}lxc.cap.drop: \n`);
+    expect(changed).toEqual({ ok: true, value: { changed: true } });
+    expect(readFileSync(conf, 'utf8')).toBe('arch: amd64\nlxc.cap.drop: \n');
+    expect(statSync(conf).mode & 0o777).toBe(0o640);
+    expect(await host.editGuestConfig('lxc', 950, (t) => t)).toEqual({ ok: true, value: { changed: false } });
+    host.close();
+    expect(readFileSync(logFile, 'utf8')).toMatch(
+      /#1 edit .*950\.conf\n.*#1 written\n.*#2 edit .*\n.*#2 unchanged/,
+    );
+  });
+  it('fails with the file named when the guest has no config file', async () => {
+    const { host } = setup();
+    const r = await host.editGuestConfig('lxc', 951, (t) => t);
+    expect(r.ok ? '' : `${r.error.reason}: ${r.error.message}`).toMatch(
+      /^file-error: cannot read .*951\.conf/,
+    );
   });
 });
 

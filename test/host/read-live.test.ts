@@ -65,6 +65,7 @@ function fakeHost(
   const host: HostExec & Partial<ConfigFileReader> & { calls: string[] } = {
     node: 'pve',
     calls,
+    editGuestConfig: () => Promise.reject(new Error('read-only test host')),
     run(argv): Promise<Result<CommandResult, CommandFailure>> {
       calls.push(argv.join(' '));
       const r = respond(argv) ?? err(`unexpected command ${argv.join(' ')}`);

@@ -114,6 +114,26 @@ export class FakeHost implements HostExec {
     return this.snapshotOf(kind, id);
   }
 
+  /** Edits the real file under pveRoot, as the backend does under the simulator's root. */
+  editGuestConfig(
+    _kind: GuestKind,
+    id: number,
+    edit: (text: string) => string,
+  ): Promise<Result<{ changed: boolean }, CommandFailure>> {
+    const file = this.confFile(id);
+    if (!existsSync(file)) {
+      const message = `cannot read ${file}: no such file`;
+      return Promise.resolve({
+        ok: false,
+        error: { reason: 'file-error', argv: ['edit', file], stderrTail: message, message },
+      });
+    }
+    const text = readFileSync(file, 'utf8');
+    const next = edit(text);
+    if (next !== text) writeFileSync(file, next);
+    return Promise.resolve({ ok: true, value: { changed: next !== text } });
+  }
+
   async readGuestConfig(kind: GuestKind, id: number): Promise<GuestConfigView | undefined> {
     const g = await this.snapshotOf(kind, id);
     if (!g) return undefined;

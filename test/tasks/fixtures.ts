@@ -112,7 +112,6 @@ export function harness<T extends Guest>(
       host,
       report: (l) => lines.push(l),
       flags: { replace: false, wipeDisks: false, ...flags },
-      pveRoot: host.pveRoot,
     };
   };
   return { host, lines, ctx, run: (step, name = step.kind, flags) => step.run(ctx(name, flags)) };
