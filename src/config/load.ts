@@ -13,6 +13,7 @@ import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
+import { MISSING_SCRIPT, readScripts } from './script-files.js';
 import { loadCosmiconfig, loadValidation } from '../startup.js';
 import type { cosmiconfig as cosmiconfigFn } from 'cosmiconfig';
 
@@ -37,8 +38,15 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   if (!found.ok) return { ok: false, problems: found.problems };
   const raw = found.raw;
   const { fleet, problems: validated } = await validate(raw, opts.cacheFleet ?? false);
-  // Scripts may appear or vanish without the config changing: checked on every load, cached or not.
-  const problems = [...validated, ...checkScripts(fleet)];
+  // Scripts may appear, vanish or change without the config changing: read on every load, cached fleet or not.
+  const scripts = readScripts(fleet);
+  fleet.scriptHashes = scripts;
+  const problems = [
+    ...validated,
+    ...checkScripts(fleet, (file) =>
+      scripts.has(file) ? scripts.get(file) !== MISSING_SCRIPT : existsSync(file),
+    ),
+  ];
   const placed = addPositions(problems, raw.texts);
   if (hasErrors(placed)) return { ok: false, problems: placed };
   if (raw.layout === 'config') {

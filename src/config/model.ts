@@ -77,6 +77,11 @@ export interface Fleet {
   globals?: Record<string, unknown>;
   /** The absolute script folders the paths above were resolved against. */
   scriptDirs?: ScriptPaths;
+  /**
+   * Every script's content hash (or `missing`), read when the config loaded (config/script-files.ts): planning
+   * reads no file. Set by loadFleet on every load, never cached with the fleet.
+   */
+  scriptHashes?: ReadonlyMap<string, string>;
 }
 
 export interface Problem {

@@ -5,7 +5,7 @@ import { closureFor } from '../graph/query.js';
 import type { LiveState } from '../host/live.js';
 import { readLiveState } from '../host/read-live.js';
 import { plan } from '../plan/planner.js';
-import { createScriptHasher } from '../plan/script-hash.js';
+import { scriptHasher } from '../config/script-files.js';
 import type { Plan } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import type { Session } from './session.js';
@@ -58,7 +58,7 @@ export function planWith(session: Session, live: LiveState, request: ConvergeReq
     fleet: session.fleet,
     live,
     cache: session.options.cache ? session.cache.all() : new Map(),
-    scriptHash: createScriptHasher(),
+    scriptHash: scriptHasher(session.fleet),
     request: {
       targets: request.targets,
       force: request.force ?? [],

@@ -5,9 +5,6 @@ import { configure } from 'safe-stable-stringify';
 /** Bump when what goes into a fingerprint changes meaning: every step then re-runs once ('format-changed'). */
 export const FINGERPRINT_VERSION = 1;
 
-/** Stands in for a script file that does not exist, so its later appearance changes the fingerprint. */
-export const MISSING_SCRIPT_HASH = 'missing';
-
 // Key order never matters; a cycle in inputs is a bug in a step table, so it throws rather than hashing a marker.
 const canonical = configure({ deterministic: true, circularValue: TypeError, bigint: true });
 

@@ -1,9 +1,9 @@
 // The `app` step: the application script runs inside the container with the config it reads beside it, pushed to
 // /tmp/phoenix_run, which is removed afterwards whatever happened.
-import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Fleet, LxcGuest } from '../config/model.js';
+import { COMMON_UTILS, MISSING_SCRIPT, commonUtilsBeside, scriptHasher } from '../config/script-files.js';
 import { maskSecrets } from '../config/secrets.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
@@ -12,7 +12,6 @@ import type { StepOptions } from './options.js';
 import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
 
 export const RUN_DIR = '/tmp/phoenix_run';
-const COMMON_UTILS = 'phoenix_hypervisor_common_utils.sh';
 
 interface Push {
   from: string;
@@ -33,13 +32,13 @@ function appScript(g: LxcGuest): string {
   return script;
 }
 
-/** The helper library the original's app scripts source, when it sits beside them. */
-function commonUtils(g: LxcGuest): string | undefined {
-  const file = path.join(path.dirname(appScript(g)), COMMON_UTILS);
-  return existsSync(file) ? file : undefined;
+/** The helper library the original's app scripts source, when it sits beside them (as read at load). */
+function commonUtils(fleet: Fleet, g: LxcGuest): string | undefined {
+  const file = commonUtilsBeside(g);
+  return file !== undefined && scriptHasher(fleet)(file) !== MISSING_SCRIPT ? file : undefined;
 }
 
-function appFiles(g: LxcGuest, options: StepOptions): AppFiles {
+function appFiles(fleet: Fleet, g: LxcGuest, options: StepOptions): AppFiles {
   const script = appScript(g);
   const inContainer = `${RUN_DIR}/${path.basename(script)}`;
   const legacyJson = g.origin.file.endsWith('.json');
@@ -51,7 +50,7 @@ function appFiles(g: LxcGuest, options: StepOptions): AppFiles {
     { from: script, to: inContainer, perms: '0755' },
     { from: config, to: `${RUN_DIR}/${path.basename(config)}`, perms: '0644' },
   ];
-  const utils = commonUtils(g);
+  const utils = commonUtils(fleet, g);
   if (utils) pushes.push({ from: utils, to: `${RUN_DIR}/${COMMON_UTILS}`, perms: '0755' });
   return generated ? { script: inContainer, pushes, generated } : { script: inContainer, pushes };
 }
@@ -117,20 +116,20 @@ export function appStep(options: StepOptions): ExecutableStep<LxcGuest> {
       globals: ctx.fleet.globals ?? {},
     }),
     scripts(ctx) {
-      const utils = commonUtils(ctx.target);
+      const utils = commonUtils(ctx.fleet, ctx.target);
       return utils ? [appScript(ctx.target), utils] : [appScript(ctx.target)];
     },
     cascades: true,
     check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
     preview(ctx) {
-      const c = commands(ctx.target, appFiles(ctx.target, options));
+      const c = commands(ctx.target, appFiles(ctx.fleet, ctx.target, options));
       return [...c.prepare, c.run, c.cleanup];
     },
     async run(ctx) {
       const live = await ctx.host.readGuest('lxc', ctx.target.id);
       if (live?.status !== 'running')
         return fail(ctx, `CT ${ctx.target.id} must be running to run its application script`);
-      const files = appFiles(ctx.target, options);
+      const files = appFiles(ctx.fleet, ctx.target, options);
       try {
         return await pushAndRun(ctx, files);
       } finally {

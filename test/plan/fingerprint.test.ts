@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffInputs } from '../../src/plan/diff.js';
-import { fingerprint, MISSING_SCRIPT_HASH } from '../../src/plan/fingerprint.js';
-import { createScriptHasher } from '../../src/plan/script-hash.js';
+import { fingerprint } from '../../src/plan/fingerprint.js';
 
 const base = { kind: 'configure', inputs: { memory_mb: 512, cores: 1 }, scriptHashes: [], upstream: {} };
 
@@ -19,22 +18,6 @@ describe('fingerprint', () => {
     expect(fingerprint({ ...base, inputs: { memory_mb: 512, cores: 1, swap: undefined } })).toBe(
       fingerprint(base),
     );
-  });
-});
-
-describe('createScriptHasher', () => {
-  it('reads each path once and hashes a missing file as a distinct marker', () => {
-    const reads: string[] = [];
-    const hash = createScriptHasher((p) => {
-      reads.push(p);
-      if (p === '/nope') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-      return Buffer.from(`content of ${p}`);
-    });
-    const a = hash('/a.sh');
-    expect(hash('/a.sh')).toBe(a);
-    expect(hash('/b.sh')).not.toBe(a);
-    expect(hash('/nope')).toBe(MISSING_SCRIPT_HASH);
-    expect(reads).toEqual(['/a.sh', '/b.sh', '/nope']);
   });
 });
 
