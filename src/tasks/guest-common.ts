@@ -8,6 +8,7 @@ import type { Result } from '../result.js';
 import type { StepOptions } from './options.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+import { defineStep } from './step.js';
 
 export const tool = (g: Guest): 'pct' | 'qm' => (g.kind === 'lxc' ? 'pct' : 'qm');
 const kindWord = (g: Guest): string => (g.kind === 'lxc' ? 'container' : 'VM');
@@ -66,7 +67,7 @@ export function guestScriptEnv(
 
 /** `feature:<name>`: the feature script on the host, `[script, id]`, as the original ran it. */
 export function featureStep<T extends LxcGuest | VmGuest>(): ExecutableStep<T> {
-  return {
+  return defineStep<T>({
     kind: 'feature',
     instances: (g) => g.config.features.map((f) => `feature:${f}`),
     inputs: (ctx) => ({
@@ -88,7 +89,7 @@ export function featureStep<T extends LxcGuest | VmGuest>(): ExecutableStep<T> {
       });
       return res.ok ? done : res;
     },
-  };
+  });
 }
 
 /** The snapshot name the step takes. */
@@ -104,11 +105,10 @@ function snapName(g: Guest): string {
  */
 export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => boolean): ExecutableStep<T> {
   const take = (g: Guest): Argv => [tool(g), 'snapshot', String(g.id), snapName(g)];
-  return {
+  return defineStep<T>({
     kind: 'snapshot',
     instances: (g) => (applies(g) ? ['snapshot'] : []),
     inputs: (ctx) => ({ template_snapshot_name: ctx.target.config.template_snapshot_name }),
-    scripts: () => [],
     cascades: true,
     check(ctx) {
       const live = liveOf(ctx);
@@ -139,7 +139,7 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
         return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
       return done;
     },
-  };
+  });
 }
 
 /** --replace: destroy the guest so `define` can make it again (stopped first unless already stopped). */
@@ -178,12 +178,9 @@ export function startStep<T extends LxcGuest | VmGuest>(options: StepOptions): E
   const startArgv = (g: Guest): Argv => [tool(g), 'start', String(g.id)];
   const settled = (live: LiveGuest | undefined): boolean =>
     live?.status === 'running' || live?.template === true;
-  return {
+  return defineStep<T>({
     kind: 'start',
-    instances: () => ['start'],
     inputs: () => ({}),
-    scripts: () => [],
-    cascades: false,
     check(ctx) {
       const live = liveOf(ctx);
       const bad = existenceCheck(ctx.target, live);
@@ -211,5 +208,5 @@ export function startStep<T extends LxcGuest | VmGuest>(options: StepOptions): E
         ? fail(ctx, `gave up after ${options.startAttempts} attempts: ${last.message}`, last.command)
         : done;
     },
-  };
+  });
 }

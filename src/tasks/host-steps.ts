@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Fleet, HostSetupStep } from '../config/model.js';
 import { done, exec } from './act.js';
 import type { Argv, ExecutableStep, StepContext } from './step.js';
+import { defineStep } from './step.js';
 
 /** The ZFS setup script, which takes `--mode safe|force-destructive` (it may wipe disks). */
 export function isZfsStep(step: HostSetupStep): boolean {
@@ -23,7 +24,7 @@ function hypervisorSettings(fleet: Fleet): Record<string, unknown> {
   return settings;
 }
 
-export const hostScriptStep: ExecutableStep<HostSetupStep> = {
+export const hostScriptStep = defineStep<HostSetupStep>({
   kind: 'host',
   instances: (step) => [step.name.replace(/^host:/, '')],
   inputs: (ctx: StepContext<HostSetupStep>) => ({
@@ -32,7 +33,6 @@ export const hostScriptStep: ExecutableStep<HostSetupStep> = {
     globals: ctx.fleet.globals ?? {},
   }),
   scripts: (ctx) => [ctx.target.path],
-  cascades: false,
   check: () => ({ ok: 'unknown' }),
   // The preview cannot know --wipe-disks: it shows the safe mode.
   preview: (ctx) => [hostArgv(ctx.target, ctx.fleet, false)],
@@ -45,7 +45,7 @@ export const hostScriptStep: ExecutableStep<HostSetupStep> = {
     });
     return res.ok ? done : res;
   },
-};
+});
 
 /** The hypervisor table: one spec, instantiated once per configured script. */
 export const hostSteps: ExecutableStep<HostSetupStep>[] = [hostScriptStep];

@@ -10,6 +10,7 @@ import { done, exec, fail, verifyFailed } from './act.js';
 import { existenceCheck, guestScriptEnv, liveOf, passthrough } from './guest-common.js';
 import type { StepOptions } from './options.js';
 import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
+import { defineStep } from './step.js';
 
 export const RUN_DIR = '/tmp/phoenix_run';
 
@@ -107,7 +108,7 @@ async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promis
 }
 
 export function appStep(options: StepOptions): ExecutableStep<LxcGuest> {
-  return {
+  return defineStep<LxcGuest>({
     kind: 'app',
     instances: (g) => (g.config.application_script !== undefined ? ['app'] : []),
     inputs: (ctx: StepContext<LxcGuest>) => ({
@@ -139,5 +140,5 @@ export function appStep(options: StepOptions): ExecutableStep<LxcGuest> {
         if (files.generated) await rm(path.dirname(files.generated), { recursive: true, force: true });
       }
     },
-  };
+  });
 }

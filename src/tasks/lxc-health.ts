@@ -7,6 +7,7 @@ import { done, exec, fail } from './act.js';
 import { existenceCheck, guestScriptEnv, liveOf } from './guest-common.js';
 import type { StepOptions } from './options.js';
 import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
+import { defineStep } from './step.js';
 
 /** Feature -> command run inside the container to prove the feature works. */
 export const BUILTIN_HEALTH: Readonly<Record<string, readonly string[]>> = {
@@ -74,7 +75,7 @@ async function probeWithRetries(
 }
 
 export function healthStep(options: StepOptions): ExecutableStep<LxcGuest> {
-  return {
+  return defineStep<LxcGuest>({
     kind: 'health',
     instances: (g) => (healthProbes(g).length > 0 ? ['health'] : []),
     inputs: (ctx: StepContext<LxcGuest>) => ({
@@ -93,5 +94,5 @@ export function healthStep(options: StepOptions): ExecutableStep<LxcGuest> {
       }
       return done;
     },
-  };
+  });
 }

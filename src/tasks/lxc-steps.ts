@@ -31,6 +31,7 @@ import {
   startStep,
 } from './guest-common.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+import { defineStep } from './step.js';
 
 type Ctx = StepContext<LxcGuest>;
 type Act = ActionContext<LxcGuest>;
@@ -129,12 +130,9 @@ async function settleCloneNet(ctx: Act, live: GuestConfigView): Promise<Result<v
   return verifyFailed(ctx, argv, `CT ${ctx.target.id} net0 did not take`, res.value);
 }
 
-const define: ExecutableStep<LxcGuest> = {
+const define = defineStep<LxcGuest>({
   kind: 'define',
-  instances: () => ['define'],
   inputs: (ctx) => lxcDefineInputs(ctx.target, ctx.fleet),
-  scripts: () => [],
-  cascades: false,
   check(ctx) {
     const live = liveOf(ctx);
     return existenceCheck(ctx.target, live) ?? (live ? defineDrift(ctx.target, live) : { ok: true });
@@ -163,7 +161,7 @@ const define: ExecutableStep<LxcGuest> = {
     }
     return defineCt(ctx, lxcDefinition(ctx.target, ctx.fleet, ctx.live));
   },
-};
+});
 
 /** The live container, or the one `define` will produce when it does not exist yet (for previews). */
 function liveOrDefined(ctx: Ctx): Pick<LiveGuest, 'config' | 'rawLxc'> {
@@ -180,9 +178,8 @@ function setArgv(ctx: Ctx, setArgs: string[]): Argv[] {
   return setArgs.length === 0 ? [] : [['pct', 'set', id(ctx), ...setArgs]];
 }
 
-const configure: ExecutableStep<LxcGuest> = {
+const configure = defineStep<LxcGuest>({
   kind: 'configure',
-  instances: () => ['configure'],
   inputs(ctx) {
     const c = ctx.target.config;
     return {
@@ -203,8 +200,6 @@ const configure: ExecutableStep<LxcGuest> = {
       zfs_volumes: c.zfs_volumes,
     };
   },
-  scripts: () => [],
-  cascades: false,
   check(ctx) {
     const live = liveOf(ctx);
     const bad = existenceCheck(ctx.target, live);
@@ -246,7 +241,7 @@ const configure: ExecutableStep<LxcGuest> = {
       `CT ${ctx.target.id} settings did not take: ${fields}`,
     );
   },
-};
+});
 
 // ---- disk -----------------------------------------------------------------------------------------------------
 
@@ -262,12 +257,9 @@ const resizeArgv = (ctx: Ctx): Argv => [
   `${ctx.target.config.storage_size_gb}G`,
 ];
 
-const disk: ExecutableStep<LxcGuest> = {
+const disk = defineStep<LxcGuest>({
   kind: 'disk',
-  instances: () => ['disk'],
   inputs: (ctx) => ({ storage_size_gb: ctx.target.config.storage_size_gb }),
-  scripts: () => [],
-  cascades: false,
   check(ctx) {
     const live = liveOf(ctx);
     const bad = existenceCheck(ctx.target, live);
@@ -312,7 +304,7 @@ const disk: ExecutableStep<LxcGuest> = {
     }
     return done;
   },
-};
+});
 
 /** The container table, in execution order. */
 export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableStep<LxcGuest>[] {

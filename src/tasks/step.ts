@@ -88,3 +88,24 @@ export interface StepFailure {
 export interface ExecutableStep<T extends Guest | HostSetupStep = Guest> extends StepSpec<T> {
   run(ctx: ActionContext<T>): Promise<Result<void, StepFailure>>;
 }
+
+/** What a step table entry must say; the rest has the defaults of defineStep. */
+export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
+  ExecutableStep<T>,
+  'kind' | 'inputs' | 'check' | 'run'
+> &
+  Partial<Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks'>>;
+
+/**
+ * A step table entry with the defaults filled in, so the entry shows only what is particular to it: one instance
+ * named after its kind, no scripts, no cascade from upstream re-runs, no commands to preview, no extra locks.
+ */
+export function defineStep<T extends Guest | HostSetupStep>(d: StepDefinition<T>): ExecutableStep<T> {
+  return {
+    instances: () => [d.kind],
+    scripts: () => [],
+    cascades: false,
+    preview: () => [],
+    ...d,
+  };
+}

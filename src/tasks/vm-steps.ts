@@ -21,6 +21,7 @@ import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { formatSize } from './props.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
+import { defineStep } from './step.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
 import { vmConfigAfterDefine, vmDefineInputs, vmDefinition } from './vm-define.js';
 import type { VmDefinition } from './vm-define.js';
@@ -145,13 +146,10 @@ async function defineVm(ctx: Act, def: VmDefinition): Promise<Result<void, StepF
   return growDisk(ctx, live);
 }
 
-function defineStep(options: StepOptions): ExecutableStep<VmGuest> {
-  return {
+function vmDefine(options: StepOptions): ExecutableStep<VmGuest> {
+  return defineStep<VmGuest>({
     kind: 'define',
-    instances: () => ['define'],
     inputs: (ctx) => vmDefineInputs(ctx.target, ctx.fleet),
-    scripts: () => [],
-    cascades: false,
     check(ctx) {
       const live = liveOf(ctx);
       return existenceCheck(ctx.target, live) ?? (live ? defineDrift(ctx.target, live) : { ok: true });
@@ -172,7 +170,7 @@ function defineStep(options: StepOptions): ExecutableStep<VmGuest> {
       }
       return defineVm(ctx, vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir));
     },
-  };
+  });
 }
 
 // ---- configure ------------------------------------------------------------------------------------------------
@@ -184,9 +182,8 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
     if (changes.grow) argvs.push(['qm', 'disk', 'resize', id(ctx), changes.grow.key, changes.grow.size]);
     return argvs;
   };
-  return {
+  return defineStep<VmGuest>({
     kind: 'configure',
-    instances: () => ['configure'],
     inputs(ctx) {
       const c = ctx.target.config;
       return {
@@ -203,8 +200,6 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
         disk_size_gb: c.disk_size_gb,
       };
     },
-    scripts: () => [],
-    cascades: false,
     check(ctx) {
       const live = liveOf(ctx);
       const bad = existenceCheck(ctx.target, live);
@@ -245,19 +240,16 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
         .join('; ');
       return verifyFailed(ctx, argv, `VM ${ctx.target.id} settings did not take: ${fields}`);
     },
-  };
+  });
 }
 
 // ---- agent ----------------------------------------------------------------------------------------------------
 
 function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
   const ping = (ctx: Ctx): Argv => ['qm', 'guest', 'cmd', id(ctx), 'ping'];
-  return {
+  return defineStep<VmGuest>({
     kind: 'agent',
-    instances: () => ['agent'],
     inputs: () => ({}),
-    scripts: () => [],
-    cascades: false,
     check(ctx) {
       const live = liveOf(ctx);
       const bad = existenceCheck(ctx.target, live);
@@ -289,7 +281,7 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
         `the QEMU guest agent of VM ${ctx.target.id} did not answer within ${options.agentTimeoutMs / 1000} s: ${last}`,
       );
     },
-  };
+  });
 }
 
 // ---- template -------------------------------------------------------------------------------------------------
@@ -333,11 +325,10 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
     String(options.shutdownTimeoutS),
   ];
   const toTemplate = (ctx: Ctx): Argv => ['qm', 'template', id(ctx)];
-  return {
+  return defineStep<VmGuest>({
     kind: 'template',
     instances: (g) => (g.config.is_template ? ['template'] : []),
     inputs: (ctx) => ({ is_template: ctx.target.config.is_template }),
-    scripts: () => [],
     cascades: true,
     check(ctx) {
       const live = liveOf(ctx);
@@ -386,14 +377,14 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
         return verifyFailed(ctx, argv, `VM ${ctx.target.id} is not a template after qm template`, res.value);
       return done;
     },
-  };
+  });
 }
 
 /** The VM table, in execution order. */
 export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableStep<VmGuest>[] {
   const options = stepOptions(overrides);
   return [
-    defineStep(options),
+    vmDefine(options),
     configureStep(options),
     startStep<VmGuest>(options),
     agentStep(options),

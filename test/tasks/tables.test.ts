@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Guest, HostSetupStep, LxcGuest, VmGuest } from '../../src/config/model.js';
 import type { LiveGuest } from '../../src/host/live.js';
 import { makeStepTables } from '../../src/tasks/index.js';
-import type { StepSpec } from '../../src/tasks/step.js';
+import { defineStep, type StepSpec } from '../../src/tasks/step.js';
 import { fast, fleetOf, liveState, lxc, ROOT, stepCtx, vm } from './fixtures.js';
 
 const tables = makeStepTables(fast);
@@ -470,6 +470,25 @@ describe('host steps', () => {
     };
     expect(spec.preview({ ...ctx, target: other, name: 'initial_setup' })).toEqual([
       ['/x/hypervisor_initial_setup.sh', '--config', fleet.hypervisorConfigFile],
+    ]);
+  });
+});
+
+describe('defineStep', () => {
+  it('fills in what a table entry leaves out: one instance named after its kind, no scripts, no cascade, no preview', () => {
+    const step = defineStep<LxcGuest>({
+      kind: 'tune',
+      inputs: () => ({}),
+      check: () => ({ ok: true }),
+      run: () => Promise.resolve({ ok: true, value: undefined }),
+    });
+    const g = lxc(950, {});
+    const ctx = stepCtx(fleetOf([g]), g, 'tune', liveState());
+    expect([step.instances(g, fleetOf([g])), step.scripts(ctx), step.cascades, step.preview(ctx)]).toEqual([
+      ['tune'],
+      [],
+      false,
+      [],
     ]);
   });
 });
