@@ -92,35 +92,6 @@ export function parseConfigOutput(text: string): {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Property strings: `name=eth0,bridge=vmbr0,ip=dhcp`, `local-lvm:vm-101-disk-0,size=8G`, `order=3,up=30`.
-
-/**
- * Parse a property string into an ordered map. An item without `=` is stored under `defaultKey` (e.g. `volume`
- * for rootfs, `order` for startup); without a defaultKey it is kept as a key with an empty value.
- */
-export function parsePropertyString(text: string, defaultKey?: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const item of text.split(',')) {
-    if (item === '') continue;
-    const eq = item.indexOf('=');
-    if (eq < 0) map.set(defaultKey ?? item, defaultKey === undefined ? '' : item);
-    else map.set(item.slice(0, eq), item.slice(eq + 1));
-  }
-  return map;
-}
-
-/** Inverse of parsePropertyString: the defaultKey's value is written bare and first. */
-export function formatPropertyString(map: ReadonlyMap<string, string>, defaultKey?: string): string {
-  const items: string[] = [];
-  const bare = defaultKey === undefined ? undefined : map.get(defaultKey);
-  if (bare !== undefined) items.push(bare);
-  for (const [key, value] of map) {
-    if (key === defaultKey) continue;
-    items.push(value === '' && defaultKey === undefined ? key : `${key}=${value}`);
-  }
-  return items.join(',');
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Listings. Every printer pads columns, so lines carry trailing spaces; with no guests there is no output at all.
 

@@ -13,7 +13,8 @@ import {
   parseListSnapshot,
   parsePctList,
 } from './conf.js';
-import { parsePropertyString, parsePvesmStatus, parseQmList } from './conf.js';
+import { parsePvesmStatus, parseQmList } from './conf.js';
+import { parseProps } from './props.js';
 import type { CommandFailure, GuestConfigView, HostExec } from './host.js';
 import type { LiveGuest, LiveState } from './live.js';
 
@@ -184,11 +185,11 @@ function lockOf(lock: string | undefined): { lock?: string } {
  */
 export function incarnationOf(kind: GuestKind, config: Record<string, string>): string | undefined {
   if (kind === 'vm') {
-    const uuid = parsePropertyString(config.smbios1 ?? '').get('uuid');
+    const uuid = parseProps(config.smbios1 ?? '').get('uuid');
     return uuid ? `vm:${uuid}` : undefined;
   }
-  const mac = parsePropertyString(config.net0 ?? '').get('hwaddr');
-  const volume = parsePropertyString(config.rootfs ?? '', 'volume')
+  const mac = parseProps(config.net0 ?? '').get('hwaddr');
+  const volume = parseProps(config.rootfs ?? '', 'volume')
     .get('volume')
     ?.replace(/\bbase-(\d+)-disk-/, 'vm-$1-disk-');
   if (mac === undefined && volume === undefined) return undefined;

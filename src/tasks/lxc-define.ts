@@ -3,7 +3,7 @@
 import type { Fleet, LxcGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
 import { desiredLxc, lxcNet0 } from './lxc-desired.js';
-import { parseProps, printProps } from './props.js';
+import { parseProps, printProps } from '../host/props.js';
 import type { Argv } from './step.js';
 
 /** An OS template: a volid on a template storage (downloadable with pveam), or an absolute path on the host. */

@@ -4,8 +4,8 @@ import type { LxcGuest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
 import { diffKeys, propsKey, simpleKey, startupKey } from './managed-key.js';
 import type { ManagedKey } from './managed-key.js';
-import { parseProps, printProps, sameValue } from './props.js';
-import type { Props } from './props.js';
+import { parseProps, printProps, sameValue } from '../host/props.js';
+import type { Props } from '../host/props.js';
 import type { Diff } from './step.js';
 
 /** A mount point the config asks for, found in the live config by its `mp=` path. */

@@ -19,7 +19,7 @@ import type { ManagedKey } from './lxc-desired.js';
 import { healthStep } from './lxc-health.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
-import { GIB, diskSizeBytes, formatSize } from './props.js';
+import { GIB, diskSizeBytes, formatSize } from '../host/props.js';
 import { applyRawEdit } from './raw-lxc.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
 import {

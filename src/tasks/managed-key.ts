@@ -1,7 +1,7 @@
 // One setting `configure` manages (`memory`, `net0`, ...): how it compares with the live value and what to set.
 // Container and VM desired-config modules build lists of these; diffKeys() turns them into diffs and set options.
-import { parseProps, printProps, sameProps, sameValue } from './props.js';
-import type { Props } from './props.js';
+import { parseProps, printProps, sameProps, sameValue } from '../host/props.js';
+import type { Props } from '../host/props.js';
 import type { Diff } from './step.js';
 
 export interface ManagedKey {

@@ -2,7 +2,7 @@
 // a snapshot), or `qm create` importing a cloud image. Pure: argv and fields from the config alone.
 import type { Fleet, VmGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
-import { printProps } from './props.js';
+import { printProps } from '../host/props.js';
 import type { Argv } from './step.js';
 import { desiredVm, sshKeyFile, vmIpconfig0 } from './vm-desired.js';
 

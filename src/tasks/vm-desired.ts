@@ -5,8 +5,8 @@ import type { VmGuest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
 import { diffKeys, propsKey, simpleKey, startupKey } from './managed-key.js';
 import type { KeyChanges, ManagedKey } from './managed-key.js';
-import { GIB, diskSizeBytes, formatSize, parseProps, printProps } from './props.js';
-import type { Props } from './props.js';
+import { GIB, diskSizeBytes, formatSize, parseProps, printProps } from '../host/props.js';
+import type { Props } from '../host/props.js';
 
 /** `ip=10.0.0.5/24,gw=10.0.0.1` (or `ip=dhcp`). */
 export function vmIpconfig0(g: VmGuest): Props {

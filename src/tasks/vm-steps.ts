@@ -19,7 +19,7 @@ import {
 } from './guest-common.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
-import { formatSize } from './props.js';
+import { formatSize } from '../host/props.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
 import { ensureStoragePool, volumeListed } from './storage.js';

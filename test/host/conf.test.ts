@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { parseProps, printProps } from '../../src/host/props.js';
 import {
   configFromPveshJson,
   effectiveConfig,
-  formatPropertyString,
   parseConfigOutput,
   parseGuestConfig,
   parseGuestExec,
   parseListSnapshot,
   parsePctList,
-  parsePropertyString,
   parsePveamList,
   parsePvesmStatus,
   parseQmList,
@@ -164,19 +163,19 @@ describe('property strings', () => {
       ],
     ],
   ] as const)('%s', (text, defaultKey, entries) => {
-    const map = parsePropertyString(text, defaultKey);
+    const map = parseProps(text, defaultKey);
     expect([...map]).toEqual(entries);
-    expect(formatPropertyString(map, defaultKey)).toBe(text);
+    expect(printProps(map, defaultKey)).toBe(text);
   });
 
   it('reads an explicit default key and writes it bare', () => {
-    const map = parsePropertyString('order=3,up=30,down=60', 'order');
+    const map = parseProps('order=3,up=30,down=60', 'order');
     expect([...map]).toEqual([
       ['order', '3'],
       ['up', '30'],
       ['down', '60'],
     ]);
-    expect(formatPropertyString(map, 'order')).toBe('3,up=30,down=60');
+    expect(printProps(map, 'order')).toBe('3,up=30,down=60');
   });
 
   it('writes the default key bare and first', () => {
@@ -184,7 +183,7 @@ describe('property strings', () => {
       ['size', '8G'],
       ['volume', 'local-lvm:8'],
     ]);
-    expect(formatPropertyString(map, 'volume')).toBe('local-lvm:8,size=8G');
+    expect(printProps(map, 'volume')).toBe('local-lvm:8,size=8G');
   });
 });
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHostExec } from '../../src/host/exec.js';
 import type { BackendHost } from '../../src/host/exec.js';
-import { parsePropertyString } from '../../src/host/conf.js';
+import { parseProps } from '../../src/host/props.js';
 import { readLiveState } from '../../src/host/read-live.js';
 import { runVerified } from '../../src/host/verify.js';
 
@@ -97,7 +97,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
     expect(g.get(950)?.config?.memory).toBe('2048');
     expect(g.get(8000)).toMatchObject({ kind: 'vm', template: true });
     expect(g.get(8000)?.incarnation).toMatch(/^vm:[0-9a-f-]{36}$/);
-    const mac = parsePropertyString(g.get(950)?.config?.net0 ?? '').get('hwaddr');
+    const mac = parseProps(g.get(950)?.config?.net0 ?? '').get('hwaddr');
     expect(g.get(950)?.incarnation).toBe(`ct:${mac}/local-lvm:vm-950-disk-0`);
   });
 
@@ -165,7 +165,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
     );
     const r = await runVerified(host, ['pct', 'resize', '960', 'rootfs', '16G'], async () => {
       const rootfs = (await host.readGuest('lxc', 960))?.config?.rootfs ?? '';
-      const size = parsePropertyString(rootfs, 'volume').get('size');
+      const size = parseProps(rootfs, 'volume').get('size');
       return size === '16G' || `rootfs is still ${size ?? 'unknown'}`;
     });
     expect(r.ok).toBe(false);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyRawEdit } from '../../src/tasks/raw-lxc.js';
 import { desiredLxc, diffLxc } from '../../src/tasks/lxc-desired.js';
 import { diffVm } from '../../src/tasks/vm-desired.js';
-import { parseSize } from '../../src/tasks/props.js';
+import { parseSize } from '../../src/host/props.js';
 import { lxc, vm } from './fixtures.js';
 
 const ct = lxc(950, {

@@ -1,5 +1,6 @@
-// Proxmox property strings (`name=eth0,bridge=vmbr0,ip=dhcp`) and disk sizes (`size=8G`), parsed and printed
-// the way pct/qm print them, so desired and live values compare by meaning rather than by spelling.
+// Proxmox property strings (`name=eth0,bridge=vmbr0,ip=dhcp`, `local-lvm:vm-101-disk-0,size=8G`, `order=3,up=30`)
+// and disk sizes (`size=8G`), parsed and printed the way pct/qm print them, so desired and live values compare by
+// meaning rather than by spelling. The one property-string module: the live read and the step tables use it.
 
 /** An ordered key -> value map of a property string. */
 export type Props = Map<string, string>;
@@ -10,18 +11,26 @@ export type Props = Map<string, string>;
  */
 export function parseProps(text: string | undefined, defaultKey?: string): Props {
   const props: Props = new Map();
-  if (text === undefined || text.trim() === '') return props;
-  for (const part of text.split(',')) {
+  for (const raw of (text ?? '').split(',')) {
+    const part = raw.trim();
+    if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq < 0) props.set(defaultKey ?? part.trim(), defaultKey === undefined ? '' : part.trim());
+    if (eq < 0) props.set(defaultKey ?? part, defaultKey === undefined ? '' : part);
     else props.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return props;
 }
 
-/** Prints `k=v` pairs in the map's order (a key with an empty value prints bare: VM `virtio`). */
-export function printProps(props: Props): string {
-  return [...props].map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(',');
+/**
+ * Prints `k=v` pairs in the map's order; the inverse of parseProps. The `defaultKey`'s value prints bare and first
+ * (`3,up=30`); without one, a key with an empty value prints bare (VM `virtio`).
+ */
+export function printProps(props: ReadonlyMap<string, string>, defaultKey?: string): string {
+  const bare = defaultKey === undefined ? undefined : props.get(defaultKey);
+  const rest = [...props]
+    .filter(([k]) => k !== defaultKey)
+    .map(([k, v]) => (v === '' && defaultKey === undefined ? k : `${k}=${v}`));
+  return [...(bare === undefined ? [] : [bare]), ...rest].join(',');
 }
 
 const BOOL_WORDS: Record<string, string> = { true: '1', yes: '1', on: '1', false: '0', no: '0', off: '0' };
