@@ -54,7 +54,7 @@ export async function dispatch(
   }
   const resolved = await resolveOptions(picked.raw, env);
   if (!resolved.ok) {
-    io.err(`Error: ${resolved.message}`);
+    io.err(`Error: ${resolved.error}`);
     return EXIT.usage;
   }
   let { verb, words } = picked;

@@ -1,4 +1,5 @@
 // Flag > env > preference > default, for every option declared in options.ts.
+import { type Result, err, ok } from '../result.js';
 import type { ResolvedOptions } from '../engine/context.js';
 import { GLOBAL_OPTIONS } from './options.js';
 import { readPrefs } from '../prefs/read.js';
@@ -25,7 +26,7 @@ const DEFAULTS: ResolvedOptions = {
 export async function resolveOptions(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
-): Promise<{ ok: true; value: ResolvedOptions } | { ok: false; message: string }> {
+): Promise<Result<ResolvedOptions, string>> {
   const out: Record<string, unknown> = { ...DEFAULTS };
   let prefs: Record<string, unknown> | undefined;
   for (const spec of GLOBAL_OPTIONS) {
@@ -44,18 +45,17 @@ export async function resolveOptions(
     if (value === undefined) continue;
     if (spec.parse && typeof value === 'string') {
       const parsed = spec.parse(value);
-      if (!parsed.ok) return { ok: false, message: `${source} ${parsed.error}` };
+      if (!parsed.ok) return { ok: false, error: `${source} ${parsed.error}` };
       value = parsed.value;
     }
     out[spec.key] = value;
   }
   const opts = out as unknown as ResolvedOptions;
   if (opts.simDir) opts.sim = true;
-  if (opts.verbose && opts.quiet)
-    return { ok: false, message: '--verbose and --quiet cannot be used together' };
+  if (opts.verbose && opts.quiet) return err('--verbose and --quiet cannot be used together');
   if (opts.verbose) opts.renderer = 'verbose';
   if (opts.quiet) opts.renderer = 'quiet';
-  return { ok: true, value: opts };
+  return ok(opts);
 }
 
 async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {

@@ -1,10 +1,12 @@
 // JSON files read as the user wrote them, with line/column for syntax errors and for any value a problem names.
+import { type Result, err, ok } from '../result.js';
 import { readFile } from 'node:fs/promises';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
 import { findNodeAtLocation, parseTree, printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 
-export type JsonRead = { ok: true; value: unknown; text: string } | { ok: false; problems: Problem[] };
+/** The parsed value and the text it came from (for positions in messages), or the problems. */
+export type JsonRead = Result<{ json: unknown; text: string }, Problem[]>;
 
 /** Read and parse one JSON file; a missing file or bad syntax becomes a problem with its position. */
 export async function readJsonFile(file: string): Promise<JsonRead> {
@@ -14,7 +16,7 @@ export async function readJsonFile(file: string): Promise<JsonRead> {
   } catch (e) {
     return {
       ok: false,
-      problems: [error(file, [], `cannot read file: ${(e as Error).message}`, 'check the path')],
+      error: [error(file, [], `cannot read file: ${(e as Error).message}`, 'check the path')],
     };
   }
   return parseJsonText(file, text);
@@ -25,10 +27,10 @@ export function parseJsonText(file: string, text: string): JsonRead {
   try {
     value = JSON.parse(text) as unknown;
   } catch (e) {
-    return { ok: false, problems: [syntaxProblem(file, text, (e as Error).message)] };
+    return err([syntaxProblem(file, text, (e as Error).message)]);
   }
   const duplicates = duplicateKeys(file, text);
-  return duplicates.length > 0 ? { ok: false, problems: duplicates } : { ok: true, value, text };
+  return duplicates.length > 0 ? err(duplicates) : ok({ json: value, text });
 }
 
 /**

@@ -77,15 +77,15 @@ export async function readLegacy(layout: { etc: string; root: string }): Promise
     files.push(f);
     const result = await readJsonFile(f);
     if (!result.ok) {
-      problems.push(...result.problems);
+      problems.push(...result.error);
       return undefined;
     }
-    texts.set(f, result.text);
-    if (!isPlainObject(result.value)) {
+    texts.set(f, result.value.text);
+    if (!isPlainObject(result.value.json)) {
       problems.push(error(f, [], 'must be a JSON object', 'wrap the content in { ... }'));
       return undefined;
     }
-    return result.value;
+    return result.value.json;
   };
 
   const hv = await read(hvFile);

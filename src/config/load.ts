@@ -1,4 +1,5 @@
 // loadFleet: find the config (phoenix.config.* or the legacy JSON files), read it, validate it, normalize it.
+import { type Result, err, ok } from '../result.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { configSource } from './config-source.js';
@@ -31,12 +32,13 @@ export interface LoadOptions {
   cacheFleet?: boolean;
 }
 
-export type LoadResult = { ok: true; fleet: Fleet; warnings: Problem[] } | { ok: false; problems: Problem[] };
+/** The fleet and its warnings, or every problem (errors and warnings) when it has errors. */
+export type LoadResult = Result<{ fleet: Fleet; warnings: Problem[] }, Problem[]>;
 
 export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   const found = await readSource(opts);
-  if (!found.ok) return { ok: false, problems: found.problems };
-  const raw = found.raw;
+  if (!found.ok) return err(found.error);
+  const raw = found.value;
   const { fleet, problems: validated } = await validate(raw, opts.cacheFleet ?? false);
   // Scripts may appear, vanish or change without the config changing: read on every load, cached fleet or not.
   const scripts = readScripts(fleet);
@@ -48,12 +50,12 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
     ),
   ];
   const placed = addPositions(problems, raw.texts);
-  if (hasErrors(placed)) return { ok: false, problems: placed };
+  if (hasErrors(placed)) return err(placed);
   if (raw.layout === 'config') {
     fleet.hypervisorConfigFile = hypervisorJsonPath(raw.files[0] ?? raw.root);
     fleet.generatedHypervisorConfig = true;
   }
-  return { ok: true, fleet, warnings: placed };
+  return ok({ fleet, warnings: placed });
 }
 
 /** The fleet and its problems, from the fleet cache when the same input was validated before. */
@@ -68,7 +70,7 @@ async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> 
   return { fleet, problems };
 }
 
-type SourceRead = { ok: true; raw: RawSource } | { ok: false; problems: Problem[] };
+type SourceRead = Result<RawSource, Problem[]>;
 
 async function readSource(opts: LoadOptions): Promise<SourceRead> {
   const given = opts.config ?? opts.env?.PHOENIX_CONFIG;
@@ -80,13 +82,13 @@ async function readSource(opts: LoadOptions): Promise<SourceRead> {
   }
   if (statSync(target).isDirectory()) {
     const layout = findLegacyLayout(target);
-    if (layout !== undefined) return { ok: true, raw: await readLegacy(layout) };
+    if (layout !== undefined) return ok(await readLegacy(layout));
     return search(target, opts.hooks, true);
   }
   if (isLegacyFileName(target)) {
     return {
       ok: true,
-      raw: await readLegacy(
+      value: await readLegacy(
         findLegacyLayout(path.dirname(target)) ?? { etc: path.dirname(target), root: path.dirname(target) },
       ),
     };
@@ -95,7 +97,7 @@ async function readSource(opts: LoadOptions): Promise<SourceRead> {
 }
 
 function fail(problem: Problem): SourceRead {
-  return { ok: false, problems: [problem] };
+  return err([problem]);
 }
 
 const MODULE_EXT = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
@@ -105,27 +107,25 @@ async function loadConfigFile(file: string, hooks?: ModuleLoadHooks): Promise<So
   const ext = path.extname(file);
   if (MODULE_EXT.includes(ext)) {
     const loaded = await loadConfigModule(file, hooks);
-    return loaded.ok
-      ? { ok: true, raw: configSource(file, loaded.value) }
-      : { ok: false, problems: loaded.problems };
+    return loaded.ok ? ok(configSource(file, loaded.value)) : err(loaded.error);
   }
   if (ext === '.json') {
     const read = await readJsonFile(file);
-    if (!read.ok) return { ok: false, problems: read.problems };
+    if (!read.ok) return err(read.error);
     if (path.basename(file) === 'package.json') {
-      const value = (read.value as { phoenix?: unknown } | null)?.phoenix;
+      const value = (read.value.json as { phoenix?: unknown } | null)?.phoenix;
       if (value === undefined)
         return fail(error(file, ['phoenix'], 'package.json has no "phoenix" key', 'add "phoenix": { ... }'));
-      return { ok: true, raw: withPathPrefix(configSource(file, value, read.text), ['phoenix']) };
+      return ok(withPathPrefix(configSource(file, value, read.value.text), ['phoenix']));
     }
-    return { ok: true, raw: configSource(file, read.value, read.text) };
+    return ok(configSource(file, read.value.json, read.value.text));
   }
   const { cosmiconfig } = await loadCosmiconfig();
   try {
     const { found, texts } = explorer(cosmiconfig, hooks);
     return fromCosmiconfig(await found.load(file), file, texts);
   } catch (e) {
-    return { ok: false, problems: loaderProblems(e, file) };
+    return err(loaderProblems(e, file));
   }
 }
 
@@ -173,14 +173,14 @@ function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
   const texts = new Map<string, string>();
   const moduleLoader = async (file: string) => {
     const loaded = await loadConfigModule(file, hooks);
-    if (!loaded.ok) throw new LoaderProblems(loaded.problems);
+    if (!loaded.ok) throw new LoaderProblems(loaded.error);
     return loaded.value;
   };
   const jsonLoader = (file: string, contents: string) => {
     const read = parseJsonText(file, contents.replace(/^\uFEFF/, ''));
-    if (!read.ok) return Promise.reject(new LoaderProblems(read.problems));
-    texts.set(file, read.text);
-    return Promise.resolve(read.value);
+    if (!read.ok) return Promise.reject(new LoaderProblems(read.error));
+    texts.set(file, read.value.text);
+    return Promise.resolve(read.value.json);
   };
   const found = cosmiconfig('phoenix', {
     searchStrategy: 'none',
@@ -210,7 +210,7 @@ function fromCosmiconfig(
   const raw = configSource(result.filepath, result.config, texts.get(result.filepath));
   return {
     ok: true,
-    raw: path.basename(result.filepath) === 'package.json' ? withPathPrefix(raw, ['phoenix']) : raw,
+    value: path.basename(result.filepath) === 'package.json' ? withPathPrefix(raw, ['phoenix']) : raw,
   };
 }
 
@@ -220,7 +220,7 @@ function fromCosmiconfig(
  */
 async function search(dir: string, hooks?: ModuleLoadHooks, onlyHere = false): Promise<SourceRead> {
   const legacy = findLegacyLayout(dir);
-  if (legacy !== undefined) return { ok: true, raw: await readLegacy(legacy) };
+  if (legacy !== undefined) return ok(await readLegacy(legacy));
   const file = findConfigFile(dir, onlyHere);
   return file === undefined ? fromCosmiconfig(null, dir) : loadConfigFile(file, hooks);
 }

@@ -1,5 +1,6 @@
 // Loads a phoenix.config.{ts,mts,cts,js,mjs,cjs}: bundled once with esbuild, then the compiled copy is imported
 // from `<config dir>/.phoenixcache/config/<sha256>.mjs`, so an unchanged config never runs the transpiler again.
+import { type Result, err, ok } from '../result.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { error } from './problems.js';
 import writeFileAtomic from 'write-file-atomic';
 import { loadEsbuild } from '../startup.js';
 
-export type ModuleLoad = { ok: true; value: unknown } | { ok: false; problems: Problem[] };
+export type ModuleLoad = Result<unknown, Problem[]>;
 
 export interface ModuleLoadHooks {
   /** Called each time the transpiler actually runs (tests use it to prove the cache is used). */
@@ -40,7 +41,7 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
   } catch (e) {
     return {
       ok: false,
-      problems: [error(file, [], `cannot read file: ${(e as Error).message}`, 'check the path')],
+      error: [error(file, [], `cannot read file: ${(e as Error).message}`, 'check the path')],
     };
   }
   const phoenix = phoenixEntry();
@@ -50,7 +51,7 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
     hooks.onCompile?.(file);
     const built = await compile(file, phoenix);
     if (!built.ok) return built;
-    const written = await writeCopy(file, key, built.code, built.inputs);
+    const written = await writeCopy(file, key, built.value.code, built.value.inputs);
     return importDefault(file, written);
   }
   return importDefault(file, compiled);
@@ -101,7 +102,7 @@ async function writeCopy(file: string, key: string, code: string, inputs: string
   throw lastError instanceof Error ? lastError : new Error('cannot write the compiled config');
 }
 
-type Compiled = { ok: true; code: string; inputs: string[] } | { ok: false; problems: Problem[] };
+type Compiled = Result<{ code: string; inputs: string[] }, Problem[]>;
 
 interface PhoenixEntry {
   /** What `import 'phoenix'` means inside a config: this package's compiled entry, or its source when unbuilt. */
@@ -163,9 +164,9 @@ async function compile(file: string, phoenix: PhoenixEntry): Promise<Compiled> {
       .filter(
         (input) => input !== path.resolve(file) && !input.includes(`${path.sep}node_modules${path.sep}`),
       );
-    return { ok: true, code, inputs };
+    return ok({ code, inputs });
   } catch (e) {
-    return { ok: false, problems: compileProblems(file, e) };
+    return err(compileProblems(file, e));
   }
 }
 
@@ -200,7 +201,7 @@ async function importDefault(file: string, compiled: CachedCopy): Promise<Module
   } catch (e) {
     return {
       ok: false,
-      problems: [
+      error: [
         error(
           file,
           [],
@@ -213,7 +214,7 @@ async function importDefault(file: string, compiled: CachedCopy): Promise<Module
   if (mod.default === undefined) {
     return {
       ok: false,
-      problems: [
+      error: [
         error(file, [], 'config has no default export', 'end it with `export default defineConfig({ ... })`'),
       ],
     };
@@ -224,7 +225,7 @@ async function importDefault(file: string, compiled: CachedCopy): Promise<Module
   } catch (e) {
     return {
       ok: false,
-      problems: [
+      error: [
         error(file, [], `config function failed: ${(e as Error).message}`, 'fix the code in the config file'),
       ],
     };

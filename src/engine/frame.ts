@@ -23,19 +23,19 @@ export async function withSession(
   } = {},
 ): Promise<number> {
   const loaded = await loadConfigFor(ctx);
-  if (!loaded.ok) return loaded.exit;
-  const unknownGuest = unknownGuestTarget(ctx, loaded.fleet);
+  if (!loaded.ok) return loaded.error;
+  const unknownGuest = unknownGuestTarget(ctx, loaded.value.fleet);
   if (unknownGuest !== undefined) {
     ctx.io.err(unknownGuest);
     return EXIT.failed;
   }
-  const wrongKind = wrongKindTarget(ctx, loaded.fleet);
+  const wrongKind = wrongKindTarget(ctx, loaded.value.fleet);
   if (wrongKind !== undefined) {
     ctx.io.err(wrongKind);
     return EXIT.failed;
   }
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
-  const host = await openHost(loaded.fleet, ctx.options, ctx.env);
+  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env);
   const graphed = prepareSession(host);
   if (!graphed.ok) {
     ctx.io.err(`Error: ${graphed.error}`);
@@ -52,9 +52,9 @@ export async function withSession(
     for (const w of session.warnings) ctx.io.err(`warning: ${w}`);
     return session;
   };
-  const refused = await opts.before?.(prepared, loaded.fleet);
+  const refused = await opts.before?.(prepared, loaded.value.fleet);
   if (refused !== undefined) return refused;
-  if (!wantsLock) return work(await opened(), loaded.fleet);
+  if (!wantsLock) return work(await opened(), loaded.value.fleet);
   const lock = await acquireRunLock(prepared.cacheDir, prepared.target.identity, {
     wait: ctx.options.wait,
     command: ['phoenix', ...ctx.argv].join(' '),
@@ -65,7 +65,7 @@ export async function withSession(
   }
   for (const w of lock.value.warnings) ctx.io.err(`warning: ${w}`);
   try {
-    return await work(await opened(), loaded.fleet);
+    return await work(await opened(), loaded.value.fleet);
   } finally {
     await lock.value.release();
   }

@@ -1,11 +1,13 @@
 // Load the fleet for a command, printing warnings; an invalid config is exit 2 with every problem listed.
+import { type Result, err, ok } from '../result.js';
 import type { Fleet } from '../config/model.js';
 import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { loadFleet } from '../config/load.js';
 import { formatProblems } from '../config/problems.js';
 
-export type Loaded = { ok: true; fleet: Fleet; warnings: number } | { ok: false; exit: number };
+/** The fleet and its number of warnings, or the exit code after the problems were printed. */
+export type Loaded = Result<{ fleet: Fleet; warnings: number }, number>;
 
 export async function loadConfigFor(ctx: VerbContext): Promise<Loaded> {
   const result = await loadFleet({
@@ -16,11 +18,12 @@ export async function loadConfigFor(ctx: VerbContext): Promise<Loaded> {
     cacheFleet: true,
   });
   if (!result.ok) {
-    ctx.io.err(formatProblems(result.problems));
-    const errors = result.problems.filter((p) => p.severity === 'error').length;
+    ctx.io.err(formatProblems(result.error));
+    const errors = result.error.filter((p) => p.severity === 'error').length;
     ctx.io.err(`Error: the config has ${errors} error${errors === 1 ? '' : 's'}; nothing was changed.`);
-    return { ok: false, exit: EXIT.usage };
+    return err(EXIT.usage);
   }
-  if (result.warnings.length > 0 && !ctx.options.json) ctx.io.err(formatProblems(result.warnings));
-  return { ok: true, fleet: result.fleet, warnings: result.warnings.length };
+  if (result.value.warnings.length > 0 && !ctx.options.json)
+    ctx.io.err(formatProblems(result.value.warnings));
+  return ok({ fleet: result.value.fleet, warnings: result.value.warnings.length });
 }

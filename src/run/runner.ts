@@ -8,7 +8,7 @@ import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { createLineRenderer, type EventRenderer } from '../reporters/run-lines.js';
 import { formatDuration, formatSummary } from '../reporters/run-summary.js';
-import type { Result } from '../result.js';
+import { type Result, ok } from '../result.js';
 import type { StepFailure } from '../tasks/step.js';
 import { createGate, type Outcome, type StepEvent } from './gate.js';
 import type { RunSummary } from './summary.js';
@@ -215,7 +215,7 @@ async function runOne(
   }
   try {
     await opts.onSuccess(step, Date.now() - began);
-    return { ok: true, value: undefined };
+    return ok(undefined);
   } catch (e) {
     return {
       ok: false,

@@ -24,8 +24,8 @@ function entries(root: string): string[] {
 }
 
 const memoryOf = (r: LoadResult, id: number) =>
-  r.ok ? (r.fleet.guests.get(id) as LxcGuest).config.memory_mb : undefined;
-const shown = (r: LoadResult) => formatProblems(r.ok ? r.warnings : r.problems);
+  r.ok ? (r.value.fleet.guests.get(id) as LxcGuest).config.memory_mb : undefined;
+const shown = (r: LoadResult) => formatProblems(r.ok ? r.value.warnings : r.error);
 
 /** Rewrites the stored fleet's memory of container `id`, so a load that reads the entry shows it. */
 function tamper(file: string, id: number, memory: number): void {
@@ -46,7 +46,9 @@ describe('fleet cache', () => {
     tamper(entry ?? '', 950, 4242);
     const second = await load();
     expect(memoryOf(second, 950)).toBe(4242);
-    expect(second.ok && [...second.fleet.guests.keys()]).toEqual(first.ok && [...first.fleet.guests.keys()]);
+    expect(second.ok && [...second.value.fleet.guests.keys()]).toEqual(
+      first.ok && [...first.value.fleet.guests.keys()],
+    );
   });
 
   test('a changed input is validated again: the fleet is the new one', async () => {
@@ -93,7 +95,7 @@ describe('fleet cache', () => {
     ]) {
       writeFileSync(entry, junk);
       const again = await load();
-      expect(again.ok && again.fleet.guests.size).toBe(first.ok && first.fleet.guests.size);
+      expect(again.ok && again.value.fleet.guests.size).toBe(first.ok && first.value.fleet.guests.size);
       expect(JSON.parse(readFileSync(entry, 'utf8'))).toMatchObject({ format: 1 });
     }
   });
@@ -142,10 +144,10 @@ describe('fleet cache', () => {
     const warm = await load();
     expect(memoryOf(warm, 950)).toBe(4242);
     const password = (r: LoadResult) =>
-      r.ok ? (r.fleet.guests.get(8000) as VmGuest).config.user_config?.password : undefined;
+      r.ok ? (r.value.fleet.guests.get(8000) as VmGuest).config.user_config?.password : undefined;
     expect(password(warm)).toBe(secret);
     expect(password(cold)).toBe(secret);
-    expect(warm.ok && warm.fleet.hypervisor).toEqual(cold.ok && cold.fleet.hypervisor);
+    expect(warm.ok && warm.value.fleet.hypervisor).toEqual(cold.ok && cold.value.fleet.hypervisor);
   });
 
   test('an input that is not plain JSON data is validated, even when its JSON matches a cached one', async () => {

@@ -10,9 +10,9 @@ import { HV_FILE, LEGACY_FIXTURE, LXC_FILE, VM_FILE, editJson, legacyCopy, vm } 
 async function load(config: string): Promise<Fleet> {
   const result = await loadFleet({ config, cwd: '/' });
   if (!result.ok)
-    throw new Error(result.problems.map((p) => `${p.file} ${p.path.join('.')} ${p.message}`).join('\n'));
-  expect(result.warnings).toEqual([]);
-  return result.fleet;
+    throw new Error(result.error.map((p) => `${p.file} ${p.path.join('.')} ${p.message}`).join('\n'));
+  expect(result.value.warnings).toEqual([]);
+  return result.value.fleet;
 }
 
 const ct = (fleet: Fleet, id: number) => fleet.guests.get(id) as LxcGuest;
@@ -41,7 +41,7 @@ describe('legacy layout', () => {
 
   test('PHOENIX_CONFIG names the folder when --config is absent', async () => {
     const result = await loadFleet({ cwd: '/', env: { PHOENIX_CONFIG: LEGACY_FIXTURE } });
-    expect(result.ok && result.fleet.guests.size).toBe(6);
+    expect(result.ok && result.value.fleet.guests.size).toBe(6);
   });
 
   test('string IDs become numbers: CTID keys, clone_from_ctid and dependencies', async () => {
@@ -162,8 +162,8 @@ describe('legacy layout', () => {
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(summarizeFleet(result.fleet)).toEqual({ containers: 4, vms: 0, templates: 2 });
-    expect(result.warnings).toMatchObject([
+    expect(summarizeFleet(result.value.fleet)).toEqual({ containers: 4, vms: 0, templates: 2 });
+    expect(result.value.warnings).toMatchObject([
       { severity: 'warning', message: expect.stringContaining('file not found') as unknown },
     ]);
   });

@@ -12,8 +12,8 @@ const REPO = resolve(import.meta.dirname, '..', '..');
 
 async function load(config: string): Promise<Fleet> {
   const r = await loadFleet({ config, cwd: REPO, env: {} });
-  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
-  return r.fleet;
+  if (!r.ok) throw new Error(r.error.map((p) => p.message).join('\n'));
+  return r.value.fleet;
 }
 
 describe('script files', () => {

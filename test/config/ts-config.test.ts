@@ -39,12 +39,12 @@ async function loadCounting(config: string | undefined, cwd: string) {
 }
 
 function errorsOf(result: LoadResult) {
-  return result.ok ? [] : result.problems.filter((p) => p.severity === 'error');
+  return result.ok ? [] : result.error.filter((p) => p.severity === 'error');
 }
 
 function fleetOf(result: LoadResult) {
-  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 1));
-  return result.fleet;
+  if (!result.ok) throw new Error(JSON.stringify(result.error, null, 1));
+  return result.value.fleet;
 }
 
 describe('phoenix.config.ts', () => {
@@ -121,7 +121,7 @@ describe('phoenix.config.ts', () => {
       "import { defineConfig } from 'phoenix';\nexport default defineConfig({\n  lxc: { '900': { name: } },\n});\n",
     );
     const { result } = await loadCounting(file, '/');
-    expect(result).toMatchObject({ ok: false, problems: [{ severity: 'error', file, line: 3, column: 25 }] });
+    expect(result).toMatchObject({ ok: false, error: [{ severity: 'error', file, line: 3, column: 25 }] });
   });
 
   test('a config that throws is reported, not thrown', async () => {
@@ -129,14 +129,14 @@ describe('phoenix.config.ts', () => {
     const { result } = await loadCounting(file, '/');
     expect(result).toMatchObject({
       ok: false,
-      problems: [{ file, message: 'config failed while loading: boom' }],
+      error: [{ file, message: 'config failed while loading: boom' }],
     });
   });
 
   test('a config without a default export says how to write one', async () => {
     const { file } = project('export const x = 1;\n');
     const { result } = await loadCounting(file, '/');
-    expect(result).toMatchObject({ ok: false, problems: [{ message: 'config has no default export' }] });
+    expect(result).toMatchObject({ ok: false, error: [{ message: 'config has no default export' }] });
   });
 
   test('validation problems in a TS config carry its JSON paths', async () => {
@@ -178,7 +178,7 @@ describe('phoenix.config.ts', () => {
     expect(fleet.hostSteps).toMatchObject([
       { name: 'setup_zfs', path: path.join(dir, 'bin/hypervisor_setup/hypervisor_feature_setup_zfs.sh') },
     ]);
-    expect(result.ok && result.warnings).toMatchObject([
+    expect(result.ok && result.value.warnings).toMatchObject([
       {
         severity: 'warning',
         path: ['hypervisor', 'setup_scripts', 0],
@@ -194,7 +194,7 @@ describe('JSON configs', () => {
     const file = path.join(dir, 'phoenix.config.json');
     writeFileSync(file, '{\n  "lxc": {\n    "900": { "name": "x" "template": "t" }\n  }\n}\n');
     const { result } = await loadCounting(file, '/');
-    expect(result).toMatchObject({ ok: false, problems: [{ file, line: 3, column: 26 }] });
+    expect(result).toMatchObject({ ok: false, error: [{ file, line: 3, column: 26 }] });
   });
 
   test('a problem in a JSON config points at the line of the value', async () => {
@@ -238,7 +238,7 @@ describe('JSON configs', () => {
     const file = path.join(dir, '.phoenixrc.yaml');
     writeFileSync(file, 'lxc:\n  a: [1, 2\n  b: 3\n');
     const { result } = await loadCounting(undefined, dir);
-    expect(result).toMatchObject({ ok: false, problems: [{ file, line: expect.any(Number) as unknown }] });
+    expect(result).toMatchObject({ ok: false, error: [{ file, line: expect.any(Number) as unknown }] });
   });
 
   test('search order follows cosmiconfig: package.json#phoenix, then .phoenixrc*, then phoenix.config.*', async () => {
@@ -261,9 +261,7 @@ describe('JSON configs', () => {
     const { result } = await loadCounting(undefined, dir);
     expect(result).toMatchObject({
       ok: false,
-      problems: [
-        { severity: 'error', message: expect.stringContaining('no phoenix config found') as unknown },
-      ],
+      error: [{ severity: 'error', message: expect.stringContaining('no phoenix config found') as unknown }],
     });
     expect(existsSync(path.join(dir, '.phoenixcache'))).toBe(false);
   });

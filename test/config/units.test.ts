@@ -147,9 +147,9 @@ describe('JSON Schema', () => {
 describe('the example fleet (phoenix.config.ts)', () => {
   test('loads with the plan IDs, no problems, and every script present', async () => {
     const result = await loadFleet({ cwd: REPO });
-    if (!result.ok) throw new Error(formatProblems(result.problems));
-    expect(result.warnings).toEqual([]);
-    const { fleet } = result;
+    if (!result.ok) throw new Error(formatProblems(result.error));
+    expect(result.value.warnings).toEqual([]);
+    const { fleet } = result.value;
     expect([...fleet.guests.keys()].sort((a, b) => a - b)).toEqual([
       900, 901, 902, 920, 950, 953, 1000, 9000,
     ]);

@@ -22,7 +22,7 @@ async function problemsAfter(
   const root = legacyCopy();
   editJson(root, file, edit);
   const result = await loadFleet({ config: root, cwd: '/' });
-  return { root, problems: result.ok ? result.warnings : result.problems };
+  return { root, problems: result.ok ? result.value.warnings : result.error };
 }
 
 const cases: Case[] = [
@@ -283,7 +283,7 @@ describe('validation rules', () => {
     rmSync(path.join(root, 'bin/lxc_setup/phoenix_hypervisor_feature_install_vllm.sh'));
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(true);
-    expect(result.ok && result.warnings).toMatchObject([
+    expect(result.ok && result.value.warnings).toMatchObject([
       {
         severity: 'warning',
         path: ['lxc_configs', '950', 'features', 0],
@@ -304,7 +304,7 @@ describe('validation rules', () => {
     expect(result.ok).toBe(false);
     const paths = result.ok
       ? []
-      : result.problems.filter((p) => p.severity === 'error').map((p) => p.path.join('.'));
+      : result.error.filter((p) => p.severity === 'error').map((p) => p.path.join('.'));
     expect(paths.sort()).toEqual([
       'lxc_configs.901.name',
       'lxc_configs.950.memory_mb',
@@ -324,7 +324,7 @@ describe('validation rules', () => {
     writeFileSync(file, '{\n  "vms": [\n    { "vmid": 8000, }\n  ]\n}\n');
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(false);
-    expect(result.ok ? [] : result.problems).toMatchObject([
+    expect(result.ok ? [] : result.error).toMatchObject([
       {
         severity: 'error',
         file,
@@ -349,7 +349,7 @@ describe('validation rules', () => {
     writeFileSync(file, pasted);
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(false);
-    const problems = result.ok ? [] : result.problems;
+    const problems = result.ok ? [] : result.error;
     expect(problems.map((p) => [p.file, p.path.join('.'), p.message.split(':')[0]])).toEqual([
       [file, 'lxc_configs.950.x_note', 'duplicate key "x_note"'],
       [file, 'lxc_configs.950', 'duplicate key "950"'],
@@ -364,7 +364,7 @@ describe('validation rules', () => {
     const file = path.join(root, 'etc', HV_FILE);
     writeFileSync(file, '{\n  "timezone": "UTC",\n');
     const result = await loadFleet({ config: root, cwd: '/' });
-    expect(result.ok ? [] : result.problems).toMatchObject([{ file, line: 3, column: 1 }]);
+    expect(result.ok ? [] : result.error).toMatchObject([{ file, line: 3, column: 1 }]);
   });
 
   test('a LXC file without lxc_configs is an error', async () => {
@@ -378,7 +378,7 @@ describe('validation rules', () => {
     const result = await loadFleet({ config: '/nonexistent/phoenix', cwd: '/' });
     expect(result).toMatchObject({
       ok: false,
-      problems: [{ severity: 'error', message: 'config not found' }],
+      error: [{ severity: 'error', message: 'config not found' }],
     });
   });
 });

@@ -17,15 +17,15 @@ export async function run(ctx: VerbContext): Promise<number> {
     return EXIT.usage;
   }
   const loaded = await loadConfigFor(ctx);
-  if (!loaded.ok) return loaded.exit;
-  const graph = buildStepGraph(loaded.fleet, stepTables);
+  if (!loaded.ok) return loaded.error;
+  const graph = buildStepGraph(loaded.value.fleet, stepTables);
   if (!graph.ok) {
     ctx.io.err(`Error: ${graph.error.message}`);
     return EXIT.usage;
   }
   let only: string[] | undefined;
   if (ctx.words.length > 0) {
-    const resolved = resolveAddresses(loaded.fleet, graph.value, ctx.words, stepsOf);
+    const resolved = resolveAddresses(loaded.value.fleet, graph.value, ctx.words, stepsOf);
     if (!resolved.ok) {
       ctx.io.err(resolved.error);
       return EXIT.failed;

@@ -6,14 +6,16 @@ import { summarizeFleet } from '../../config/summary.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
   const loaded = await loadConfigFor(ctx);
-  if (!loaded.ok) return loaded.exit;
-  const s = summarizeFleet(loaded.fleet);
+  if (!loaded.ok) return loaded.error;
+  const s = summarizeFleet(loaded.value.fleet);
   if (ctx.options.json) {
-    ctx.io.out(JSON.stringify({ valid: true, files: loaded.fleet.files, ...s, warnings: loaded.warnings }));
-  } else {
-    ctx.io.out(`Config OK: ${loaded.fleet.files.join(', ')}`);
     ctx.io.out(
-      `${s.containers} containers, ${s.vms} VMs, ${s.templates} templates, ${loaded.warnings} warning${loaded.warnings === 1 ? '' : 's'}`,
+      JSON.stringify({ valid: true, files: loaded.value.fleet.files, ...s, warnings: loaded.value.warnings }),
+    );
+  } else {
+    ctx.io.out(`Config OK: ${loaded.value.fleet.files.join(', ')}`);
+    ctx.io.out(
+      `${s.containers} containers, ${s.vms} VMs, ${s.templates} templates, ${loaded.value.warnings} warning${loaded.value.warnings === 1 ? '' : 's'}`,
     );
   }
   return EXIT.ok;
