@@ -52,7 +52,7 @@ export async function dispatch(
     io.err(program.helpInformation());
     return EXIT.usage;
   }
-  const resolved = await resolveOptions(picked.raw, env);
+  const resolved = await resolveOptions(picked.raw, env, picked.verb.name !== 'prefs');
   if (!resolved.ok) {
     io.err(`Error: ${resolved.error}`);
     return EXIT.usage;

@@ -26,6 +26,8 @@ const DEFAULTS: ResolvedOptions = {
 export async function resolveOptions(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
+  /** Whether preferences supply values (not for `phoenix prefs` itself, which must work on a broken file). */
+  usePrefs = true,
 ): Promise<Result<ResolvedOptions, string>> {
   const out: Record<string, unknown> = { ...DEFAULTS };
   let prefs: Record<string, unknown> | undefined;
@@ -36,8 +38,12 @@ export async function resolveOptions(
       value = env[spec.env];
       source = `environment variable ${spec.env}`;
     }
-    if (value === undefined && spec.pref) {
-      prefs ??= await loadPrefs(env);
+    if (value === undefined && spec.pref && usePrefs) {
+      if (prefs === undefined) {
+        const read = await readPrefs(env);
+        if (!read.ok) return read;
+        prefs = read.value;
+      }
       value = prefs[spec.pref];
       source = `preference '${spec.pref}' (phoenix prefs)`;
       if (typeof value === 'number') value = String(value);
@@ -56,9 +62,4 @@ export async function resolveOptions(
   if (opts.verbose) opts.renderer = 'verbose';
   if (opts.quiet) opts.renderer = 'quiet';
   return ok(opts);
-}
-
-async function loadPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  // Goes through conf only when a preferences file exists (conf's ajv is a tenth of a second of start-up).
-  return readPrefs(env);
 }

@@ -152,7 +152,7 @@ export const VERBS: VerbSpec[] = [
   },
   {
     name: 'prefs',
-    args: '<list|get|set> [key] [value]',
+    args: '<list|get|set|unset|reset> [key] [value]',
     targets: 'words',
     summary: 'user preferences: config, concurrency, renderer',
     mutating: false,

@@ -1,8 +1,10 @@
-// Reading preferences on every command without loading conf: conf validates with ajv (~0.1 s of start-up), and
-// most machines have no preferences file at all. Only an existing file is read through conf, validated as before.
+// Reading preferences on every command without loading conf: conf validates with ajv, and most machines have no
+// preferences file at all. Only an existing file is read, through conf, validated as `phoenix prefs set` wrote it.
+// A file that conf refuses is an error that names it and the commands that repair it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
+import { err, ok, type Result } from '../result.js';
 import { loadPrefsStore } from '../startup.js';
 
 /** The file conf uses for openPrefs(env): the same env-paths call and file name conf makes for those options. */
@@ -11,8 +13,21 @@ export function prefsFile(env: NodeJS.ProcessEnv): string {
   return join(dir, 'config.json');
 }
 
-export async function readPrefs(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  if (!existsSync(prefsFile(env))) return {};
+/** What a preferences file that cannot be used means for the user. */
+export function unusablePrefs(file: string, reason: string): string {
+  return (
+    `the preferences file ${file} cannot be used (${reason.split('\n')[0] ?? reason}): ` +
+    `run 'phoenix prefs reset', or 'phoenix prefs unset KEY' for the key named`
+  );
+}
+
+export async function readPrefs(env: NodeJS.ProcessEnv): Promise<Result<Record<string, unknown>, string>> {
+  const file = prefsFile(env);
+  if (!existsSync(file)) return ok({});
   const { readPrefs: readThroughConf } = await loadPrefsStore();
-  return readThroughConf(env);
+  try {
+    return ok(readThroughConf(env));
+  } catch (e) {
+    return err(unusablePrefs(file, (e as Error).message));
+  }
 }

@@ -547,6 +547,36 @@ const rows: Row[] = [
     },
   },
   {
+    id: 'prefs: a broken file',
+    alone: true,
+    command: 'phoenix plan with a hand-broken prefs file; prefs unset; prefs reset',
+    async check() {
+      const dir = join(scratch, 'prefs-broken');
+      mkdirSync(dir);
+      const file = join(dir, 'config.json');
+      const mine = { PHOENIX_PREFS_DIR: dir };
+      writeFileSync(file, '{"concurrency": "lots", "renderer": "lines"}');
+      const [plan, list] = await Promise.all([
+        phoenix(['plan'], { env: mine }),
+        phoenix(['prefs', 'list'], { env: mine }),
+      ]);
+      for (const r of [plan, list]) {
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toContain(`the preferences file ${file} cannot be used`);
+        expect(r.stderr).toContain("run 'phoenix prefs reset', or 'phoenix prefs unset KEY'");
+      }
+      const unset = await phoenix(['prefs', 'unset', 'concurrency'], { env: mine });
+      expect(unset.code, unset.out).toBe(0);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ renderer: 'lines' });
+      writeFileSync(file, '{ not json');
+      const reset = await phoenix(['prefs', 'reset'], { env: mine });
+      expect(reset.code, reset.out).toBe(0);
+      expect(existsSync(file)).toBe(false);
+      expect((await phoenix(['plan'], { env: mine })).code).toBe(0);
+    },
+  },
+  {
     id: '--dry-run touches nothing',
     alone: true,
     command: 'every mutating verb with --dry-run',

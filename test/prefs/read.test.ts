@@ -22,12 +22,12 @@ describe('readPrefs', () => {
   });
 
   it('is empty when no preference was ever set', async () => {
-    expect(await readPrefs(env())).toEqual({});
+    expect(await readPrefs(env())).toEqual({ ok: true, value: {} });
   });
 
   it('returns what `phoenix prefs set` stored', async () => {
     const e = env();
     openPrefs(e).set('concurrency', 3);
-    expect(await readPrefs(e)).toEqual({ concurrency: 3 });
+    expect(await readPrefs(e)).toEqual({ ok: true, value: { concurrency: 3 } });
   });
 });

@@ -63,7 +63,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
     row.inputs = [...new Set([...row.inputs, ...Object.keys(spec.inputs(ctx))])].sort();
     row.scripts ||= spec.scripts(ctx).length > 0;
   });
-  return out as Record<'lxc' | 'vm' | 'host', Record<string, Row>>;
+  return out;
 }
 
 /** The doc's table under a heading: `| \`step\` | \`a\`, \`b\` | yes | no |` rows. */
@@ -75,7 +75,7 @@ function documented(heading: string): Record<string, Row> {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 5 || !cells[1]?.startsWith('`')) continue;
     const [, step, inputs, scripts, cascades] = cells;
-    rows[step!.replace(/`/g, '')] = {
+    rows[step.replace(/`/g, '')] = {
       inputs: [...(inputs ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!).sort(),
       scripts: scripts === 'yes',
       cascades: cascades === 'yes',

@@ -1,30 +1,53 @@
-// `phoenix prefs list|get KEY|set KEY VALUE|unset KEY`: user preferences kept with conf.
+// `phoenix prefs list | get KEY | set KEY VALUE | unset KEY | reset`: user preferences kept with conf. `unset` and
+// `reset` also repair a file conf refuses (hand-edited into invalid JSON or an invalid value).
+import { rmSync } from 'node:fs';
+import { prefsFile, unusablePrefs } from '../../prefs/read.js';
+import { openPrefs, removeKeyByHand } from '../../prefs/store.js';
+import { PREF_KEYS, PREF_PARSERS, type PrefKey } from '../../prefs/values.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { PREF_KEYS, PREF_PARSERS } from '../../prefs/values.js';
-import { openPrefs } from '../../prefs/store.js';
+
+const USAGE = `usage: phoenix prefs list | get KEY | set KEY VALUE | unset KEY | reset (keys: ${PREF_KEYS.join(', ')})`;
 
 export function run(ctx: VerbContext): Promise<number> {
   return Promise.resolve(runNow(ctx));
 }
 
+const isKey = (k: string | undefined): k is PrefKey =>
+  k !== undefined && (PREF_KEYS as readonly string[]).includes(k);
+
 function runNow(ctx: VerbContext): number {
   const [action = 'list', key, value] = ctx.words;
-  const store = openPrefs(ctx.env);
-  const isKey = (k: string | undefined): k is (typeof PREF_KEYS)[number] =>
-    k !== undefined && (PREF_KEYS as readonly string[]).includes(k);
+  const file = prefsFile(ctx.env);
+  if (action === 'reset' && key === undefined) {
+    rmSync(file, { force: true });
+    ctx.io.out(`Preferences reset (removed ${file}).`);
+    return EXIT.ok;
+  }
+  if (action === 'unset' && isKey(key) && value === undefined) {
+    const removed = removeKeyByHand(file, key);
+    if (!removed.ok) {
+      ctx.io.err(`Error: ${unusablePrefs(file, removed.error)}`);
+      return EXIT.usage;
+    }
+    return EXIT.ok;
+  }
+  let store: ReturnType<typeof openPrefs>;
+  try {
+    store = openPrefs(ctx.env);
+  } catch (e) {
+    ctx.io.err(`Error: ${unusablePrefs(file, (e as Error).message)}`);
+    return EXIT.usage;
+  }
   switch (action) {
     case 'list':
+      if (key !== undefined) break;
       for (const k of PREF_KEYS) ctx.io.out(`${k} = ${JSON.stringify(store.get(k) ?? null)}`);
       ctx.io.out(`(stored in ${store.path})`);
       return EXIT.ok;
     case 'get':
-      if (!isKey(key)) break;
+      if (!isKey(key) || value !== undefined) break;
       ctx.io.out(JSON.stringify(store.get(key) ?? null));
-      return EXIT.ok;
-    case 'unset':
-      if (!isKey(key)) break;
-      store.delete(key);
       return EXIT.ok;
     case 'set': {
       if (!isKey(key) || value === undefined) break;
@@ -37,8 +60,6 @@ function runNow(ctx: VerbContext): number {
       return EXIT.ok;
     }
   }
-  ctx.io.err(
-    `Error: usage: phoenix prefs list | get KEY | set KEY VALUE | unset KEY (keys: ${PREF_KEYS.join(', ')})`,
-  );
+  ctx.io.err(`Error: ${USAGE}`);
   return EXIT.usage;
 }
