@@ -1,6 +1,6 @@
 // `npm run bench`: every figure of issue 8 against the bundled simulator, in one go. Prints a table (figure,
 // value, target, pass/fail) and writes bench/results.json. Ratios compare two things measured in this run.
-// PHOENIX_BENCH_ONLY=noop,plan,concurrency,startup runs a subset; PHOENIX_BENCH_KEEP=1 keeps the temp folders.
+// PHOENIX_BENCH_ONLY=noop,plan,concurrency,startup,tricks runs a subset; PHOENIX_BENCH_KEEP=1 keeps the temp folders.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { cleanup, ROOT } from './lib.js';
 import { noopFigure } from './noop.js';
 import { planScaleFigure } from './plan-scale.js';
 import { startupFigure } from './startup.js';
+import { startupTricksFigure } from './startup-tricks.js';
 
 const only = process.env.PHOENIX_BENCH_ONLY?.split(',');
 const wanted = (name) => !only || only.includes(name);
@@ -115,6 +116,16 @@ try {
       undefined,
       'the floor of any no-op plan against the simulator',
     );
+  }
+  if (wanted('tricks')) {
+    const f = (results.figures.startupTricks = await startupTricksFigure());
+    for (const t of f.tricks)
+      row(
+        `5. start-up trick ${t.name}: what skipping ${t.module} saves`,
+        `${t.savedMs.toFixed(0)} ms`,
+        `≥ ${f.thresholdMs} ms to stay (src/startup.ts)`,
+        t.kept,
+      );
   }
 } finally {
   cleanup();
