@@ -16,11 +16,11 @@ rmSync(outdir, { recursive: true, force: true });
 
 // Each tool's module and what it exports (the same table simulator/src/main.ts loads lazily).
 const TOOLS = {
-  pct: { module: 'pct.ts', commands: 'pctCommands' },
-  qm: { module: 'qm.ts', commands: 'qmCommands', aliases: 'qmAliases' },
+  pct: { module: 'pct/index.ts', commands: 'pctCommands' },
+  qm: { module: 'qm/index.ts', commands: 'qmCommands', aliases: 'qmAliases' },
   pvesm: { module: 'pvesm.ts', commands: 'pvesmCommands' },
   pveam: { module: 'pveam.ts', commands: 'pveamCommands' },
-  pvesh: { module: 'pvesh.ts', commands: 'pveshCommands' },
+  pvesh: { module: 'pvesh/index.ts', commands: 'pveshCommands' },
 };
 
 // Entry `sim-tool:<tool>` exports `main(tool, argv)`, the signature of dist/simulator/src/main.js's.

@@ -3,14 +3,14 @@
 import { runTool, type Loader } from './run.js';
 
 const TOOLS: Record<string, Loader> = {
-  pct: async () => ({ commands: (await import('./pct.js')).pctCommands }),
+  pct: async () => ({ commands: (await import('./pct/index.js')).pctCommands }),
   qm: async () => {
-    const m = await import('./qm.js');
+    const m = await import('./qm/index.js');
     return { commands: m.qmCommands, aliases: m.qmAliases };
   },
   pvesm: async () => ({ commands: (await import('./pvesm.js')).pvesmCommands }),
   pveam: async () => ({ commands: (await import('./pveam.js')).pveamCommands }),
-  pvesh: async () => ({ commands: (await import('./pvesh.js')).pveshCommands }),
+  pvesh: async () => ({ commands: (await import('./pvesh/index.js')).pveshCommands }),
 };
 
 /** Runs one tool invocation; returns the exit code. */

@@ -10,11 +10,11 @@ import {
   type Command,
   type Ctx,
   type Registry,
-} from './context.js';
-import { ParamError, PveError } from './errors.js';
-import { snapshotCommands } from './snapshot-commands.js';
-import { runExecRules } from './exec.js';
-import { lazyOptions, type OptSpec } from './getopt.js';
+} from '../context.js';
+import { ParamError, PveError } from '../errors.js';
+import { snapshotCommands } from '../snapshot-commands.js';
+import { runExecRules } from '../exec.js';
+import { lazyOptions, type OptSpec } from '../getopt.js';
 import {
   addUnused,
   configDisks,
@@ -28,9 +28,9 @@ import {
   revertPending,
   setValue,
   splitKeys,
-} from './guests.js';
-import { printLxcConfig } from './conffile.js';
-import { crypto } from './crypto.js';
+} from '../guests.js';
+import { printLxcConfig } from '../conffile.js';
+import { crypto } from '../crypto.js';
 import {
   agentFormat,
   bootFormat,
@@ -50,8 +50,8 @@ import {
   storageIdSpec,
   vgaFormat,
   vmidSpec,
-} from './props.js';
-import { getSnapshot } from './snapshots.js';
+} from '../props.js';
+import { getSnapshot } from '../snapshots.js';
 import {
   allocCloudinit,
   allocDisk,
@@ -62,8 +62,8 @@ import {
   lookupVolume,
   makeBase,
   splitVolid,
-} from './storage.js';
-import type { GuestState, SimState } from './state.js';
+} from '../storage.js';
+import type { GuestState, SimState } from '../state.js';
 
 const GiB = 1024 ** 3;
 const vmid = { name: 'vmid', spec: vmidSpec };

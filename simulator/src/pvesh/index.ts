@@ -1,13 +1,13 @@
 // `pvesh`: the API paths Phoenix reads (cluster resources, guests, configs, snapshots, storage) and the
 // download-url endpoint, with `--output-format json|json-pretty|text`.
-import { effectiveConfig, setStatus, type Command, type Ctx, type Registry } from './context.js';
-import { ParamError, PveError, UsageError } from './errors.js';
-import { parseArgs, type OptSpec } from './getopt.js';
-import { bootDiskBytes, configDisks, guestName, isTemplate, memBytes, uptimeSec } from './guests.js';
-import { totalKiB, usedKiB } from './pvesm.js';
-import { allCloudImages } from './simconfig.js';
-import { getStorage, volumePath } from './storage.js';
-import type { GuestState, SimState } from './state.js';
+import { effectiveConfig, setStatus, type Command, type Ctx, type Registry } from '../context.js';
+import { ParamError, PveError, UsageError } from '../errors.js';
+import { parseArgs, type OptSpec } from '../getopt.js';
+import { bootDiskBytes, configDisks, guestName, isTemplate, memBytes, uptimeSec } from '../guests.js';
+import { totalKiB, usedKiB } from '../pvesm.js';
+import { allCloudImages } from '../simconfig.js';
+import { getStorage, volumePath } from '../storage.js';
+import type { GuestState, SimState } from '../state.js';
 
 void setStatus;
 const FORMAT_OPTS: Record<string, OptSpec> = {

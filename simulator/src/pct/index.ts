@@ -10,13 +10,13 @@ import {
   type Command,
   type Ctx,
   type Registry,
-} from './context.js';
-import { printLxcConfig } from './conffile.js';
-import { crypto } from './crypto.js';
-import { ParamError, PveError } from './errors.js';
-import { snapshotCommands } from './snapshot-commands.js';
-import { runExecRules } from './exec.js';
-import { lazyOptions, type OptSpec, type Parsed } from './getopt.js';
+} from '../context.js';
+import { printLxcConfig } from '../conffile.js';
+import { crypto } from '../crypto.js';
+import { ParamError, PveError } from '../errors.js';
+import { snapshotCommands } from '../snapshot-commands.js';
+import { runExecRules } from '../exec.js';
+import { lazyOptions, type OptSpec, type Parsed } from '../getopt.js';
 import {
   addUnused,
   configDisks,
@@ -28,8 +28,8 @@ import {
   revertPending,
   setValue,
   splitKeys,
-} from './guests.js';
-import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from './lxcopts.js';
+} from '../guests.js';
+import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from '../lxcopts.js';
 import {
   dnsNameSpec,
   formatSize,
@@ -41,8 +41,8 @@ import {
   rootfsFormat,
   snapnameSpec,
   vmidSpec,
-} from './props.js';
-import { getSnapshot } from './snapshots.js';
+} from '../props.js';
+import { getSnapshot } from '../snapshots.js';
 import {
   allocDisk,
   findVolumeByPath,
@@ -53,8 +53,8 @@ import {
   makeBase,
   splitVolid,
   volumePath,
-} from './storage.js';
-import type { GuestState, SimState } from './state.js';
+} from '../storage.js';
+import type { GuestState, SimState } from '../state.js';
 
 const GiB = 1024 ** 3;
 const vmid = { name: 'vmid', spec: vmidSpec };
