@@ -29,7 +29,7 @@ import {
   setValue,
   splitKeys,
 } from '../guests.js';
-import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from '../lxcopts.js';
+import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from './options.js';
 import {
   dnsNameSpec,
   formatSize,

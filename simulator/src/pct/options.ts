@@ -1,5 +1,5 @@
 // The pct option schema (PVE::LXC::Config confdesc plus the create/set/clone-only parameters).
-import type { OptSpec } from './getopt.js';
+import type { OptSpec } from '../getopt.js';
 import {
   dnsNameSpec,
   lxcFeaturesFormat,
@@ -9,7 +9,7 @@ import {
   rootfsFormat,
   startupFormat,
   storageIdSpec,
-} from './props.js';
+} from '../props.js';
 
 const bool: OptSpec = { type: 'boolean' };
 const str: OptSpec = { type: 'string' };
