@@ -15,6 +15,11 @@ export interface OptSpec {
   check?: Checker;
 }
 
+// Shorthands for the option tables.
+export const bool: OptSpec = { type: 'boolean' };
+export const str: OptSpec = { type: 'string' };
+export const int = (min?: number, max?: number): OptSpec => ({ type: 'integer', min, max });
+
 export interface CmdSpec {
   /** e.g. `pct create <vmid> <ostemplate> [OPTIONS]`. */
   usage: string;

@@ -1,11 +1,13 @@
 // Value formats of the PVE schema: VM IDs, DNS names, sizes, and property strings (net0, rootfs, mpN, ...).
-import { checkValue, parseBoolean, type Checker, type OptSpec } from './getopt.js';
+import { bool, checkValue, int, parseBoolean, str, type Checker, type OptSpec } from './getopt.js';
 
 export const VMID_RE = /^[1-9][0-9]{2,8}$/;
 export const vmidSpec: OptSpec = {
   type: 'string',
   check: (v, k) => (VMID_RE.test(v) ? undefined : { [k]: 'value does not look like a valid VM ID' }),
 };
+/** The `<vmid>` positional of most pct/qm commands. */
+export const vmidArg = { name: 'vmid', spec: vmidSpec };
 
 const DNS_LABEL = '[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?';
 export const DNS_RE = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
@@ -68,9 +70,6 @@ const macSpec: OptSpec = {
     return undefined;
   },
 };
-const bool: OptSpec = { type: 'boolean' };
-const str: OptSpec = { type: 'string' };
-const int = (min?: number, max?: number): OptSpec => ({ type: 'integer', min, max });
 export const SIZE_RE = /^\d+(?:\.\d+)?[KMGT]?$/;
 const diskSizeSpec: OptSpec = { type: 'string', pattern: /\d+(?:\.\d+)?[KMGT]?/ };
 
@@ -371,6 +370,8 @@ export const smbiosFormat: PropFormat = {
   },
 };
 export const cicustomFormat: PropFormat = { keys: { meta: str, network: str, user: str, vendor: str } };
+
+export const GiB = 1024 ** 3;
 
 /** Size in bytes from `[+]N[.N][KMGT]`: no unit = bytes. */
 export function parseSize(s: string): number {

@@ -2,9 +2,9 @@
 // them in PVE::AbstractConfig); the kind only decides the disks that must support snapshots and RAM state.
 import { checkLock, loadGuest, setStatus, type Command } from './context.js';
 import { PveError } from './errors.js';
-import type { OptSpec } from './getopt.js';
+import { bool } from './getopt.js';
 import { configDisks, isTemplate, nextPid } from './guests.js';
-import { snapnameSpec, vmidSpec } from './props.js';
+import { snapnameSpec, vmidArg } from './props.js';
 import {
   checkSnapshotName,
   deleteSnapshot,
@@ -16,9 +16,7 @@ import {
 import type { GuestType } from './state.js';
 import { canSnapshot } from './storage.js';
 
-const vmid = { name: 'vmid', spec: vmidSpec };
 const snapname = { name: 'snapname', spec: snapnameSpec };
-const bool: OptSpec = { type: 'boolean' };
 
 export interface SnapshotUsage {
   snapshot: string;
@@ -36,7 +34,7 @@ export function snapshotCommands(
     task: true,
     spec: {
       usage: usage.snapshot,
-      positionals: [vmid, snapname],
+      positionals: [vmidArg, snapname],
       options: { description: { type: 'string' }, ...(vm && { vmstate: bool }) },
     },
     async run(ctx, p) {
@@ -81,7 +79,7 @@ export function snapshotCommands(
   };
 
   const listsnapshot: Command = {
-    spec: { usage: usage.listsnapshot, positionals: [vmid], options: {} },
+    spec: { usage: usage.listsnapshot, positionals: [vmidArg], options: {} },
     run(ctx, p) {
       ctx.out(snapshotTree(loadGuest(ctx.read(), type, p.params.vmid!)));
     },
@@ -89,7 +87,7 @@ export function snapshotCommands(
 
   const delsnapshot: Command = {
     task: true,
-    spec: { usage: usage.delsnapshot, positionals: [vmid, snapname], options: { force: bool } },
+    spec: { usage: usage.delsnapshot, positionals: [vmidArg, snapname], options: { force: bool } },
     async run(ctx, p) {
       const id = p.params.vmid!;
       const name = p.params.snapname!;
@@ -113,7 +111,7 @@ export function snapshotCommands(
   // Rollback stops a running guest first; a VM whose snapshot holds RAM starts again by itself.
   const rollback: Command = {
     task: true,
-    spec: { usage: usage.rollback, positionals: [vmid, snapname], options: { start: bool } },
+    spec: { usage: usage.rollback, positionals: [vmidArg, snapname], options: { start: bool } },
     async run(ctx, p) {
       const id = p.params.vmid!;
       const name = p.params.snapname!;

@@ -16,7 +16,7 @@ import { crypto } from '../crypto.js';
 import { ParamError, PveError } from '../errors.js';
 import { snapshotCommands } from '../snapshot-commands.js';
 import { runExecRules } from '../exec.js';
-import { lazyOptions, type OptSpec, type Parsed } from '../getopt.js';
+import { bool, int, lazyOptions, type OptSpec, type Parsed } from '../getopt.js';
 import {
   addUnused,
   configDisks,
@@ -33,6 +33,7 @@ import { LXC_HOTPLUG, lxcConfigOptions, lxcCreateOptions, lxcSetOptions } from '
 import {
   dnsNameSpec,
   formatSize,
+  GiB,
   lxcNetFormat,
   mpFormat,
   parsePropString,
@@ -40,6 +41,7 @@ import {
   printPropString,
   rootfsFormat,
   snapnameSpec,
+  vmidArg,
   vmidSpec,
 } from '../props.js';
 import { getSnapshot } from '../snapshots.js';
@@ -55,11 +57,6 @@ import {
   volumePath,
 } from '../storage.js';
 import type { GuestState, SimState } from '../state.js';
-
-const GiB = 1024 ** 3;
-const vmid = { name: 'vmid', spec: vmidSpec };
-const bool: OptSpec = { type: 'boolean' };
-const num = (min?: number): OptSpec => ({ type: 'integer', min });
 
 const ctNotFound = (s: SimState, id: string | number): PveError =>
   new PveError(`Configuration file '${confRel(s.node, 'lxc', id)}' does not exist`);
@@ -176,7 +173,10 @@ const USAGE = {
 
 const create: Command = {
   task: true,
-  spec: lazyOptions({ usage: USAGE.create, positionals: [vmid, { name: 'ostemplate' }] }, lxcCreateOptions),
+  spec: lazyOptions(
+    { usage: USAGE.create, positionals: [vmidArg, { name: 'ostemplate' }] },
+    lxcCreateOptions,
+  ),
   async run(ctx, p) {
     const id = Number(p.params.vmid);
     const o = p.opts;
@@ -291,7 +291,7 @@ const clone: Command = {
   task: true,
   spec: {
     usage: USAGE.clone,
-    positionals: [vmid, { name: 'newid', spec: vmidSpec }],
+    positionals: [vmidArg, { name: 'newid', spec: vmidSpec }],
     options: {
       bwlimit: { type: 'number', min: 0 },
       description: { type: 'string' },
@@ -399,7 +399,7 @@ const clone: Command = {
 // ---- set / config / pending --------------------------------------------------------------------------------
 
 const set: Command = {
-  spec: lazyOptions({ usage: USAGE.set, positionals: [vmid] }, lxcSetOptions),
+  spec: lazyOptions({ usage: USAGE.set, positionals: [vmidArg] }, lxcSetOptions),
   async run(ctx, p) {
     const id = p.params.vmid!;
     const o = { ...p.opts };
@@ -463,7 +463,7 @@ const set: Command = {
 const config: Command = {
   spec: {
     usage: USAGE.config,
-    positionals: [vmid],
+    positionals: [vmidArg],
     options: { current: bool, snapshot: snapnameSpec },
   },
   run(ctx, p) {
@@ -483,7 +483,7 @@ const config: Command = {
 };
 
 const pending: Command = {
-  spec: { usage: USAGE.pending, positionals: [vmid], options: {} },
+  spec: { usage: USAGE.pending, positionals: [vmidArg], options: {} },
   run(ctx, p) {
     const g = loadGuest(ctx.read(), 'lxc', p.params.vmid!, 2);
     const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
@@ -505,7 +505,7 @@ const pending: Command = {
 // ---- status / list ---------------------------------------------------------------------------------------
 
 const status: Command = {
-  spec: { usage: USAGE.status, positionals: [vmid], options: { verbose: bool } },
+  spec: { usage: USAGE.status, positionals: [vmidArg], options: { verbose: bool } },
   run(ctx, p) {
     const s = ctx.read();
     const g = loadGuest(s, 'lxc', p.params.vmid!, 2);
@@ -584,7 +584,7 @@ function applyPending(g: GuestState): void {
 
 const start: Command = {
   task: true,
-  spec: { usage: USAGE.start, positionals: [vmid], options: { skiplock: bool, debug: bool } },
+  spec: { usage: USAGE.start, positionals: [vmidArg], options: { skiplock: bool, debug: bool } },
   async run(ctx, p) {
     const id = p.params.vmid!;
     const pre = ctx.read().guests[id];
@@ -611,13 +611,13 @@ const start: Command = {
 function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
   const options: Record<string, OptSpec> =
     kind === 'stop'
-      ? { skiplock: bool, 'overrule-shutdown': bool, timeout: num(0) }
+      ? { skiplock: bool, 'overrule-shutdown': bool, timeout: int(0) }
       : kind === 'shutdown'
-        ? { timeout: num(0), forceStop: bool }
-        : { timeout: num(0) };
+        ? { timeout: int(0), forceStop: bool }
+        : { timeout: int(0) };
   return {
     task: true,
-    spec: { usage: USAGE[kind], positionals: [vmid], options },
+    spec: { usage: USAGE[kind], positionals: [vmidArg], options },
     async run(ctx, p) {
       const id = p.params.vmid!;
       const notRunning = kind === 'reboot' ? `VM ${id} not running` : `CT ${id} not running`;
@@ -650,7 +650,7 @@ const destroy: Command = {
   task: true,
   spec: {
     usage: USAGE.destroy,
-    positionals: [vmid],
+    positionals: [vmidArg],
     options: { force: bool, purge: bool, 'destroy-unreferenced-disks': bool },
   },
   async run(ctx, p) {
@@ -697,7 +697,7 @@ const resize: Command = {
   spec: {
     usage: USAGE.resize,
     positionals: [
-      vmid,
+      vmidArg,
       {
         name: 'disk',
         spec: { type: 'string', enum: ['rootfs', ...Array.from({ length: 256 }, (_, i) => `mp${i}`)] },
@@ -759,7 +759,7 @@ const { snapshot, listsnapshot, delsnapshot, rollback } = snapshotCommands('lxc'
 
 const template: Command = {
   task: true,
-  spec: { usage: USAGE.template, positionals: [vmid], options: {} },
+  spec: { usage: USAGE.template, positionals: [vmidArg], options: {} },
   async run(ctx, p) {
     const id = p.params.vmid!;
     await ctx.tx((s) => {
@@ -793,7 +793,7 @@ const template: Command = {
 const exec: Command = {
   spec: {
     usage: USAGE.exec,
-    positionals: [vmid, { name: 'extra-args' }],
+    positionals: [vmidArg, { name: 'extra-args' }],
     listParam: true,
     options: { 'keep-env': bool },
   },
@@ -815,7 +815,7 @@ const push: Command = {
   task: true,
   spec: {
     usage: USAGE.push,
-    positionals: [vmid, { name: 'file' }, { name: 'destination' }],
+    positionals: [vmidArg, { name: 'file' }, { name: 'destination' }],
     options: { perms: { type: 'string' }, user: { type: 'string' }, group: { type: 'string' } },
   },
   async run(ctx, p) {
@@ -858,7 +858,7 @@ const pull: Command = {
   task: true,
   spec: {
     usage: USAGE.pull,
-    positionals: [vmid, { name: 'path' }, { name: 'destination' }],
+    positionals: [vmidArg, { name: 'path' }, { name: 'destination' }],
     options: { perms: { type: 'string' }, user: { type: 'string' }, group: { type: 'string' } },
   },
   async run(ctx, p) {
@@ -879,7 +879,7 @@ const pull: Command = {
 };
 
 const unlock: Command = {
-  spec: { usage: USAGE.unlock, positionals: [vmid], options: {} },
+  spec: { usage: USAGE.unlock, positionals: [vmidArg], options: {} },
   async run(ctx, p) {
     await ctx.tx((s) => {
       const g = loadGuest(s, 'lxc', p.params.vmid!);

@@ -1,5 +1,5 @@
 // The pct option schema (PVE::LXC::Config confdesc plus the create/set/clone-only parameters).
-import type { OptSpec } from '../getopt.js';
+import { bool, str, type OptSpec } from '../getopt.js';
 import {
   dnsNameSpec,
   lxcFeaturesFormat,
@@ -10,9 +10,6 @@ import {
   startupFormat,
   storageIdSpec,
 } from '../props.js';
-
-const bool: OptSpec = { type: 'boolean' };
-const str: OptSpec = { type: 'string' };
 
 export function lxcConfigOptions(): Record<string, OptSpec> {
   const o: Record<string, OptSpec> = {

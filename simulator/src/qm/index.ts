@@ -14,7 +14,7 @@ import {
 import { ParamError, PveError } from '../errors.js';
 import { snapshotCommands } from '../snapshot-commands.js';
 import { runExecRules } from '../exec.js';
-import { lazyOptions, type OptSpec } from '../getopt.js';
+import { bool, int, lazyOptions, str, type OptSpec } from '../getopt.js';
 import {
   addUnused,
   configDisks,
@@ -38,6 +38,7 @@ import {
   dnsNameSpec,
   driveFormat,
   formatSize,
+  GiB,
   ipconfigFormat,
   parsePropString,
   parseSize,
@@ -49,6 +50,7 @@ import {
   startupFormat,
   storageIdSpec,
   vgaFormat,
+  vmidArg,
   vmidSpec,
 } from '../props.js';
 import { getSnapshot } from '../snapshots.js';
@@ -64,12 +66,6 @@ import {
   splitVolid,
 } from '../storage.js';
 import type { GuestState, SimState } from '../state.js';
-
-const GiB = 1024 ** 3;
-const vmid = { name: 'vmid', spec: vmidSpec };
-const bool: OptSpec = { type: 'boolean' };
-const str: OptSpec = { type: 'string' };
-const int = (min?: number, max?: number): OptSpec => ({ type: 'integer', min, max });
 
 const DRIVE_COUNTS: Record<string, number> = { ide: 4, sata: 6, scsi: 31, virtio: 16 };
 
@@ -382,7 +378,7 @@ function prepareValue(s: SimState, id: number, k: string, v: string, out: string
 
 const create: Command = {
   task: true,
-  spec: lazyOptions({ usage: USAGE.create, positionals: [vmid] }, createOptions),
+  spec: lazyOptions({ usage: USAGE.create, positionals: [vmidArg] }, createOptions),
   async run(ctx, p) {
     const id = Number(p.params.vmid);
     const o = p.opts;
@@ -467,7 +463,7 @@ const create: Command = {
 // ---- set / config ------------------------------------------------------------------------------------------
 
 const set: Command = {
-  spec: lazyOptions({ usage: USAGE.set, positionals: [vmid] }, setOptions),
+  spec: lazyOptions({ usage: USAGE.set, positionals: [vmidArg] }, setOptions),
   async run(ctx, p) {
     const id = p.params.vmid!;
     const o = { ...p.opts };
@@ -511,7 +507,7 @@ const set: Command = {
 };
 
 const config: Command = {
-  spec: { usage: USAGE.config, positionals: [vmid], options: { current: bool, snapshot: snapnameSpec } },
+  spec: { usage: USAGE.config, positionals: [vmidArg], options: { current: bool, snapshot: snapnameSpec } },
   run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     if (p.opts.snapshot !== undefined) {
@@ -526,7 +522,7 @@ const config: Command = {
 };
 
 const pending: Command = {
-  spec: { usage: USAGE.pending, positionals: [vmid], options: {} },
+  spec: { usage: USAGE.pending, positionals: [vmidArg], options: {} },
   run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
@@ -547,7 +543,7 @@ const pending: Command = {
 // ---- status / list ---------------------------------------------------------------------------------------
 
 const status: Command = {
-  spec: { usage: USAGE.status, positionals: [vmid], options: { verbose: bool } },
+  spec: { usage: USAGE.status, positionals: [vmidArg], options: { verbose: bool } },
   run(ctx, p) {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     if (p.opts.verbose !== '1') {
@@ -622,7 +618,7 @@ const start: Command = {
   task: true,
   spec: {
     usage: USAGE.start,
-    positionals: [vmid],
+    positionals: [vmidArg],
     options: {
       skiplock: bool,
       timeout: int(0, 86400),
@@ -661,7 +657,7 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         : { timeout: int(0) };
   return {
     task: true,
-    spec: { usage: USAGE[kind], positionals: [vmid], options },
+    spec: { usage: USAGE[kind], positionals: [vmidArg], options },
     async run(ctx, p) {
       const id = p.params.vmid!;
       const running = await ctx.tx((s) => {
@@ -697,7 +693,7 @@ const destroy: Command = {
   task: true,
   spec: {
     usage: USAGE.destroy,
-    positionals: [vmid],
+    positionals: [vmidArg],
     options: { purge: bool, skiplock: bool, 'destroy-unreferenced-disks': bool },
   },
   async run(ctx, p) {
@@ -728,7 +724,7 @@ const clone: Command = {
   task: true,
   spec: {
     usage: USAGE.clone,
-    positionals: [vmid, { name: 'newid', spec: vmidSpec }],
+    positionals: [vmidArg, { name: 'newid', spec: vmidSpec }],
     options: {
       bwlimit: int(0),
       description: str,
@@ -845,7 +841,7 @@ const template: Command = {
   task: true,
   spec: {
     usage: USAGE.template,
-    positionals: [vmid],
+    positionals: [vmidArg],
     options: { disk: { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate)\d+/ } },
   },
   async run(ctx, p) {
@@ -881,7 +877,7 @@ const { snapshot, listsnapshot, delsnapshot, rollback } = snapshotCommands('qemu
 const diskImport: Command = {
   spec: {
     usage: USAGE.diskImport,
-    positionals: [vmid, { name: 'source' }, { name: 'storage', spec: storageIdSpec }],
+    positionals: [vmidArg, { name: 'source' }, { name: 'storage', spec: storageIdSpec }],
     options: {
       format: { type: 'string', enum: ['raw', 'qcow2', 'vmdk'] },
       'target-disk': { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate|unused)\d+/ },
@@ -925,7 +921,7 @@ const diskResize: Command = {
   spec: {
     usage: USAGE.diskResize,
     positionals: [
-      vmid,
+      vmidArg,
       { name: 'disk', spec: { type: 'string', pattern: /(ide|sata|scsi|virtio|efidisk|tpmstate)\d+/ } },
       { name: 'size', spec: { type: 'string', pattern: /\+?\d+(\.\d+)?[KMGT]?/ } },
     ],
@@ -1058,7 +1054,7 @@ function agentResult(g: GuestState, cmd: string, now: number): unknown {
 const guestCmd: Command = {
   spec: {
     usage: USAGE.guestCmd,
-    positionals: [vmid, { name: 'command', spec: { type: 'string', enum: AGENT_CMDS } }],
+    positionals: [vmidArg, { name: 'command', spec: { type: 'string', enum: AGENT_CMDS } }],
     options: {},
   },
   async run(ctx, p) {
@@ -1072,7 +1068,7 @@ const guestCmd: Command = {
 const guestExec: Command = {
   spec: {
     usage: USAGE.guestExec,
-    positionals: [vmid, { name: 'extra-args' }],
+    positionals: [vmidArg, { name: 'extra-args' }],
     listParam: true,
     options: { 'pass-stdin': bool, synchronous: bool, timeout: int(0) },
   },
@@ -1099,7 +1095,7 @@ const CI_KEYS =
   /^(ciuser|cipassword|citype|ciupgrade|cicustom|nameserver|searchdomain|sshkeys|ipconfig\d+|name)$/;
 
 const ciUpdate: Command = {
-  spec: { usage: USAGE.ciUpdate, positionals: [vmid], options: {} },
+  spec: { usage: USAGE.ciUpdate, positionals: [vmidArg], options: {} },
   async run(ctx, p) {
     await ctx.sleep('cloudinitUpdate');
     await ctx.tx((s) => {
@@ -1115,7 +1111,7 @@ const ciUpdate: Command = {
 const ciDump: Command = {
   spec: {
     usage: USAGE.ciDump,
-    positionals: [vmid, { name: 'type', spec: { type: 'string', enum: ['user', 'network', 'meta'] } }],
+    positionals: [vmidArg, { name: 'type', spec: { type: 'string', enum: ['user', 'network', 'meta'] } }],
     options: {},
   },
   run(ctx, p) {
@@ -1162,7 +1158,7 @@ const ciDump: Command = {
 };
 
 const unlock: Command = {
-  spec: { usage: USAGE.unlock, positionals: [vmid], options: {} },
+  spec: { usage: USAGE.unlock, positionals: [vmidArg], options: {} },
   async run(ctx, p) {
     await ctx.tx((s) => {
       const g = loadGuest(s, 'qemu', p.params.vmid!);
