@@ -92,13 +92,27 @@ export function confRel(node: string, type: 'lxc' | 'qemu', vmid: number | strin
   return `nodes/${node}/${type === 'lxc' ? 'lxc' : 'qemu-server'}/${vmid}.conf`;
 }
 
+/** What load_config dies with when the guest has no config of that type. */
+export function guestNotFound(
+  s: SimState,
+  type: 'lxc' | 'qemu',
+  vmid: number | string,
+  exit = 255,
+): PveError {
+  return new PveError(`Configuration file '${confRel(s.node, type, vmid)}' does not exist`, exit);
+}
+
 /** Loads a guest of the given type or dies like load_config does. */
 export function loadGuest(s: SimState, type: 'lxc' | 'qemu', vmid: number | string, exit = 255): GuestState {
   const g = s.guests[String(vmid)];
-  if (!g || g.type !== type) {
-    throw new PveError(`Configuration file '${confRel(s.node, type, vmid)}' does not exist`, exit);
-  }
+  if (!g || g.type !== type) throw guestNotFound(s, type, vmid, exit);
   return g;
+}
+
+/** Dies when another guest (CT or VM) already owns the id. */
+export function checkUnused(s: SimState, id: string): void {
+  const g = s.guests[id];
+  if (g) throw new PveError(`${guestWord(g.type)} ${id} already exists on node '${s.node}'`);
 }
 
 export function checkLock(g: GuestState): void {

@@ -144,6 +144,14 @@ export function revertPending(g: GuestState, keys: readonly string[]): void {
   }
 }
 
+/** Makes the pending changes current (what a start or reboot does). */
+export function applyPending(g: GuestState): void {
+  for (const k of g.pendingDelete) delete g.config[k];
+  Object.assign(g.config, g.pending);
+  g.pending = {};
+  g.pendingDelete = [];
+}
+
 /** Sets a key: at once when `now` (stopped guest or hot-pluggable key), else as a pending change. */
 export function setValue(g: GuestState, k: string, v: string, now: boolean): void {
   if (now) {

@@ -2,8 +2,9 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import {
   checkLock,
-  confRel,
+  checkUnused,
   effectiveConfig,
+  guestNotFound,
   loadGuest,
   newGuest,
   setStatus,
@@ -19,6 +20,7 @@ import { runExecRules } from '../exec.js';
 import { bool, int, lazyOptions, type OptSpec, type Parsed } from '../getopt.js';
 import {
   addUnused,
+  applyPending,
   configDisks,
   destroyVolumes,
   guestName,
@@ -57,15 +59,6 @@ import {
   volumePath,
 } from '../storage.js';
 import type { GuestState, SimState } from '../state.js';
-
-const ctNotFound = (s: SimState, id: string | number): PveError =>
-  new PveError(`Configuration file '${confRel(s.node, 'lxc', id)}' does not exist`);
-
-/** Another guest (CT or VM) already owns the id. */
-function checkUnused(s: SimState, id: string): void {
-  const g = s.guests[id];
-  if (g) throw new PveError(`${g.type === 'lxc' ? 'CT' : 'VM'} ${id} already exists on node '${s.node}'`);
-}
 
 function normalizeNet(value: string, key: string): string {
   const r = parsePropString(lxcNetFormat, value, key);
@@ -312,7 +305,7 @@ const clone: Command = {
     let srcConfig: Record<string, string> = {};
     await ctx.tx((s) => {
       const g = s.guests[src];
-      if (!g || g.type !== 'lxc') throw ctNotFound(s, src);
+      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', src);
       checkUnused(s, String(newid));
       checkLock(g);
       full = o.full !== undefined ? o.full === '1' : !isTemplate(g);
@@ -415,7 +408,7 @@ const set: Command = {
     const warnings: string[] = [];
     await ctx.tx((s) => {
       const g = s.guests[id];
-      if (!g || g.type !== 'lxc') throw ctNotFound(s, id);
+      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
       if (digest !== undefined && digest !== g.mirrorHash) {
         throw new PveError('detected modified configuration - file changed by other user? Try again.');
       }
@@ -575,13 +568,6 @@ const list: Command = {
 
 // ---- start / stop / shutdown / reboot ------------------------------------------------------------------------
 
-function applyPending(g: GuestState): void {
-  for (const k of g.pendingDelete) delete g.config[k];
-  Object.assign(g.config, g.pending);
-  g.pending = {};
-  g.pendingDelete = [];
-}
-
 const start: Command = {
   task: true,
   spec: { usage: USAGE.start, positionals: [vmidArg], options: { skiplock: bool, debug: bool } },
@@ -592,7 +578,7 @@ const start: Command = {
     return ctx.task(true, async () => {
       await ctx.tx((s) => {
         const g = s.guests[id];
-        if (!g || g.type !== 'lxc') throw ctNotFound(s, id);
+        if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
         if (g.status === 'running') throw new PveError(`CT ${id} already running`);
         if (isTemplate(g)) throw new PveError("you can't start a CT if it's a template");
         if (p.opts.skiplock !== '1') checkLock(g);
@@ -600,7 +586,7 @@ const start: Command = {
       await ctx.sleep('start');
       await ctx.tx((s) => {
         const g = s.guests[id];
-        if (!g) throw ctNotFound(s, id);
+        if (!g) throw guestNotFound(s, 'lxc', id);
         applyPending(g);
         setStatus(g, 'running', ctx.now(), nextPid(s));
       });
@@ -632,7 +618,7 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         await ctx.sleep(kind);
         await ctx.tx((s) => {
           const g = s.guests[id];
-          if (!g) throw ctNotFound(s, id);
+          if (!g) throw guestNotFound(s, 'lxc', id);
           setStatus(g, 'stopped', ctx.now());
           if (kind === 'reboot') {
             applyPending(g);
@@ -658,7 +644,7 @@ const destroy: Command = {
     const force = p.opts.force === '1';
     await ctx.tx((s) => {
       const g = s.guests[id];
-      if (!g || g.type !== 'lxc') throw ctNotFound(s, id);
+      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
       checkLock(g);
       if (g.config.protection === '1') throw new PveError(`can't remove CT ${id} - protection mode enabled`);
       if (g.status === 'running' && !force)
@@ -673,7 +659,7 @@ const destroy: Command = {
       await ctx.sleep('destroy');
       await ctx.tx((s) => {
         const g = s.guests[id];
-        if (!g) throw ctNotFound(s, id);
+        if (!g) throw guestNotFound(s, 'lxc', id);
         checkLock(g);
         out.push(
           ...destroyVolumes(
@@ -714,7 +700,7 @@ const resize: Command = {
     let volid = '';
     await ctx.tx((s) => {
       const g = s.guests[id];
-      if (!g || g.type !== 'lxc') throw ctNotFound(s, id);
+      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
       checkLock(g);
       const d = configDisks('lxc', g.config).find((x) => x.key === key);
       if (!d) throw new PveError(`unable to resize ${key} - no such mount point or not a volume`);

@@ -1,6 +1,13 @@
 // `pvesh`: the API paths Phoenix reads (cluster resources, guests, configs, snapshots, storage) and the
 // download-url endpoint, with `--output-format json|json-pretty|text`.
-import { effectiveConfig, setStatus, type Command, type Ctx, type Registry } from '../context.js';
+import {
+  effectiveConfig,
+  guestNotFound,
+  setStatus,
+  type Command,
+  type Ctx,
+  type Registry,
+} from '../context.js';
 import { ParamError, PveError, UsageError } from '../errors.js';
 import { parseArgs, type OptSpec } from '../getopt.js';
 import { bootDiskBytes, configDisks, guestName, isTemplate, memBytes, uptimeSec } from '../guests.js';
@@ -207,11 +214,7 @@ function guestFor(s: SimState, node: string, kind: string, id: string): GuestSta
     throw new PveError(
       `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
     );
-  if (!g || g.type !== type) {
-    throw new PveError(
-      `Configuration file 'nodes/${s.node}/${type === 'lxc' ? 'lxc' : 'qemu-server'}/${id}.conf' does not exist`,
-    );
-  }
+  if (!g || g.type !== type) throw guestNotFound(s, type, id);
   return g;
 }
 

@@ -2,8 +2,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import {
   checkLock,
-  confRel,
   effectiveConfig,
+  guestNotFound,
+  guestWord,
   loadGuest,
   newGuest,
   setStatus,
@@ -17,6 +18,7 @@ import { runExecRules } from '../exec.js';
 import { bool, int, lazyOptions, str, type OptSpec } from '../getopt.js';
 import {
   addUnused,
+  applyPending,
   configDisks,
   destroyVolumes,
   guestName,
@@ -230,9 +232,6 @@ const USAGE = {
   unlock: 'qm unlock <vmid>',
 };
 
-const vmNotFound = (s: SimState, id: string | number): PveError =>
-  new PveError(`Configuration file '${confRel(s.node, 'qemu', id)}' does not exist`);
-
 function checkImagesStorage(s: SimState, sid: string, param: string): void {
   const st = getStorage(s, sid);
   if (!st.content.includes('images'))
@@ -386,7 +385,7 @@ const create: Command = {
       const g = s.guests[id];
       if (g)
         throw new PveError(
-          `unable to create VM ${id} - ${g.type === 'lxc' ? 'CT' : 'VM'} ${id} already exists on node '${s.node}'`,
+          `unable to create VM ${id} - ${guestWord(g.type)} ${id} already exists on node '${s.node}'`,
         );
       for (const [k, v] of Object.entries(o)) {
         if (/^(ide|sata|scsi|virtio)\d+$/.test(k)) {
@@ -477,7 +476,7 @@ const set: Command = {
     const out: string[] = [];
     await ctx.tx((s) => {
       const g = s.guests[id];
-      if (!g || g.type !== 'qemu') throw vmNotFound(s, id);
+      if (!g || g.type !== 'qemu') throw guestNotFound(s, 'qemu', id);
       if (digest !== undefined && digest !== g.mirrorHash) {
         throw new PveError('detected modified configuration - file changed by other user? Try again.');
       }
@@ -607,13 +606,6 @@ const list: Command = {
 
 // ---- start / stop / shutdown / reboot ------------------------------------------------------------------------
 
-function applyPending(g: GuestState): void {
-  for (const k of g.pendingDelete) delete g.config[k];
-  Object.assign(g.config, g.pending);
-  g.pending = {};
-  g.pendingDelete = [];
-}
-
 const start: Command = {
   task: true,
   spec: {
@@ -632,7 +624,7 @@ const start: Command = {
     const id = p.params.vmid!;
     await ctx.tx((s) => {
       const g = s.guests[id];
-      if (!g || g.type !== 'qemu') throw vmNotFound(s, id);
+      if (!g || g.type !== 'qemu') throw guestNotFound(s, 'qemu', id);
       if (g.status === 'running') throw new PveError(`VM ${id} already running`);
       if (isTemplate(g)) throw new PveError("you can't start a vm if it's a template");
       if (p.opts.skiplock !== '1') checkLock(g);
@@ -664,7 +656,7 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         const g = s.guests[id];
         if (!g || g.type !== 'qemu') {
           throw kind === 'reboot'
-            ? vmNotFound(s, id)
+            ? guestNotFound(s, 'qemu', id)
             : new PveError(`unable to find configuration file for VM ${id} on node '${s.node}'`);
         }
         if (kind === 'reboot' && g.status !== 'running') throw new PveError(`VM ${id} not running`);
