@@ -9,7 +9,6 @@ import {
   newGuest,
   setStatus,
   type Command,
-  type Ctx,
   type Registry,
 } from '../context.js';
 import { printLxcConfig } from '../conffile.js';
@@ -17,7 +16,7 @@ import { crypto } from '../crypto.js';
 import { ParamError, PveError } from '../errors.js';
 import { snapshotCommands } from '../snapshot-commands.js';
 import { runExecRules } from '../exec.js';
-import { bool, int, lazyOptions, type OptSpec, type Parsed } from '../getopt.js';
+import { bool, int, lazyOptions, type OptSpec } from '../getopt.js';
 import {
   addUnused,
   applyPending,
@@ -899,5 +898,3 @@ export const pctCommands: Registry = {
   pull,
   unlock,
 };
-
-export type { Parsed, Ctx };

@@ -1,22 +1,14 @@
 // `pvesh`: the API paths Phoenix reads (cluster resources, guests, configs, snapshots, storage) and the
 // download-url endpoint, with `--output-format json|json-pretty|text`.
-import {
-  effectiveConfig,
-  guestNotFound,
-  setStatus,
-  type Command,
-  type Ctx,
-  type Registry,
-} from '../context.js';
+import { effectiveConfig, guestNotFound, type Command, type Ctx, type Registry } from '../context.js';
 import { ParamError, PveError, UsageError } from '../errors.js';
 import { parseArgs, type OptSpec } from '../getopt.js';
-import { bootDiskBytes, configDisks, guestName, isTemplate, memBytes, uptimeSec } from '../guests.js';
+import { bootDiskBytes, guestName, isTemplate, memBytes, uptimeSec } from '../guests.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import { allCloudImages } from '../simconfig.js';
 import { getStorage, volumePath } from '../storage.js';
 import type { GuestState, SimState } from '../state.js';
 
-void setStatus;
 const FORMAT_OPTS: Record<string, OptSpec> = {
   'output-format': { type: 'string', enum: ['text', 'json', 'json-pretty', 'yaml'] },
   noheader: { type: 'boolean' },
@@ -440,5 +432,3 @@ export const pveshCommands: Registry = {
   set: pveshCommand('set'),
   delete: pveshCommand('delete'),
 };
-
-export { configDisks };
