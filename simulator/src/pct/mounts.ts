@@ -1,0 +1,46 @@
+// pct's volumes (`rootfs`, `mpN`): storage checks and allocation of `SID:N` sizes.
+import { ParamError, PveError } from '../errors.js';
+import { formatSize, GiB, mpFormat, parsePropString, printPropString, rootfsFormat } from '../props.js';
+import type { SimState } from '../state.js';
+import { allocDisk, getStorage, lookupVolume } from '../storage.js';
+
+export function checkRootdirStorage(s: SimState, sid: string, param: string): void {
+  const st = getStorage(s, sid);
+  if (!st.content.includes('rootdir')) {
+    throw new ParamError({ [param]: `storage '${sid}' does not support container directories` });
+  }
+}
+
+/** Allocates `SID:N` (GiB) mount point volumes; keeps existing volids and bind mounts. */
+export function allocMount(
+  s: SimState,
+  id: number,
+  key: string,
+  value: string,
+  defStorage: string,
+  out: string[],
+): string {
+  const fmt = key === 'rootfs' ? rootfsFormat : mpFormat;
+  const r = parsePropString(fmt, value, key);
+  if (!r.ok) throw new ParamError(r.errors);
+  const map = { ...r.map };
+  let vol = map.volume!;
+  if (/^\d+(\.\d+)?$/.test(vol)) vol = `${defStorage}:${vol}`;
+  const alloc = /^([a-zA-Z][\w\-.]*):(\d+(?:\.\d+)?)$/.exec(vol);
+  if (alloc) {
+    const sid = alloc[1]!;
+    checkRootdirStorage(s, sid, key === 'rootfs' ? 'storage' : key);
+    const size = Math.round(Number(alloc[2]) * GiB);
+    map.volume = allocDisk(s, sid, id, 'rootdir', size);
+    map.size = formatSize(size);
+    const st = s.storages[sid]!;
+    if (st.type === 'lvmthin' || st.type === 'lvm') {
+      out.push(`  Logical volume "${map.volume.split(':')[1]}" created.`);
+    }
+  } else if (!vol.startsWith('/')) {
+    const v = lookupVolume(s, vol);
+    if (!v) throw new PveError(`volume '${vol}' does not exist`);
+    map.size ??= formatSize(v.size);
+  }
+  return printPropString(fmt, map);
+}

@@ -1,0 +1,76 @@
+// `pct start`, `stop`, `shutdown` and `reboot`: a (re)start makes the pending changes current.
+import { checkLock, guestNotFound, setStatus, type Command } from '../context.js';
+import { PveError } from '../errors.js';
+import { bool, int, type OptSpec } from '../getopt.js';
+import { applyPending, isTemplate, nextPid } from '../guests.js';
+import { vmidArg } from '../props.js';
+
+export const start: Command = {
+  task: true,
+  spec: {
+    usage: 'pct start <vmid> [OPTIONS]',
+    positionals: [vmidArg],
+    options: { skiplock: bool, debug: bool },
+  },
+  async run(ctx, p) {
+    const id = p.params.vmid!;
+    const pre = ctx.read().guests[id];
+    if (pre && pre.type === 'lxc' && pre.status === 'running') throw new PveError(`CT ${id} already running`);
+    return ctx.task(true, async () => {
+      await ctx.tx((s) => {
+        const g = s.guests[id];
+        if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
+        if (g.status === 'running') throw new PveError(`CT ${id} already running`);
+        if (isTemplate(g)) throw new PveError("you can't start a CT if it's a template");
+        if (p.opts.skiplock !== '1') checkLock(g);
+      });
+      await ctx.sleep('start');
+      await ctx.tx((s) => {
+        const g = s.guests[id];
+        if (!g) throw guestNotFound(s, 'lxc', id);
+        applyPending(g);
+        setStatus(g, 'running', ctx.now(), nextPid(s));
+      });
+    });
+  },
+};
+
+function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
+  const options: Record<string, OptSpec> =
+    kind === 'stop'
+      ? { skiplock: bool, 'overrule-shutdown': bool, timeout: int(0) }
+      : kind === 'shutdown'
+        ? { timeout: int(0), forceStop: bool }
+        : { timeout: int(0) };
+  return {
+    task: true,
+    spec: { usage: `pct ${kind} <vmid> [OPTIONS]`, positionals: [vmidArg], options },
+    async run(ctx, p) {
+      const id = p.params.vmid!;
+      const notRunning = kind === 'reboot' ? `VM ${id} not running` : `CT ${id} not running`;
+      const pre = ctx.read().guests[id];
+      if (!pre || pre.type !== 'lxc' || pre.status !== 'running') throw new PveError(notRunning);
+      return ctx.task(true, async () => {
+        await ctx.tx((s) => {
+          const g = s.guests[id];
+          if (!g || g.type !== 'lxc' || g.status !== 'running') throw new PveError(notRunning);
+          if (!(kind === 'stop' && p.opts.skiplock === '1')) checkLock(g);
+        });
+        await ctx.sleep(kind);
+        await ctx.tx((s) => {
+          const g = s.guests[id];
+          if (!g) throw guestNotFound(s, 'lxc', id);
+          setStatus(g, 'stopped', ctx.now());
+          if (kind === 'reboot') {
+            applyPending(g);
+            setStatus(g, 'running', ctx.now(), nextPid(s));
+          }
+        });
+      });
+    },
+  };
+}
+
+export const stop = stopLike('stop');
+export const shutdown = stopLike('shutdown');
+export const reboot = stopLike('reboot');
