@@ -1,0 +1,93 @@
+// `qm set`, `qm config` and `qm pending`: the config, with changes to a running VM kept pending.
+import { printLxcConfig } from '../conffile.js';
+import { checkLock, effectiveConfig, guestNotFound, loadGuest, type Command } from '../context.js';
+import { PveError } from '../errors.js';
+import { bool, lazyOptions } from '../getopt.js';
+import { addUnused, configDisks, revertPending, setValue, splitKeys } from '../guests.js';
+import { snapnameSpec, vmidArg } from '../props.js';
+import { getSnapshot } from '../snapshots.js';
+import { freeVolume } from '../storage.js';
+import { setOptions, VM_HOTPLUG } from './options.js';
+import { prepareValue } from './values.js';
+
+export const set: Command = {
+  spec: lazyOptions({ usage: 'qm set <vmid> [OPTIONS]', positionals: [vmidArg] }, setOptions),
+  async run(ctx, p) {
+    const id = p.params.vmid!;
+    const o = { ...p.opts };
+    const del = splitKeys(o.delete);
+    const revert = splitKeys(o.revert);
+    const digest = o.digest;
+    const skiplock = o.skiplock === '1';
+    for (const k of ['delete', 'revert', 'digest', 'skiplock', 'force']) delete o[k];
+    if (Object.keys(o).length === 0 && del.length === 0 && revert.length === 0)
+      throw new PveError('no options specified');
+    const out: string[] = [];
+    await ctx.tx((s) => {
+      const g = s.guests[id];
+      if (!g || g.type !== 'qemu') throw guestNotFound(s, 'qemu', id);
+      if (digest !== undefined && digest !== g.mirrorHash) {
+        throw new PveError('detected modified configuration - file changed by other user? Try again.');
+      }
+      if (!skiplock && o.lock === undefined) checkLock(g);
+      const running = g.status === 'running';
+      revertPending(g, revert);
+      for (const k of del) {
+        if (g.config[k] === undefined && g.pending[k] === undefined) continue;
+        delete g.pending[k];
+        if (!running || VM_HOTPLUG.test(k)) {
+          const d = /^(ide|sata|scsi|virtio)\d+$/.test(k)
+            ? configDisks('qemu', { [k]: g.config[k]! })[0]
+            : undefined;
+          if (d && !d.cloudinit) addUnused(g, d.volid);
+          else if (d?.cloudinit) freeVolume(s, d.volid);
+          if (/^unused\d+$/.test(k)) freeVolume(s, g.config[k]!);
+          delete g.config[k];
+        } else if (!g.pendingDelete.includes(k)) g.pendingDelete.push(k);
+      }
+      for (const [k, v0] of Object.entries(o)) {
+        const v = prepareValue(s, Number(id), k, v0, out, g.config[k]);
+        setValue(g, k, v, !running || VM_HOTPLUG.test(k));
+      }
+    });
+    if (out.length > 0) ctx.out(out.join('\n') + '\n');
+  },
+};
+
+export const config: Command = {
+  spec: {
+    usage: 'qm config <vmid> [OPTIONS]',
+    positionals: [vmidArg],
+    options: { current: bool, snapshot: snapnameSpec },
+  },
+  run(ctx, p) {
+    const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
+    if (p.opts.snapshot !== undefined) {
+      const snap = getSnapshot(g, p.opts.snapshot);
+      const c: Record<string, string> = { ...snap.config, snaptime: String(snap.snaptime) };
+      if (snap.description) c.description = snap.description;
+      ctx.out(printLxcConfig(c, []));
+      return;
+    }
+    ctx.out(printLxcConfig(effectiveConfig(g, p.opts.current === '1'), []));
+  },
+};
+
+export const pending: Command = {
+  spec: { usage: 'qm pending <vmid>', positionals: [vmidArg], options: {} },
+  run(ctx, p) {
+    const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
+    const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
+    let out = '';
+    for (const k of [...keys].sort()) {
+      const cur = g.config[k];
+      const nv = g.pending[k];
+      if (g.pendingDelete.includes(k)) out += `del ${k}: ${cur ?? ''}\n`;
+      else if (nv !== undefined) {
+        if (cur !== undefined) out += `cur ${k}: ${cur}\n`;
+        out += `new ${k}: ${nv}\n`;
+      } else out += `cur ${k}: ${cur}\n`;
+    }
+    ctx.out(out);
+  },
+};
