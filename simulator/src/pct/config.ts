@@ -1,11 +1,10 @@
-// `pct set`, `pct config` and `pct pending`: the config, with changes to a running CT kept pending.
-import { printLxcConfig } from '../conffile.js';
-import { checkLock, effectiveConfig, guestNotFound, loadGuest, type Command } from '../context.js';
+// `pct set`, with changes to a running CT kept pending; `pct config` and `pct pending` (config-commands.ts).
+import { configCommands } from '../config-commands.js';
+import { checkLock, guestNotFound, type Command } from '../context.js';
 import { PveError } from '../errors.js';
-import { bool, lazyOptions } from '../getopt.js';
+import { lazyOptions } from '../getopt.js';
 import { addUnused, configDisks, revertPending, setValue, splitKeys } from '../guests.js';
-import { snapnameSpec, vmidArg } from '../props.js';
-import { getSnapshot } from '../snapshots.js';
+import { vmidArg } from '../props.js';
 import { freeVolume } from '../storage.js';
 import { allocMount } from './mounts.js';
 import { normalizeNet } from './net.js';
@@ -73,44 +72,7 @@ export const set: Command = {
   },
 };
 
-export const config: Command = {
-  spec: {
-    usage: 'pct config <vmid> [OPTIONS]',
-    positionals: [vmidArg],
-    options: { current: bool, snapshot: snapnameSpec },
-  },
-  run(ctx, p) {
-    const s = ctx.read();
-    const g = loadGuest(s, 'lxc', p.params.vmid!, 2);
-    if (p.opts.snapshot !== undefined) {
-      if (p.opts.current === '1')
-        throw new PveError("option 'current' and 'snapshot' are mutually exclusive");
-      const snap = getSnapshot(g, p.opts.snapshot);
-      const c: Record<string, string> = { ...snap.config, snaptime: String(snap.snaptime) };
-      if (snap.description) c.description = snap.description;
-      ctx.out(printLxcConfig(c, snap.lxc));
-      return;
-    }
-    ctx.out(printLxcConfig(effectiveConfig(g, p.opts.current === '1'), g.lxc));
-  },
-};
-
-export const pending: Command = {
-  spec: { usage: 'pct pending <vmid>', positionals: [vmidArg], options: {} },
-  run(ctx, p) {
-    const g = loadGuest(ctx.read(), 'lxc', p.params.vmid!, 2);
-    const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
-    let out = '';
-    for (const k of [...keys].sort()) {
-      if (k === 'digest') continue;
-      const cur = g.config[k];
-      const nv = g.pending[k];
-      if (g.pendingDelete.includes(k)) out += `del ${k}: ${cur ?? ''}\n`;
-      else if (nv !== undefined) {
-        if (cur !== undefined) out += `cur ${k}: ${cur}\n`;
-        out += `new ${k}: ${nv}\n`;
-      } else out += `cur ${k}: ${cur}\n`;
-    }
-    ctx.out(out);
-  },
-};
+export const { config, pending } = configCommands('lxc', {
+  config: 'pct config <vmid> [OPTIONS]',
+  pending: 'pct pending <vmid>',
+});

@@ -1,11 +1,10 @@
-// `qm set`, `qm config` and `qm pending`: the config, with changes to a running VM kept pending.
-import { printLxcConfig } from '../conffile.js';
-import { checkLock, effectiveConfig, guestNotFound, loadGuest, type Command } from '../context.js';
+// `qm set`, with changes to a running VM kept pending; `qm config` and `qm pending` (config-commands.ts).
+import { configCommands } from '../config-commands.js';
+import { checkLock, guestNotFound, type Command } from '../context.js';
 import { PveError } from '../errors.js';
-import { bool, lazyOptions } from '../getopt.js';
+import { lazyOptions } from '../getopt.js';
 import { addUnused, configDisks, revertPending, setValue, splitKeys } from '../guests.js';
-import { snapnameSpec, vmidArg } from '../props.js';
-import { getSnapshot } from '../snapshots.js';
+import { vmidArg } from '../props.js';
 import { freeVolume } from '../storage.js';
 import { setOptions, VM_HOTPLUG } from './options.js';
 import { prepareValue } from './values.js';
@@ -54,40 +53,7 @@ export const set: Command = {
   },
 };
 
-export const config: Command = {
-  spec: {
-    usage: 'qm config <vmid> [OPTIONS]',
-    positionals: [vmidArg],
-    options: { current: bool, snapshot: snapnameSpec },
-  },
-  run(ctx, p) {
-    const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
-    if (p.opts.snapshot !== undefined) {
-      const snap = getSnapshot(g, p.opts.snapshot);
-      const c: Record<string, string> = { ...snap.config, snaptime: String(snap.snaptime) };
-      if (snap.description) c.description = snap.description;
-      ctx.out(printLxcConfig(c, []));
-      return;
-    }
-    ctx.out(printLxcConfig(effectiveConfig(g, p.opts.current === '1'), []));
-  },
-};
-
-export const pending: Command = {
-  spec: { usage: 'qm pending <vmid>', positionals: [vmidArg], options: {} },
-  run(ctx, p) {
-    const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
-    const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
-    let out = '';
-    for (const k of [...keys].sort()) {
-      const cur = g.config[k];
-      const nv = g.pending[k];
-      if (g.pendingDelete.includes(k)) out += `del ${k}: ${cur ?? ''}\n`;
-      else if (nv !== undefined) {
-        if (cur !== undefined) out += `cur ${k}: ${cur}\n`;
-        out += `new ${k}: ${nv}\n`;
-      } else out += `cur ${k}: ${cur}\n`;
-    }
-    ctx.out(out);
-  },
-};
+export const { config, pending } = configCommands('qemu', {
+  config: 'qm config <vmid> [OPTIONS]',
+  pending: 'qm pending <vmid>',
+});
