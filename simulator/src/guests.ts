@@ -1,6 +1,7 @@
 // Helpers shared by pct and qm: disks of a config, MACs, pids, resource numbers.
+import { setStatus } from './context.js';
 import { crypto } from './crypto.js';
-import { parsePropString, driveFormat, mpFormat, rootfsFormat, parseSize } from './props.js';
+import { driveFormat, mpFormat, parsePropString, parseSize, rootfsFormat } from './props.js';
 import { PveError } from './errors.js';
 import { freeVolume, linkedUsers, splitVolid } from './storage.js';
 import type { GuestState, SimState } from './state.js';
@@ -79,8 +80,24 @@ export function bootDiskBytes(g: GuestState): number {
   return first?.size ?? 0;
 }
 
+/** `pct/qm status --verbose`: one `key: value` line per field, sorted. */
+export function verboseStatus(v: Record<string, string | number>): string {
+  return Object.keys(v)
+    .sort()
+    .map((k) => `${k}: ${v[k]}\n`)
+    .join('');
+}
+
 export function uptimeSec(g: GuestState, now: number): number {
   return g.status === 'running' && g.startedAt ? Math.floor((now - g.startedAt) / 1000) : 0;
+}
+
+/** Removes a guest whose create or clone failed, with the volumes its config names. */
+export function discardGuest(s: SimState, id: number | string): void {
+  const g = s.guests[id];
+  if (!g) return;
+  for (const d of configDisks(g.type, g.config)) freeVolume(s, d.volid);
+  delete s.guests[id];
 }
 
 /** Dies unless the guest is a template (linked clone source) or in the given status. */
@@ -144,12 +161,18 @@ export function revertPending(g: GuestState, keys: readonly string[]): void {
   }
 }
 
-/** Makes the pending changes current (what a start or reboot does). */
-export function applyPending(g: GuestState): void {
+/** Makes the pending changes current. */
+function applyPending(g: GuestState): void {
   for (const k of g.pendingDelete) delete g.config[k];
   Object.assign(g.config, g.pending);
   g.pending = {};
   g.pendingDelete = [];
+}
+
+/** What `start` (and the second half of `reboot`) does: the pending changes become current; it runs, new pid. */
+export function startGuest(s: SimState, g: GuestState, now: number): void {
+  applyPending(g);
+  setStatus(g, 'running', now, nextPid(s));
 }
 
 /** Sets a key: at once when `now` (stopped guest or hot-pluggable key), else as a pending change. */

@@ -2,7 +2,7 @@
 import { checkLock, checkUnused, guestNotFound, newGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool } from '../getopt.js';
-import { configDisks, isTemplate, randomMac } from '../guests.js';
+import { configDisks, discardGuest, isTemplate, randomMac } from '../guests.js';
 import {
   dnsNameSpec,
   GiB,
@@ -16,7 +16,7 @@ import {
   vmidSpec,
 } from '../props.js';
 import { getSnapshot } from '../snapshots.js';
-import { allocDisk, freeVolume, linkedClone, lookupVolume, splitVolid } from '../storage.js';
+import { allocDisk, linkedClone, lookupVolume, splitVolid } from '../storage.js';
 import { checkRootdirStorage } from './mounts.js';
 
 export const clone: Command = {
@@ -117,11 +117,7 @@ export const clone: Command = {
         await ctx.tx((s) => {
           const g = s.guests[src];
           if (g) delete g.config.lock;
-          const ng = s.guests[newid];
-          if (ng) {
-            for (const d of configDisks('lxc', ng.config)) freeVolume(s, d.volid);
-            delete s.guests[newid];
-          }
+          discardGuest(s, newid);
         });
       },
     );

@@ -5,10 +5,10 @@ import { checkUnused, newGuest, setStatus, type Command } from '../context.js';
 import { crypto } from '../crypto.js';
 import { ParamError, PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
-import { configDisks, nextPid } from '../guests.js';
+import { discardGuest, nextPid } from '../guests.js';
 import { vmidArg } from '../props.js';
 import type { SimState } from '../state.js';
-import { findVolumeByPath, freeVolume, getStorage, splitVolid, volumePath } from '../storage.js';
+import { findVolumeByPath, getStorage, splitVolid, volumePath } from '../storage.js';
 import { allocMount, checkRootdirStorage } from './mounts.js';
 import { normalizeNet } from './net.js';
 import { lxcConfigOptions, lxcCreateOptions } from './options.js';
@@ -73,12 +73,7 @@ export const create: Command = {
       s.guests[id] = g;
     });
     const cleanup = async (): Promise<void> => {
-      await ctx.tx((s) => {
-        const g = s.guests[id];
-        if (!g) return;
-        for (const d of configDisks('lxc', g.config)) freeVolume(s, d.volid);
-        delete s.guests[id];
-      });
+      await ctx.tx((s) => discardGuest(s, id));
     };
     const rc = await ctx.task(
       true,

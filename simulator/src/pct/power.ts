@@ -2,7 +2,7 @@
 import { checkLock, guestNotFound, setStatus, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool, int, type OptSpec } from '../getopt.js';
-import { applyPending, isTemplate, nextPid } from '../guests.js';
+import { isTemplate, startGuest } from '../guests.js';
 import { vmidArg } from '../props.js';
 
 export const start: Command = {
@@ -28,8 +28,7 @@ export const start: Command = {
       await ctx.tx((s) => {
         const g = s.guests[id];
         if (!g) throw guestNotFound(s, 'lxc', id);
-        applyPending(g);
-        setStatus(g, 'running', ctx.now(), nextPid(s));
+        startGuest(s, g, ctx.now());
       });
     });
   },
@@ -61,10 +60,7 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
           const g = s.guests[id];
           if (!g) throw guestNotFound(s, 'lxc', id);
           setStatus(g, 'stopped', ctx.now());
-          if (kind === 'reboot') {
-            applyPending(g);
-            setStatus(g, 'running', ctx.now(), nextPid(s));
-          }
+          if (kind === 'reboot') startGuest(s, g, ctx.now());
         });
       });
     },

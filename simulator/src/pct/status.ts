@@ -1,7 +1,7 @@
 // `pct status` and `pct list`.
 import { effectiveConfig, loadGuest, type Command } from '../context.js';
 import { bool } from '../getopt.js';
-import { configDisks, guestName, isTemplate } from '../guests.js';
+import { configDisks, guestName, isTemplate, uptimeSec, verboseStatus } from '../guests.js';
 import { vmidArg } from '../props.js';
 
 export const status: Command = {
@@ -32,7 +32,7 @@ export const status: Command = {
       status: g.status,
       swap: 0,
       type: 'lxc',
-      uptime: running && g.startedAt ? Math.floor((ctx.now() - g.startedAt) / 1000) : 0,
+      uptime: uptimeSec(g, ctx.now()),
       vmid: g.vmid,
     };
     if (g.config.lock) v.lock = g.config.lock;
@@ -48,12 +48,7 @@ export const status: Command = {
       ])
         v[k] = 0;
     }
-    ctx.out(
-      Object.keys(v)
-        .sort()
-        .map((k) => `${k}: ${v[k]}\n`)
-        .join(''),
-    );
+    ctx.out(verboseStatus(v));
   },
 };
 

@@ -2,7 +2,7 @@
 import { checkLock, loadGuest, newGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool, int, str } from '../getopt.js';
-import { configDisks, isTemplate, newUuid } from '../guests.js';
+import { configDisks, discardGuest, isTemplate, newUuid } from '../guests.js';
 import {
   dnsNameSpec,
   driveFormat,
@@ -16,7 +16,7 @@ import {
   vmidSpec,
 } from '../props.js';
 import { getSnapshot } from '../snapshots.js';
-import { allocCloudinit, allocDisk, freeVolume, linkedClone, splitVolid } from '../storage.js';
+import { allocCloudinit, allocDisk, linkedClone, splitVolid } from '../storage.js';
 import { checkImagesStorage } from './drives.js';
 import { normalizeNet } from './values.js';
 
@@ -126,12 +126,7 @@ export const clone: Command = {
         ctx.out(out.join('\n') + '\n');
       },
       async () => {
-        await ctx.tx((s) => {
-          const ng = s.guests[newid];
-          if (!ng) return;
-          for (const d of configDisks('qemu', ng.config)) freeVolume(s, d.volid);
-          delete s.guests[newid];
-        });
+        await ctx.tx((s) => discardGuest(s, newid));
       },
     );
   },

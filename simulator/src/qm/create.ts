@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { guestWord, newGuest, setStatus, type Command } from '../context.js';
 import { ParamError, PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
-import { configDisks, newUuid, nextPid } from '../guests.js';
+import { discardGuest, newUuid, nextPid } from '../guests.js';
 import { vmidArg } from '../props.js';
-import { freeVolume } from '../storage.js';
 import { checkImagesStorage, defaultBoot, importSource } from './drives.js';
 import { createOptions } from './options.js';
 import { prepareValue } from './values.js';
@@ -83,12 +82,7 @@ export const create: Command = {
         if (out.length > 0) ctx.out(out.join('\n') + '\n');
       },
       async () => {
-        await ctx.tx((s) => {
-          const g = s.guests[id];
-          if (!g) return;
-          for (const d of configDisks('qemu', g.config)) freeVolume(s, d.volid);
-          delete s.guests[id];
-        });
+        await ctx.tx((s) => discardGuest(s, id));
       },
     );
   },

@@ -2,7 +2,7 @@
 import { checkLock, guestNotFound, loadGuest, setStatus, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool, int, str, type OptSpec } from '../getopt.js';
-import { applyPending, isTemplate, nextPid } from '../guests.js';
+import { isTemplate, startGuest } from '../guests.js';
 import { vmidArg } from '../props.js';
 
 export const start: Command = {
@@ -32,8 +32,7 @@ export const start: Command = {
       await ctx.sleep('start');
       await ctx.tx((s) => {
         const g = loadGuest(s, 'qemu', id);
-        applyPending(g);
-        setStatus(g, 'running', ctx.now(), nextPid(s));
+        startGuest(s, g, ctx.now());
       });
     });
   },
@@ -68,10 +67,7 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         await ctx.tx((s) => {
           const g = loadGuest(s, 'qemu', id);
           setStatus(g, 'stopped', ctx.now());
-          if (kind === 'reboot') {
-            applyPending(g);
-            setStatus(g, 'running', ctx.now(), nextPid(s));
-          }
+          if (kind === 'reboot') startGuest(s, g, ctx.now());
         });
       });
     },

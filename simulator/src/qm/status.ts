@@ -1,7 +1,7 @@
 // `qm status` and `qm list`.
 import { loadGuest, type Command } from '../context.js';
 import { bool } from '../getopt.js';
-import { bootDiskBytes, guestName, isTemplate } from '../guests.js';
+import { bootDiskBytes, guestName, isTemplate, uptimeSec, verboseStatus } from '../guests.js';
 import { GiB, vmidArg } from '../props.js';
 
 export const status: Command = {
@@ -27,19 +27,14 @@ export const status: Command = {
       netout: running ? 33_456 : 0,
       qmpstatus: g.status,
       status: g.status,
-      uptime: running && g.startedAt ? Math.floor((ctx.now() - g.startedAt) / 1000) : 0,
+      uptime: uptimeSec(g, ctx.now()),
       vmid: g.vmid,
     };
     if (g.config.agent) v.agent = 1;
     if (running && g.pid) v.pid = g.pid;
     if (g.config.lock) v.lock = g.config.lock;
     if (isTemplate(g)) v.template = 1;
-    ctx.out(
-      Object.keys(v)
-        .sort()
-        .map((k) => `${k}: ${v[k]}\n`)
-        .join(''),
-    );
+    ctx.out(verboseStatus(v));
   },
 };
 
