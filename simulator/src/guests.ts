@@ -141,8 +141,39 @@ export function destroyVolumes(
 // ---- `set`: what pct set and qm set share -------------------------------------------------------------------
 
 /** The key list of `--delete` / `--revert` (comma, semicolon or space separated). */
-export function splitKeys(v: string | undefined): string[] {
+function splitKeys(v: string | undefined): string[] {
   return v ? v.split(/[,; ]/).filter((k) => k !== '') : [];
+}
+
+export interface SetRequest {
+  /** The config keys to set. */
+  values: Record<string, string>;
+  del: string[];
+  revert: string[];
+  digest: string | undefined;
+}
+
+/**
+ * Splits `set`'s options into the keys to set and its own parameters (`delete`, `revert`, `digest`, and the
+ * tool's `extra` ones, which the caller reads first); dies when there is nothing to do.
+ */
+export function setRequest(opts: Record<string, string>, extra: readonly string[] = []): SetRequest {
+  const values = { ...opts };
+  const del = splitKeys(values.delete);
+  const revert = splitKeys(values.revert);
+  const digest = values.digest;
+  for (const k of ['delete', 'revert', 'digest', ...extra]) delete values[k];
+  if (Object.keys(values).length === 0 && del.length === 0 && revert.length === 0) {
+    throw new PveError('no options specified');
+  }
+  return { values, del, revert, digest };
+}
+
+/** `--digest`: dies when the config changed since the caller read it. */
+export function checkDigest(g: GuestState, digest: string | undefined): void {
+  if (digest !== undefined && digest !== g.mirrorHash) {
+    throw new PveError('detected modified configuration - file changed by other user? Try again.');
+  }
 }
 
 /** Keeps `volid` as the guest's first free `unusedN` (a detached disk is not freed); returns that key. */

@@ -3,7 +3,7 @@ import { configCommands } from '../config-commands.js';
 import { checkLock, guestNotFound, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
-import { addUnused, configDisks, revertPending, setValue, splitKeys } from '../guests.js';
+import { addUnused, checkDigest, configDisks, revertPending, setRequest, setValue } from '../guests.js';
 import { vmidArg } from '../props.js';
 import { freeVolume } from '../storage.js';
 import { allocMount } from './mounts.js';
@@ -14,23 +14,12 @@ export const set: Command = {
   spec: lazyOptions({ usage: 'pct set <vmid> [OPTIONS]', positionals: [vmidArg] }, lxcSetOptions),
   async run(ctx, p) {
     const id = p.params.vmid!;
-    const o = { ...p.opts };
-    const del = splitKeys(o.delete);
-    const revert = splitKeys(o.revert);
-    const digest = o.digest;
-    delete o.delete;
-    delete o.revert;
-    delete o.digest;
-    if (Object.keys(o).length === 0 && del.length === 0 && revert.length === 0) {
-      throw new PveError('no options specified');
-    }
+    const { values: o, del, revert, digest } = setRequest(p.opts);
     const warnings: string[] = [];
     await ctx.tx((s) => {
       const g = s.guests[id];
       if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
-      if (digest !== undefined && digest !== g.mirrorHash) {
-        throw new PveError('detected modified configuration - file changed by other user? Try again.');
-      }
+      checkDigest(g, digest);
       if (o.lock === undefined) checkLock(g);
       for (const k of Object.keys(o)) {
         if (k === 'unprivileged') throw new PveError(`unable to modify read-only option: '${k}'`);

@@ -1,9 +1,8 @@
 // `qm set`, with changes to a running VM kept pending; `qm config` and `qm pending` (config-commands.ts).
 import { configCommands } from '../config-commands.js';
 import { checkLock, guestNotFound, type Command } from '../context.js';
-import { PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
-import { addUnused, configDisks, revertPending, setValue, splitKeys } from '../guests.js';
+import { addUnused, checkDigest, configDisks, revertPending, setRequest, setValue } from '../guests.js';
 import { vmidArg } from '../props.js';
 import { freeVolume } from '../storage.js';
 import { setOptions, VM_HOTPLUG } from './options.js';
@@ -13,21 +12,13 @@ export const set: Command = {
   spec: lazyOptions({ usage: 'qm set <vmid> [OPTIONS]', positionals: [vmidArg] }, setOptions),
   async run(ctx, p) {
     const id = p.params.vmid!;
-    const o = { ...p.opts };
-    const del = splitKeys(o.delete);
-    const revert = splitKeys(o.revert);
-    const digest = o.digest;
-    const skiplock = o.skiplock === '1';
-    for (const k of ['delete', 'revert', 'digest', 'skiplock', 'force']) delete o[k];
-    if (Object.keys(o).length === 0 && del.length === 0 && revert.length === 0)
-      throw new PveError('no options specified');
+    const skiplock = p.opts.skiplock === '1';
+    const { values: o, del, revert, digest } = setRequest(p.opts, ['skiplock', 'force']);
     const out: string[] = [];
     await ctx.tx((s) => {
       const g = s.guests[id];
       if (!g || g.type !== 'qemu') throw guestNotFound(s, 'qemu', id);
-      if (digest !== undefined && digest !== g.mirrorHash) {
-        throw new PveError('detected modified configuration - file changed by other user? Try again.');
-      }
+      checkDigest(g, digest);
       if (!skiplock && o.lock === undefined) checkLock(g);
       const running = g.status === 'running';
       revertPending(g, revert);
