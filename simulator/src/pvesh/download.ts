@@ -1,6 +1,7 @@
 // `pvesh create /nodes/<n>/storage/<sid>/download-url`: a cloud image or ISO "downloaded" to a storage.
 import type { Ctx } from '../context.js';
 import { ParamError, PveError } from '../errors.js';
+import { checkNode } from './nodes.js';
 import { parseArgs, type OptSpec } from '../getopt.js';
 import { allCloudImages } from '../simconfig.js';
 import { getStorage, volumePath } from '../storage.js';
@@ -43,10 +44,7 @@ export async function downloadUrl(ctx: Ctx, node: string, sid: string, rest: str
   if (!CONTENT_EXT[content]!.test(filename))
     throw new ParamError({ filename: 'invalid filename or wrong extension' }, spec.usage);
   const s0 = ctx.read();
-  if (node !== s0.node)
-    throw new PveError(
-      `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
-    );
+  checkNode(s0, node);
   const st = getStorage(s0, sid);
   if (!st.content.includes(content as never))
     throw new PveError(`storage '${sid}' is not configured for content-type '${content}'`);

@@ -1,6 +1,7 @@
 // `pvesh get`: the API paths Phoenix reads.
 import { effectiveConfig, guestNotFound, type Ctx } from '../context.js';
 import { PveError } from '../errors.js';
+import { checkNode } from './nodes.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import type { GuestState, SimState } from '../state.js';
 import { getStorage } from '../storage.js';
@@ -20,10 +21,7 @@ function typedConfig(c: Record<string, string>): Record<string, unknown> {
 function guestFor(s: SimState, node: string, kind: string, id: string): GuestState {
   const type = kind === 'lxc' ? 'lxc' : 'qemu';
   const g = s.guests[id];
-  if (node !== s.node)
-    throw new PveError(
-      `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
-    );
+  checkNode(s, node);
   if (!g || g.type !== type) throw guestNotFound(s, type, id);
   return g;
 }
@@ -61,10 +59,7 @@ export function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string
     ];
   }
   if (a === 'nodes' && b !== undefined) {
-    if (b !== s.node)
-      throw new PveError(
-        `hostname lookup '${b}' failed - failed to get address info for: ${b}: Name or service not known`,
-      );
+    checkNode(s, b);
     if (c === 'storage' && parts.length === 3) {
       return Object.keys(s.storages)
         .sort()
