@@ -3,7 +3,7 @@ import { setStatus } from './context.js';
 import { crypto } from './crypto.js';
 import { driveFormat, mpFormat, parsePropString, parseSize, rootfsFormat } from './props.js';
 import { PveError } from './errors.js';
-import { freeVolume, linkedUsers, splitVolid } from './storage.js';
+import { freeVolume, isBaseVolume, linkedUsers, splitVolid } from './storage.js';
 import type { GuestState, SimState } from './state.js';
 
 export const DISK_KEY_RE = /^(ide|sata|scsi|virtio|efidisk|tpmstate)\d+$/;
@@ -124,8 +124,7 @@ export function destroyVolumes(
   ];
   for (const k of Object.keys(g.config)) if (/^unused\d+$/.test(k)) vols.push(g.config[k]!);
   for (const v of vols) {
-    const isBase = /^(base|basevol)-/.test(splitVolid(v)![1].split('/').pop() ?? '');
-    if (isBase && linkedUsers(s, v).length > 0) throw new PveError(linkedClonesError(v));
+    if (isBaseVolume(v) && linkedUsers(s, v).length > 0) throw new PveError(linkedClonesError(v));
   }
   const out: string[] = [];
   for (const v of vols) {

@@ -119,6 +119,11 @@ export function ownName(volname: string): string {
   return volname;
 }
 
+/** Whether a volume is a base volume (`base-`/`basevol-`, a template's), which linked clones can be made of. */
+export function isBaseVolume(volid: string): boolean {
+  return /^(base|basevol)-/.test(splitVolid(volid)![1].split('/').pop() ?? '');
+}
+
 /** Storage-local name of the base volume a linked clone sits on, if any. */
 export function baseOf(volname: string): string | undefined {
   const m = /^(?:\d+\/)?((?:base|basevol)-\d+-disk-\d+(?:\.\w+)?)\//.exec(volname);

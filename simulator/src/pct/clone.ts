@@ -16,7 +16,7 @@ import {
   vmidSpec,
 } from '../props.js';
 import { getSnapshot } from '../snapshots.js';
-import { allocDisk, linkedClone, lookupVolume, splitVolid } from '../storage.js';
+import { allocDisk, isBaseVolume, linkedClone, lookupVolume, splitVolid } from '../storage.js';
 import { checkRootdirStorage } from './mounts.js';
 
 export const clone: Command = {
@@ -58,8 +58,7 @@ export const clone: Command = {
       }
       if (!full) {
         for (const d of configDisks('lxc', srcConfig)) {
-          const sv = splitVolid(d.volid)!;
-          if (!/(^|\/)(base|basevol)-/.test(sv[1].split('/').pop() ?? '')) {
+          if (!isBaseVolume(d.volid)) {
             throw new PveError(`Linked clone feature for '${d.volid}' is not available`);
           }
         }

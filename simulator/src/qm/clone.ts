@@ -16,7 +16,7 @@ import {
   vmidSpec,
 } from '../props.js';
 import { getSnapshot } from '../snapshots.js';
-import { allocCloudinit, allocDisk, linkedClone, splitVolid } from '../storage.js';
+import { allocCloudinit, allocDisk, isBaseVolume, linkedClone, splitVolid } from '../storage.js';
 import { checkImagesStorage } from './drives.js';
 import { normalizeNet } from './values.js';
 
@@ -57,7 +57,7 @@ export const clone: Command = {
       if (!full) {
         for (const d of configDisks('qemu', srcConfig)) {
           if (d.cloudinit) continue;
-          if (!/^(base|basevol)-/.test(splitVolid(d.volid)![1].split('/').pop() ?? '')) {
+          if (!isBaseVolume(d.volid)) {
             throw new PveError(`Linked clone feature is not supported for '${d.volid}' (${d.key})`);
           }
         }
