@@ -1,5 +1,5 @@
 // `pct clone`: linked clones of a template's base volumes, or full copies (of a stopped CT or a snapshot).
-import { checkLock, checkUnused, guestNotFound, newGuest, type Command } from '../context.js';
+import { checkLock, checkUnused, loadGuest, newGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool } from '../getopt.js';
 import { configDisks, discardGuest, isTemplate, randomMac } from '../guests.js';
@@ -43,8 +43,7 @@ export const clone: Command = {
     let running = false;
     let srcConfig: Record<string, string> = {};
     await ctx.tx((s) => {
-      const g = s.guests[src];
-      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', src);
+      const g = loadGuest(s, 'lxc', src);
       checkUnused(s, String(newid));
       checkLock(g);
       full = o.full !== undefined ? o.full === '1' : !isTemplate(g);

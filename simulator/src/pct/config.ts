@@ -1,6 +1,6 @@
 // `pct set`, with changes to a running CT kept pending; `pct config` and `pct pending` (config-commands.ts).
 import { configCommands } from '../config-commands.js';
-import { checkLock, guestNotFound, type Command } from '../context.js';
+import { checkLock, loadGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
 import { addUnused, checkDigest, configDisks, revertPending, setRequest, setValue } from '../guests.js';
@@ -17,8 +17,7 @@ export const set: Command = {
     const { values: o, del, revert, digest } = setRequest(p.opts);
     const warnings: string[] = [];
     await ctx.tx((s) => {
-      const g = s.guests[id];
-      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
+      const g = loadGuest(s, 'lxc', id);
       checkDigest(g, digest);
       if (o.lock === undefined) checkLock(g);
       for (const k of Object.keys(o)) {

@@ -1,5 +1,5 @@
 // `pct destroy`: frees the CT's volumes (not a base volume linked clones still use).
-import { checkLock, guestNotFound, type Command } from '../context.js';
+import { checkLock, guestNotFound, loadGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool } from '../getopt.js';
 import { destroyVolumes } from '../guests.js';
@@ -17,8 +17,7 @@ export const destroy: Command = {
     const id = p.params.vmid!;
     const force = p.opts.force === '1';
     await ctx.tx((s) => {
-      const g = s.guests[id];
-      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
+      const g = loadGuest(s, 'lxc', id);
       checkLock(g);
       if (g.config.protection === '1') throw new PveError(`can't remove CT ${id} - protection mode enabled`);
       if (g.status === 'running' && !force)

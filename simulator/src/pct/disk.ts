@@ -1,5 +1,5 @@
 // `pct resize`: grows a mount point's volume (an unchecked task: failures still exit 0).
-import { checkLock, guestNotFound, loadGuest, type Command } from '../context.js';
+import { checkLock, loadGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { configDisks } from '../guests.js';
 import { formatSize, GiB, mpFormat, parseSize, printPropString, rootfsFormat, vmidArg } from '../props.js';
@@ -26,8 +26,7 @@ export const resize: Command = {
     let newSize = 0;
     let volid = '';
     await ctx.tx((s) => {
-      const g = s.guests[id];
-      if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
+      const g = loadGuest(s, 'lxc', id);
       checkLock(g);
       const d = configDisks('lxc', g.config).find((x) => x.key === key);
       if (!d) throw new PveError(`unable to resize ${key} - no such mount point or not a volume`);

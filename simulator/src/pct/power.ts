@@ -1,5 +1,5 @@
 // `pct start`, `stop`, `shutdown` and `reboot`: a (re)start makes the pending changes current.
-import { checkLock, guestNotFound, setStatus, type Command } from '../context.js';
+import { checkLock, guestNotFound, loadGuest, setStatus, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool, int, type OptSpec } from '../getopt.js';
 import { isTemplate, startGuest } from '../guests.js';
@@ -18,8 +18,7 @@ export const start: Command = {
     if (pre && pre.type === 'lxc' && pre.status === 'running') throw new PveError(`CT ${id} already running`);
     return ctx.task(true, async () => {
       await ctx.tx((s) => {
-        const g = s.guests[id];
-        if (!g || g.type !== 'lxc') throw guestNotFound(s, 'lxc', id);
+        const g = loadGuest(s, 'lxc', id);
         if (g.status === 'running') throw new PveError(`CT ${id} already running`);
         if (isTemplate(g)) throw new PveError("you can't start a CT if it's a template");
         if (p.opts.skiplock !== '1') checkLock(g);

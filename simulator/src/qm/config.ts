@@ -1,6 +1,6 @@
 // `qm set`, with changes to a running VM kept pending; `qm config` and `qm pending` (config-commands.ts).
 import { configCommands } from '../config-commands.js';
-import { checkLock, guestNotFound, type Command } from '../context.js';
+import { checkLock, loadGuest, type Command } from '../context.js';
 import { lazyOptions } from '../getopt.js';
 import { addUnused, checkDigest, configDisks, revertPending, setRequest, setValue } from '../guests.js';
 import { vmidArg } from '../props.js';
@@ -16,8 +16,7 @@ export const set: Command = {
     const { values: o, del, revert, digest } = setRequest(p.opts, ['skiplock', 'force']);
     const out: string[] = [];
     await ctx.tx((s) => {
-      const g = s.guests[id];
-      if (!g || g.type !== 'qemu') throw guestNotFound(s, 'qemu', id);
+      const g = loadGuest(s, 'qemu', id);
       checkDigest(g, digest);
       if (!skiplock && o.lock === undefined) checkLock(g);
       const running = g.status === 'running';

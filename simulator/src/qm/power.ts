@@ -22,8 +22,7 @@ export const start: Command = {
   async run(ctx, p) {
     const id = p.params.vmid!;
     await ctx.tx((s) => {
-      const g = s.guests[id];
-      if (!g || g.type !== 'qemu') throw guestNotFound(s, 'qemu', id);
+      const g = loadGuest(s, 'qemu', id);
       if (g.status === 'running') throw new PveError(`VM ${id} already running`);
       if (isTemplate(g)) throw new PveError("you can't start a vm if it's a template");
       if (p.opts.skiplock !== '1') checkLock(g);
