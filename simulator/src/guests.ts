@@ -1,9 +1,9 @@
 // Helpers shared by pct and qm: disks of a config, MACs, pids, resource numbers.
 import { setStatus } from './context.js';
 import { crypto } from './crypto.js';
-import { driveFormat, mpFormat, parsePropString, parseSize, rootfsFormat } from './props.js';
+import { driveFormat, mountFormat, parsePropString, parseSize } from './props.js';
 import { PveError } from './errors.js';
-import { freeVolume, isBaseVolume, linkedUsers, splitVolid } from './storage.js';
+import { freeVolume, isBaseVolume, isLvm, linkedUsers, splitVolid } from './storage.js';
 import type { GuestState, SimState } from './state.js';
 
 export const DISK_KEY_RE = /^(ide|sata|scsi|virtio|efidisk|tpmstate)\d+$/;
@@ -29,7 +29,7 @@ export function configDisks(
   for (const [key, value] of Object.entries(config)) {
     if (type === 'lxc' && !CT_DISK_KEY_RE.test(key)) continue;
     if (type === 'qemu' && !DISK_KEY_RE.test(key)) continue;
-    const fmt = type === 'lxc' ? (key === 'rootfs' ? rootfsFormat : mpFormat) : driveFormat;
+    const fmt = type === 'lxc' ? mountFormat(key) : driveFormat;
     const r = parsePropString(fmt, value, key);
     if (!r.ok) continue;
     const volid = type === 'lxc' ? r.map.volume! : r.map.file!;
@@ -129,7 +129,7 @@ export function destroyVolumes(
   const out: string[] = [];
   for (const v of vols) {
     const [sid, name] = splitVolid(v)!;
-    if (s.storages[sid]?.type === 'lvmthin' || s.storages[sid]?.type === 'lvm') {
+    if (isLvm(s.storages[sid])) {
       out.push(`  Logical volume "${name.split('/').pop()}" successfully removed.`);
     }
     freeVolume(s, v);

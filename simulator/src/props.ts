@@ -227,6 +227,10 @@ export const mpFormat: PropFormat = {
     ...mpCommon,
   },
 };
+/** The format of a CT volume key: `rootfs` or `mpN`. */
+export function mountFormat(key: string): PropFormat {
+  return key === 'rootfs' ? rootfsFormat : mpFormat;
+}
 export const lxcFeaturesFormat: PropFormat = {
   keys: {
     fuse: bool,

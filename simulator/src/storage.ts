@@ -27,6 +27,17 @@ const SUBDIR: Partial<Record<ContentType, string>> = {
   rootdir: 'images',
 };
 
+/** Whether a storage holds LVM logical volumes, whose tools print what they do. */
+export function isLvm(s: StorageState | undefined): boolean {
+  return s?.type === 'lvmthin' || s?.type === 'lvm';
+}
+
+/** What lvcreate prints for a volume just allocated (nothing on other storage types). */
+export function lvCreated(state: SimState, volid: string): string[] {
+  const [sid] = splitVolid(volid)!;
+  return isLvm(state.storages[sid]) ? [`  Logical volume "${volid.split(':')[1]}" created.`] : [];
+}
+
 /** `local:vztmpl/x.tar.zst` -> ['local', 'vztmpl/x.tar.zst']. */
 export function splitVolid(volid: string): [string, string] | undefined {
   const m = /^([a-zA-Z][a-zA-Z0-9\-_.]*):(.+)$/.exec(volid);

@@ -7,10 +7,9 @@ import {
   dnsNameSpec,
   GiB,
   lxcNetFormat,
-  mpFormat,
+  mountFormat,
   parsePropString,
   printPropString,
-  rootfsFormat,
   snapnameSpec,
   vmidArg,
   vmidSpec,
@@ -90,7 +89,7 @@ export const clone: Command = {
               if (!volid)
                 throw new PveError(`clone failed: Linked clone feature for '${d.volid}' is not available`);
             }
-            conf[d.key] = printPropString(d.key === 'rootfs' ? rootfsFormat : mpFormat, {
+            conf[d.key] = printPropString(mountFormat(d.key), {
               ...d.map,
               volume: volid,
             });

@@ -2,7 +2,7 @@
 import { checkLock, loadGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { configDisks } from '../guests.js';
-import { formatSize, GiB, mpFormat, parseSize, printPropString, rootfsFormat, vmidArg } from '../props.js';
+import { formatSize, GiB, mountFormat, parseSize, printPropString, vmidArg } from '../props.js';
 import { lookupVolume, splitVolid } from '../storage.js';
 
 export const resize: Command = {
@@ -53,7 +53,7 @@ export const resize: Command = {
         }
         const v = lookupVolume(s, volid);
         if (v) v.size = newSize;
-        g.config[key] = printPropString(key === 'rootfs' ? rootfsFormat : mpFormat, {
+        g.config[key] = printPropString(mountFormat(key), {
           ...d.map,
           size: formatSize(newSize),
         });

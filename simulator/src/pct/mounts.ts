@@ -1,8 +1,8 @@
 // pct's volumes (`rootfs`, `mpN`): storage checks and allocation of `SID:N` sizes.
 import { ParamError, PveError } from '../errors.js';
-import { formatSize, GiB, mpFormat, parsePropString, printPropString, rootfsFormat } from '../props.js';
+import { formatSize, GiB, mountFormat, parsePropString, printPropString } from '../props.js';
 import type { SimState } from '../state.js';
-import { allocDisk, getStorage, lookupVolume } from '../storage.js';
+import { allocDisk, getStorage, lookupVolume, lvCreated } from '../storage.js';
 
 export function checkRootdirStorage(s: SimState, sid: string, param: string): void {
   const st = getStorage(s, sid);
@@ -20,7 +20,7 @@ export function allocMount(
   defStorage: string,
   out: string[],
 ): string {
-  const fmt = key === 'rootfs' ? rootfsFormat : mpFormat;
+  const fmt = mountFormat(key);
   const r = parsePropString(fmt, value, key);
   if (!r.ok) throw new ParamError(r.errors);
   const map = { ...r.map };
@@ -33,10 +33,7 @@ export function allocMount(
     const size = Math.round(Number(alloc[2]) * GiB);
     map.volume = allocDisk(s, sid, id, 'rootdir', size);
     map.size = formatSize(size);
-    const st = s.storages[sid]!;
-    if (st.type === 'lvmthin' || st.type === 'lvm') {
-      out.push(`  Logical volume "${map.volume.split(':')[1]}" created.`);
-    }
+    out.push(...lvCreated(s, map.volume));
   } else if (!vol.startsWith('/')) {
     const v = lookupVolume(s, vol);
     if (!v) throw new PveError(`volume '${vol}' does not exist`);

@@ -2,7 +2,7 @@
 import { checkLock, loadGuest, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { configDisks, isTemplate } from '../guests.js';
-import { mpFormat, printPropString, rootfsFormat, vmidArg } from '../props.js';
+import { mountFormat, printPropString, vmidArg } from '../props.js';
 import { makeBase } from '../storage.js';
 
 export const template: Command = {
@@ -25,7 +25,7 @@ export const template: Command = {
         const g = loadGuest(s, 'lxc', id);
         for (const d of configDisks('lxc', g.config)) {
           const nv = makeBase(s, d.volid);
-          g.config[d.key] = printPropString(d.key === 'rootfs' ? rootfsFormat : mpFormat, {
+          g.config[d.key] = printPropString(mountFormat(d.key), {
             ...d.map,
             volume: nv,
           });

@@ -4,7 +4,14 @@ import { statSync } from 'node:fs';
 import { ParamError, PveError } from '../errors.js';
 import { driveFormat, formatSize, GiB, parsePropString, printPropString } from '../props.js';
 import type { SimState } from '../state.js';
-import { allocCloudinit, allocDisk, findVolumeByPath, getStorage, lookupVolume } from '../storage.js';
+import {
+  allocCloudinit,
+  allocDisk,
+  findVolumeByPath,
+  getStorage,
+  lookupVolume,
+  lvCreated,
+} from '../storage.js';
 import { DRIVE_COUNTS } from './options.js';
 
 export function checkImagesStorage(s: SimState, sid: string, param: string): void {
@@ -73,9 +80,7 @@ export function setupDrive(s: SimState, id: number, key: string, value: string, 
     map.file = allocDisk(s, sid, id, 'images', size, map.format);
     delete map.format;
     map.size = formatSize(size);
-    const st = s.storages[sid]!;
-    if (st.type === 'lvmthin' || st.type === 'lvm')
-      out.push(`  Logical volume "${map.file.split(':')[1]}" created.`);
+    out.push(...lvCreated(s, map.file));
     out.push(`${key}: successfully created disk '${printPropString(driveFormat, map)}'`);
     return printPropString(driveFormat, map);
   }
