@@ -4,7 +4,7 @@ import { loadGuest, type Command } from '../context.js';
 import { crypto } from '../crypto.js';
 import { PveError } from '../errors.js';
 import { runExecRules } from '../exec.js';
-import { bool } from '../getopt.js';
+import { bool, str } from '../getopt.js';
 import { vmidArg } from '../props.js';
 import type { GuestState } from '../state.js';
 
@@ -29,12 +29,15 @@ export const exec: Command = {
   },
 };
 
+/** The owner and mode options of `pct push` and `pct pull`. */
+const fileOptions = { perms: str, user: str, group: str };
+
 export const push: Command = {
   task: true,
   spec: {
     usage: 'pct push <vmid> <file> <destination> [OPTIONS]',
     positionals: [vmidArg, { name: 'file' }, { name: 'destination' }],
-    options: { perms: { type: 'string' }, user: { type: 'string' }, group: { type: 'string' } },
+    options: fileOptions,
   },
   async run(ctx, p) {
     const id = p.params.vmid!;
@@ -77,7 +80,7 @@ export const pull: Command = {
   spec: {
     usage: 'pct pull <vmid> <path> <destination> [OPTIONS]',
     positionals: [vmidArg, { name: 'path' }, { name: 'destination' }],
-    options: { perms: { type: 'string' }, user: { type: 'string' }, group: { type: 'string' } },
+    options: fileOptions,
   },
   async run(ctx, p) {
     const id = p.params.vmid!;
