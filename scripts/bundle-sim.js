@@ -1,6 +1,7 @@
 // `npm run build`, last step: bundles each simulated tool's code path (simulator/src/run.ts plus that tool's
-// command module, with proper-lockfile and write-file-atomic) into one ESM file, dist/simulator/bin/<tool>.js,
-// which simulator/bin/<tool> loads. A simulated call is a whole Node start-up, and Phoenix makes hundreds of them:
+// command table, simulator/src/<tool>/index.ts or <tool>.ts, and every module they import) into one CommonJS file,
+// dist/simulator/bin/<tool>.cjs, which simulator/bin/<tool> loads; proper-lockfile and write-file-atomic are
+// bundled apart (see WRITE_DEPS). A simulated call is a whole Node start-up, and Phoenix makes hundreds of them:
 // one file to resolve and compile instead of a dozen modules (and the other tools' code) is most of its cost
 // over bare Node. tsc's dist/simulator/src/ stays: testing.js is imported by tests and the bench, and main.js is
 // the launchers' fallback when only tsc has run.

@@ -1,4 +1,4 @@
-// Error values thrown by command handlers; main.ts turns them into the real tools' stderr text and exit codes.
+// Error values thrown by command handlers; run.ts turns them into the real tools' stderr text and exit codes.
 
 /** A plain `die`: the message goes to stderr (newline added), exit 255 unless given. */
 export class PveError extends Error {

@@ -1,4 +1,5 @@
-// Helpers shared by pct and qm: disks of a config, MACs, pids, resource numbers.
+// Helpers shared by pct and qm (and pvesh's rows): disks of a config, MACs, pids, resource numbers, what a start
+// and a failed create do, and what `set` needs.
 import { setStatus } from './context.js';
 import { crypto } from './crypto.js';
 import { driveFormat, mountFormat, parsePropString, parseSize } from './props.js';
@@ -100,7 +101,7 @@ export function discardGuest(s: SimState, id: number | string): void {
   delete s.guests[id];
 }
 
-/** Dies unless the guest is a template (linked clone source) or in the given status. */
+/** Whether the guest is a template (a linked clone source). */
 export function isTemplate(g: GuestState): boolean {
   return g.config.template === '1';
 }
