@@ -1,0 +1,65 @@
+// Issue 14, item 2: an empty or blank path (a shell script's unset variable) is bad usage, never "not given".
+// `--sim-dir ""` used to fall through to the real pct/qm on PATH; here fake ones record any call.
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PHOENIX, REPO, tempDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+
+let root = '';
+let fakeBin = '';
+let called = '';
+
+beforeAll(() => {
+  root = tempDir('phoenix-empty-');
+  fakeBin = join(root, 'bin');
+  called = join(root, 'called');
+  mkdirSync(fakeBin);
+  for (const tool of ['pct', 'qm', 'pvesm', 'pveam', 'pvesh']) {
+    writeFileSync(join(fakeBin, tool), `#!/bin/sh\necho "${tool} $*" >> '${called}'\n`);
+    chmodSync(join(fakeBin, tool), 0o755);
+  }
+  cpSync(join(REPO, 'test', 'fixtures', 'bad', '_valid'), join(root, 'cfg'), { recursive: true });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(base)) if (k.startsWith('PHOENIX_')) delete base[k];
+  const r = spawnSync(process.execPath, [PHOENIX, ...args], {
+    cwd: join(root, 'cfg'),
+    env: {
+      ...base,
+      PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+      PHOENIX_CACHE_DIR: join(root, 'cache'),
+      PHOENIX_PREFS_DIR: join(root, 'prefs'),
+      CI: '1',
+      NO_COLOR: '1',
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  return { exit: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('an empty or blank path is bad usage: exit 2, one line, nothing started', () => {
+  const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+    ['--sim-dir ""', ['plan', '--sim-dir', ''], {}, /option --sim-dir is empty/],
+    ['--sim-dir " "', ['status', '--sim-dir', ' '], {}, /option --sim-dir is empty/],
+    ['--config ""', ['plan', '--sim', '--config', ''], {}, /option --config is empty/],
+    ['PHOENIX_SIM_DIR=""', ['plan'], { PHOENIX_SIM_DIR: '' }, /PHOENIX_SIM_DIR is empty/],
+    ['PHOENIX_SIM_DIR=" "', ['plan'], { PHOENIX_SIM_DIR: '  ' }, /PHOENIX_SIM_DIR is empty/],
+    ['PHOENIX_CONFIG=""', ['plan', '--sim'], { PHOENIX_CONFIG: '' }, /PHOENIX_CONFIG is empty/],
+    ['PHOENIX_CACHE_DIR=""', ['plan', '--sim'], { PHOENIX_CACHE_DIR: '' }, /PHOENIX_CACHE_DIR is empty/],
+  ];
+  for (const [name, args, env, message] of cases) {
+    it(name, () => {
+      const r = run(args, env);
+      expect(r.exit, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+      expect(existsSync(called), 'a Proxmox tool on PATH was started').toBe(false);
+    });
+  }
+});
