@@ -120,7 +120,9 @@ describe('plan: reasons', () => {
     w.live.guests.get(950)!.incarnation = 'someone-else';
     const p = planWorld(w);
     expect(step(p, '950:define')).toMatchObject({ status: 'blocked' });
-    expect(step(p, '950:define').blocked).toMatch(/^needs --replace: guest 950 was re-created outside Phoenix/);
+    expect(step(p, '950:define').blocked).toMatch(
+      /^needs --replace: guest 950 was re-created outside Phoenix/,
+    );
     expect(work(p).every((s) => s.status === 'blocked')).toBe(true);
     const replaced = planWorld(w, { replace: true });
     expect(step(replaced, '950:define')).toMatchObject({ status: 'stale', replace: true });
