@@ -3,7 +3,15 @@
 import { effectiveConfig, setStatus, type Command, type Ctx, type Registry } from './context.js';
 import { ParamError, PveError, UsageError } from './errors.js';
 import { parseArgs, type OptSpec } from './getopt.js';
-import { bootDiskBytes, configDisks, guestName, isTemplate, memBytes, uptimeSec } from './guests.js';
+import {
+  bootDiskBytes,
+  configDisks,
+  guestName,
+  isTemplate,
+  maskPassword,
+  memBytes,
+  uptimeSec,
+} from './guests.js';
 import { totalKiB, usedKiB } from './pvesm.js';
 import { allCloudImages } from './simconfig.js';
 import { getStorage, volumePath } from './storage.js';
@@ -294,7 +302,8 @@ function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string, strin
     if ((c === 'lxc' || c === 'qemu') && d !== undefined) {
       const g = guestFor(s, b, c, d);
       if (e === 'config' && parts.length === 5) {
-        const conf = typedConfig(effectiveConfig(g, opts.current === '1'));
+        const current = effectiveConfig(g, opts.current === '1');
+        const conf = typedConfig(g.type === 'qemu' ? maskPassword(current) : current);
         if (g.lxc.length > 0) conf.lxc = g.lxc;
         conf.digest = g.mirrorHash ?? '';
         return conf;

@@ -22,6 +22,7 @@ import {
   guestName,
   bootDiskBytes,
   isTemplate,
+  maskPassword,
   newUuid,
   nextPid,
   randomMac,
@@ -348,6 +349,14 @@ function uriEscape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
+/**
+ * What qemu-server stores for `cipassword` (API2/Qemu.pm, update_vm): a value that already looks like a crypt hash
+ * as it is, anything else through encrypt_pw (a `$5$` hash; this one is only shaped like it).
+ */
+export function storedPassword(pw: string): string {
+  return /^\$(?:[156]|2[ay])(\$.+){2}/.test(pw) ? pw : cryptPassword(pw);
+}
+
 function cryptPassword(pw: string): string {
   const salt = crypto().randomBytes(6).toString('base64').replace(/[+/=]/g, 'x');
   return `$5$${salt}$${crypto()
@@ -369,7 +378,7 @@ function prepareValue(s: SimState, id: number, k: string, v: string, out: string
     }
     return uriEscape(text);
   }
-  if (k === 'cipassword') return cryptPassword(v);
+  if (k === 'cipassword') return storedPassword(v);
   if (/^net\d+$/.test(k)) {
     const oldMac = old ? /^[a-z0-9-]+=([0-9A-Fa-f:]{17})/.exec(old)?.[1] : undefined;
     return normalizeNet(v, k, oldMac);
@@ -516,12 +525,12 @@ const config: Command = {
     const g = loadGuest(ctx.read(), 'qemu', p.params.vmid!, 2);
     if (p.opts.snapshot !== undefined) {
       const snap = getSnapshot(g, p.opts.snapshot);
-      const c: Record<string, string> = { ...snap.config, snaptime: String(snap.snaptime) };
+      const c: Record<string, string> = { ...maskPassword(snap.config), snaptime: String(snap.snaptime) };
       if (snap.description) c.description = snap.description;
       ctx.out(printLxcConfig(c, []));
       return;
     }
-    ctx.out(printLxcConfig(effectiveConfig(g, p.opts.current === '1'), []));
+    ctx.out(printLxcConfig(maskPassword(effectiveConfig(g, p.opts.current === '1')), []));
   },
 };
 
@@ -532,8 +541,8 @@ const pending: Command = {
     const keys = new Set([...Object.keys(g.config), ...Object.keys(g.pending), ...g.pendingDelete]);
     let out = '';
     for (const k of [...keys].sort()) {
-      const cur = g.config[k];
-      const nv = g.pending[k];
+      const cur = maskPassword(g.config)[k];
+      const nv = maskPassword(g.pending)[k];
       if (g.pendingDelete.includes(k)) out += `del ${k}: ${cur ?? ''}\n`;
       else if (nv !== undefined) {
         if (cur !== undefined) out += `cur ${k}: ${cur}\n`;

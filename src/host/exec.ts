@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
 import { execa } from 'execa';
+import { withPrivateFiles } from './temp-files.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -210,6 +211,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       log.write(`${stamp()} #${n} written`);
       return ok({ changed: true });
     },
+    withFiles: (files, fn) => withPrivateFiles(files, fn),
     close: () => log.close(),
   };
   return host;

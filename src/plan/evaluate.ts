@@ -1,5 +1,6 @@
 // Asks a node's step spec about its target: the one place that pairs a spec with a context of the right type.
 import { maskSecrets } from '../config/secrets.js';
+import { maskSecretArgs } from '../run/log.js';
 import type { Fleet } from '../config/model.js';
 import type { StepNode } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
@@ -56,7 +57,8 @@ function bind<C>(
     inputs: () => maskSecrets(spec.inputs(ctx)),
     scripts: () => spec.scripts(ctx),
     check: () => spec.check(ctx),
-    preview: () => spec.preview(ctx),
+    // Plans, dry runs and their --json print previews: a password (even hashed) shows as `***`.
+    preview: () => spec.preview(ctx).map(maskSecretArgs),
     locks: () => spec.locks?.(ctx) ?? [],
   };
 }

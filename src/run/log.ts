@@ -74,6 +74,11 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
   return self;
 }
 
+/** A command line with secret option values (`--cipassword`, `--password`, key text) replaced by `***`. */
+export function maskSecretArgs(argv: readonly string[]): string[] {
+  return createRedactor().argv(argv);
+}
+
 /** The values of secret options in a command line (`--password X`, `--cipassword=X`, key text). */
 function secretValues(args: readonly string[]): string[] {
   const found: string[] = [];

@@ -1,5 +1,4 @@
 // Timings and places the step actions use; defaults follow the original orchestrator, tests shorten them.
-import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface StepOptions {
@@ -13,8 +12,6 @@ export interface StepOptions {
   agentPollMs: number;
   /** Timeout of `qm shutdown` in the template step, seconds (then `qm stop`). */
   shutdownTimeoutS: number;
-  /** Host folder for files Phoenix hands to commands (SSH key files, the app's config JSON). */
-  tmpDir: string;
   /** Pauses between attempts; injected so tests do not wait. */
   sleep(ms: number): Promise<void>;
 }
@@ -32,7 +29,6 @@ export const DEFAULT_STEP_OPTIONS: StepOptions = {
   agentTimeoutMs: envMs('PHOENIX_AGENT_TIMEOUT_MS', 300_000),
   agentPollMs: envMs('PHOENIX_AGENT_POLL_MS', 5_000),
   shutdownTimeoutS: 120,
-  tmpDir: tmpdir(),
   sleep: (ms) => delay(ms),
 };
 
