@@ -56,7 +56,7 @@ export async function resolveOptions(
     }
     if (value === undefined) continue;
     if (spec.path && typeof value === 'string' && value.trim() === '')
-      return { ok: false, message: `${source} is empty: give a path, or leave it out` };
+      return err(`${source} is empty: give a path, or leave it out`);
     if (spec.parse && typeof value === 'string') {
       const parsed = spec.parse(value);
       if (!parsed.ok) return { ok: false, error: `${source} ${parsed.error}` };
@@ -66,10 +66,7 @@ export async function resolveOptions(
   }
   const cacheDir = env.PHOENIX_CACHE_DIR;
   if (cacheDir !== undefined && cacheDir.trim() === '')
-    return {
-      ok: false,
-      message: 'environment variable PHOENIX_CACHE_DIR is empty: give a path, or unset it',
-    };
+    return err('environment variable PHOENIX_CACHE_DIR is empty: give a path, or unset it');
   const opts = out as unknown as ResolvedOptions;
   if (opts.simDir) opts.sim = true;
   if (opts.verbose && opts.quiet) return err('--verbose and --quiet cannot be used together');

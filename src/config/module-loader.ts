@@ -3,14 +3,14 @@
 import { type Result, err, ok } from '../result.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
-import writeFileAtomic from 'write-file-atomic';
 import { loadEsbuild } from '../startup.js';
+import { ensurePrivateDir, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export type ModuleLoad = Result<unknown, Problem[]>;
 
@@ -20,9 +20,11 @@ export interface ModuleLoadHooks {
 }
 
 /** Bumped when the compiled form changes, so stale copies are not reused. */
-const CACHE_FORMAT = '2';
+const CACHE_FORMAT = '3';
 
 interface CacheManifest {
+  /** The config file compiled: a new copy of it replaces (prunes) the older ones. */
+  source?: string;
   /** Local files bundled into the copy besides the config itself, with their sha256. */
   inputs: Record<string, string>;
   /** sha256 of the compiled code: part of the import URL, so a recompiled copy is not served from Node's cache. */
@@ -71,12 +73,14 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
     const copy = path.join(dir, `${key}.mjs`);
     if (!existsSync(copy)) continue;
     try {
-      const manifest = JSON.parse(await readFile(path.join(dir, `${key}.json`), 'utf8')) as CacheManifest;
+      // Never through a link (readOwnFile refuses one): the copy is code that runs as root.
+      const manifest = JSON.parse(await readOwnFile(path.join(dir, `${key}.json`))) as CacheManifest;
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
       // The copy must be the code the manifest names: a torn or swapped copy is compiled again, never imported.
-      if (fresh && manifest.code === sha256(await readFile(copy))) return { file: copy, code: manifest.code };
+      if (fresh && manifest.code === sha256(await readOwnFile(copy)))
+        return { file: copy, code: manifest.code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
@@ -84,22 +88,46 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
   return undefined;
 }
 
+/**
+ * Writes the compiled copy and its manifest, 0600 in a 0700 folder (the copy holds every secret the config does),
+ * and removes the older copies of the same config.
+ */
 async function writeCopy(file: string, key: string, code: string, inputs: string[]): Promise<CachedCopy> {
-  const manifest: CacheManifest = { inputs: {}, code: sha256(code) };
+  const manifest: CacheManifest = { source: path.resolve(file), inputs: {}, code: sha256(code) };
   for (const input of inputs) manifest.inputs[input] = sha256(readFileSync(input));
   let lastError: unknown;
   for (const dir of cacheDirs(file)) {
     try {
-      await mkdir(dir, { recursive: true });
+      await ensurePrivateDir(dir);
       const copy = path.join(dir, `${key}.mjs`);
-      await writeFileAtomic(copy, code);
-      await writeFileAtomic(path.join(dir, `${key}.json`), JSON.stringify(manifest));
+      await writePrivateFile(copy, code);
+      await writePrivateFile(path.join(dir, `${key}.json`), JSON.stringify(manifest));
+      await pruneCopies(dir, key, manifest.source ?? '');
       return { file: copy, code: manifest.code };
     } catch (e) {
       lastError = e; // read-only config folder: fall back to the temp folder
     }
   }
   throw lastError instanceof Error ? lastError : new Error('cannot write the compiled config');
+}
+
+const COPY = /^([0-9a-f]{64})\.(mjs|json)$/;
+
+/** Removes the copies of `source` other than `keep`, and copies in an older format (no source named). */
+async function pruneCopies(dir: string, keep: string, source: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const m = COPY.exec(name);
+    if (!m || m[1] === keep || m[2] !== 'json') continue;
+    let owner: string | undefined;
+    try {
+      owner = (JSON.parse(await readOwnFile(path.join(dir, name))) as CacheManifest).source;
+    } catch {
+      owner = undefined; // torn or a link: not a copy anyone can use
+    }
+    if (owner !== undefined && owner !== source) continue;
+    await rm(path.join(dir, `${m[1]}.mjs`), { force: true });
+    await rm(path.join(dir, name), { force: true });
+  }
 }
 
 type Compiled = Result<{ code: string; inputs: string[] }, Problem[]>;

@@ -5,10 +5,10 @@
 // second lock (the gate): so a holder record always belongs to the lock it sits beside, and of several processes
 // finding the same dead lock exactly one takes it over and none removes a lock that was just taken.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { err, ok, type Result } from '../result.js';
 import { lockPaths, readEpoch } from './lock-mark.js';
 
@@ -72,7 +72,8 @@ export async function acquireRunLock(
   identity: string,
   opts: { wait: boolean; command: string },
 ): Promise<Result<HeldLock, LockError>> {
-  await mkdir(join(cacheDir, 'locks'), { recursive: true });
+  await ensurePrivateDir(cacheDir);
+  await ensurePrivateDir(join(cacheDir, 'locks'));
   const { target, holderFile, epochFile } = lockPaths(cacheDir, identity);
   const warnings: string[] = [];
   let contended = false;
@@ -86,9 +87,9 @@ export async function acquireRunLock(
         try {
           const release = await lockfile.lock(target, RUN_LOCK);
           const me: Holder = { pid: process.pid, command: opts.command, startedAt: new Date().toISOString() };
-          await writeFileAtomic(holderFile, JSON.stringify(me));
+          await writePrivateFile(holderFile, JSON.stringify(me));
           previousEpoch = await readEpoch(epochFile);
-          await writeFileAtomic(epochFile, randomUUID());
+          await writePrivateFile(epochFile, randomUUID());
           return { ok: true, release };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;

@@ -5,6 +5,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Fleet } from '../config/model.js';
+import type { SecretMasker } from '../config/secrets.js';
 import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
 import type { StepGraph } from '../graph/types.js';
@@ -14,7 +15,8 @@ import { err, ok, type Result } from '../result.js';
 import { openStepCache, cacheNamespace } from '../cache/file-cache.js';
 import { createHostExec } from '../host/exec.js';
 import { newRunLog } from '../run/log.js';
-import { fleetSecrets } from '../config/secrets.js';
+import { fleetSecrets, secretMasker } from '../config/secrets.js';
+import { loadSecretKey } from '../cache/secret-key.js';
 import { buildStepGraph } from '../graph/build.js';
 import { stepTables } from '../tasks/index.js';
 
@@ -40,6 +42,8 @@ export interface Session {
   logFile: string;
   host: HostExec;
   cache: StepCache;
+  /** How secret input values enter fingerprints: keyed with this cache folder's key (cache/secret-key.ts). */
+  maskSecrets: SecretMasker;
   graph: StepGraph;
   warnings: string[];
   /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
@@ -77,7 +81,7 @@ async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void>
 export type HostSession = Pick<Session, 'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host'>;
 
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
-export type PreparedSession = Omit<Session, 'cache' | 'warnings'>;
+export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
 
 /** Pick the target host and open its backend (spawns nothing). */
 export async function openHost(
@@ -112,6 +116,9 @@ export function prepareSession(opened: HostSession): Result<PreparedSession, str
  * another (--wait) sees what that run recorded instead of redoing it.
  */
 export async function attachCache(prepared: PreparedSession): Promise<Session> {
-  const opened = await openStepCache(prepared.cacheDir, cacheNamespace(prepared.target.identity));
-  return { ...prepared, cache: opened.cache, warnings: opened.warnings };
+  const [opened, key] = await Promise.all([
+    openStepCache(prepared.cacheDir, cacheNamespace(prepared.target.identity)),
+    loadSecretKey(prepared.cacheDir),
+  ]);
+  return { ...prepared, cache: opened.cache, warnings: opened.warnings, maskSecrets: secretMasker(key) };
 }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Fleet, LxcGuest } from '../config/model.js';
 import { COMMON_UTILS, MISSING_SCRIPT, commonUtilsBeside, scriptHasher } from '../config/script-files.js';
-import { maskSecrets } from '../config/secrets.js';
+import { hideSecrets } from '../config/secrets.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import { existenceCheck, guestScriptEnv, liveOf, passthrough } from './guest-common.js';
@@ -63,7 +63,7 @@ function appFiles(fleet: Fleet, g: LxcGuest, dir: string): AppFiles {
 function legacyConfigJson(fleet: Fleet, target: LxcGuest): string {
   const lxc: Record<string, unknown> = {};
   for (const g of fleet.guests.values())
-    if (g.kind === 'lxc') lxc[String(g.id)] = g.id === target.id ? g.config : maskSecrets(g.config);
+    if (g.kind === 'lxc') lxc[String(g.id)] = g.id === target.id ? g.config : hideSecrets(g.config);
   return `${JSON.stringify({ ...(fleet.globals ?? {}), lxc_configs: lxc }, null, 2)}\n`;
 }
 
