@@ -9,6 +9,8 @@ import { EXIT } from './exit-codes.js';
 import { loadConfigFor } from './load-config.js';
 import { openHost, prepareSession, attachCache } from './session.js';
 import { acquireRunLock } from './lock.js';
+import { cacheDirProblem } from './cache-dir.js';
+import { cacheDirFor } from './paths.js';
 import { resolveTargets } from './targets.js';
 import { stepsOf } from '../graph/query.js';
 import { resolveAddresses } from './addresses.js';
@@ -33,6 +35,11 @@ export async function withSession(
   if (wrongKind !== undefined) {
     ctx.io.err(wrongKind);
     return EXIT.failed;
+  }
+  const unusable = await cacheDirProblem(cacheDirFor(loaded.fleet.root, ctx.env));
+  if (unusable !== undefined) {
+    ctx.io.err(unusable);
+    return EXIT.usage;
   }
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
   const host = await openHost(loaded.value.fleet, ctx.options, ctx.env);

@@ -1,6 +1,6 @@
 // Issue 14, item 2: an empty or blank path (a shell script's unset variable) is bad usage, never "not given".
 // `--sim-dir ""` used to fall through to the real pct/qm on PATH; here fake ones record any call.
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOENIX, REPO, tempDir } from './helpers.js';
@@ -60,6 +60,34 @@ describe('an empty or blank path is bad usage: exit 2, one line, nothing started
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toBe('');
       expect(existsSync(called), 'a Proxmox tool on PATH was started').toBe(false);
+    });
+  }
+});
+
+describe('an unusable cache folder is one line naming it and the fix: exit 2, nothing started (item 8)', () => {
+  const cases: [string, (root: string) => string][] = [
+    ['a file in its place', (r) => join(r, 'cfg', 'phoenix.config.json')],
+    ['under a file', (r) => join(r, 'cfg', 'phoenix.config.json', 'cache')],
+    [
+      'a link to a folder',
+      (r) => {
+        mkdirSync(join(r, 'elsewhere'), { recursive: true });
+        if (!existsSync(join(r, 'linked'))) symlinkSync(join(r, 'elsewhere'), join(r, 'linked'));
+        return join(r, 'linked');
+      },
+    ],
+  ];
+  for (const [name, dir] of cases) {
+    it(name, () => {
+      const cache = dir(root);
+      const r = run(['LetsGo', '--sim-dir', join(root, 'sim')], { PHOENIX_CACHE_DIR: cache });
+      expect(r.exit, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringContaining(`cannot use the cache folder ${cache}`),
+      ]);
+      expect(r.stderr).toMatch(/PHOENIX_CACHE_DIR/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(existsSync(join(root, 'sim', 'calls.jsonl')), 'a simulated tool was started').toBe(false);
     });
   }
 });
