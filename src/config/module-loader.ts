@@ -10,6 +10,7 @@ import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
 import { loadEsbuild } from '../startup.js';
+import { toPlainData } from './plain-data.js';
 import { ensurePrivateDir, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export type ModuleLoad = Result<unknown, Problem[]>;
@@ -220,42 +221,92 @@ function compileProblems(file: string, e: unknown): Problem[] {
   });
 }
 
-async function importDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
-  let mod: { default?: unknown };
+/** How long a config module may take to load and return its value (PHOENIX_CONFIG_TIMEOUT_MS; default 30 s). */
+function loadTimeoutMs(): number {
+  const n = Number(process.env.PHOENIX_CONFIG_TIMEOUT_MS);
+  return Number.isInteger(n) && n > 0 ? n : 30_000;
+}
+
+const fail = (file: string, message: string, fix = 'fix the code in the config file'): ModuleLoad =>
+  err([error(file, [], message, fix)]);
+
+/** Thrown in place of exiting when a config calls process.exit while it loads. */
+class ExitCalled extends Error {
+  constructor(readonly code: string | number | null | undefined) {
+    super(`process.exit(${code ?? ''})`);
+  }
+}
+
+/**
+ * Runs a config module as a guest: while it loads, process.exit stops the config instead of Phoenix, what it
+ * prints goes to stderr (stdout carries --json), an error thrown from its own callbacks fails the load, and a
+ * module or function that never settles is given up after a time limit. (A synchronous endless loop cannot be
+ * stopped from inside the process.)
+ */
+async function guarded(file: string, load: () => Promise<ModuleLoad>): Promise<ModuleLoad> {
+  // Saved as they are and put back as they were: the process's own methods, never called here.
+  const saved = {
+    exit: Reflect.get(process, 'exit') as unknown,
+    write: Reflect.get(process.stdout, 'write') as unknown,
+  };
+  let settle: (r: ModuleLoad) => void = () => undefined;
+  const stopped = new Promise<ModuleLoad>((resolve) => (settle = resolve));
+  const onUncaught = (e: unknown): void => settle(failure(file, e));
+  process.exit = (code?: string | number | null): never => {
+    const stop = new ExitCalled(code);
+    settle(failure(file, stop));
+    throw stop;
+  };
+  process.stdout.write = process.stderr.write.bind(process.stderr);
+  process.on('uncaughtException', onUncaught);
+  const ms = loadTimeoutMs();
+  const timer = setTimeout(
+    () =>
+      settle(
+        fail(file, `config did not finish loading within ${ms / 1000} s`, 'make its default export settle'),
+      ),
+    ms,
+  );
   try {
-    mod = (await import(`${pathToFileURL(compiled.file).href}?v=${compiled.code.slice(0, 16)}`)) as {
-      default?: unknown;
-    };
-  } catch (e) {
-    return {
-      ok: false,
-      error: [
-        error(
-          file,
-          [],
-          `config failed while loading: ${(e as Error).message}`,
-          'fix the code in the config file',
-        ),
-      ],
-    };
+    return await Promise.race([load().catch((e: unknown) => failure(file, e)), stopped]);
+  } finally {
+    clearTimeout(timer);
+    process.removeListener('uncaughtException', onUncaught);
+    Reflect.set(process.stdout, 'write', saved.write);
+    Reflect.set(process, 'exit', saved.exit);
   }
-  if (mod.default === undefined) {
-    return {
-      ok: false,
-      error: [
-        error(file, [], 'config has no default export', 'end it with `export default defineConfig({ ... })`'),
-      ],
-    };
-  }
-  try {
-    const value = typeof mod.default === 'function' ? await (mod.default as () => unknown)() : mod.default;
-    return { ok: true, value };
-  } catch (e) {
-    return {
-      ok: false,
-      error: [
-        error(file, [], `config function failed: ${(e as Error).message}`, 'fix the code in the config file'),
-      ],
-    };
-  }
+}
+
+function failure(file: string, e: unknown): ModuleLoad {
+  if (e instanceof ExitCalled)
+    return fail(
+      file,
+      `config called ${e.message} while loading`,
+      'a config returns its value; it never exits',
+    );
+  return fail(file, `config failed while loading: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function importDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
+  return guarded(file, async () => {
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(`${pathToFileURL(compiled.file).href}?v=${compiled.code.slice(0, 16)}`)) as {
+        default?: unknown;
+      };
+    } catch (e) {
+      return failure(file, e);
+    }
+    if (mod.default === undefined)
+      return fail(file, 'config has no default export', 'end it with `export default defineConfig({ ... })`');
+    let value: unknown;
+    try {
+      // A function is called; a promise (or what the function returns) is awaited.
+      value = await (typeof mod.default === 'function' ? (mod.default as () => unknown)() : mod.default);
+    } catch (e) {
+      if (e instanceof ExitCalled) return failure(file, e);
+      return fail(file, `config function failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return toPlainData(file, value);
+  });
 }

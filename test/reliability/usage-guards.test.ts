@@ -91,3 +91,29 @@ describe('an unusable cache folder is one line naming it and the fix: exit 2, no
     });
   }
 });
+
+describe('a config that prints or exits while it loads (item 7)', () => {
+  const ts = (name: string, source: string): string => {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'phoenix.config.ts'), source);
+    return join(dir, 'phoenix.config.ts');
+  };
+  const VALID = `{ lxc: { '900': { name: 'base', template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst' } } }`;
+
+  it('what it prints goes to stderr: --json output stays parseable', () => {
+    const config = ts('prints', `console.log('hello from the config'); export default ${VALID};`);
+    const r = run(['validate', '--json', '--config', config]);
+    expect(r.exit, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true });
+    expect(r.stderr).toContain('hello from the config');
+  });
+
+  it('process.exit(0) is a config error (exit 2), not a silent success', () => {
+    const config = ts('exits', `process.exit(0); export default ${VALID};`);
+    const r = run(['plan', '--sim-dir', join(root, 'sim'), '--config', config]);
+    expect(r.exit, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/config called process\.exit\(0\) while loading/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
