@@ -10,7 +10,8 @@ import { fleetSlot, readFleetEntry, writeFleetEntry, type FleetEntry } from './f
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
 import { error, hasErrors } from './problems.js';
 import type { RawSource } from './raw-source.js';
-import type { SecretMasker } from './secrets.js';
+import { secretMasker, type SecretMasker } from './secrets.js';
+import { loadSecretKey } from '../cache/secret-key.js';
 import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
@@ -77,10 +78,6 @@ async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> 
 
 async function folderMasker(dir: string): Promise<SecretMasker | undefined> {
   try {
-    const [{ loadSecretKey }, { secretMasker }] = await Promise.all([
-      import('../cache/secret-key.js'),
-      import('./secrets.js'),
-    ]);
     return secretMasker(await loadSecretKey(dir));
   } catch {
     return undefined;
