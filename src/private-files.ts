@@ -13,6 +13,12 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
     throw Object.assign(new Error(`${dir} is not a folder (a symbolic link or a file is in the way)`), {
       code: 'ENOTDIR',
     });
+  // Someone else's folder (planted in a shared place such as /run/lock) could have its files swapped under us.
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    throw Object.assign(new Error(`${dir} belongs to user ${st.uid}, not to this one: remove it`), {
+      code: 'EPERM',
+    });
   if ((st.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
 }
 

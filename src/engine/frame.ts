@@ -62,7 +62,7 @@ export async function withSession(
   const refused = await opts.before?.(prepared, loaded.value.fleet);
   if (refused !== undefined) return refused;
   if (!wantsLock) return work(await opened(), loaded.value.fleet);
-  const lock = await acquireRunLock(prepared.cacheDir, prepared.target.identity, {
+  const lock = await acquireRunLock(prepared.target.lockDir, prepared.target.identity, {
     wait: ctx.options.wait,
     command: ['phoenix', ...ctx.argv].join(' '),
   });

@@ -32,7 +32,15 @@ export interface HostTarget {
   describe: string;
   /** Cache namespace identity. */
   identity: string;
+  /**
+   * Where the host's run lock lives: with the host, so every config folder and cache driving it shares it (a real
+   * node: /run/lock/phoenix; the simulator: its own folder).
+   */
+  lockDir: string;
 }
+
+/** The run lock folder on a Proxmox node (a tmpfs, cleared at boot like the locks it holds). */
+export const NODE_LOCK_DIR = '/run/lock/phoenix';
 
 export interface Session {
   fleet: Fleet;
@@ -63,10 +71,19 @@ export function pickTarget(fleet: Fleet, options: ResolvedOptions, env: NodeJS.P
       env: { ...env, PHOENIX_SIM_DIR: simDir, PATH: `${SIMULATOR_BIN}${delimiter}${env.PATH ?? ''}` },
       describe: `simulator at ${simDir}`,
       identity: `sim-${shortHash(simDir)}`,
+      lockDir: join(simDir, 'phoenix-locks'),
     };
   }
   const node = env.PHOENIX_NODE ?? fleet.hypervisor.node ?? hostname().split('.')[0] ?? 'pve';
-  return { kind: 'node', node, pveRoot: '/', env, describe: `node ${node}`, identity: node };
+  return {
+    kind: 'node',
+    node,
+    pveRoot: '/',
+    env,
+    describe: `node ${node}`,
+    identity: node,
+    lockDir: NODE_LOCK_DIR,
+  };
 }
 
 /** Seed a new simulator folder with `phoenix.sim.json` from beside the config, when there is one. */

@@ -63,8 +63,8 @@ function assertCacheFilesWhole(cache: string, when: string): void {
     for (const f of readdirSync(join(hosts, ns))) {
       const path = join(hosts, ns, f);
       if (!f.endsWith('.json')) {
-        // write-file-atomic's temp files may be left by a kill; they are never read.
-        expect(f, `${when}: unexpected file ${path}`).toMatch(/\.json\.\d+$/);
+        // The temp file of a write a kill interrupted may be left (private-files.ts); it is never read.
+        expect(f, `${when}: unexpected file ${path}`).toMatch(/\.json\.[0-9a-f]{12}\.tmp$/);
         continue;
       }
       const parsed = cacheFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
