@@ -97,7 +97,7 @@ type Attempt = { ok: true; release: () => Promise<void> } | { ok: false; holder?
 export async function acquireRunLock(
   lockDir: string,
   identity: string,
-  opts: { wait: boolean; command: string },
+  opts: { wait: boolean; command: string; signal?: AbortSignal },
 ): Promise<Result<HeldLock, LockError>> {
   await ensurePrivateDir(lockDir);
   const { target, holderFile, epochFile } = lockPaths(lockDir, identity);
@@ -140,6 +140,8 @@ export async function acquireRunLock(
   };
 
   for (;;) {
+    if (opts.signal?.aborted)
+      return err({ message: 'Interrupted while waiting for the run lock: nothing was started.' });
     const got = await attempt();
     if (got.ok) {
       return ok({

@@ -54,6 +54,8 @@ export interface Session {
   maskSecrets: SecretMasker;
   graph: StepGraph;
   warnings: string[];
+  /** Aborted by the first SIGINT/SIGTERM (engine/interrupt.ts): the run stops cleanly. */
+  signal?: AbortSignal;
   /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
   incarnations: Map<number, string>;
 }

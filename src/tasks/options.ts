@@ -12,8 +12,8 @@ export interface StepOptions {
   agentPollMs: number;
   /** Timeout of `qm shutdown` in the template step, seconds (then `qm stop`). */
   shutdownTimeoutS: number;
-  /** Pauses between attempts; injected so tests do not wait. */
-  sleep(ms: number): Promise<void>;
+  /** Pauses between attempts (ended early by `signal`); injected so tests do not wait. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Milliseconds from the environment (PHOENIX_START_PAUSE_MS, PHOENIX_AGENT_*_MS), else the default: tests shorten them. */
@@ -29,7 +29,7 @@ export const DEFAULT_STEP_OPTIONS: StepOptions = {
   agentTimeoutMs: envMs('PHOENIX_AGENT_TIMEOUT_MS', 300_000),
   agentPollMs: envMs('PHOENIX_AGENT_POLL_MS', 5_000),
   shutdownTimeoutS: 120,
-  sleep: (ms) => delay(ms),
+  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
 };
 
 export function stepOptions(overrides: Partial<StepOptions> = {}): StepOptions {

@@ -263,8 +263,10 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
       for (let attempt = 1; attempt <= attempts; attempt++) {
         if (attempt > 1) {
           if (Date.now() - started >= options.agentTimeoutMs) break;
-          await options.sleep(options.agentPollMs);
+          await options.sleep(options.agentPollMs, ctx.signal);
         }
+        // An interrupted run stops waiting at once (it used to poll on for the whole timeout).
+        if (ctx.signal?.aborted) return fail(ctx, `interrupted while waiting for the agent of VM ${ctx.target.id}`);
         const res = await ctx.host.run(ping(ctx), { timeoutMs: 30_000 });
         if (res.ok) return done;
         last = res.error.message;

@@ -155,6 +155,21 @@ describe('VM agent and clones', () => {
     expect(host.calls.filter((c) => c.includes('ping'))).toHaveLength(5);
   });
 
+  it('stops waiting for the agent as soon as the run is interrupted (issue 14 item 6)', async () => {
+    const controller = new AbortController();
+    // The first pause is where Ctrl-C lands.
+    const { host, h, byKind } = setup(
+      { is_template: false },
+      vi.fn(() => Promise.resolve(controller.abort())),
+    );
+    host.addGuest({ id: 9000, kind: 'vm', status: 'running' });
+    host.on(/guest cmd 9000 ping/, { exit: 255, stderr: 'QEMU guest agent is not running' });
+    const res = await byKind('agent').run({ ...h.ctx('agent'), signal: controller.signal });
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/interrupted while waiting for the agent/);
+    expect(host.calls.filter((c) => c.includes('ping'))).toHaveLength(1);
+  });
+
   it('a clone of a template is linked; configure then sets what differs', async () => {
     const t = vm(9000, { is_template: true, template_image: IMAGE });
     const c = vm(1001, { clone_from_vmid: 9000, memory_mb: 4096, disk_size_gb: 32 });
