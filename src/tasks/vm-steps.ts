@@ -266,7 +266,8 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
           await options.sleep(options.agentPollMs, ctx.signal);
         }
         // An interrupted run stops waiting at once (it used to poll on for the whole timeout).
-        if (ctx.signal?.aborted) return fail(ctx, `interrupted while waiting for the agent of VM ${ctx.target.id}`);
+        if (ctx.signal?.aborted)
+          return fail(ctx, `interrupted while waiting for the agent of VM ${ctx.target.id}`);
         const res = await ctx.host.run(ping(ctx), { timeoutMs: 30_000 });
         if (res.ok) return done;
         last = res.error.message;
