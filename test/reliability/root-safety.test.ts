@@ -1,6 +1,7 @@
 // Issue 14 end to end, on one small fleet built once (a container with an application, a VM template with a
 // password and a linked clone with its own): nothing Phoenix writes or passes leaks a password, files handed to
 // commands never go through a planted link, and a clone gets its own cloud-init settings.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   lstatSync,
@@ -15,8 +16,8 @@ import {
 import { join } from 'node:path';
 import { verify } from 'unixcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCalls, readSimState } from '../../simulator/src/testing.js';
-import { callLine, REPO, tempDir } from './helpers.js';
+import { readCalls, readSimState, seedGuest, simBinDir, simEnv } from '../../simulator/src/testing.js';
+import { callLine, isStateChanging, REPO, tempDir } from './helpers.js';
 import { newWorkspace, phoenix, type FleetWorkspace } from './workspace.js';
 
 const PW_TEMPLATE = 'tpl-Passw0rd-9f3a';
@@ -214,5 +215,37 @@ describe('secrets leak nowhere (item 3)', () => {
     expect(
       readdirSync(join(cfgDir, '.phoenixcache', 'config')).filter((n) => n.endsWith('.mjs')),
     ).toHaveLength(1);
+  });
+});
+
+describe("a guest re-created behind Phoenix's back (item 9)", () => {
+  it('is reported as re-created and blocked (needs --replace): never renamed, reconfigured or given the app', async () => {
+    const bin = (tool: string): string => join(simBinDir(), tool);
+    for (const argv of [
+      ['pct', 'stop', '900'],
+      ['pct', 'destroy', '900', '--purge', '1'],
+    ])
+      expect(spawnSync(bin(argv[0]!), argv.slice(1), { env: simEnv(ws.sim) }).status).toBe(0);
+    // Someone else's bare container under the same ID.
+    await seedGuest(ws.sim, {
+      vmid: 900,
+      type: 'lxc',
+      config: {
+        hostname: 'someone-else',
+        memory: '512',
+        rootfs: 'local-lvm:vm-900-disk-0,size=4G',
+        net0: 'name=eth0,bridge=vmbr0,hwaddr=BC:24:11:AA:BB:CC,ip=dhcp',
+      },
+      status: 'running',
+    });
+    const before = readCalls(ws.sim).length;
+    const run = await phoenix(ws, ['LetsGo'], { env: env() });
+    expect(run.exit, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /blocked: 900:define: needs --replace: guest 900 was re-created outside Phoenix/,
+    );
+    const touched = readCalls(ws.sim).slice(before).filter(isStateChanging).map(callLine);
+    expect(touched.filter((l) => /\b900\b/.test(l))).toEqual([]);
+    expect(readSimState(ws.sim).guests['900']?.config.hostname).toBe('someone-else');
   });
 });
