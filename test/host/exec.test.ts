@@ -209,6 +209,8 @@ describe('editGuestConfig', () => {
     expect(r.ok ? '' : `${r.error.reason}: ${r.error.message}`).toMatch(
       /^file-error: cannot read .*951\.conf/,
     );
+  });
+});
 
 describe('a command printing 150 MB (issue 14 item 8)', () => {
   it('streams it to the log, keeps a bounded tail in memory, and names the output limit in its failure', () => {
