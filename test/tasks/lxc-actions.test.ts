@@ -223,7 +223,7 @@ describe('container lifecycle', () => {
     const res = await h.run(byKind('health'));
     expect(res.ok).toBe(false);
     expect(host.calls.filter((c) => c.includes('sh'))).toHaveLength(3);
-    expect(sleep).toHaveBeenCalledWith(2000);
+    expect(sleep).toHaveBeenCalledWith(2000, undefined); // the pause, and the run's abort signal (none here)
     if (!res.ok) expect(res.error.message).toMatch(/after 3 attempts/);
   });
 
