@@ -18,7 +18,7 @@ async function load(source: string) {
     ? { ok: true as const, text: '' }
     : {
         ok: false as const,
-        text: result.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('\n'),
+        text: result.error.map((p) => `${p.path.join('.')}: ${p.message}`).join('\n'),
       };
 }
 
