@@ -6,6 +6,7 @@ import { PveError } from './errors.js';
 import { bool } from './getopt.js';
 import { snapnameSpec, vmidArg } from './props.js';
 import { getSnapshot } from './snapshots.js';
+import { maskPassword } from './guests.js';
 import type { GuestType } from './state.js';
 
 export interface ConfigUsage {
@@ -15,6 +16,8 @@ export interface ConfigUsage {
 
 export function configCommands(type: GuestType, usage: ConfigUsage): Record<'config' | 'pending', Command> {
   const ct = type === 'lxc';
+  // A VM's stored password is never printed (API2/Qemu.pm vm_config masks it).
+  const shown = (c: Record<string, string>) => (ct ? c : maskPassword(c));
   const config: Command = {
     spec: { usage: usage.config, positionals: [vmidArg], options: { current: bool, snapshot: snapnameSpec } },
     run(ctx, p) {
@@ -23,12 +26,12 @@ export function configCommands(type: GuestType, usage: ConfigUsage): Record<'con
         if (ct && p.opts.current === '1')
           throw new PveError("option 'current' and 'snapshot' are mutually exclusive");
         const snap = getSnapshot(g, p.opts.snapshot);
-        const c: Record<string, string> = { ...snap.config, snaptime: String(snap.snaptime) };
+        const c: Record<string, string> = { ...shown(snap.config), snaptime: String(snap.snaptime) };
         if (snap.description) c.description = snap.description;
         ctx.out(printLxcConfig(c, ct ? snap.lxc : []));
         return;
       }
-      ctx.out(printLxcConfig(effectiveConfig(g, p.opts.current === '1'), ct ? g.lxc : []));
+      ctx.out(printLxcConfig(shown(effectiveConfig(g, p.opts.current === '1')), ct ? g.lxc : []));
     },
   };
 
@@ -41,8 +44,8 @@ export function configCommands(type: GuestType, usage: ConfigUsage): Record<'con
       let out = '';
       for (const k of [...keys].sort()) {
         if (ct && k === 'digest') continue;
-        const cur = g.config[k];
-        const nv = g.pending[k];
+        const cur = shown(g.config)[k];
+        const nv = shown(g.pending)[k];
         if (g.pendingDelete.includes(k)) out += `del ${k}: ${cur ?? ''}\n`;
         else if (nv !== undefined) {
           if (cur !== undefined) out += `cur ${k}: ${cur}\n`;

@@ -216,3 +216,8 @@ export function setValue(g: GuestState, k: string, v: string, now: boolean): voi
   }
   g.pendingDelete = g.pendingDelete.filter((x) => x !== k);
 }
+
+/** The API's config and pending reads print a VM's stored password as this (API2/Qemu.pm, vm_config). */
+export function maskPassword(config: Record<string, string>): Record<string, string> {
+  return config.cipassword ? { ...config, cipassword: '**********' } : config;
+}

@@ -1,11 +1,11 @@
 // The step cache on disk: <dir>/hosts/<namespace>/<target>.json, one small file per guest (and one for the host),
 // rewritten atomically after each success. An unreadable file is a warning and counts as empty, never a crash.
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { StepCache, StepRecord } from './cache.js';
 import { CACHE_FORMAT, CACHE_VERSION, isWrittenCacheFile, type CacheFile } from './file-format.js';
 import { loadCacheSchema } from '../startup.js';
-import writeFileAtomic from 'write-file-atomic';
+import { ensurePrivateDir, isLinkRefused, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export { cacheNamespace } from './namespace.js';
 
@@ -61,8 +61,10 @@ const READ_BATCH = 32;
 async function readTargetFile(path: string, target: string): Promise<CacheFile | string> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(await readOwnFile(path));
   } catch (e) {
+    // A link where Phoenix keeps its own records was planted: never followed, never written through.
+    if (isLinkRefused(e)) return 'is a symbolic link (not followed)';
     return `is unreadable (${message(e)})`;
   }
   const file = isWrittenCacheFile(json) ? json : await schemaParse(json);
@@ -147,8 +149,10 @@ class TargetFiles implements FileStepCache {
       return;
     }
     const file: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, target, steps };
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+    // 0600 in 0700 folders, replacing (never following) a link planted in the file's place.
+    await ensurePrivateDir(dirname(this.dir));
+    await ensurePrivateDir(this.dir);
+    await writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }
 

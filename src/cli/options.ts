@@ -12,6 +12,11 @@ export interface OptionSpec {
   env?: string;
   /** `phoenix prefs` key that supplies the value when neither flag nor env does. */
   pref?: PrefKey;
+  /**
+   * A path: an empty or blank value (a shell script's unset variable) is bad usage, never "not given", since
+   * falling back to the default could drive the real host instead of the simulator.
+   */
+  path?: boolean;
   /** How the raw string becomes a value; the error is a message for bad input. */
   parse?: Parse;
 }
@@ -22,6 +27,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     key: 'config',
     env: 'PHOENIX_CONFIG',
     pref: 'config',
+    path: true,
     description: 'phoenix.config.ts file, or a folder with the legacy JSON files (or its install root)',
   },
   {
@@ -33,6 +39,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     flags: '--sim-dir <dir>',
     key: 'simDir',
     env: 'PHOENIX_SIM_DIR',
+    path: true,
     description: 'simulator state folder (implies --sim; default .phoenixcache/sim beside the config)',
   },
   {

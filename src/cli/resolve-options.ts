@@ -34,7 +34,13 @@ export async function resolveOptions(
   for (const spec of GLOBAL_OPTIONS) {
     let value: unknown = raw[spec.key];
     let source = `option ${spec.flags.split(', ').pop()?.split(' ')[0] ?? spec.key}`;
-    if (value === undefined && spec.env && env[spec.env] !== undefined && env[spec.env] !== '') {
+    // An empty variable counts as unset, except for a path, where it is refused below.
+    if (
+      value === undefined &&
+      spec.env &&
+      env[spec.env] !== undefined &&
+      (spec.path || env[spec.env] !== '')
+    ) {
       value = env[spec.env];
       source = `environment variable ${spec.env}`;
     }
@@ -49,6 +55,8 @@ export async function resolveOptions(
       if (typeof value === 'number') value = String(value);
     }
     if (value === undefined) continue;
+    if (spec.path && typeof value === 'string' && value.trim() === '')
+      return err(`${source} is empty: give a path, or leave it out`);
     if (spec.parse && typeof value === 'string') {
       const parsed = spec.parse(value);
       if (!parsed.ok) return { ok: false, error: `${source} ${parsed.error}` };
@@ -56,6 +64,9 @@ export async function resolveOptions(
     }
     out[spec.key] = value;
   }
+  const cacheDir = env.PHOENIX_CACHE_DIR;
+  if (cacheDir !== undefined && cacheDir.trim() === '')
+    return err('environment variable PHOENIX_CACHE_DIR is empty: give a path, or unset it');
   const opts = out as unknown as ResolvedOptions;
   if (opts.simDir) opts.sim = true;
   if (opts.verbose && opts.quiet) return err('--verbose and --quiet cannot be used together');

@@ -5,15 +5,14 @@
 // Secret values (under password/token/... keys) are stored masked, as the step cache keeps them, and restored from
 // the config input on a hit.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Fleet, Guest, Problem } from './model.js';
 import { isPlainObject, type RawSource } from './raw-source.js';
-import { fleetSecrets, isSecretKey, maskSecrets } from './secrets.js';
-import writeFileAtomic from 'write-file-atomic';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
+import { fleetSecrets, isSecretKey, type SecretMasker } from './secrets.js';
 
 /** Bumped when the entry's layout changes. */
 const FORMAT = 1;
@@ -55,10 +54,18 @@ export function fleetSlot(dir: string, raw: RawSource): FleetSlot | undefined {
   };
 }
 
-/** The slot's entry for `raw`; a missing, torn, foreign or stale one (another key) is a miss. */
-export function readFleetEntry({ file, key }: FleetSlot, raw: RawSource): FleetEntry | undefined {
+/**
+ * The slot's entry for `raw`; a missing, torn, foreign or stale one (another key) is a miss, and so is a link.
+ * `mask`: the keyed masker the entry was written with (its folder's key).
+ */
+export function readFleetEntry(
+  { file, key }: FleetSlot,
+  raw: RawSource,
+  mask: SecretMasker,
+): FleetEntry | undefined {
   let stored: Partial<StoredEntry>;
   try {
+    if (lstatSync(file).isSymbolicLink()) return undefined;
     stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredEntry>;
   } catch {
     return undefined;
@@ -71,7 +78,7 @@ export function readFleetEntry({ file, key }: FleetSlot, raw: RawSource): FleetE
     !Array.isArray(stored.problems)
   )
     return undefined;
-  const fleet = unmasked(stored.fleet, raw);
+  const fleet = unmasked(stored.fleet, raw, mask);
   return fleet === undefined ? undefined : { fleet, problems: stored.problems };
 }
 
@@ -83,20 +90,26 @@ export async function writeFleetEntry(
   { file, key }: FleetSlot,
   raw: RawSource,
   entry: FleetEntry,
+  mask: SecretMasker,
 ): Promise<void> {
-  const stored: StoredEntry = { format: FORMAT, key, fleet: masked(entry.fleet), problems: entry.problems };
+  const stored: StoredEntry = {
+    format: FORMAT,
+    key,
+    fleet: masked(entry.fleet, mask),
+    problems: entry.problems,
+  };
   const text = JSON.stringify(stored);
   // A secret's value elsewhere in the fleet (a guest named like a password) is not masked: then no entry at all.
   if (fleetSecrets(entry.fleet).some((secret) => secret.length >= 4 && text.includes(secret))) return;
   const back = JSON.parse(text) as StoredEntry;
   if (
-    !isDeepStrictEqual(unmasked(back.fleet, raw), entry.fleet) ||
+    !isDeepStrictEqual(unmasked(back.fleet, raw, mask), entry.fleet) ||
     !isDeepStrictEqual(back.problems, entry.problems)
   )
     return;
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, text);
+    await ensurePrivateDir(path.dirname(file));
+    await writePrivateFile(file, text);
   } catch {
     // A read-only config folder: validation simply runs every time. (No shared temp folder instead: Phoenix runs
     // as root, and an entry there could be planted by anyone.)
@@ -104,18 +117,18 @@ export async function writeFleetEntry(
 }
 
 /** The fleet as stored: guests as a list, secret values (where fleetSecrets looks) masked. */
-function masked(fleet: Fleet): StoredEntry['fleet'] {
+function masked(fleet: Fleet, mask: SecretMasker): StoredEntry['fleet'] {
   return {
     ...fleet,
-    hypervisor: maskSecrets(fleet.hypervisor),
-    ...(fleet.globals === undefined ? {} : { globals: maskSecrets(fleet.globals) }),
-    guests: [...fleet.guests.values()].map((g) => withConfig(g, maskSecrets)),
+    hypervisor: mask(fleet.hypervisor),
+    ...(fleet.globals === undefined ? {} : { globals: mask(fleet.globals) }),
+    guests: [...fleet.guests.values()].map((g) => withConfig(g, (c) => mask(c))),
   };
 }
 
 /** The stored fleet with its secrets restored from the config input, or undefined if one is not there. */
-function unmasked(stored: StoredEntry['fleet'], raw: RawSource): Fleet | undefined {
-  const secrets = secretsByMask(raw);
+function unmasked(stored: StoredEntry['fleet'], raw: RawSource, mask: SecretMasker): Fleet | undefined {
+  const secrets = secretsByMask(raw, mask);
   if (secrets === undefined) return undefined;
   let missing = false;
   const restore = <T>(value: T, inSecret = false): T => {
@@ -148,15 +161,15 @@ function withConfig(g: Guest, f: <T>(config: T) => T): Guest {
  * Every secret value of the config input by its mask. Undefined when two different values share a mask (the
  * number 1234 and the string "1234"): such a config is validated every time.
  */
-function secretsByMask(raw: RawSource): Map<string, unknown> | undefined {
+function secretsByMask(raw: RawSource, mask: SecretMasker): Map<string, unknown> | undefined {
   const byMask = new Map<string, unknown>();
   let ambiguous = false;
   const walk = (value: unknown, inSecret: boolean): void => {
     if (typeof value === 'string' || typeof value === 'number') {
       if (!inSecret) return;
-      const mask = maskSecrets(value, true) as string;
-      ambiguous ||= byMask.has(mask) && byMask.get(mask) !== value;
-      byMask.set(mask, value);
+      const masked = mask(value, true) as string;
+      ambiguous ||= byMask.has(masked) && byMask.get(masked) !== value;
+      byMask.set(masked, value);
     } else if (Array.isArray(value)) for (const v of value) walk(v, inSecret);
     else if (isPlainObject(value))
       for (const [k, v] of Object.entries(value)) walk(v, inSecret || isSecretKey(k));

@@ -2,13 +2,12 @@
 // with phoenix_hypervisor_config.json: the parsed hypervisor section plus globals. Loading a config only names the
 // file; a run writes it just before it executes steps (ensureHypervisorJson), so validate, plan, why and status
 // never write beside the config.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Fleet } from './model.js';
 import stringify from 'safe-stable-stringify';
-import writeFileAtomic from 'write-file-atomic';
 
 const FILE_NAME = 'phoenix_hypervisor_config.json';
 
@@ -29,10 +28,13 @@ export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
   let lastError: unknown;
   for (const file of [fleet.hypervisorConfigFile, own]) {
     try {
-      if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
-        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-        await writeFileAtomic(file, text, { mode: 0o600 });
-      }
+      await ensurePrivateDir(path.dirname(file));
+      if (
+        !existsSync(file) ||
+        readFileSync(file, 'utf8') !== text ||
+        (lstatSync(file).mode & 0o777) !== 0o600
+      )
+        await writePrivateFile(file, text);
       fleet.hypervisorConfigFile = file;
       return;
     } catch (e) {

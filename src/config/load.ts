@@ -10,6 +10,8 @@ import { fleetSlot, readFleetEntry, writeFleetEntry, type FleetEntry } from './f
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
 import { error, hasErrors } from './problems.js';
 import type { RawSource } from './raw-source.js';
+import { secretMasker, type SecretMasker } from './secrets.js';
+import { loadSecretKey } from '../cache/secret-key.js';
 import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
@@ -60,14 +62,26 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
 
 /** The fleet and its problems, from the fleet cache when the same input was validated before. */
 async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> {
-  const slot = useCache ? fleetSlot(configCacheDir(raw.root), raw) : undefined;
-  const cached = slot === undefined ? undefined : readFleetEntry(slot, raw);
+  const dir = configCacheDir(raw.root);
+  const slot = useCache ? fleetSlot(dir, raw) : undefined;
+  // Secret values are stored as keyed hashes; a folder whose key cannot be had (read-only) is never a cache.
+  const mask = slot === undefined ? undefined : await folderMasker(dir);
+  const cached = slot === undefined || mask === undefined ? undefined : readFleetEntry(slot, raw, mask);
   if (cached !== undefined) return cached;
   const { normalize } = await loadValidation();
   const { fleet, problems } = normalize(raw);
   problems.push(...validateFleet(fleet));
-  if (slot !== undefined && !hasErrors(problems)) await writeFleetEntry(slot, raw, { fleet, problems });
+  if (slot !== undefined && mask !== undefined && !hasErrors(problems))
+    await writeFleetEntry(slot, raw, { fleet, problems }, mask);
   return { fleet, problems };
+}
+
+async function folderMasker(dir: string): Promise<SecretMasker | undefined> {
+  try {
+    return secretMasker(await loadSecretKey(dir));
+  } catch {
+    return undefined;
+  }
 }
 
 type SourceRead = Result<RawSource, Problem[]>;

@@ -3,14 +3,15 @@
 import { type Result, err, ok } from '../result.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
-import writeFileAtomic from 'write-file-atomic';
 import { loadEsbuild } from '../startup.js';
+import { toPlainData } from './plain-data.js';
+import { ensurePrivateDir, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export type ModuleLoad = Result<unknown, Problem[]>;
 
@@ -20,9 +21,11 @@ export interface ModuleLoadHooks {
 }
 
 /** Bumped when the compiled form changes, so stale copies are not reused. */
-const CACHE_FORMAT = '2';
+const CACHE_FORMAT = '3';
 
 interface CacheManifest {
+  /** The config file compiled: a new copy of it replaces (prunes) the older ones. */
+  source?: string;
   /** Local files bundled into the copy besides the config itself, with their sha256. */
   inputs: Record<string, string>;
   /** sha256 of the compiled code: part of the import URL, so a recompiled copy is not served from Node's cache. */
@@ -71,12 +74,14 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
     const copy = path.join(dir, `${key}.mjs`);
     if (!existsSync(copy)) continue;
     try {
-      const manifest = JSON.parse(await readFile(path.join(dir, `${key}.json`), 'utf8')) as CacheManifest;
+      // Never through a link (readOwnFile refuses one): the copy is code that runs as root.
+      const manifest = JSON.parse(await readOwnFile(path.join(dir, `${key}.json`))) as CacheManifest;
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
       // The copy must be the code the manifest names: a torn or swapped copy is compiled again, never imported.
-      if (fresh && manifest.code === sha256(await readFile(copy))) return { file: copy, code: manifest.code };
+      if (fresh && manifest.code === sha256(await readOwnFile(copy)))
+        return { file: copy, code: manifest.code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
@@ -84,22 +89,46 @@ async function cachedCopy(file: string, key: string): Promise<CachedCopy | undef
   return undefined;
 }
 
+/**
+ * Writes the compiled copy and its manifest, 0600 in a 0700 folder (the copy holds every secret the config does),
+ * and removes the older copies of the same config.
+ */
 async function writeCopy(file: string, key: string, code: string, inputs: string[]): Promise<CachedCopy> {
-  const manifest: CacheManifest = { inputs: {}, code: sha256(code) };
+  const manifest: CacheManifest = { source: path.resolve(file), inputs: {}, code: sha256(code) };
   for (const input of inputs) manifest.inputs[input] = sha256(readFileSync(input));
   let lastError: unknown;
   for (const dir of cacheDirs(file)) {
     try {
-      await mkdir(dir, { recursive: true });
+      await ensurePrivateDir(dir);
       const copy = path.join(dir, `${key}.mjs`);
-      await writeFileAtomic(copy, code);
-      await writeFileAtomic(path.join(dir, `${key}.json`), JSON.stringify(manifest));
+      await writePrivateFile(copy, code);
+      await writePrivateFile(path.join(dir, `${key}.json`), JSON.stringify(manifest));
+      await pruneCopies(dir, key, manifest.source ?? '');
       return { file: copy, code: manifest.code };
     } catch (e) {
       lastError = e; // read-only config folder: fall back to the temp folder
     }
   }
   throw lastError instanceof Error ? lastError : new Error('cannot write the compiled config');
+}
+
+const COPY = /^([0-9a-f]{64})\.(mjs|json)$/;
+
+/** Removes the copies of `source` other than `keep`, and copies in an older format (no source named). */
+async function pruneCopies(dir: string, keep: string, source: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const m = COPY.exec(name);
+    if (!m || m[1] === keep || m[2] !== 'json') continue;
+    let owner: string | undefined;
+    try {
+      owner = (JSON.parse(await readOwnFile(path.join(dir, name))) as CacheManifest).source;
+    } catch {
+      owner = undefined; // torn or a link: not a copy anyone can use
+    }
+    if (owner !== undefined && owner !== source) continue;
+    await rm(path.join(dir, `${m[1]}.mjs`), { force: true });
+    await rm(path.join(dir, name), { force: true });
+  }
 }
 
 type Compiled = Result<{ code: string; inputs: string[] }, Problem[]>;
@@ -192,42 +221,92 @@ function compileProblems(file: string, e: unknown): Problem[] {
   });
 }
 
-async function importDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
-  let mod: { default?: unknown };
+/** How long a config module may take to load and return its value (PHOENIX_CONFIG_TIMEOUT_MS; default 30 s). */
+function loadTimeoutMs(): number {
+  const n = Number(process.env.PHOENIX_CONFIG_TIMEOUT_MS);
+  return Number.isInteger(n) && n > 0 ? n : 30_000;
+}
+
+const fail = (file: string, message: string, fix = 'fix the code in the config file'): ModuleLoad =>
+  err([error(file, [], message, fix)]);
+
+/** Thrown in place of exiting when a config calls process.exit while it loads. */
+class ExitCalled extends Error {
+  constructor(readonly code: string | number | null | undefined) {
+    super(`process.exit(${code ?? ''})`);
+  }
+}
+
+/**
+ * Runs a config module as a guest: while it loads, process.exit stops the config instead of Phoenix, what it
+ * prints goes to stderr (stdout carries --json), an error thrown from its own callbacks fails the load, and a
+ * module or function that never settles is given up after a time limit. (A synchronous endless loop cannot be
+ * stopped from inside the process.)
+ */
+async function guarded(file: string, load: () => Promise<ModuleLoad>): Promise<ModuleLoad> {
+  // Saved as they are and put back as they were: the process's own methods, never called here.
+  const saved = {
+    exit: Reflect.get(process, 'exit') as unknown,
+    write: Reflect.get(process.stdout, 'write') as unknown,
+  };
+  let settle: (r: ModuleLoad) => void = () => undefined;
+  const stopped = new Promise<ModuleLoad>((resolve) => (settle = resolve));
+  const onUncaught = (e: unknown): void => settle(failure(file, e));
+  process.exit = (code?: string | number | null): never => {
+    const stop = new ExitCalled(code);
+    settle(failure(file, stop));
+    throw stop;
+  };
+  process.stdout.write = process.stderr.write.bind(process.stderr);
+  process.on('uncaughtException', onUncaught);
+  const ms = loadTimeoutMs();
+  const timer = setTimeout(
+    () =>
+      settle(
+        fail(file, `config did not finish loading within ${ms / 1000} s`, 'make its default export settle'),
+      ),
+    ms,
+  );
   try {
-    mod = (await import(`${pathToFileURL(compiled.file).href}?v=${compiled.code.slice(0, 16)}`)) as {
-      default?: unknown;
-    };
-  } catch (e) {
-    return {
-      ok: false,
-      error: [
-        error(
-          file,
-          [],
-          `config failed while loading: ${(e as Error).message}`,
-          'fix the code in the config file',
-        ),
-      ],
-    };
+    return await Promise.race([load().catch((e: unknown) => failure(file, e)), stopped]);
+  } finally {
+    clearTimeout(timer);
+    process.removeListener('uncaughtException', onUncaught);
+    Reflect.set(process.stdout, 'write', saved.write);
+    Reflect.set(process, 'exit', saved.exit);
   }
-  if (mod.default === undefined) {
-    return {
-      ok: false,
-      error: [
-        error(file, [], 'config has no default export', 'end it with `export default defineConfig({ ... })`'),
-      ],
-    };
-  }
-  try {
-    const value = typeof mod.default === 'function' ? await (mod.default as () => unknown)() : mod.default;
-    return { ok: true, value };
-  } catch (e) {
-    return {
-      ok: false,
-      error: [
-        error(file, [], `config function failed: ${(e as Error).message}`, 'fix the code in the config file'),
-      ],
-    };
-  }
+}
+
+function failure(file: string, e: unknown): ModuleLoad {
+  if (e instanceof ExitCalled)
+    return fail(
+      file,
+      `config called ${e.message} while loading`,
+      'a config returns its value; it never exits',
+    );
+  return fail(file, `config failed while loading: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function importDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
+  return guarded(file, async () => {
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(`${pathToFileURL(compiled.file).href}?v=${compiled.code.slice(0, 16)}`)) as {
+        default?: unknown;
+      };
+    } catch (e) {
+      return failure(file, e);
+    }
+    if (mod.default === undefined)
+      return fail(file, 'config has no default export', 'end it with `export default defineConfig({ ... })`');
+    let value: unknown;
+    try {
+      // A function is called; a promise (or what the function returns) is awaited.
+      value = await (typeof mod.default === 'function' ? (mod.default as () => unknown)() : mod.default);
+    } catch (e) {
+      if (e instanceof ExitCalled) return failure(file, e);
+      return fail(file, `config function failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return toPlainData(file, value);
+  });
 }

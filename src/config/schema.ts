@@ -54,6 +54,20 @@ export const safeAbsolutePath = z
   .string()
   .regex(SAFE_PATH, 'must be an absolute path of letters, digits and . _ - + @ / (no spaces, commas or =)');
 
+/** Where `local`'s `import` content lives: the one host folder a cloud image may be named by path in. */
+export const LOCAL_IMPORT_DIR = '/var/lib/vz/import';
+
+/**
+ * One Proxmox container feature (`pct set --features`): a known key with a value of its kind, so nothing else can
+ * ride along in the property string (`nesting=--purge`, `mount=nfs;cifs`).
+ */
+const pctOption = z
+  .string()
+  .regex(
+    /^(?:(?:nesting|keyctl|fuse|mknod|force_rw_sys)=[01]|mount=[a-z0-9]+)$/,
+    'must be nesting, keyctl, fuse, mknod or force_rw_sys =0|1, or mount=<one file system type>',
+  );
+
 /** Proxmox storage IDs. */
 export const storageId = z
   .string()
@@ -148,7 +162,7 @@ export const lxcGuest = z.looseObject({
   shutdown_timeout: z.number().int().min(1).max(86400).default(180),
   features: z.array(featureName).default([]),
   /** Proxmox `features` (`nesting=1`, `keyctl=1`, ...). */
-  pct_options: z.array(z.string().regex(/^[a-z_]+=[^,\s]+$/, 'must look like nesting=1')).default([]),
+  pct_options: z.array(pctOption).default([]),
   /** Raw `lxc.*` lines (`lxc.mount.auto: sys:rw` or `lxc.apparmor.profile=unconfined`). */
   lxc_options: z
     .array(
@@ -199,10 +213,15 @@ export const vmGuest = z.looseObject({
       (s) => !s.startsWith('-') && !s.split('/').includes('..'),
       'must be a plain file name or absolute path',
     )
+    // `qm create --scsi0 ...,import-from=<path>` reads any file root can: only an image in local's import folder.
+    .refine(
+      (s) => !s.startsWith('/') || s.startsWith(`${LOCAL_IMPORT_DIR}/`),
+      `must be a file name on local:import, or a path under ${LOCAL_IMPORT_DIR}/ (a host path outside a storage is refused)`,
+    )
     .optional(),
   /** Where to download `template_image` from when the host does not have it yet. */
   template_image_url: z
-    .url({ protocol: /^(?:https?|file)$/, error: 'must be an http(s) or file URL' })
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL (file:// would copy a host file)' })
     .optional(),
   clone_from_vmid: guestId.optional(),
   template_snapshot_name: snapshotName.optional(),

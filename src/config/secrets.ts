@@ -1,5 +1,5 @@
 // Which config values are secrets (passwords, tokens, keys), so messages, logs and --json output never show them.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Fleet } from './model.js';
 
 /** Keys whose values are secrets: user_config.password, api_token, client_secret, api_key, private_key ... */
@@ -35,19 +35,34 @@ export function fleetSecrets(fleet: Fleet): string[] {
   return [...out];
 }
 
-/**
- * `value` with every value under a secret key replaced by `secret:<12 hex of its SHA-256>`: what step inputs,
- * the step cache, `why` and `plan --json` keep. A changed secret still changes the fingerprint.
- */
-export function maskSecrets<T>(value: T, inSecret = false): T {
-  if (inSecret && (typeof value === 'string' || typeof value === 'number')) {
-    return `secret:${createHash('sha256').update(String(value)).digest('hex').slice(0, 12)}` as T;
-  }
-  if (Array.isArray(value)) return value.map((v: unknown) => maskSecrets(v, inSecret)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, maskSecrets(v, inSecret || isSecretKey(k))]),
-    ) as T;
-  }
-  return value;
+/** `value` with every value under a secret key replaced (`inSecret`: `value` itself is under one). */
+export type SecretMasker = <T>(value: T, inSecret?: boolean) => T;
+
+/** A masker replacing each secret value with what `mask` makes of it. */
+function maskerOf(mask: (secret: string) => string): SecretMasker {
+  const walk = <T>(value: T, inSecret = false): T => {
+    if (inSecret && (typeof value === 'string' || typeof value === 'number')) return mask(String(value)) as T;
+    if (Array.isArray(value)) return value.map((v: unknown) => walk(v, inSecret)) as T;
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, walk(v, inSecret || isSecretKey(k))]),
+      ) as T;
+    }
+    return value;
+  };
+  return walk;
 }
+
+/**
+ * Secret values replaced by `secret:<16 hex of HMAC-SHA256 under key>`: what step inputs, the step cache, `why`
+ * and `plan --json` keep, so a changed secret still changes the fingerprint. Keyed with a random per-host key
+ * (see cache/secret-key.ts): a plain hash could be guessed offline by anyone who reads a cache file.
+ */
+export function secretMasker(key: Uint8Array): SecretMasker {
+  return maskerOf(
+    (secret) => `secret:${createHmac('sha256', key).update(secret).digest('hex').slice(0, 16)}`,
+  );
+}
+
+/** Secret values replaced by `***`: for copies that need no fingerprint (a config pushed into another guest). */
+export const hideSecrets: SecretMasker = maskerOf(() => '***');

@@ -6,12 +6,14 @@ export const EXIT = {
   failed: 1,
   /** Bad usage or an invalid config: nothing was touched. */
   usage: 2,
-  /** Another run holds the lock on this host's cache. */
+  /** Another run holds the lock for this host. */
   locked: 3,
   /** `plan --detailed-exitcode` only: the plan has changes pending. */
   changesPending: 4,
-  /** Interrupted (Ctrl-C): completed steps are recorded; the next run resumes. */
+  /** Interrupted (Ctrl-C, SIGINT): completed steps are recorded; the next run resumes. */
   interrupted: 130,
+  /** Stopped by SIGTERM: as interrupted. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -22,4 +24,5 @@ export const EXIT_CODES_HELP = `Exit codes:
   2    bad usage or invalid config (nothing was touched)
   3    another phoenix run holds the lock for this host (use --wait to queue)
   4    plan --detailed-exitcode: changes are pending
-  130  interrupted; completed steps are recorded and the next run resumes`;
+  130  interrupted (SIGINT, Ctrl-C); completed steps are recorded and the next run resumes
+  143  stopped by SIGTERM; as 130`;

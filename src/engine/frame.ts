@@ -9,6 +9,9 @@ import { EXIT } from './exit-codes.js';
 import { loadConfigFor } from './load-config.js';
 import { openHost, prepareSession, attachCache } from './session.js';
 import { acquireRunLock } from './lock.js';
+import { watchInterrupts } from './interrupt.js';
+import { cacheDirProblem } from './cache-dir.js';
+import { cacheDirFor } from './paths.js';
 import { resolveTargets } from './targets.js';
 import { stepsOf } from '../graph/query.js';
 import { resolveAddresses } from './addresses.js';
@@ -34,6 +37,11 @@ export async function withSession(
     ctx.io.err(wrongKind);
     return EXIT.failed;
   }
+  const unusable = await cacheDirProblem(cacheDirFor(loaded.value.fleet.root, ctx.env));
+  if (unusable !== undefined) {
+    ctx.io.err(unusable);
+    return EXIT.usage;
+  }
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
   const host = await openHost(loaded.value.fleet, ctx.options, ctx.env);
   const graphed = prepareSession(host);
@@ -55,19 +63,26 @@ export async function withSession(
   const refused = await opts.before?.(prepared, loaded.value.fleet);
   if (refused !== undefined) return refused;
   if (!wantsLock) return work(await opened(), loaded.value.fleet);
-  const lock = await acquireRunLock(prepared.cacheDir, prepared.target.identity, {
-    wait: ctx.options.wait,
-    command: ['phoenix', ...ctx.argv].join(' '),
-  });
-  if (!lock.ok) {
-    ctx.io.err(lock.error.message);
-    return EXIT.locked;
-  }
-  for (const w of lock.value.warnings) ctx.io.err(`warning: ${w}`);
+  const interrupts = watchInterrupts();
   try {
-    return await work(await opened(), loaded.value.fleet);
+    const lock = await acquireRunLock(prepared.target.lockDir, prepared.target.identity, {
+      wait: ctx.options.wait,
+      command: ['phoenix', ...ctx.argv].join(' '),
+      signal: interrupts.signal,
+    });
+    if (!lock.ok) {
+      ctx.io.err(lock.error.message);
+      return interrupts.exitCode() ?? EXIT.locked;
+    }
+    for (const w of lock.value.warnings) ctx.io.err(`warning: ${w}`);
+    try {
+      const code = await work({ ...(await opened()), signal: interrupts.signal }, loaded.value.fleet);
+      return interrupts.exitCode() ?? code;
+    } finally {
+      await lock.value.release();
+    }
   } finally {
-    await lock.value.release();
+    interrupts.dispose();
   }
 }
 

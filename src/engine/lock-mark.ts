@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const lockPaths = (cacheDir: string, identity: string) => {
-  const target = join(cacheDir, 'locks', identity);
+/** The lock files of one host in its lock folder (HostTarget.lockDir). */
+export const lockPaths = (lockDir: string, identity: string) => {
+  const target = join(lockDir, identity);
   // Every acquisition writes a new epoch, so "the same epoch and free" means no run took the lock in between.
   return { target, holderFile: `${target}.holder.json`, epochFile: `${target}.epoch` };
 };
@@ -17,8 +18,8 @@ export const readEpoch = (file: string): Promise<string> => readFile(file, 'utf8
  * of the lock; once the lock is held, the read stands if HeldLock.previousMark equals it: the lock was free when the read
  * started, and this process is the first to take it since.
  */
-export async function runLockMark(cacheDir: string, identity: string): Promise<string> {
-  const { target, epochFile } = lockPaths(cacheDir, identity);
+export async function runLockMark(lockDir: string, identity: string): Promise<string> {
+  const { target, epochFile } = lockPaths(lockDir, identity);
   const epoch = await readEpoch(epochFile); // first: an acquisition after this read changes the epoch
   return existsSync(`${target}.lock`) ? 'held' : `free:${epoch}`; // 'held' matches no previousMark
 }

@@ -1,14 +1,17 @@
 // One run at a time per target host: a second run exits 3 naming the holder, or waits with --wait.
-// proper-lockfile provides the atomic lock (a directory plus mtime heartbeats); the holder file says who holds it,
-// so a lock left by a dead process (SIGKILL, power loss) is taken over at once, with a warning.
+// The lock lives with the host, not with a config's cache (two config folders drive one host; a deleted cache must
+// not free it): on a real node in /run/lock/phoenix, under the simulator in its folder (HostTarget.lockDir).
+// proper-lockfile provides the atomic lock (a directory); the holder file says who holds it. A lock is taken over
+// only when its holder is gone (its PID dead, or reused by another process), never for being old: a run paused with
+// SIGSTOP, or slow, keeps it. A lock left by a dead process (SIGKILL, power loss) is taken over at once.
 // Taking the lock, writing the holder file and taking over a dead holder's lock all happen under a short-lived
 // second lock (the gate): so a holder record always belongs to the lock it sits beside, and of several processes
 // finding the same dead lock exactly one takes it over and none removes a lock that was just taken.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { err, ok, type Result } from '../result.js';
 import { lockPaths, readEpoch } from './lock-mark.js';
 
@@ -16,6 +19,8 @@ export interface Holder {
   pid: number;
   command: string;
   startedAt: string;
+  /** The holder process's start time in clock ticks since boot (/proc/<pid>/stat), to tell a reused PID. */
+  procStart?: string;
 }
 
 export interface HeldLock {
@@ -35,8 +40,17 @@ export interface LockError {
 }
 
 const POLL_MS = 250;
-/** The run lock: a live holder refreshes it every 5 s; one not refreshed for 30 s is stale whoever holds it. */
-const RUN_LOCK = { realpath: false, stale: 30_000, update: 5_000, onCompromised: () => undefined };
+/**
+ * The run lock never goes stale by age (proper-lockfile insists on some staleness: 2^31 ms, ~25 days, with its
+ * refresh timer at half of that): liveness of the holder decides, so a paused run does not lose it.
+ */
+const NEVER = 2 ** 31 - 1;
+const RUN_LOCK = {
+  realpath: false,
+  stale: NEVER,
+  update: Math.floor(NEVER / 2),
+  onCompromised: () => undefined,
+};
 /** The gate is held for milliseconds; one left by a process killed while holding it is stale after 5 s. */
 const GATE_LOCK = {
   realpath: false,
@@ -45,13 +59,25 @@ const GATE_LOCK = {
   onCompromised: () => undefined,
 };
 
-function alive(pid: number): boolean {
+/** Field 22 of /proc/<pid>/stat (start time); undefined where there is no /proc. */
+function procStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
+}
+
+/** Whether the process that wrote `h` still runs (a stopped process runs; a reused PID is another process). */
+function alive(h: Holder): boolean {
+  try {
+    process.kill(h.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = procStart(h.pid);
+  return h.procStart === undefined || now === undefined || now === h.procStart;
 }
 
 async function readHolder(path: string): Promise<Holder | undefined> {
@@ -67,13 +93,14 @@ const describe = (h: Holder | undefined): string =>
 
 type Attempt = { ok: true; release: () => Promise<void> } | { ok: false; holder?: Holder };
 
+/** `lockDir`: where the host's locks live (HostTarget.lockDir), made a private folder of this user. */
 export async function acquireRunLock(
-  cacheDir: string,
+  lockDir: string,
   identity: string,
-  opts: { wait: boolean; command: string },
+  opts: { wait: boolean; command: string; signal?: AbortSignal },
 ): Promise<Result<HeldLock, LockError>> {
-  await mkdir(join(cacheDir, 'locks'), { recursive: true });
-  const { target, holderFile, epochFile } = lockPaths(cacheDir, identity);
+  await ensurePrivateDir(lockDir);
+  const { target, holderFile, epochFile } = lockPaths(lockDir, identity);
   const warnings: string[] = [];
   let contended = false;
   let previousEpoch = '';
@@ -85,18 +112,23 @@ export async function acquireRunLock(
       for (let takenOver = false; ; takenOver = true) {
         try {
           const release = await lockfile.lock(target, RUN_LOCK);
-          const me: Holder = { pid: process.pid, command: opts.command, startedAt: new Date().toISOString() };
-          await writeFileAtomic(holderFile, JSON.stringify(me));
+          const start = procStart(process.pid);
+          const me: Holder = {
+            pid: process.pid,
+            command: opts.command,
+            startedAt: new Date().toISOString(),
+            ...(start !== undefined && { procStart: start }),
+          };
+          await writePrivateFile(holderFile, JSON.stringify(me));
           previousEpoch = await readEpoch(epochFile);
-          await writeFileAtomic(epochFile, randomUUID());
+          await writePrivateFile(epochFile, randomUUID());
           return { ok: true, release };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
           contended = true;
           const holder = await readHolder(holderFile);
           // Under the gate, a lock without a holder record was left by a process killed between the two writes.
-          if (takenOver || (holder && alive(holder.pid)))
-            return holder ? { ok: false, holder } : { ok: false };
+          if (takenOver || (holder && alive(holder))) return holder ? { ok: false, holder } : { ok: false };
           warnings.push(`took over the run lock left by a process that is gone (${describe(holder)})`);
           await rm(`${target}.lock`, { recursive: true, force: true });
           await rm(holderFile, { force: true });
@@ -108,6 +140,8 @@ export async function acquireRunLock(
   };
 
   for (;;) {
+    if (opts.signal?.aborted)
+      return err({ message: 'Interrupted while waiting for the run lock: nothing was started.' });
     const got = await attempt();
     if (got.ok) {
       return ok({

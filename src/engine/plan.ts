@@ -59,6 +59,7 @@ export function planWith(session: Session, live: LiveState, request: ConvergeReq
     live,
     cache: session.options.cache ? session.cache.all() : new Map(),
     scriptHash: scriptHasher(session.fleet),
+    maskSecrets: session.maskSecrets,
     request: {
       targets: request.targets,
       force: request.force ?? [],

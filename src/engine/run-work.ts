@@ -73,6 +73,8 @@ export async function runWork(
         : session.options.renderer,
     output: io.stderr,
     logFile: session.logFile,
+    // The verb's frame owns SIGINT/SIGTERM (engine/interrupt.ts): the run stops when it says so.
+    ...(session.signal && { signal: session.signal, handleSignals: false }),
     groupTitle: (t) => targetTitle(session, t),
     // Critical-path priority by what each step cost last time.
     weight: (step) => session.cache.get(step.address)?.durationMs ?? 1000,
@@ -117,6 +119,7 @@ async function executeStep(
     live,
     host: bindHost(session.host, { signal, ...(session.options.verbose ? { onOutput: report } : {}) }),
     report,
+    signal,
     flags: { replace: session.options.replace, wipeDisks: session.options.wipeDisks },
   };
   // The graph holds the step tables' entries, which are ExecutableSteps; the graph itself only needs StepSpec.

@@ -5,6 +5,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Fleet } from '../config/model.js';
+import type { SecretMasker } from '../config/secrets.js';
 import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
 import type { StepGraph } from '../graph/types.js';
@@ -14,7 +15,8 @@ import { err, ok, type Result } from '../result.js';
 import { openStepCache, cacheNamespace } from '../cache/file-cache.js';
 import { createHostExec } from '../host/exec.js';
 import { newRunLog } from '../run/log.js';
-import { fleetSecrets } from '../config/secrets.js';
+import { fleetSecrets, secretMasker } from '../config/secrets.js';
+import { loadSecretKey } from '../cache/secret-key.js';
 import { buildStepGraph } from '../graph/build.js';
 import { stepTables } from '../tasks/index.js';
 
@@ -30,7 +32,15 @@ export interface HostTarget {
   describe: string;
   /** Cache namespace identity. */
   identity: string;
+  /**
+   * Where the host's run lock lives: with the host, so every config folder and cache driving it shares it (a real
+   * node: /run/lock/phoenix; the simulator: its own folder).
+   */
+  lockDir: string;
 }
+
+/** The run lock folder on a Proxmox node (a tmpfs, cleared at boot like the locks it holds). */
+export const NODE_LOCK_DIR = '/run/lock/phoenix';
 
 export interface Session {
   fleet: Fleet;
@@ -40,8 +50,12 @@ export interface Session {
   logFile: string;
   host: HostExec;
   cache: StepCache;
+  /** How secret input values enter fingerprints: keyed with this cache folder's key (cache/secret-key.ts). */
+  maskSecrets: SecretMasker;
   graph: StepGraph;
   warnings: string[];
+  /** Aborted by the first SIGINT/SIGTERM (engine/interrupt.ts): the run stops cleanly. */
+  signal?: AbortSignal;
   /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
   incarnations: Map<number, string>;
 }
@@ -59,10 +73,19 @@ export function pickTarget(fleet: Fleet, options: ResolvedOptions, env: NodeJS.P
       env: { ...env, PHOENIX_SIM_DIR: simDir, PATH: `${SIMULATOR_BIN}${delimiter}${env.PATH ?? ''}` },
       describe: `simulator at ${simDir}`,
       identity: `sim-${shortHash(simDir)}`,
+      lockDir: join(simDir, 'phoenix-locks'),
     };
   }
   const node = env.PHOENIX_NODE ?? fleet.hypervisor.node ?? hostname().split('.')[0] ?? 'pve';
-  return { kind: 'node', node, pveRoot: '/', env, describe: `node ${node}`, identity: node };
+  return {
+    kind: 'node',
+    node,
+    pveRoot: '/',
+    env,
+    describe: `node ${node}`,
+    identity: node,
+    lockDir: NODE_LOCK_DIR,
+  };
 }
 
 /** Seed a new simulator folder with `phoenix.sim.json` from beside the config, when there is one. */
@@ -77,7 +100,7 @@ async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void>
 export type HostSession = Pick<Session, 'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host'>;
 
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
-export type PreparedSession = Omit<Session, 'cache' | 'warnings'>;
+export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
 
 /** Pick the target host and open its backend (spawns nothing). */
 export async function openHost(
@@ -112,6 +135,9 @@ export function prepareSession(opened: HostSession): Result<PreparedSession, str
  * another (--wait) sees what that run recorded instead of redoing it.
  */
 export async function attachCache(prepared: PreparedSession): Promise<Session> {
-  const opened = await openStepCache(prepared.cacheDir, cacheNamespace(prepared.target.identity));
-  return { ...prepared, cache: opened.cache, warnings: opened.warnings };
+  const [opened, key] = await Promise.all([
+    openStepCache(prepared.cacheDir, cacheNamespace(prepared.target.identity)),
+    loadSecretKey(prepared.cacheDir),
+  ]);
+  return { ...prepared, cache: opened.cache, warnings: opened.warnings, maskSecrets: secretMasker(key) };
 }

@@ -17,5 +17,6 @@ export function bindHost(
     readGuest: (kind, id) => host.readGuest(kind, id),
     readGuestConfig: (kind, id) => host.readGuestConfig(kind, id),
     editGuestConfig: (kind, id, edit) => host.editGuestConfig(kind, id, edit),
+    withFiles: (files, fn) => host.withFiles(files, fn),
   };
 }

@@ -16,6 +16,8 @@ import { readFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
 import { execa } from 'execa';
+import { withPrivateFiles } from './temp-files.js';
+import { OUTPUT_LIMIT, streamTail, type StreamTail } from './output.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -151,8 +153,16 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     const redact = redactor.forCommand(argv);
     const timeoutMs = timeoutOverride ?? ro.timeoutMs ?? timeoutFor(argv, timeouts);
     log.write(`${stamp()} #${n} $ ${formatArgv(redact.argv(argv))}`);
-    const outcome = await spawn(argv, ro, timeoutMs, opts.env ?? process.env);
-    writeOutcome(log, redact, n, outcome);
+    // Each line reaches the log as it arrives (numbered: commands run side by side); memory keeps a tail.
+    const line = (mark: string) => (text: string) => {
+      log.write(`  #${n} ${mark} ${redact.text(text)}`);
+      ro.onOutput?.(text);
+    };
+    const outcome = await spawn(argv, ro, timeoutMs, opts.env ?? process.env, {
+      out: streamTail(line('|')),
+      err: streamTail(line('!')),
+    });
+    writeOutcome(log, n, outcome);
     return toResult(argv, outcome, timeoutMs, redact);
   };
 
@@ -210,6 +220,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       log.write(`${stamp()} #${n} written`);
       return ok({ changed: true });
     },
+    withFiles: (files, fn) => withPrivateFiles(files, fn),
     close: () => log.close(),
   };
   return host;
@@ -253,6 +264,8 @@ interface Outcome {
   stderr: string;
   durationMs: number;
   detail?: string;
+  /** Set when output went over OUTPUT_LIMIT: what was cut, for the failure message. */
+  limit?: string;
 }
 
 async function spawn(
@@ -260,17 +273,11 @@ async function spawn(
   ro: RunOptions,
   timeoutMs: number,
   baseEnv: NodeJS.ProcessEnv,
+  sink: { out: StreamTail; err: StreamTail },
 ): Promise<Outcome> {
   const [file, ...args] = argv;
   const started = Date.now();
-  const onOutput = ro.onOutput;
-  const tap = onOutput
-    ? function* (line: unknown) {
-        onOutput(String(line));
-        yield line;
-      }
-    : undefined;
-  const r = await execa(file ?? '', args, {
+  const child = execa(file ?? '', args, {
     reject: false,
     timeout: timeoutMs,
     forceKillAfterDelay: 5 * SECOND,
@@ -279,14 +286,22 @@ async function spawn(
     ...(ro.cwd === undefined ? {} : { cwd: ro.cwd }),
     ...(ro.signal === undefined ? {} : { cancelSignal: ro.signal }),
     ...(ro.input === undefined ? { stdin: 'ignore' as const } : { input: ro.input }),
-    ...(tap === undefined ? {} : { stdout: ['pipe', tap], stderr: ['pipe', tap] }),
-    stripFinalNewline: false,
-    encoding: 'utf8',
+    // Not buffered by execa (a script printing 150 MB would hold it all): streamed into bounded tails.
+    buffer: false,
   });
+  child.stdout?.on('data', (d: Buffer) => sink.out.push(d));
+  child.stderr?.on('data', (d: Buffer) => sink.err.push(d));
+  const r = await child;
+  sink.out.end();
+  sink.err.end();
+  const truncated = [sink.out.truncated && 'stdout', sink.err.truncated && 'stderr'].filter(Boolean);
   const base = {
-    stdout: typeof r.stdout === 'string' ? r.stdout : '',
-    stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    stdout: sink.out.text(),
+    stderr: sink.err.text(),
     durationMs: Date.now() - started,
+    ...(truncated.length > 0 && {
+      limit: `${truncated.join(' and ')} over the ${OUTPUT_LIMIT / 1024 / 1024} MiB output limit: only the last ${OUTPUT_LIMIT / 1024 / 1024} MiB kept (all of it is in the run log)`,
+    }),
   };
   if (r.timedOut) return { ...base, kind: 'timeout' };
   if (r.isCanceled) return { ...base, kind: 'cancelled' };
@@ -325,7 +340,10 @@ function toResult(
       return err(failure('spawn-error', spawnErrorMessage(argv[0] ?? '', o.detail)));
     case 'exited': {
       const how = o.exitCode === undefined ? `killed by ${o.detail ?? 'a signal'}` : `exit ${o.exitCode}`;
-      return err(failure('exit-non-zero', `${command} failed (${how})${lastLine ? `: ${lastLine}` : ''}`));
+      const limit = o.limit ? ` [${o.limit}]` : '';
+      return err(
+        failure('exit-non-zero', `${command} failed (${how})${lastLine ? `: ${lastLine}` : ''}${limit}`),
+      );
     }
   }
 }
@@ -366,16 +384,9 @@ function stamp(): string {
   return `[${new Date().toISOString()}]`;
 }
 
-function writeOutcome(log: RunLog, redactor: Redactor, n: number, o: Outcome): void {
+function writeOutcome(log: RunLog, n: number, o: Outcome): void {
   const status =
     o.kind === 'exited' ? (o.exitCode === undefined ? `killed (${o.detail})` : `exit ${o.exitCode}`) : o.kind;
-  const lines = [`${stamp()} #${n} ${status} in ${(o.durationMs / SECOND).toFixed(2)}s`];
-  for (const [mark, text] of [
-    ['|', o.stdout],
-    ['!', o.stderr],
-  ] as const) {
-    if (text.trim() === '') continue;
-    for (const line of redactor.text(text.replace(/\n$/, '')).split('\n')) lines.push(`  ${mark} ${line}`);
-  }
-  log.write(lines.join('\n'));
+  const limit = o.limit ? ` (${o.limit})` : '';
+  log.write(`${stamp()} #${n} ${status} in ${(o.durationMs / SECOND).toFixed(2)}s${limit}`);
 }

@@ -4,6 +4,7 @@ import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
 import type { Argv } from './argv.js';
 import type { LiveGuest } from './live.js';
+import type { TempFiles } from './temp-files.js';
 
 export interface RunOptions {
   /** Per-command timeout; the backend has a default per tool. */
@@ -66,4 +67,9 @@ export interface HostExec {
     id: number,
     edit: (text: string) => string,
   ): Promise<Result<{ changed: boolean }, CommandFailure>>;
+  /**
+   * Runs `fn` with `files` (name -> content) in a private folder on the host (0700, files 0600), removed afterwards
+   * whatever happened: for commands that take a file path, such as `qm set --sshkeys FILE` or `pct push`.
+   */
+  withFiles<T>(files: TempFiles, fn: (dir: string) => Promise<T>): Promise<T>;
 }

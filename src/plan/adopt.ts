@@ -2,6 +2,7 @@
 // (built by the bash orchestrator), so Phoenix's first run re-runs no feature or application script.
 import type { StepRecord } from '../cache/cache.js';
 import type { Fleet } from '../config/model.js';
+import { hideSecrets } from '../config/secrets.js';
 import type { StepGraph } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
 import { bindStep } from './evaluate.js';
@@ -28,7 +29,9 @@ export function adopt(input: AdoptInput): Map<string, StepRecord> {
   for (const step of plan.steps) {
     const guest = step.target === 'host' ? undefined : live.guests.get(step.target);
     if (step.target !== 'host' && !guest) continue;
-    if (bindStep(graph.getNodeAttributes(step.address), fleet, live).check().ok === false) continue;
+    // Only the live check is asked: the inputs (and how their secrets are masked) come from the plan.
+    if (bindStep(graph.getNodeAttributes(step.address), fleet, live, hideSecrets).check().ok === false)
+      continue;
     const incarnation = guest?.incarnation;
     records.set(step.address, {
       fingerprint: step.fingerprint,

@@ -1,6 +1,7 @@
 // Pass one of planning, per step: its fingerprint and why it is stale (before blocking and ordering).
 import type { StepRecord } from '../cache/cache.js';
 import type { Fleet } from '../config/model.js';
+import type { SecretMasker } from '../config/secrets.js';
 import type { StepGraph, StepNode } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
 import type { LiveCheck } from '../tasks/step.js';
@@ -23,11 +24,11 @@ export interface StepIdentity {
 export function identify(
   graph: StepGraph,
   address: string,
-  env: { fleet: Fleet; live: LiveState; scriptHash: (path: string) => string },
+  env: { fleet: Fleet; live: LiveState; scriptHash: (path: string) => string; maskSecrets: SecretMasker },
   fingerprints: ReadonlyMap<string, string>,
 ): StepIdentity {
   const node = graph.getNodeAttributes(address);
-  const bound = bindStep(node, env.fleet, env.live);
+  const bound = bindStep(node, env.fleet, env.live, env.maskSecrets);
   const inputs = bound.inputs();
   const paths = bound.scripts();
   const hashes = paths.map((p) => env.scriptHash(p));

@@ -37,6 +37,11 @@ export interface BlockFacts {
 export function blockCause(step: BlockFacts, fleet: Fleet, live: LiveState): BlockCause | undefined {
   if (step.target === 'host' || !live.guests.has(step.target)) return undefined;
   const changed = step.reasons.flatMap((r) => (r.type === 'input-changed' ? r.diffs : []));
+  // Another incarnation under the same ID is not the guest Phoenix built: renaming it, reconfiguring it and
+  // handing it the application would take over someone else's guest. Only --replace may re-create it.
+  const recreated = step.reasons.find((r) => r.type === 'recreated');
+  if (step.kind === 'define' && recreated?.type === 'recreated')
+    return { scope: 'guest', message: `${recreated.detail}; it may not be the guest Phoenix built` };
   if (step.kind === 'define') {
     const fields = changed.filter((d) => REPLACE_FIELDS.includes(topField(d.field)));
     if (fields.length > 0) return { scope: 'guest', message: describeDiffs(fields) };

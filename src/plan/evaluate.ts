@@ -1,5 +1,6 @@
 // Asks a node's step spec about its target: the one place that pairs a spec with a context of the right type.
-import { maskSecrets } from '../config/secrets.js';
+import type { SecretMasker } from '../config/secrets.js';
+import { maskSecretArgs } from '../run/log.js';
 import type { Fleet } from '../config/model.js';
 import type { StepNode } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
@@ -14,7 +15,8 @@ export interface BoundStep {
   locks(): string[];
 }
 
-export function bindStep(node: StepNode, fleet: Fleet, live: LiveState): BoundStep {
+/** `mask`: how secret input values are kept (keyed hashes for fingerprints; see secretMasker). */
+export function bindStep(node: StepNode, fleet: Fleet, live: LiveState, mask: SecretMasker): BoundStep {
   switch (node.kind) {
     case 'lxc': {
       const ctx = {
@@ -24,7 +26,7 @@ export function bindStep(node: StepNode, fleet: Fleet, live: LiveState): BoundSt
         name: node.name,
         liveGuest: live.guests.get(node.guest.id),
       };
-      return bind(node.spec, ctx);
+      return bind(node.spec, ctx, mask);
     }
     case 'vm': {
       const ctx = {
@@ -34,10 +36,10 @@ export function bindStep(node: StepNode, fleet: Fleet, live: LiveState): BoundSt
         name: node.name,
         liveGuest: live.guests.get(node.guest.id),
       };
-      return bind(node.spec, ctx);
+      return bind(node.spec, ctx, mask);
     }
     case 'host':
-      return bind(node.spec, { fleet, live, target: node.hostStep, name: node.name });
+      return bind(node.spec, { fleet, live, target: node.hostStep, name: node.name }, mask);
   }
 }
 
@@ -50,13 +52,15 @@ function bind<C>(
     locks?(c: C): string[];
   },
   ctx: C,
+  mask: SecretMasker,
 ): BoundStep {
   return {
     // Secrets (user_config.password, *token*) never reach the cache, `why` or `plan --json`: only their hash.
-    inputs: () => maskSecrets(spec.inputs(ctx)),
+    inputs: () => mask(spec.inputs(ctx)),
     scripts: () => spec.scripts(ctx),
     check: () => spec.check(ctx),
-    preview: () => spec.preview(ctx),
+    // Plans, dry runs and their --json print previews: a password (even hashed) shows as `***`.
+    preview: () => spec.preview(ctx).map(maskSecretArgs),
     locks: () => spec.locks?.(ctx) ?? [],
   };
 }

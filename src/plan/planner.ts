@@ -2,6 +2,7 @@
 // reasons, in topological order. No I/O: the script hasher and all state are passed in.
 import type { StepRecord } from '../cache/cache.js';
 import type { Fleet } from '../config/model.js';
+import type { SecretMasker } from '../config/secrets.js';
 import { closureFor, resolveTargets } from '../graph/query.js';
 import type { StepGraph, TargetKey } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
@@ -17,6 +18,8 @@ export interface PlanInput {
   cache: ReadonlyMap<string, StepRecord>;
   /** Content hash of a script file (see createScriptHasher); the only window on files, memoized by the caller. */
   scriptHash: (path: string) => string;
+  /** How secret input values enter fingerprints and records: keyed hashes (secretMasker). */
+  maskSecrets: SecretMasker;
   request: PlanRequest;
 }
 
@@ -45,12 +48,12 @@ export function plan(input: PlanInput): Plan {
 
 /** Pass one: identity, reasons and block cause of every step of the closure, in topological order. */
 function draft(input: PlanInput, addresses: string[], forced: ReadonlySet<string>): Map<string, Draft> {
-  const { graph, fleet, live, cache, scriptHash, request } = input;
+  const { graph, fleet, live, cache, scriptHash, maskSecrets, request } = input;
   const fingerprints = new Map<string, string>();
   const recreated = memoize((t: TargetKey) => recreatedDetail(t, graph, live, cache));
   const drafts = new Map<string, Draft>();
   for (const address of addresses) {
-    const id = identify(graph, address, { fleet, live, scriptHash }, fingerprints);
+    const id = identify(graph, address, { fleet, live, scriptHash, maskSecrets }, fingerprints);
     fingerprints.set(address, id.fingerprint);
     const target = id.node.target;
     const record = request.noCache ? undefined : cache.get(address);

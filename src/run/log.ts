@@ -1,7 +1,7 @@
 // Run ids, the run log file (`.phoenixcache/logs/<run>.log`, mode 0600) and the redaction shared with the host
 // backend: every command line and its output land in the log, never a secret.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** A sortable run id: `20250102-030405-ab12`. */
@@ -74,6 +74,11 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
   return self;
 }
 
+/** A command line with secret option values (`--cipassword`, `--password`, key text) replaced by `***`. */
+export function maskSecretArgs(argv: readonly string[]): string[] {
+  return createRedactor().argv(argv);
+}
+
 /** The values of secret options in a command line (`--password X`, `--cipassword=X`, key text). */
 function secretValues(args: readonly string[]): string[] {
   const found: string[] = [];
@@ -118,7 +123,12 @@ export function openRunLog(path: string): RunLog {
     write(text: string) {
       if (fd === undefined) {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        fd = openSync(path, 'a', 0o600);
+        // Never through a link: the log holds every command line and its output.
+        fd = openSync(
+          path,
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+          0o600,
+        );
       }
       writeSync(fd, text.endsWith('\n') ? text : `${text}\n`);
     },

@@ -4,6 +4,7 @@ import type { Guest, HostSetupStep } from '../config/model.js';
 import type { CommandFailure, CommandResult, RunOptions } from '../host/host.js';
 import type { Result } from '../result.js';
 import { err, ok } from '../result.js';
+import { maskSecretArgs } from '../run/log.js';
 import type { ActionContext, Argv, StepContext, StepFailure } from './step.js';
 
 type Target = Guest | HostSetupStep;
@@ -45,7 +46,7 @@ export function verifyFailed(
   const full = stderrTail === '' ? message : `${message}: ${stderrTail.split('\n').pop() ?? ''}`;
   return fail(ctx, full, {
     reason: 'verify-failed',
-    argv,
+    argv: maskSecretArgs(argv),
     exitCode: result?.exitCode,
     stderrTail,
     message: full,

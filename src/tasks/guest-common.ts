@@ -196,7 +196,8 @@ export function startStep<T extends LxcGuest | VmGuest>(options: StepOptions): E
         const live = await ctx.host.readGuest(g.kind, g.id);
         if (!live) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
         if (settled(live)) return done;
-        if (attempt > 1) await options.sleep(options.startPauseMs);
+        if (attempt > 1) await options.sleep(options.startPauseMs, ctx.signal);
+        if (ctx.signal?.aborted) return fail(ctx, `interrupted while starting ${kindWord(g)} ${g.id}`);
         ctx.report(`starting ${kindWord(g)} ${g.id} (attempt ${attempt}/${options.startAttempts})`);
         // `pct start` / `qm start` exit non-zero when the guest did not come up (they are not among the commands
         // that exit 0 on a failed task), so success needs no second status read.

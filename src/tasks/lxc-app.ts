@@ -1,14 +1,13 @@
 // The `app` step: the application script runs inside the container with the config it reads beside it, pushed to
 // /tmp/phoenix_run, which is removed afterwards whatever happened.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Fleet, LxcGuest } from '../config/model.js';
 import { COMMON_UTILS, MISSING_SCRIPT, commonUtilsBeside, scriptHasher } from '../config/script-files.js';
-import { maskSecrets } from '../config/secrets.js';
+import { hideSecrets } from '../config/secrets.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import { existenceCheck, guestScriptEnv, liveOf, passthrough } from './guest-common.js';
-import type { StepOptions } from './options.js';
+import { TEMP_DIR_PLACEHOLDER, type TempFiles } from '../host/temp-files.js';
 import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
 
@@ -23,9 +22,11 @@ interface Push {
 interface AppFiles {
   script: string;
   pushes: Push[];
-  /** A config JSON Phoenix writes for the push (when the fleet was not read from a JSON file). */
-  generated?: string;
+  /** Whether the pushed config JSON is one Phoenix writes (the fleet was not read from a JSON file). */
+  generated: boolean;
 }
+
+const GENERATED_CONFIG = 'phoenix_lxc_configs.json';
 
 function appScript(g: LxcGuest): string {
   const script = g.scripts.application;
@@ -39,21 +40,19 @@ function commonUtils(fleet: Fleet, g: LxcGuest): string | undefined {
   return file !== undefined && scriptHasher(fleet)(file) !== MISSING_SCRIPT ? file : undefined;
 }
 
-function appFiles(fleet: Fleet, g: LxcGuest, options: StepOptions): AppFiles {
+/** `dir`: the private folder a generated config is written to (TEMP_DIR_PLACEHOLDER in previews). */
+function appFiles(fleet: Fleet, g: LxcGuest, dir: string): AppFiles {
   const script = appScript(g);
   const inContainer = `${RUN_DIR}/${path.basename(script)}`;
-  const legacyJson = g.origin.file.endsWith('.json');
-  const generated = legacyJson
-    ? undefined
-    : path.join(options.tmpDir, `phoenix-app-${g.id}`, 'phoenix_lxc_configs.json');
-  const config = generated ?? g.origin.file;
+  const generated = !g.origin.file.endsWith('.json');
+  const config = generated ? path.join(dir, GENERATED_CONFIG) : g.origin.file;
   const pushes: Push[] = [
     { from: script, to: inContainer, perms: '0755' },
     { from: config, to: `${RUN_DIR}/${path.basename(config)}`, perms: '0644' },
   ];
   const utils = commonUtils(fleet, g);
   if (utils) pushes.push({ from: utils, to: `${RUN_DIR}/${COMMON_UTILS}`, perms: '0755' });
-  return generated ? { script: inContainer, pushes, generated } : { script: inContainer, pushes };
+  return { script: inContainer, pushes, generated };
 }
 
 /**
@@ -64,7 +63,7 @@ function appFiles(fleet: Fleet, g: LxcGuest, options: StepOptions): AppFiles {
 function legacyConfigJson(fleet: Fleet, target: LxcGuest): string {
   const lxc: Record<string, unknown> = {};
   for (const g of fleet.guests.values())
-    if (g.kind === 'lxc') lxc[String(g.id)] = g.id === target.id ? g.config : maskSecrets(g.config);
+    if (g.kind === 'lxc') lxc[String(g.id)] = g.id === target.id ? g.config : hideSecrets(g.config);
   return `${JSON.stringify({ ...(fleet.globals ?? {}), lxc_configs: lxc }, null, 2)}\n`;
 }
 
@@ -84,10 +83,6 @@ function commands(g: LxcGuest, files: AppFiles): { prepare: Argv[]; verify: Argv
 
 async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promise<Result<void, StepFailure>> {
   const cmds = commands(ctx.target, files);
-  if (files.generated) {
-    await mkdir(path.dirname(files.generated), { recursive: true, mode: 0o700 });
-    await writeFile(files.generated, legacyConfigJson(ctx.fleet, ctx.target), { mode: 0o600 });
-  }
   for (const argv of cmds.prepare) {
     const res = await exec(ctx, argv);
     if (!res.ok) return res;
@@ -107,7 +102,7 @@ async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promis
   return res.ok ? done : res;
 }
 
-export function appStep(options: StepOptions): ExecutableStep<LxcGuest> {
+export function appStep(): ExecutableStep<LxcGuest> {
   return defineStep<LxcGuest>({
     kind: 'app',
     instances: (g) => (g.config.application_script !== undefined ? ['app'] : []),
@@ -123,22 +118,27 @@ export function appStep(options: StepOptions): ExecutableStep<LxcGuest> {
     cascades: true,
     check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
     preview(ctx) {
-      const c = commands(ctx.target, appFiles(ctx.fleet, ctx.target, options));
+      const c = commands(ctx.target, appFiles(ctx.fleet, ctx.target, TEMP_DIR_PLACEHOLDER));
       return [...c.prepare, c.run, c.cleanup];
     },
     async run(ctx) {
       const live = await ctx.host.readGuest('lxc', ctx.target.id);
       if (live?.status !== 'running')
         return fail(ctx, `CT ${ctx.target.id} must be running to run its application script`);
-      const files = appFiles(ctx.fleet, ctx.target, options);
-      try {
-        return await pushAndRun(ctx, files);
-      } finally {
-        // Always clean up, even after a failure; a failing cleanup is reported but does not hide the result.
-        const cleaned = await ctx.host.run(commands(ctx.target, files).cleanup);
-        if (!cleaned.ok) ctx.report(`cleanup of ${RUN_DIR} failed: ${cleaned.error.message}`);
-        if (files.generated) await rm(path.dirname(files.generated), { recursive: true, force: true });
-      }
+      const generated: TempFiles = ctx.target.origin.file.endsWith('.json')
+        ? {}
+        : { [GENERATED_CONFIG]: legacyConfigJson(ctx.fleet, ctx.target) };
+      // A generated config is written to a private folder on the host for the push, removed afterwards.
+      return ctx.host.withFiles(generated, async (dir) => {
+        const files = appFiles(ctx.fleet, ctx.target, dir);
+        try {
+          return await pushAndRun(ctx, files);
+        } finally {
+          // Always clean up, even after a failure; a failing cleanup is reported but does not hide the result.
+          const cleaned = await ctx.host.run(commands(ctx.target, files).cleanup);
+          if (!cleaned.ok) ctx.report(`cleanup of ${RUN_DIR} failed: ${cleaned.error.message}`);
+        }
+      });
     },
   });
 }

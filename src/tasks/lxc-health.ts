@@ -60,7 +60,8 @@ async function probeWithRetries(
     : undefined;
   let last: Result<void, StepFailure> = done;
   for (let attempt = 1; attempt <= retries; attempt++) {
-    if (attempt > 1) await options.sleep(intervalMs);
+    if (attempt > 1) await options.sleep(intervalMs, ctx.signal);
+    if (ctx.signal?.aborted) return fail(ctx, `interrupted during the health check of CT ${ctx.target.id}`);
     const res = await exec(ctx, probe.argv, opts);
     if (res.ok) return done;
     last = res;

@@ -315,7 +315,7 @@ export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableSt
     disk,
     startStep(options),
     featureStep<LxcGuest>(),
-    appStep(options),
+    appStep(),
     healthStep(options),
     snapshotStep<LxcGuest>((g) => g.config.template_snapshot_name !== undefined),
   ];

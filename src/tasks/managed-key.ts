@@ -13,8 +13,10 @@ export interface ManagedKey {
   same(live: string | undefined): boolean;
   /** The value to pass to `pct set`/`qm set`, keeping live parts Phoenix does not manage (e.g. a generated MAC). */
   valueFor(live: string | undefined): string;
-  /** A file the value names, which must exist while the command runs (`qm set --sshkeys FILE`). */
-  file?: { path: string; content: string };
+  /** A file the value names, which must exist while the command runs (`qm set --sshkeys FILE`): name, content. */
+  file?: { name: string; content: string };
+  /** The value is a secret: diffs name no value (neither the configured one nor the stored hash). */
+  secret?: boolean;
 }
 
 export function simpleKey(key: string, desired: string, absentMeans?: string): ManagedKey {
@@ -53,19 +55,20 @@ export interface KeyChanges {
   diffs: Diff[];
   /** `--key value` pairs for one set call. */
   setArgs: string[];
-  /** Files the set call needs (written before it runs, removed after). */
-  files: { path: string; content: string }[];
+  /** Files the set call needs, name -> content (written to a private folder for the call, removed after). */
+  files: Record<string, string>;
 }
 
 /** Only what differs from the live config. */
 export function diffKeys(keys: readonly ManagedKey[], config: Record<string, string>): KeyChanges {
-  const out: KeyChanges = { diffs: [], setArgs: [], files: [] };
+  const out: KeyChanges = { diffs: [], setArgs: [], files: {} };
   for (const k of keys) {
     const actual = config[k.key];
     if (k.same(actual)) continue;
-    out.diffs.push({ field: k.key, actual: actual ?? k.absentMeans, desired: k.desired });
+    const shown = k.secret && actual !== undefined ? '(another value)' : (actual ?? k.absentMeans);
+    out.diffs.push({ field: k.key, actual: shown, desired: k.desired });
     out.setArgs.push(`--${k.key}`, k.valueFor(actual));
-    if (k.file) out.files.push(k.file);
+    if (k.file) out.files[k.file.name] = k.file.content;
   }
   return out;
 }

@@ -1,5 +1,4 @@
 // Timings and places the step actions use; defaults follow the original orchestrator, tests shorten them.
-import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface StepOptions {
@@ -13,10 +12,8 @@ export interface StepOptions {
   agentPollMs: number;
   /** Timeout of `qm shutdown` in the template step, seconds (then `qm stop`). */
   shutdownTimeoutS: number;
-  /** Host folder for files Phoenix hands to commands (SSH key files, the app's config JSON). */
-  tmpDir: string;
-  /** Pauses between attempts; injected so tests do not wait. */
-  sleep(ms: number): Promise<void>;
+  /** Pauses between attempts (ended early by `signal`); injected so tests do not wait. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Milliseconds from the environment (PHOENIX_START_PAUSE_MS, PHOENIX_AGENT_*_MS), else the default: tests shorten them. */
@@ -32,8 +29,7 @@ export const DEFAULT_STEP_OPTIONS: StepOptions = {
   agentTimeoutMs: envMs('PHOENIX_AGENT_TIMEOUT_MS', 300_000),
   agentPollMs: envMs('PHOENIX_AGENT_POLL_MS', 5_000),
   shutdownTimeoutS: 120,
-  tmpDir: tmpdir(),
-  sleep: (ms) => delay(ms),
+  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
 };
 
 export function stepOptions(overrides: Partial<StepOptions> = {}): StepOptions {

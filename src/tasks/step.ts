@@ -72,6 +72,8 @@ export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends 
   host: HostExec;
   /** Progress line for the runner's display (also written to the run log). */
   report(line: string): void;
+  /** Aborted when the run is interrupted: loops that wait (agent, start retries) stop at once. */
+  signal?: AbortSignal;
   /** Set by --force / --replace for this step. */
   flags: { replace: boolean; wipeDisks: boolean };
 }

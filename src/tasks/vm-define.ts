@@ -1,10 +1,13 @@
 // How a VM comes into existence: `qm clone` from its source (a linked clone of a template, or a full clone from
 // a snapshot), or `qm create` importing a cloud image. Pure: argv and fields from the config alone.
+import path from 'node:path';
 import type { Fleet, VmGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
 import { printProps } from '../host/props.js';
 import type { Argv } from './step.js';
-import { desiredVm, sshKeyFile, vmIpconfig0 } from './vm-desired.js';
+import { hashPassword, PVE_PASSWORD_MASK } from './cipassword.js';
+import { desiredVm, SSH_KEYS_FILE, vmIpconfig0 } from './vm-desired.js';
+import type { TempFiles } from '../host/temp-files.js';
 
 /** The cloud image: a volid on `local` (content `import`), or an absolute path on the host. */
 export type CloudImage = { volid: string; file: string } | { path: string };
@@ -29,7 +32,7 @@ export function cloudImage(image: string): CloudImage {
 
 export type VmDefinition =
   | { how: 'clone'; source: number; argv: Argv }
-  | { how: 'create'; image: CloudImage; argv: Argv; sshKey?: { path: string; content: string } }
+  | { how: 'create'; image: CloudImage; argv: Argv; files: TempFiles }
   | { how: 'invalid'; message: string };
 
 interface CloneSource {
@@ -64,8 +67,11 @@ export function vmCloneArgv(g: VmGuest, fleet: Fleet, live: LiveState): Argv {
   return argv;
 }
 
-/** `qm create` importing the cloud image, with a cloud-init drive, serial console and the guest agent. */
-export function vmCreateArgv(g: VmGuest, image: CloudImage, tmpDir: string): Argv {
+/**
+ * `qm create` importing the cloud image, with a cloud-init drive, serial console and the guest agent. `dir` holds
+ * the files vmCreateFiles names (the step's private folder).
+ */
+export function vmCreateArgv(g: VmGuest, image: CloudImage, dir: string): Argv {
   const c = g.config;
   const pool = c.storage_pool;
   const from = 'path' in image ? image.path : image.volid;
@@ -97,8 +103,8 @@ export function vmCreateArgv(g: VmGuest, image: CloudImage, tmpDir: string): Arg
     'enabled=1',
   ];
   if (c.user_config !== undefined) argv.push('--ciuser', c.user_config.username);
-  // Set once at creation: Proxmox stores only a hash, so a later check could not compare it (the log masks it).
-  if (c.user_config?.password) argv.push('--cipassword', c.user_config.password);
+  // A crypt hash, never the password itself: Proxmox stores a hash as it is, and argv is visible to every user.
+  if (c.user_config?.password) argv.push('--cipassword', hashPassword(c.user_config.password));
   argv.push('--ipconfig0', printProps(vmIpconfig0(g)));
   const ns = c.network_config?.nameservers;
   if (ns !== undefined)
@@ -109,8 +115,14 @@ export function vmCreateArgv(g: VmGuest, image: CloudImage, tmpDir: string): Arg
         .filter(Boolean)
         .join(' '),
     );
-  if (sshKeyOf(g) !== undefined) argv.push('--sshkeys', sshKeyFile(g, tmpDir));
+  if (sshKeyOf(g) !== undefined) argv.push('--sshkeys', path.join(dir, SSH_KEYS_FILE));
   return argv;
+}
+
+/** The files `qm create` reads (the SSH key file), name -> content. */
+export function vmCreateFiles(g: VmGuest): TempFiles {
+  const key = sshKeyOf(g);
+  return key === undefined ? {} : { [SSH_KEYS_FILE]: `${key}\n` };
 }
 
 function sshKeyOf(g: VmGuest): string | undefined {
@@ -118,18 +130,14 @@ function sshKeyOf(g: VmGuest): string | undefined {
   return key === undefined || key === '' ? undefined : key;
 }
 
-export function vmDefinition(g: VmGuest, fleet: Fleet, live: LiveState, tmpDir: string): VmDefinition {
+export function vmDefinition(g: VmGuest, fleet: Fleet, live: LiveState, dir: string): VmDefinition {
   const source = g.config.clone_from_vmid;
   if (source !== undefined) return { how: 'clone', source, argv: vmCloneArgv(g, fleet, live) };
   if (g.config.template_image === undefined) {
     return { how: 'invalid', message: `VM ${g.id} has neither template_image nor clone_from_vmid` };
   }
   const image = cloudImage(g.config.template_image);
-  const argv = vmCreateArgv(g, image, tmpDir);
-  const key = sshKeyOf(g);
-  return key === undefined
-    ? { how: 'create', image, argv }
-    : { how: 'create', image, argv, sshKey: { path: sshKeyFile(g, tmpDir), content: `${key}\n` } };
+  return { how: 'create', image, argv: vmCreateArgv(g, image, dir), files: vmCreateFiles(g) };
 }
 
 /** The fields that decide what the VM is; changing one means replacing it (the planner blocks). */
@@ -152,7 +160,7 @@ export function vmConfigAfterDefine(
   g: VmGuest,
   fleet: Fleet,
   live: LiveState,
-  tmpDir: string,
+  dir: string,
   depth = 0,
 ): Record<string, string> {
   const c = g.config;
@@ -161,9 +169,13 @@ export function vmConfigAfterDefine(
     const read = live.guests.get(source)?.config;
     const src = fleet.guests.get(source);
     if (read || src?.kind !== 'vm' || depth > 8) return { ...(read ?? {}), name: c.name };
-    const config = vmConfigAfterDefine(src, fleet, live, tmpDir, depth + 1);
-    for (const k of desiredVm(src, tmpDir))
-      config[k.key] = k.file ? encodeURIComponent(k.file.content) : k.valueFor(config[k.key]);
+    const config = vmConfigAfterDefine(src, fleet, live, dir, depth + 1);
+    for (const k of desiredVm(src, dir))
+      config[k.key] = k.file
+        ? encodeURIComponent(k.file.content)
+        : k.secret
+          ? PVE_PASSWORD_MASK // a secret's stored form cannot be predicted, only that it will be set
+          : k.valueFor(config[k.key]);
     return { ...config, name: c.name };
   }
   const config: Record<string, string> = {
@@ -175,6 +187,7 @@ export function vmConfigAfterDefine(
     scsi0: `${c.storage_pool}:vm-${g.id}-disk-0,size=${c.disk_size_gb}G`,
   };
   if (c.user_config !== undefined) config.ciuser = c.user_config.username;
+  if (c.user_config?.password) config.cipassword = PVE_PASSWORD_MASK;
   if (c.network_config?.nameservers !== undefined) config.nameserver = c.network_config.nameservers;
   const key = sshKeyOf(g);
   if (key !== undefined) config.sshkeys = encodeURIComponent(`${key}\n`);

@@ -5,6 +5,7 @@ import type { VmGuest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
 import { diffKeys, propsKey, simpleKey, startupKey } from './managed-key.js';
 import type { KeyChanges, ManagedKey } from './managed-key.js';
+import { hashPassword, passwordMatches, PVE_PASSWORD_MASK } from './cipassword.js';
 import { GIB, diskSizeBytes, formatSize, parseProps, printProps } from '../host/props.js';
 import type { Props } from '../host/props.js';
 
@@ -23,9 +24,19 @@ const nameserverList = (s: string | undefined): string =>
     .filter(Boolean)
     .join(' ');
 
-/** Where the SSH key file handed to `qm create/set --sshkeys` is written (a file path on the CLI). */
-export function sshKeyFile(g: VmGuest, tmpDir: string): string {
-  return path.join(tmpDir, `phoenix-${g.id}-sshkeys.pub`);
+/** The SSH key file handed to `qm create/set --sshkeys` (a file path on the CLI), in the step's private folder. */
+export const SSH_KEYS_FILE = 'sshkeys.pub';
+
+/** The configured password, as Proxmox gets it (a crypt hash) and compares it (against the stored hash). */
+function passwordKey(password: string): ManagedKey {
+  return {
+    key: 'cipassword',
+    desired: '(the configured password)',
+    secret: true,
+    // `qm config` masks the hash; only the config file (what Phoenix reads on the node) can be checked.
+    same: (live) => live === PVE_PASSWORD_MASK || (live !== undefined && passwordMatches(password, live)),
+    valueFor: () => hashPassword(password),
+  };
 }
 
 /** net0: Phoenix manages the bridge; the model and the MAC Proxmox generated are kept. */
@@ -44,8 +55,7 @@ function net0Key(g: VmGuest): ManagedKey {
   };
 }
 
-function sshKeysKey(g: VmGuest, key: string, tmpDir: string): ManagedKey {
-  const file = sshKeyFile(g, tmpDir);
+function sshKeysKey(key: string, dir: string): ManagedKey {
   const content = `${key.trim()}\n`;
   return {
     key: 'sshkeys',
@@ -58,13 +68,16 @@ function sshKeysKey(g: VmGuest, key: string, tmpDir: string): ManagedKey {
         return false;
       }
     },
-    valueFor: () => file,
-    file: { path: file, content },
+    valueFor: () => path.join(dir, SSH_KEYS_FILE),
+    file: { name: SSH_KEYS_FILE, content },
   };
 }
 
-/** Every config key `configure` manages for this VM. */
-export function desiredVm(g: VmGuest, tmpDir: string): ManagedKey[] {
+/**
+ * Every config key `configure` manages for this VM. `dir`: the folder files named on the command line are written to
+ * (the private folder while the step runs, TEMP_DIR_PLACEHOLDER in previews and checks).
+ */
+export function desiredVm(g: VmGuest, dir: string): ManagedKey[] {
   const c = g.config;
   const keys: ManagedKey[] = [
     simpleKey('name', c.name),
@@ -87,8 +100,10 @@ export function desiredVm(g: VmGuest, tmpDir: string): ManagedKey[] {
   }
   if (c.user_config !== undefined) {
     keys.push(simpleKey('ciuser', c.user_config.username));
+    const password = c.user_config.password;
+    if (password !== undefined && password !== '') keys.push(passwordKey(password));
     const sshKey = c.user_config.ssh_public_key;
-    if (sshKey !== undefined && sshKey.trim() !== '') keys.push(sshKeysKey(g, sshKey, tmpDir));
+    if (sshKey !== undefined && sshKey.trim() !== '') keys.push(sshKeysKey(sshKey, dir));
   }
   return keys;
 }
@@ -124,8 +139,8 @@ export interface VmChanges extends KeyChanges {
 }
 
 /** Only what differs from the live VM. */
-export function diffVm(g: VmGuest, live: Pick<LiveGuest, 'config'>, tmpDir: string): VmChanges {
-  const out: VmChanges = diffKeys(desiredVm(g, tmpDir), live.config ?? {});
+export function diffVm(g: VmGuest, live: Pick<LiveGuest, 'config'>, dir: string): VmChanges {
+  const out: VmChanges = diffKeys(desiredVm(g, dir), live.config ?? {});
   const disk = vmDisk(g, live.config);
   if (disk && disk.actual !== disk.desired) {
     out.diffs.push({

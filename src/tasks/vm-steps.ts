@@ -1,7 +1,5 @@
 // The VM lifecycle as one table: define, configure, start, agent, feature:<name>, snapshot, template.
 // A VM template never gets a snapshot (Proxmox refuses to template a VM with snapshots); its clones are linked.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { VmGuest } from '../config/model.js';
 import type { GuestConfigView } from '../host/host.js';
 import type { LiveGuest } from '../host/live.js';
@@ -23,7 +21,8 @@ import { formatSize } from '../host/props.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
-import { vmConfigAfterDefine, vmDefineInputs, vmDefinition } from './vm-define.js';
+import { vmConfigAfterDefine, vmCreateArgv, vmDefineInputs, vmDefinition } from './vm-define.js';
+import { TEMP_DIR_PLACEHOLDER } from '../host/temp-files.js';
 import type { VmDefinition } from './vm-define.js';
 import { bootDiskKey, diffVm, vmDisk } from './vm-desired.js';
 import { rootfsStorage } from './lxc-define.js';
@@ -37,19 +36,6 @@ const readVm = (ctx: Act): Promise<LiveGuest | undefined> => ctx.host.readGuest(
 /** Without the run state: no process on the node (the config file). Existence, config, template flag. */
 const readVmConfig = (ctx: Act): Promise<GuestConfigView | undefined> =>
   ctx.host.readGuestConfig('vm', ctx.target.id);
-
-/** Writes the files a command names (SSH keys), runs it, and removes them whatever happened. */
-async function withFiles<T>(files: { path: string; content: string }[], fn: () => Promise<T>): Promise<T> {
-  try {
-    for (const f of files) {
-      await mkdir(path.dirname(f.path), { recursive: true });
-      await writeFile(f.path, f.content, { mode: 0o600 });
-    }
-    return await fn();
-  } finally {
-    for (const f of files) await rm(f.path, { force: true });
-  }
-}
 
 // ---- define ---------------------------------------------------------------------------------------------------
 
@@ -138,7 +124,10 @@ async function defineVm(ctx: Act, def: VmDefinition): Promise<Result<void, StepF
   const image = await ensureImage(ctx, def);
   if (!image.ok) return image;
   ctx.report(`creating VM ${ctx.target.id}`);
-  const res = await withFiles(def.sshKey ? [def.sshKey] : [], () => exec(ctx, def.argv));
+  // The SSH key file lives in a private folder for this one command (TEMP_DIR_PLACEHOLDER until then).
+  const res = await ctx.host.withFiles(def.files, (dir) =>
+    exec(ctx, vmCreateArgv(ctx.target, def.image, dir)),
+  );
   if (!res.ok) return res;
   const live = await readVmConfig(ctx);
   if (!live)
@@ -146,7 +135,7 @@ async function defineVm(ctx: Act, def: VmDefinition): Promise<Result<void, StepF
   return growDisk(ctx, live);
 }
 
-function vmDefine(options: StepOptions): ExecutableStep<VmGuest> {
+function vmDefine(): ExecutableStep<VmGuest> {
   return defineStep<VmGuest>({
     kind: 'define',
     inputs: (ctx) => vmDefineInputs(ctx.target, ctx.fleet),
@@ -156,7 +145,7 @@ function vmDefine(options: StepOptions): ExecutableStep<VmGuest> {
     },
     preview(ctx) {
       if (liveOf(ctx)) return [];
-      const def = vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir);
+      const def = vmDefinition(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER);
       if (def.how === 'invalid') return [];
       if (def.how === 'clone') return [def.argv];
       return [def.argv, ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`]];
@@ -168,16 +157,16 @@ function vmDefine(options: StepOptions): ExecutableStep<VmGuest> {
         const gone = await destroyGuest(ctx);
         if (!gone.ok) return gone;
       }
-      return defineVm(ctx, vmDefinition(ctx.target, ctx.fleet, ctx.live, options.tmpDir));
+      return defineVm(ctx, vmDefinition(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER));
     },
   });
 }
 
 // ---- configure ------------------------------------------------------------------------------------------------
 
-function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
+function configureStep(): ExecutableStep<VmGuest> {
   const commands = (ctx: Ctx, live: Pick<LiveGuest, 'config'>): Argv[] => {
-    const changes = diffVm(ctx.target, live, options.tmpDir);
+    const changes = diffVm(ctx.target, live, TEMP_DIR_PLACEHOLDER);
     const argvs: Argv[] = changes.setArgs.length > 0 ? [['qm', 'set', id(ctx), ...changes.setArgs]] : [];
     if (changes.grow) argvs.push(['qm', 'disk', 'resize', id(ctx), changes.grow.key, changes.grow.size]);
     return argvs;
@@ -205,7 +194,7 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
       const bad = existenceCheck(ctx.target, live);
       if (bad) return bad;
       if (live?.config === undefined) return { ok: 'unknown' };
-      const changes = diffVm(ctx.target, live, options.tmpDir);
+      const changes = diffVm(ctx.target, live, TEMP_DIR_PLACEHOLDER);
       if (changes.diffs.length === 0) return { ok: true };
       const detail = changes.shrink ?? `${changes.diffs.length} setting(s) differ`;
       return changes.shrink
@@ -216,24 +205,29 @@ function configureStep(options: StepOptions): ExecutableStep<VmGuest> {
     preview: (ctx) =>
       commands(
         ctx,
-        liveOf(ctx) ?? { config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, options.tmpDir) },
+        liveOf(ctx) ?? {
+          config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
+        },
       ),
     async run(ctx) {
       const live = await readVmConfig(ctx);
       if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
-      const changes = diffVm(ctx.target, live, options.tmpDir);
+      const changes = diffVm(ctx.target, live, TEMP_DIR_PLACEHOLDER);
       if (changes.shrink) return fail(ctx, changes.shrink);
       const argv = changes.setArgs.length > 0 ? ['qm', 'set', id(ctx), ...changes.setArgs] : undefined;
       if (argv) {
         ctx.report(`setting ${changes.diffs.map((d) => d.field).join(', ')}`);
-        const res = await withFiles(changes.files, () => exec(ctx, argv));
+        // The files the options name (an SSH key) exist only in a private folder, for this one command.
+        const res = await ctx.host.withFiles(changes.files, (dir) =>
+          exec(ctx, ['qm', 'set', id(ctx), ...diffVm(ctx.target, live, dir).setArgs]),
+        );
         if (!res.ok) return res;
       }
       const grown = await growDisk(ctx, argv ? await readVmConfig(ctx) : live);
       if (!grown.ok) return grown;
       if (!argv) return done;
       const after = await readVmConfig(ctx);
-      const left = after ? diffVm(ctx.target, after, options.tmpDir).diffs : changes.diffs;
+      const left = after ? diffVm(ctx.target, after, TEMP_DIR_PLACEHOLDER).diffs : changes.diffs;
       if (left.length === 0) return done;
       const fields = left
         .map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`)
@@ -269,8 +263,11 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
       for (let attempt = 1; attempt <= attempts; attempt++) {
         if (attempt > 1) {
           if (Date.now() - started >= options.agentTimeoutMs) break;
-          await options.sleep(options.agentPollMs);
+          await options.sleep(options.agentPollMs, ctx.signal);
         }
+        // An interrupted run stops waiting at once (it used to poll on for the whole timeout).
+        if (ctx.signal?.aborted)
+          return fail(ctx, `interrupted while waiting for the agent of VM ${ctx.target.id}`);
         const res = await ctx.host.run(ping(ctx), { timeoutMs: 30_000 });
         if (res.ok) return done;
         last = res.error.message;
@@ -384,8 +381,8 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
 export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableStep<VmGuest>[] {
   const options = stepOptions(overrides);
   return [
-    vmDefine(options),
-    configureStep(options),
+    vmDefine(),
+    configureStep(),
     startStep<VmGuest>(options),
     agentStep(options),
     featureStep<VmGuest>(),

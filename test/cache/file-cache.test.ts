@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,23 @@ const ns = 'pve-test';
 const folder = () => join(dir, 'hosts', ns);
 
 describe('file step cache', () => {
+  it('never follows a cache file that is a symbolic link: a warning, treated as missing, replaced on write', async () => {
+    const { cache: other } = await openStepCache(dir, 'other');
+    await other.set('950:start', record('planted'));
+    const target = join(dir, 'hosts', 'other', '950.json');
+    const before = await readFile(target, 'utf8');
+    await mkdir(folder(), { recursive: true });
+    await symlink(target, join(folder(), '950.json'));
+    const { cache, warnings } = await openStepCache(dir, ns);
+    expect(warnings).toEqual([expect.stringMatching(/950\.json is a symbolic link \(not followed\)/)]);
+    expect(cache.all().size).toBe(0);
+    await cache.set('950:configure', record('mine'));
+    expect(await readFile(target, 'utf8')).toBe(before); // the link's target is untouched
+    expect((await lstat(join(folder(), '950.json'))).isSymbolicLink()).toBe(false);
+    const mode = (await lstat(join(folder(), '950.json'))).mode & 0o777;
+    expect([mode, (await lstat(folder())).mode & 0o777]).toEqual([0o600, 0o700]);
+  });
+
   it('starts empty without warnings when nothing was cached, and survives a reopen', async () => {
     const { cache, warnings } = await openStepCache(dir, ns);
     expect(warnings).toEqual([]);

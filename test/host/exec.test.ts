@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,10 +120,10 @@ describe('createHostExec', () => {
     const text = log();
     expect(text).toMatch(/#1 \$ .*lines\.sh/);
     expect(text).toMatch(/#1 exit 0 in/);
-    expect(text).toContain('  | one');
-    expect(text).toContain('  ! two');
+    expect(text).toContain('  #1 | one');
+    expect(text).toContain('  #1 ! two');
     expect(text).toMatch(/#2 exit 3 in/);
-    expect(text).toContain('  ! boom');
+    expect(text).toContain('  #2 ! boom');
   });
 
   it('redacts passwords, API tokens and configured secrets from the log and failures', async () => {
@@ -208,6 +209,33 @@ describe('editGuestConfig', () => {
     expect(r.ok ? '' : `${r.error.reason}: ${r.error.message}`).toMatch(
       /^file-error: cannot read .*951\.conf/,
     );
+  });
+});
+
+describe('a command printing 150 MB (issue 14 item 8)', () => {
+  it('streams it to the log, keeps a bounded tail in memory, and names the output limit in its failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phx-big-'));
+    const logFile = join(dir, 'run.log');
+    // In its own process, so its peak memory is measured alone.
+    const script = `
+      import { createHostExec } from ${JSON.stringify(new URL('../../dist/src/host/exec.js', import.meta.url).href)};
+      const host = createHostExec({ node: 'pve', pveRoot: '/', logFile: ${JSON.stringify(logFile)} });
+      const r = await host.run(['sh', '-c', "head -c 150000000 /dev/zero | tr '\\\\0' x; echo; echo boom >&2; exit 3"]);
+      host.close();
+      console.log(JSON.stringify({ ok: r.ok, message: r.ok ? '' : r.error.message, maxRssKb: process.resourceUsage().maxRSS }));
+    `;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const r = JSON.parse(out.stdout) as { ok: boolean; message: string; maxRssKb: number };
+    try {
+      expect(r.ok).toBe(false);
+      expect(r.message).toMatch(/exit 3/);
+      expect(r.message).toMatch(/over the 4 MiB output limit/);
+      expect(r.maxRssKb / 1024, 'peak memory in MiB').toBeLessThan(200);
+      expect(statSync(logFile).size).toBeGreaterThan(150_000_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -82,6 +82,7 @@ function fakeHost(
     },
     readGuest: () => Promise.resolve(undefined),
     readGuestConfig: () => Promise.resolve(undefined),
+    withFiles: () => Promise.reject(new Error('read-live writes no files')),
   };
   if (reader) host.readGuestConfigFile = reader.readGuestConfigFile.bind(reader);
   return host;

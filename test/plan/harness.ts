@@ -5,8 +5,12 @@ import { buildStepGraph } from '../../src/graph/build.js';
 import type { StepGraph } from '../../src/graph/types.js';
 import type { LiveState } from '../../src/host/live.js';
 import { plan } from '../../src/plan/planner.js';
+import { secretMasker } from '../../src/config/secrets.js';
 import type { Plan, PlannedStep, PlanRequest } from '../../src/plan/types.js';
 import { emptyLive, fleetOf, runPlan, scriptStore, tables } from './fakes.js';
+
+/** A fixed key: the planner's fingerprints of secrets are keyed (secretMasker). */
+export const TEST_MASKER = secretMasker(Buffer.alloc(32, 7));
 
 export interface World {
   fleet: Fleet;
@@ -31,6 +35,7 @@ export function planWorld(w: World, request: Partial<PlanRequest> = {}): Plan {
     live,
     cache,
     scriptHash: w.scripts.hash,
+    maskSecrets: TEST_MASKER,
     request: { targets: [], ...request },
   });
 }

@@ -115,6 +115,20 @@ describe('plan: reasons', () => {
     });
   }
 
+  it('recreated outside Phoenix: blocked (needs --replace), never renamed, reconfigured or given the app', () => {
+    const w = built([lxc(950, full)]);
+    w.live.guests.get(950)!.incarnation = 'someone-else';
+    const p = planWorld(w);
+    expect(step(p, '950:define')).toMatchObject({ status: 'blocked' });
+    expect(step(p, '950:define').blocked).toMatch(
+      /^needs --replace: guest 950 was re-created outside Phoenix/,
+    );
+    expect(work(p).every((s) => s.status === 'blocked')).toBe(true);
+    const replaced = planWorld(w, { replace: true });
+    expect(step(replaced, '950:define')).toMatchObject({ status: 'stale', replace: true });
+    expect(work(replaced).every((s) => s.status === 'stale')).toBe(true);
+  });
+
   it('upstream: steps downstream of a changed feature name the upstream that changed', () => {
     const w = built([lxc(950, full)]);
     w.scripts.contents.set('/scripts/lxc/nvidia.sh', 'v2');

@@ -63,8 +63,8 @@ function assertCacheFilesWhole(cache: string, when: string): void {
     for (const f of readdirSync(join(hosts, ns))) {
       const path = join(hosts, ns, f);
       if (!f.endsWith('.json')) {
-        // write-file-atomic's temp files may be left by a kill; they are never read.
-        expect(f, `${when}: unexpected file ${path}`).toMatch(/\.json\.\d+$/);
+        // The temp file of a write a kill interrupted may be left (private-files.ts); it is never read.
+        expect(f, `${when}: unexpected file ${path}`).toMatch(/\.json\.[0-9a-f]{12}\.tmp$/);
         continue;
       }
       const parsed = cacheFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
@@ -134,7 +134,7 @@ async function crashAndResume(ws: FleetWorkspace, changes: number): Promise<void
     // lock must take it over, saying so (a run killed before reaching the lock leaves it to the next one).
     const tookOver = /took over the run lock left by a process that is gone/.test(ran.stderr);
     const killed = ran.signal === 'SIGKILL';
-    const holdsLock = lockHolderPid(ws.cache) === runPid;
+    const holdsLock = lockHolderPid(ws.sim) === runPid;
     if (deadLock && (!killed || holdsLock)) {
       expect(tookOver, `${when}: the dead run's lock was not taken over\n${ran.stderr}`).toBe(true);
       deadLock = false;
@@ -151,9 +151,9 @@ async function crashAndResume(ws: FleetWorkspace, changes: number): Promise<void
   expect(leftLocks, 'runs killed while holding the lock').toBeGreaterThanOrEqual(KILLS / 4);
 }
 
-/** PID in the run lock's holder record, or 0 when no lock is held. */
-function lockHolderPid(cache: string): number {
-  const locks = join(cache, 'locks');
+/** PID in the run lock's holder record, or 0 when no lock is held (the lock lives with the host: its folder). */
+function lockHolderPid(sim: string): number {
+  const locks = join(sim, 'phoenix-locks');
   const name = existsSync(locks) ? readdirSync(locks).find((n) => n.endsWith('.holder.json')) : undefined;
   if (name === undefined) return 0;
   try {

@@ -1,12 +1,13 @@
 // One run at a time per host: a second run exits 3 naming the holder (PID, command, start time), or queues with
 // --wait and then sees what the first run recorded; a lock left by a dead process is taken over with a warning.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireRunLock } from '../../src/engine/lock.js';
 import { readCalls } from '../../simulator/src/testing.js';
-import { callLine, isStateChanging, readStepCache, stepsIn, tempDir, type Ran } from './helpers.js';
+import { callLine, isStateChanging, readStepCache, REPO, stepsIn, tempDir, type Ran } from './helpers.js';
 import { writeFleet } from './fleet.js';
 import { newWorkspace, phoenix, type FleetWorkspace } from './workspace.js';
 
@@ -73,7 +74,7 @@ describe('acquireRunLock', () => {
   it('takes over a lock left by a dead process, with a warning naming it', async () => {
     const cache = temp();
     const pid = deadPid();
-    const locks = join(cache, 'locks');
+    const locks = cache;
     // What a SIGKILLed run leaves: proper-lockfile's lock folder (fresh mtime) and the holder record.
     mkdirSync(join(locks, 'pve.lock'), { recursive: true });
     writeFileSync(
@@ -91,9 +92,51 @@ describe('acquireRunLock', () => {
     expect(existsSync(join(locks, 'pve.holder.json'))).toBe(false);
   });
 
+  it('a paused holder (SIGSTOP) keeps the lock, however old the lock looks', async () => {
+    const locks = temp();
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { acquireRunLock } from ${JSON.stringify(pathToFileURL(join(REPO, 'dist/src/engine/lock.js')).href)};
+         const l = await acquireRunLock(${JSON.stringify(locks)}, 'pve', { wait: false, command: 'paused run' });
+         console.log(l.ok ? 'held' : 'refused');
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.kill('SIGSTOP');
+      // As if it had been stopped for an hour: no heartbeat has touched the lock since.
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(join(locks, 'pve.lock'), hourAgo, hourAgo);
+      const second = await acquireRunLock(locks, 'pve', { wait: false, command: 'second' });
+      expect(second.ok).toBe(false);
+      if (!second.ok) expect(second.error.holder).toMatchObject({ pid: child.pid, command: 'paused run' });
+    } finally {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a holder record whose PID now belongs to another process is a dead holder', async () => {
+    const locks = temp();
+    mkdirSync(join(locks, 'pve.lock'), { recursive: true });
+    // This test's own PID, but a start time that is not this process's: the PID was reused.
+    writeFileSync(
+      join(locks, 'pve.holder.json'),
+      JSON.stringify({ pid: process.pid, command: 'x', startedAt: 'then', procStart: '1' }),
+    );
+    const lock = await acquireRunLock(locks, 'pve', { wait: false, command: 'y' });
+    expect(lock.ok).toBe(true);
+    if (lock.ok) await lock.value.release();
+  });
+
   it('only one of several processes taking over the same dead lock at once gets it', async () => {
     const cache = temp();
-    const locks = join(cache, 'locks');
+    const locks = cache;
     mkdirSync(join(locks, 'pve.lock'), { recursive: true });
     writeFileSync(
       join(locks, 'pve.holder.json'),
@@ -119,7 +162,7 @@ describe('two phoenix processes on one host', () => {
     dirs.push(ws.root, ws.sim);
     first = phoenix(ws, ['create', '900'], { onSpawn: (pid) => (firstPid = pid) });
     const holderFile = (): string => {
-      const locks = join(ws.cache, 'locks');
+      const locks = join(ws.sim, 'phoenix-locks'); // with the host, not in a config's cache
       const name = existsSync(locks) ? readdirSync(locks).find((n) => n.endsWith('.holder.json')) : undefined;
       return name === undefined ? '' : readFileSync(join(locks, name), 'utf8');
     };
@@ -133,13 +176,33 @@ describe('two phoenix processes on one host', () => {
     expect(refused.stderr).toMatch(/started \d{4}-/);
   });
 
+  it('one host, one lock: a run from another config folder and cache is refused too', async () => {
+    const other: FleetWorkspace = {
+      ...ws,
+      root: temp(),
+      cache: join(temp(), 'cache'),
+      config: writeFleet(temp()),
+    };
+    const refused = await phoenix(other, ['create', '900']);
+    expect(refused.exit, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain(`PID ${firstPid}`);
+  });
+
+  it('deleting the cache folder during a run does not free the lock', async () => {
+    rmSync(ws.cache, { recursive: true, force: true });
+    const refused = await phoenix(ws, ['create', '900']);
+    expect(refused.exit, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain(`PID ${firstPid}`);
+  });
+
   // The step cache is opened only once the lock is held, so the waiting run sees what the first one recorded.
   it('with --wait it queues, then finds everything done and repeats nothing', async () => {
     const waited = phoenix(ws, ['create', '900', '--wait']);
     const [a, b] = await Promise.all([first, waited]);
     expect(a.exit, a.stderr).toBe(0);
     expect(b.exit, b.stderr).toBe(0);
-    expect(Object.keys(readStepCache(ws.cache))).toHaveLength(6);
+    // The cache was deleted mid-run (above): the first run recorded its later steps in a new one.
+    expect(Object.keys(readStepCache(ws.cache)).length).toBeGreaterThan(0);
     expect(stepsIn(b.stderr).started).toEqual([]);
     const changing = readCalls(ws.sim).filter(isStateChanging).map(callLine);
     expect(changing.length).toBe(new Set(changing).size);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSimState, seedGuest, writeSimConfig } from '../../simulator/src/testing.js';
@@ -183,6 +183,26 @@ describe('qm', () => {
     expect(run(dir, ['qm', 'disk', 'import', '100', '/nope.img', 'local-lvm']).stderr).toBe(
       '/nope.img: non-existent or non-regular file\n',
     );
+  });
+
+  it('stores a cipassword that is already a crypt hash as it is, hashes any other, and masks it on reads', async () => {
+    const dir = await simDir();
+    await seedGuest(dir, { vmid: 8000, type: 'qemu', config: { name: 'v' } });
+    const hash =
+      '$6$saltsalt$5mR43xQaRO8UqNJiGE2zcmprBTlO9lTdMHosy2oRT70EPekI6VsnFfjuo.EkgAwlkxAXJglqAax0P4w5f3EVa.';
+    ok(dir, ['qm', 'set', '8000', '--cipassword', hash]);
+    expect(readSimState(dir).guests['8000']?.config.cipassword).toBe(hash);
+    const conf = readFileSync(join(dir, 'etc/pve/nodes/pve/qemu-server/8000.conf'), 'utf8');
+    expect(conf).toContain(`cipassword: ${hash}`);
+    // qm config, qm pending and the API's config read print a mask, never the stored hash (API2/Qemu.pm).
+    expect(run(dir, ['qm', 'config', '8000']).stdout).toContain('cipassword: **********');
+    expect(run(dir, ['qm', 'pending', '8000']).stdout).toContain('cipassword: **********');
+    const api = run(dir, ['pvesh', 'get', '/nodes/pve/qemu/8000/config', '--output-format', 'json']);
+    expect(JSON.parse(api.stdout)).toMatchObject({ cipassword: '**********' });
+    ok(dir, ['qm', 'set', '8000', '--cipassword', 'plain-text']);
+    const stored = readSimState(dir).guests['8000']?.config.cipassword ?? '';
+    expect(stored).toMatch(/^\$5\$/);
+    expect(stored).not.toContain('plain-text');
   });
 
   it('seeded guests appear as existing ones', async () => {

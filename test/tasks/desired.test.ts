@@ -3,6 +3,8 @@ import { applyRawEdit } from '../../src/tasks/raw-lxc.js';
 import { desiredLxc, diffLxc } from '../../src/tasks/lxc-desired.js';
 import { diffVm } from '../../src/tasks/vm-desired.js';
 import { parseSize } from '../../src/host/props.js';
+import { hashPassword } from '../../src/tasks/cipassword.js';
+import { verify } from 'unixcrypt';
 import { lxc, vm } from './fixtures.js';
 
 const ct = lxc(950, {
@@ -153,14 +155,15 @@ describe('raw lxc line edit', () => {
 });
 
 describe('VM desired config', () => {
-  const v = vm(1001, {
+  const cfg = {
     memory_mb: 4096,
     cores: 4,
     network_bridge: 'vmbr0',
     network_config: { ip: '10.0.0.101/24', gw: '10.0.0.1', nameservers: '10.0.0.1, 8.8.8.8' },
     user_config: { username: 'phoenix', ssh_public_key: 'ssh-ed25519 AAAA phoenix@host' },
     disk_size_gb: 32,
-  });
+  };
+  const v = vm(1001, cfg);
   const live = {
     name: 'vm1001',
     memory: '4096',
@@ -199,12 +202,29 @@ describe('VM desired config', () => {
     expect(changes.shrink).toMatch(/never shrunk/);
   });
 
-  it('hands SSH keys over as a file', () => {
-    const changes = diffVm(v, { config: { ...live, sshkeys: undefined as unknown as string } }, '/tmp');
-    expect(changes.setArgs).toEqual(['--sshkeys', '/tmp/phoenix-1001-sshkeys.pub']);
-    expect(changes.files).toEqual([
-      { path: '/tmp/phoenix-1001-sshkeys.pub', content: 'ssh-ed25519 AAAA phoenix@host\n' },
-    ]);
+  it("hands SSH keys over as a file in the folder it is given (the step's private one)", () => {
+    const changes = diffVm(v, { config: { ...live, sshkeys: undefined as unknown as string } }, '/run/x');
+    expect(changes.setArgs).toEqual(['--sshkeys', '/run/x/sshkeys.pub']);
+    expect(changes.files).toEqual({ 'sshkeys.pub': 'ssh-ed25519 AAAA phoenix@host\n' });
+  });
+
+  it('sets the password as a SHA-512 crypt hash when the stored hash is of another password (a clone)', () => {
+    const withPw = vm(1001, { ...cfg, user_config: { ...cfg.user_config, password: 'clone-pw' } });
+    const template = hashPassword('template-pw');
+    const changes = diffVm(withPw, { config: { ...live, cipassword: template } }, '/run/x');
+    const i = changes.setArgs.indexOf('--cipassword');
+    expect(i).toBeGreaterThanOrEqual(0);
+    const sent = changes.setArgs[i + 1] ?? '';
+    expect(sent).toMatch(/^\$6\$[./0-9A-Za-z]+\$[./0-9A-Za-z]{86}$/);
+    expect(verify('clone-pw', sent)).toBe(true);
+    expect(changes.setArgs.join(' ')).not.toContain('clone-pw');
+    // Diffs name neither the password nor the stored hash.
+    expect(JSON.stringify(changes.diffs)).not.toContain(template);
+    expect(JSON.stringify(changes.diffs)).not.toContain('clone-pw');
+    // Its own password already in place: nothing to set.
+    expect(diffVm(withPw, { config: { ...live, cipassword: sent } }, '/run/x').setArgs).not.toContain(
+      '--cipassword',
+    );
   });
 });
 

@@ -11,6 +11,7 @@ import type {
   RunOptions,
 } from '../../src/host/host.js';
 import type { LiveGuest } from '../../src/host/live.js';
+import { withPrivateFiles, type TempFiles } from '../../src/host/temp-files.js';
 import type { Result } from '../../src/result.js';
 import type { Argv } from '../../src/tasks/step.js';
 
@@ -132,6 +133,16 @@ export class FakeHost implements HostExec {
     const next = edit(text);
     if (next !== text) writeFileSync(file, next);
     return Promise.resolve({ ok: true, value: { changed: next !== text } });
+  }
+
+  /** Folders withFiles made, with the files as the command saw them (the folder is gone afterwards). */
+  readonly tempDirs: { dir: string; files: Record<string, string> }[] = [];
+
+  withFiles<T>(files: TempFiles, fn: (dir: string) => Promise<T>): Promise<T> {
+    return withPrivateFiles(files, (dir) => {
+      if (Object.keys(files).length > 0) this.tempDirs.push({ dir, files: { ...files } });
+      return fn(dir);
+    });
   }
 
   async readGuestConfig(kind: GuestKind, id: number): Promise<GuestConfigView | undefined> {

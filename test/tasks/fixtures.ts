@@ -123,5 +123,4 @@ export const fast = {
   startPauseMs: 5000,
   agentPollMs: 1000,
   agentTimeoutMs: 5000,
-  tmpDir: tmpdir(),
 };

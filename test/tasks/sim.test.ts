@@ -67,7 +67,7 @@ async function sim(
     logFile: path.join(dir, 'run.log'),
     env: simEnv(dir),
   });
-  const opts = { sleep: async (): Promise<void> => {}, agentPollMs: 1000, agentTimeoutMs: 5000, tmpDir: dir };
+  const opts = { sleep: async (): Promise<void> => {}, agentPollMs: 1000, agentTimeoutMs: 5000 };
   const tables = { lxc: makeLxcSteps(opts), vm: makeVmSteps(opts) };
   // Actions re-read what they act on, so the pre-planning read is left out here (each read is a process).
   const live: LiveState = { node: 'pve', guests: new Map() };

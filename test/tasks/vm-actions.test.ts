@@ -1,5 +1,6 @@
 // VM and hypervisor step actions against the recording fake host.
 import { existsSync, readFileSync } from 'node:fs';
+import { verify } from 'unixcrypt';
 import { describe, expect, it, vi } from 'vitest';
 import type { HostSetupStep, VmGuest } from '../../src/config/model.js';
 import { hostScriptStep } from '../../src/tasks/host-steps.js';
@@ -14,7 +15,6 @@ const STORED = 'noble-server-cloudimg-amd64.qcow2';
 const URL = 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img';
 
 function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {})) {
-  const tmpDir = tempRoot();
   const t = vm(9000, {
     is_template: true,
     template_image: IMAGE,
@@ -25,7 +25,7 @@ function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {
     user_config: { username: 'phoenix', ssh_public_key: 'ssh-ed25519 AAAA phoenix@host' },
     ...config,
   });
-  const steps = makeVmSteps({ ...fast, sleep, tmpDir });
+  const steps = makeVmSteps({ ...fast, sleep });
   const h = harness(fleetOf([t]), t);
   const byKind = (kind: string): ExecutableStep<VmGuest> => steps.find((x) => x.kind === kind)!;
   const all = async (): Promise<void> => {
@@ -36,12 +36,12 @@ function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {
       }
     }
   };
-  return { t, h, host: h.host, byKind, all, sleep, tmpDir };
+  return { t, h, host: h.host, byKind, all, sleep };
 }
 
 describe('VM template lifecycle', () => {
   it('downloads the image, creates the VM, grows its disk and makes it a template', async () => {
-    const { host, all, tmpDir } = setup();
+    const { host, all } = setup();
     let keyFile = '';
     host.on(/^qm create/, (argv) => {
       keyFile = argv[argv.indexOf('--sshkeys') + 1] ?? '';
@@ -51,7 +51,7 @@ describe('VM template lifecycle', () => {
     await all();
     expect(host.mutating()).toEqual([
       `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL}`,
-      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
+      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${host.tempDirs[0]?.dir ?? '?'}/sshkeys.pub`,
       'qm disk resize 9000 scsi0 32G',
       'qm set 9000 --startup order=0,up=0,down=180',
       'qm start 9000',
@@ -60,7 +60,11 @@ describe('VM template lifecycle', () => {
       'qm shutdown 9000 --timeout 120',
       'qm template 9000',
     ]);
-    expect(existsSync(keyFile)).toBe(false); // the key file is removed after use
+    // The key file was in a private folder (0700, made for this command), removed after use.
+    expect(host.tempDirs).toHaveLength(1);
+    expect(keyFile.startsWith(`${host.tempDirs[0]?.dir ?? '?'}/`)).toBe(true);
+    expect(existsSync(keyFile)).toBe(false);
+    expect(existsSync(host.tempDirs[0]?.dir ?? '')).toBe(false);
     expect(host.guests.get(9000)?.template).toBe(true);
   });
 
@@ -74,7 +78,11 @@ describe('VM template lifecycle', () => {
     });
     await all();
     const create = host.mutating().find((l) => l.startsWith('qm create')) ?? '';
-    expect(create).toContain('--ciuser phoenix --cipassword pw-at-create --ipconfig0');
+    // A SHA-512 crypt hash (Proxmox stores it as it is), never the password: argv is visible to every user.
+    expect(create).not.toContain('pw-at-create');
+    const hash = /--ciuser phoenix --cipassword (\S+) --ipconfig0/.exec(create)?.[1] ?? '';
+    expect(verify('pw-at-create', hash)).toBe(true);
+    expect(hash.startsWith('$6$')).toBe(true);
   });
 
   it('a second run issues no state-changing command', async () => {
@@ -145,6 +153,21 @@ describe('VM agent and clones', () => {
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.error.message).toMatch(/did not answer within 5 s/);
     expect(host.calls.filter((c) => c.includes('ping'))).toHaveLength(5);
+  });
+
+  it('stops waiting for the agent as soon as the run is interrupted (issue 14 item 6)', async () => {
+    const controller = new AbortController();
+    // The first pause is where Ctrl-C lands.
+    const { host, h, byKind } = setup(
+      { is_template: false },
+      vi.fn(() => Promise.resolve(controller.abort())),
+    );
+    host.addGuest({ id: 9000, kind: 'vm', status: 'running' });
+    host.on(/guest cmd 9000 ping/, { exit: 255, stderr: 'QEMU guest agent is not running' });
+    const res = await byKind('agent').run({ ...h.ctx('agent'), signal: controller.signal });
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/interrupted while waiting for the agent/);
+    expect(host.calls.filter((c) => c.includes('ping'))).toHaveLength(1);
   });
 
   it('a clone of a template is linked; configure then sets what differs', async () => {

@@ -1,6 +1,7 @@
 // `pvesh get`: the API paths Phoenix reads.
 import { effectiveConfig, guestNotFound, type Ctx } from '../context.js';
 import { PveError } from '../errors.js';
+import { maskPassword } from '../guests.js';
 import { checkNode } from './nodes.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import type { GuestState, SimState } from '../state.js';
@@ -102,7 +103,8 @@ export function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string
     if ((c === 'lxc' || c === 'qemu') && d !== undefined) {
       const g = guestFor(s, b, c, d);
       if (e === 'config' && parts.length === 5) {
-        const conf = typedConfig(effectiveConfig(g, opts.current === '1'));
+        const current = effectiveConfig(g, opts.current === '1');
+        const conf = typedConfig(g.type === 'qemu' ? maskPassword(current) : current);
         if (g.lxc.length > 0) conf.lxc = g.lxc;
         conf.digest = g.mirrorHash ?? '';
         return conf;

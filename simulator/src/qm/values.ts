@@ -27,6 +27,14 @@ function uriEscape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
+/**
+ * What qemu-server stores for `cipassword` (API2/Qemu.pm, update_vm): a value that already looks like a crypt hash
+ * as it is, anything else through encrypt_pw (a `$5$` hash; this one is only shaped like it).
+ */
+export function storedPassword(pw: string): string {
+  return /^\$(?:[156]|2[ay])(\$.+){2}/.test(pw) ? pw : cryptPassword(pw);
+}
+
 function cryptPassword(pw: string): string {
   const salt = crypto().randomBytes(6).toString('base64').replace(/[+/=]/g, 'x');
   return `$5$${salt}$${crypto()
@@ -55,7 +63,7 @@ export function prepareValue(
     }
     return uriEscape(text);
   }
-  if (k === 'cipassword') return cryptPassword(v);
+  if (k === 'cipassword') return storedPassword(v);
   if (/^net\d+$/.test(k)) {
     const oldMac = old ? /^[a-z0-9-]+=([0-9A-Fa-f:]{17})/.exec(old)?.[1] : undefined;
     return normalizeNet(v, k, oldMac);

@@ -1,0 +1,35 @@
+// The random key secret fingerprints are made with (HMAC-SHA256, see secretMasker): 32 bytes, drawn once per cache
+// folder and kept beside what it protects, 0600 in a 0700 folder. Without it a cache file's `secret:<hash>` can be
+// checked against guesses offline; with it only this host can.
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { ensurePrivateDir, readOwnFile } from '../private-files.js';
+
+export const SECRET_KEY_FILE = 'secret-fingerprint.key';
+
+/** The key in `dir`, made on first use. A link or a malformed file in its place is an error, never replaced. */
+export async function loadSecretKey(dir: string): Promise<Buffer> {
+  const file = path.join(dir, SECRET_KEY_FILE);
+  await ensurePrivateDir(dir);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const text = (await readOwnFile(file)).trim();
+      if (!/^[0-9a-f]{64}$/.test(text))
+        throw new Error(`${file} is not a Phoenix key (64 hex digits): remove it and run again`);
+      return Buffer.from(text, 'hex');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw e;
+    }
+    // 'wx': of two runs drawing a key at once, one writes it and both read that one.
+    const key = randomBytes(32);
+    try {
+      const fh = await open(file, 'wx', 0o600);
+      await fh.writeFile(`${key.toString('hex')}\n`);
+      await fh.sync();
+      await fh.close();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Files Phoenix keeps for itself (step cache, compiled config, fleet cache, locks, keys): folders 0700, files 0600,
+// and never through a symbolic link. Phoenix runs as root: a link planted where it writes would let anyone
+// overwrite a root-owned file, and a link where it reads would feed it someone else's data.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+
+/** A folder that exists, is a real folder (not a link), and is 0700. Created with its parents when missing. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw Object.assign(new Error(`${dir} is not a folder (a symbolic link or a file is in the way)`), {
+      code: 'ENOTDIR',
+    });
+  // Someone else's folder (planted in a shared place such as /run/lock) could have its files swapped under us.
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    throw Object.assign(new Error(`${dir} belongs to user ${st.uid}, not to this one: remove it`), {
+      code: 'EPERM',
+    });
+  if ((st.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
+}
+
+/**
+ * Writes `data` to `file` atomically with mode 0600: a fresh temp file beside it (O_EXCL, so never through a link),
+ * flushed, then renamed over the destination, which replaces a link rather than following it. (write-file-atomic
+ * resolves links first and writes to their target, which is exactly what must not happen here.)
+ */
+export async function writePrivateFile(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** A file's text, refusing a symbolic link (ELOOP): a link where Phoenix keeps its own files was planted. */
+export async function readOwnFile(file: string): Promise<string> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** True for the error readOwnFile gives on a symbolic link. */
+export const isLinkRefused = (e: unknown): boolean =>
+  (e as NodeJS.ErrnoException | undefined)?.code === 'ELOOP';
