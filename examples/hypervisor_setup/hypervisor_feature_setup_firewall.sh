@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
 # Hypervisor setup: firewall. Read-only example: prints the cluster firewall options through pvesh.
-# Usage: $0 --config FILE
+# Usage: $0 CONFIG_FILE (the config as $1, as the original orchestrator passed it to every setup script but ZFS)
 set -euo pipefail
-CONFIG=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --config) CONFIG="${2:?--config needs a file}"; shift 2 ;;
-    *) echo "unknown option: $1" >&2; exit 2 ;;
-  esac
-done
+CONFIG="${1:?usage: $0 CONFIG_FILE}"
 [ -r "$CONFIG" ] || { echo "cannot read hypervisor config: $CONFIG" >&2; exit 1; }
 
 echo "firewall options (config: $CONFIG):"

@@ -69,8 +69,8 @@ async function validate(raw: RawSource, useCache: boolean): Promise<FleetEntry> 
   const cached = slot === undefined || mask === undefined ? undefined : readFleetEntry(slot, raw, mask);
   if (cached !== undefined) return cached;
   const { normalize } = await loadValidation();
-  const { fleet, problems } = normalize(raw);
-  problems.push(...validateFleet(fleet));
+  const { fleet, problems, invalid } = normalize(raw);
+  problems.push(...validateFleet(fleet, invalid));
   if (slot !== undefined && mask !== undefined && !hasErrors(problems))
     await writeFleetEntry(slot, raw, { fleet, problems }, mask);
   return { fleet, problems };

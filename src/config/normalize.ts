@@ -1,8 +1,8 @@
 // Raw source -> normalized Fleet: every guest zod-parsed (defaults applied, unknown keys kept), scripts resolved,
 // every problem collected rather than thrown.
 import type { z } from 'zod';
-import type { Fleet, Guest, GuestScripts, HostSetupStep, Problem } from './model.js';
-import { error, problemsFromZod, type JsonPath } from './problems.js';
+import type { Fleet, Guest, GuestKind, GuestScripts, HostSetupStep, Origin, Problem } from './model.js';
+import { error, formatJsonPath, problemsFromZod, type JsonPath } from './problems.js';
 import { isPlainObject, type Located, type RawSource } from './raw-source.js';
 import {
   applicationScript,
@@ -24,7 +24,7 @@ import {
   lxcNetwork,
   scriptPaths,
   vmGuest,
-  vmNetwork,
+  vmNetworkFields,
   vmUserConfig,
   type LxcConfig,
   type ScriptPaths,
@@ -36,7 +36,20 @@ import { suggestKey } from './typos.js';
 /** Issues carry the offending value, so messages can say what was found. */
 const REPORT = { reportInput: true } as const;
 
-export function normalize(raw: RawSource): { fleet: Fleet; problems: Problem[] } {
+/** A guest whose own entry is invalid: reported once, and still defined for its clones and dependants. */
+export interface DeclaredGuest {
+  kind: GuestKind;
+  origin: Origin;
+}
+
+export interface Normalized {
+  fleet: Fleet;
+  problems: Problem[];
+  /** Guests with a valid ID whose entry did not parse (their problems are in `problems`). */
+  invalid: Map<number, DeclaredGuest>;
+}
+
+export function normalize(raw: RawSource): Normalized {
   const problems: Problem[] = [...raw.problems];
 
   const scriptsParsed = scriptPaths.safeParse(raw.scripts.value, REPORT);
@@ -61,14 +74,22 @@ export function normalize(raw: RawSource): { fleet: Fleet; problems: Problem[] }
   }));
 
   const guests = new Map<number, Guest>();
-  const add = (guest: Guest, file: string, path: JsonPath) => {
-    const other = guests.get(guest.id);
-    if (other === undefined) guests.set(guest.id, guest);
-    else problems.push(duplicateId(guest.id, other, file, path));
+  const invalid = new Map<number, DeclaredGuest>();
+  const seen = new Map<number, DeclaredGuest>();
+  const add = (found: Read, idPath: JsonPath) => {
+    const declared = declaredOf(found);
+    const other = seen.get(found.id);
+    if (other !== undefined) {
+      problems.push(duplicateId(found.id, other, declared, idPath));
+      return;
+    }
+    seen.set(found.id, { kind: declared.kind, origin: declared.origin });
+    if ('guest' in found) guests.set(found.id, found.guest);
+    else invalid.set(found.id, { kind: found.kind, origin: found.origin });
   };
-  for (const g of readContainers(raw.lxc, dirs, problems)) add(g, g.origin.file, g.origin.path);
+  for (const g of readContainers(raw.lxc, dirs, problems)) add(g, declaredOf(g).origin.path);
   for (const g of readVms(raw.vmDefaults, raw.vms, dirs, problems))
-    add(g, g.origin.file, [...g.origin.path, 'vmid']);
+    add(g, [...declaredOf(g).origin.path, 'vmid']);
 
   const fleet: Fleet = {
     files: raw.files,
@@ -82,19 +103,30 @@ export function normalize(raw: RawSource): { fleet: Fleet; problems: Problem[] }
     globals: raw.globals,
     scriptDirs: dirs,
   };
-  return { fleet, problems };
+  return { fleet, problems, invalid };
 }
+
+/** A guest entry as read: parsed, or only its ID and kind when its own entry is invalid. */
+type Read = { id: number; guest: Guest } | { id: number; kind: GuestKind; origin: Origin };
+
+const declaredOf = (r: Read): DeclaredGuest => ('guest' in r ? r.guest : r);
+
+const kindWord = (kind: GuestKind) => (kind === 'lxc' ? 'a container' : 'a VM');
 
 function fromZod(err: z.ZodError, at: Located): Problem[] {
   return problemsFromZod(err.issues, at.file, at.path);
 }
 
-function duplicateId(id: number, other: Guest, file: string, path: JsonPath): Problem {
-  const where = `${other.origin.file}: ${other.origin.path.join('.')}`;
+function duplicateId(id: number, first: DeclaredGuest, second: DeclaredGuest, path: JsonPath): Problem {
+  const where = `${first.origin.file}: ${formatJsonPath(first.origin.path)}`;
+  const both =
+    first.kind === second.kind
+      ? `ID ${id} is used twice: by ${kindWord(first.kind)} (${where}) and here`
+      : `ID ${id} is used by both ${kindWord(first.kind)} (${where}) and ${kindWord(second.kind)} here`;
   return error(
-    file,
+    second.origin.file,
     path,
-    `ID ${id} is already used by ${other.kind === 'lxc' ? 'container' : 'VM'} ${id} (${where}); IDs must be unique across containers and VMs`,
+    `${both}; IDs must be unique across containers and VMs`,
     'give one of them another ID',
   );
 }
@@ -120,7 +152,7 @@ function typos(at: Located, known: string[], nested: Record<string, string[]> = 
   return found;
 }
 
-function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Guest[] {
+function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Read[] {
   if (!isPlainObject(at.value)) {
     problems.push(
       error(at.file, at.path, 'must be an object keyed by container ID', 'write { "950": { ... } }'),
@@ -128,7 +160,7 @@ function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Gu
     return [];
   }
   const nested = { ...NESTED_KEYS, network_config: Object.keys(lxcNetwork.shape) };
-  const guests: Guest[] = [];
+  const guests: Read[] = [];
   for (const [key, value] of Object.entries(at.value)) {
     const path = [...at.path, key];
     const id = guestId.safeParse(key, REPORT);
@@ -144,22 +176,25 @@ function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Gu
     }
     problems.push(...typos({ file: at.file, path, value }, LXC_KEYS, nested));
     const parsed = lxcGuest.safeParse(value, REPORT);
+    if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues, at.file, path));
+    if (!id.success) continue;
+    const origin = { file: at.file, path };
     if (!parsed.success) {
-      problems.push(...problemsFromZod(parsed.error.issues, at.file, path));
+      guests.push({ id: id.data, kind: 'lxc', origin });
       continue;
     }
-    if (!id.success) continue;
     const config = parsed.data;
-    guests.push({
+    const guest: Guest = {
       kind: 'lxc',
       id: id.data,
       config,
-      origin: { file: at.file, path },
+      origin,
       scripts: lxcScripts(config, dirs),
       ...(config.clone_from_ctid === undefined ? {} : { cloneFrom: config.clone_from_ctid }),
       dependencies: config.dependencies,
       bootOrder: config.boot_order,
-    });
+    };
+    guests.push({ id: id.data, guest });
   }
   return guests;
 }
@@ -201,14 +236,14 @@ export function mergeVmDefaults(
   return out;
 }
 
-function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, problems: Problem[]): Guest[] {
+function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, problems: Problem[]): Read[] {
   let defaults: Record<string, unknown> = {};
   if (isPlainObject(defaultsAt.value)) defaults = defaultsAt.value;
   else
     problems.push(
       error(defaultsAt.file, defaultsAt.path, 'must be an object', 'write "vm_defaults": { ... }'),
     );
-  const nested = { ...NESTED_KEYS, network_config: Object.keys(vmNetwork.shape) };
+  const nested = { ...NESTED_KEYS, network_config: Object.keys(vmNetworkFields.shape) };
   problems.push(...typos(defaultsAt, VM_KEYS, nested));
   if (!Array.isArray(listAt.value)) {
     problems.push(
@@ -216,7 +251,7 @@ function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, proble
     );
     return [];
   }
-  const guests: Guest[] = [];
+  const guests: Read[] = [];
   listAt.value.forEach((vm: unknown, index) => {
     const path = [...listAt.path, index];
     if (!isPlainObject(vm)) {
@@ -239,10 +274,12 @@ function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, proble
           problems.push(problem);
         }
       }
+      const id = guestId.safeParse(vm.vmid);
+      if (id.success) guests.push({ id: id.data, kind: 'vm', origin: { file: listAt.file, path } });
       return;
     }
     const config = parsed.data;
-    guests.push({
+    const guest: Guest = {
       kind: 'vm',
       id: config.vmid,
       config,
@@ -251,7 +288,8 @@ function readVms(defaultsAt: Located, listAt: Located, dirs: ScriptPaths, proble
       ...(config.clone_from_vmid === undefined ? {} : { cloneFrom: config.clone_from_vmid }),
       dependencies: config.dependencies,
       bootOrder: config.boot_order,
-    });
+    };
+    guests.push({ id: config.vmid, guest });
   });
   return guests;
 }

@@ -26,6 +26,35 @@ export const hostname = z
 
 const ipv4 = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}`;
 export const ipv4Address = z.string().regex(new RegExp(`^${ipv4}$`), 'must be an IPv4 address like 10.0.0.1');
+/** A gateway address; `""` (how a hand-written file says "none") means no gateway. */
+export const gateway = z
+  .union([z.literal(''), ipv4Address], { error: 'must be an IPv4 address like 10.0.0.1, or "" for none' })
+  .transform((v) => (v === '' ? undefined : v));
+
+/** One DNS server: an IPv4 or IPv6 address. */
+const dnsAddress = z
+  .string()
+  .regex(/^[0-9A-Fa-f.:]+$/, 'must be an IP address like 10.0.0.1');
+
+/**
+ * DNS servers: addresses separated by spaces or commas (`10.0.0.1 8.8.8.8`), or a list of addresses
+ * (`["10.0.0.1", "8.8.8.8"]`, as the user's VM file writes them). Kept as one space-separated string.
+ */
+export const nameservers = z
+  .union(
+    [
+      z
+        .string()
+        .regex(
+          /^[0-9A-Fa-f.:]+(?:[ ,]+[0-9A-Fa-f.:]+)*$/,
+          'must be IP addresses separated by spaces or commas',
+        ),
+      z.array(dnsAddress).min(1, 'must list at least one address'),
+    ],
+    { error: 'must be IP addresses: a string like "10.0.0.1 8.8.8.8" or a list like ["10.0.0.1"]' },
+  )
+  .transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v).join(' '));
+
 export const ipv4CidrOrDhcp = z
   .string()
   .regex(
@@ -106,7 +135,9 @@ export const lxcNetwork = z.looseObject({
     .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a bridge name like vmbr0')
     .default('vmbr0'),
   ip: ipv4CidrOrDhcp.default('dhcp'),
-  gw: ipv4Address.optional(),
+  gw: gateway.optional(),
+  /** DNS servers for the container (`pct set --nameserver`); unset: the host's. */
+  nameservers: nameservers.optional(),
 });
 
 export const zfsVolume = z.looseObject({
@@ -184,15 +215,25 @@ export const lxcGuest = z.looseObject({
   zfs_volumes: z.array(zfsVolume).default([]),
 });
 
-export const vmNetwork = z.looseObject({
+/** A VM's network settings, as written (`nameserver` still apart from `nameservers`). */
+export const vmNetworkFields = z.looseObject({
   ip: ipv4CidrOrDhcp.default('dhcp'),
-  gw: ipv4Address.optional(),
-  /** DNS servers, separated by spaces or commas (`10.0.0.1 8.8.8.8`). */
-  nameservers: z
-    .string()
-    .regex(/^[0-9A-Fa-f.:]+(?:[ ,]+[0-9A-Fa-f.:]+)*$/, 'must be IP addresses separated by spaces or commas')
-    .optional(),
+  gw: gateway.optional(),
+  /** DNS servers (`qm set --nameserver`); unset: the host's. */
+  nameservers: nameservers.optional(),
+  /** The same setting in the singular, as the user's later VM file spells it (their vm-manager reads it). */
+  nameserver: nameservers.optional(),
 });
+
+/** A VM's network settings: `nameserver` is folded into `nameservers`. */
+export const vmNetwork = vmNetworkFields
+  .refine((n) => n.nameserver === undefined || n.nameservers === undefined, {
+    message: 'nameservers and nameserver are the same setting; keep one of them',
+    path: ['nameserver'],
+  })
+  .transform(({ nameserver, ...rest }) =>
+    rest.nameservers === undefined && nameserver !== undefined ? { ...rest, nameservers: nameserver } : rest,
+  );
 
 export const vmUserConfig = z.looseObject({
   username: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a Linux user name'),

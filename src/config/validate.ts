@@ -1,19 +1,25 @@
 // Rules that span guests (clones, dependencies, cycles) and the scripts a fleet refers to.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Fleet, Guest, HostSetupStep, Problem } from './model.js';
+import type { Fleet, Guest, GuestKind, HostSetupStep, Problem } from './model.js';
 import { error, warning, type JsonPath } from './problems.js';
 import { guestCycles } from '../graph/guests.js';
 
 const kindName = (g: Guest) => (g.kind === 'lxc' ? 'container' : 'VM');
 const at = (g: Guest, ...rest: JsonPath): [string, JsonPath] => [g.origin.file, [...g.origin.path, ...rest]];
 
-/** Every cross-guest rule; the fleet is assumed to hold only guests whose own config parsed. */
-export function validateFleet(fleet: Fleet): Problem[] {
+/** The kind of each guest whose own entry is invalid (reported already): still defined for the rules here. */
+type Invalid = ReadonlyMap<number, { kind: GuestKind }>;
+
+/**
+ * Every cross-guest rule. The fleet holds the guests whose own config parsed; `invalid` the others, which count as
+ * defined (one mistake gives one error, not one more per clone or dependant).
+ */
+export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Problem[] {
   return [
     ...checkSources(fleet),
-    ...checkClones(fleet),
-    ...checkDependencies(fleet),
+    ...checkClones(fleet, invalid),
+    ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
     ...checkHostSteps(fleet),
   ];
@@ -45,12 +51,13 @@ function checkSources(fleet: Fleet): Problem[] {
   return problems;
 }
 
-function checkClones(fleet: Fleet): Problem[] {
+function checkClones(fleet: Fleet, invalid: Invalid): Problem[] {
   const problems: Problem[] = [];
   for (const g of fleet.guests.values()) {
     if (g.cloneFrom === undefined) continue;
     const key = g.kind === 'lxc' ? 'clone_from_ctid' : 'clone_from_vmid';
     const source = fleet.guests.get(g.cloneFrom);
+    const sourceKind = source?.kind ?? invalid.get(g.cloneFrom)?.kind;
     if (g.cloneFrom === g.id) {
       problems.push(
         error(
@@ -59,7 +66,7 @@ function checkClones(fleet: Fleet): Problem[] {
           `point ${key} at a template`,
         ),
       );
-    } else if (source === undefined) {
+    } else if (sourceKind === undefined) {
       problems.push(
         error(
           ...at(g, key),
@@ -67,14 +74,17 @@ function checkClones(fleet: Fleet): Problem[] {
           `define ${g.cloneFrom} or correct the ID`,
         ),
       );
-    } else if (source.kind !== g.kind) {
+    } else if (sourceKind !== g.kind) {
+      const other = sourceKind === 'lxc' ? 'container' : 'VM';
       problems.push(
         error(
           ...at(g, key),
-          `${key} ${g.cloneFrom} names a ${kindName(source)}; a ${kindName(g)} can only be cloned from a ${kindName(g)}`,
+          `${key} ${g.cloneFrom} names a ${other}; a ${kindName(g)} can only be cloned from a ${kindName(g)}`,
           `use ${g.kind === 'lxc' ? 'a container' : 'a VM'} ID`,
         ),
       );
+    } else if (source === undefined) {
+      // The source's own entry is invalid: its error is the one to fix.
     } else if (source.kind === 'lxc' && source.config.template_snapshot_name === undefined) {
       problems.push(
         error(
@@ -100,7 +110,7 @@ function checkClones(fleet: Fleet): Problem[] {
   return problems;
 }
 
-function checkDependencies(fleet: Fleet): Problem[] {
+function checkDependencies(fleet: Fleet, invalid: Invalid): Problem[] {
   const problems: Problem[] = [];
   for (const g of fleet.guests.values()) {
     g.dependencies.forEach((dep, index) => {
@@ -112,7 +122,7 @@ function checkDependencies(fleet: Fleet): Problem[] {
             'remove it from its own dependencies',
           ),
         );
-      } else if (!fleet.guests.has(dep)) {
+      } else if (!fleet.guests.has(dep) && !invalid.has(dep)) {
         problems.push(
           error(
             ...at(g, 'dependencies', index),

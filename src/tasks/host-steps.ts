@@ -1,21 +1,26 @@
 // The hypervisor's setup: one `host:<name>` step per configured script, in order, each run on the host with the
-// hypervisor config file. The scripts are idempotent and their effect is not read back: the cache decides.
+// hypervisor config file, called as the original orchestrator's setup_hypervisor called it. The scripts are idempotent and their effect is not read back: the cache decides.
 import path from 'node:path';
 import type { Fleet, HostSetupStep } from '../config/model.js';
 import { done, exec } from './act.js';
 import type { Argv, ExecutableStep, StepContext } from './step.js';
 import { defineStep } from './step.js';
 
-/** The ZFS setup script, which takes `--mode safe|force-destructive` (it may wipe disks). */
+/** The one setup script the original gave `--config FILE --mode safe|force-destructive` (it may wipe disks). */
+export const ZFS_SETUP_SCRIPT = 'hypervisor_feature_setup_zfs.sh';
+
 export function isZfsStep(step: HostSetupStep): boolean {
-  return /(^|_)zfs$/.test(path.basename(step.script).replace(/\.sh$/, ''));
+  return path.basename(step.script) === ZFS_SETUP_SCRIPT;
 }
 
-/** The argv of a host script; only --wipe-disks (after confirmation) makes the ZFS step destructive. */
+/**
+ * The argv of a host script, as the original's setup_hypervisor gave it: the ZFS script `--config FILE --mode M`,
+ * every other script the config file as `$1`. Only --wipe-disks (after confirmation) makes the ZFS step destructive.
+ */
 export function hostArgv(step: HostSetupStep, fleet: Fleet, wipeDisks: boolean): Argv {
-  const argv = [step.path, '--config', fleet.hypervisorConfigFile];
-  if (isZfsStep(step)) argv.push('--mode', wipeDisks ? 'force-destructive' : 'safe');
-  return argv;
+  const config = fleet.hypervisorConfigFile;
+  if (!isZfsStep(step)) return [step.path, config];
+  return [step.path, '--config', config, '--mode', wipeDisks ? 'force-destructive' : 'safe'];
 }
 
 /** The hypervisor settings the scripts read, without the script list itself (the step order is not an input). */

@@ -4,6 +4,7 @@ import type { Fleet, LxcGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
 import { desiredLxc, lxcNet0 } from './lxc-desired.js';
 import { parseProps, printProps } from '../host/props.js';
+import { nameserverList } from './managed-key.js';
 import type { Argv } from './step.js';
 
 /** An OS template: a volid on a template storage (downloadable with pveam), or an absolute path on the host. */
@@ -76,6 +77,9 @@ export function lxcCreateArgv(g: LxcGuest, template: OsTemplate): Argv {
     printProps(lxcNet0(g)),
     '--unprivileged',
     c.unprivileged ? '1' : '0',
+    ...(c.network_config?.nameservers === undefined
+      ? []
+      : ['--nameserver', nameserverList(c.network_config.nameservers)]),
   ];
 }
 
@@ -122,6 +126,9 @@ export function lxcConfigAfterDefine(
       net0,
       rootfs: `${c.storage_pool}:vm-${g.id}-disk-0,size=${c.storage_size_gb}G`,
       unprivileged: c.unprivileged ? '1' : '0',
+      ...(c.network_config?.nameservers === undefined
+        ? {}
+        : { nameserver: nameserverList(c.network_config.nameservers) }),
     };
   }
   if (def.how === 'clone') return { ...sourceConfig(def.source, fleet, live, depth), hostname: c.name, net0 };

@@ -2,7 +2,7 @@
 // and action all derive from desiredLxc() and diffLxc(), so they cannot disagree.
 import type { LxcGuest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
-import { diffKeys, propsKey, simpleKey, startupKey } from './managed-key.js';
+import { diffKeys, nameserverKey, propsKey, simpleKey, startupKey } from './managed-key.js';
 import type { ManagedKey } from './managed-key.js';
 import { parseProps, printProps, sameValue } from '../host/props.js';
 import type { Props } from '../host/props.js';
@@ -112,6 +112,8 @@ export function desiredLxc(guest: LxcGuest): LxcDesired {
     startupKey(c.boot_order, c.boot_delay, c.shutdown_timeout),
     net0Key(guest),
   ];
+  const ns = c.network_config?.nameservers;
+  if (ns !== undefined) keys.push(nameserverKey(ns));
   // Empty pct_options leaves `features` alone, as the original did (clones inherit their source's features).
   if (c.pct_options.length > 0) keys.push(propsKey('features', parseProps(c.pct_options.join(','))));
   const raw = c.lxc_options.map(parseRawLine);

@@ -51,6 +51,20 @@ export function startupKey(order: number, delay: number, shutdownTimeout: number
   return propsKey('startup', props, 'order');
 }
 
+/** Nameservers as Proxmox's cloud-init and container setup read them: one space-separated list. */
+export function nameserverList(s: string | undefined): string {
+  return (s ?? '')
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** `nameserver`: DNS servers, compared as a list whatever separators Proxmox or the config used. */
+export function nameserverKey(servers: string): ManagedKey {
+  const want = nameserverList(servers);
+  return { key: 'nameserver', desired: want, same: (l) => nameserverList(l) === want, valueFor: () => want };
+}
+
 export interface KeyChanges {
   diffs: Diff[];
   /** `--key value` pairs for one set call. */

@@ -8,6 +8,7 @@ import type { Argv } from './step.js';
 import { hashPassword, PVE_PASSWORD_MASK } from './cipassword.js';
 import { desiredVm, SSH_KEYS_FILE, vmIpconfig0 } from './vm-desired.js';
 import type { TempFiles } from '../host/temp-files.js';
+import { nameserverList } from './managed-key.js';
 
 /** The cloud image: a volid on `local` (content `import`), or an absolute path on the host. */
 export type CloudImage = { volid: string; file: string } | { path: string };
@@ -107,14 +108,7 @@ export function vmCreateArgv(g: VmGuest, image: CloudImage, dir: string): Argv {
   if (c.user_config?.password) argv.push('--cipassword', hashPassword(c.user_config.password));
   argv.push('--ipconfig0', printProps(vmIpconfig0(g)));
   const ns = c.network_config?.nameservers;
-  if (ns !== undefined)
-    argv.push(
-      '--nameserver',
-      ns
-        .split(/[\s,;]+/)
-        .filter(Boolean)
-        .join(' '),
-    );
+  if (ns !== undefined) argv.push('--nameserver', nameserverList(ns));
   if (sshKeyOf(g) !== undefined) argv.push('--sshkeys', path.join(dir, SSH_KEYS_FILE));
   return argv;
 }

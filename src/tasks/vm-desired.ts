@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { VmGuest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
-import { diffKeys, propsKey, simpleKey, startupKey } from './managed-key.js';
+import { diffKeys, nameserverKey, propsKey, simpleKey, startupKey } from './managed-key.js';
 import type { KeyChanges, ManagedKey } from './managed-key.js';
 import { hashPassword, passwordMatches, PVE_PASSWORD_MASK } from './cipassword.js';
 import { GIB, diskSizeBytes, formatSize, parseProps, printProps } from '../host/props.js';
@@ -16,13 +16,6 @@ export function vmIpconfig0(g: VmGuest): Props {
   if (net?.gw !== undefined) props.set('gw', net.gw);
   return props;
 }
-
-/** Nameservers as a list, whatever separators the config or Proxmox used. */
-const nameserverList = (s: string | undefined): string =>
-  (s ?? '')
-    .split(/[\s,;]+/)
-    .filter(Boolean)
-    .join(' ');
 
 /** The SSH key file handed to `qm create/set --sshkeys` (a file path on the CLI), in the step's private folder. */
 export const SSH_KEYS_FILE = 'sshkeys.pub';
@@ -89,15 +82,7 @@ export function desiredVm(g: VmGuest, dir: string): ManagedKey[] {
     propsKey('ipconfig0', vmIpconfig0(g)),
   ];
   const ns = c.network_config?.nameservers;
-  if (ns !== undefined) {
-    const want = nameserverList(ns);
-    keys.push({
-      key: 'nameserver',
-      desired: want,
-      same: (l) => nameserverList(l) === want,
-      valueFor: () => want,
-    });
-  }
+  if (ns !== undefined) keys.push(nameserverKey(ns));
   if (c.user_config !== undefined) {
     keys.push(simpleKey('ciuser', c.user_config.username));
     const password = c.user_config.password;

@@ -458,7 +458,7 @@ describe('VM previews and checks', () => {
 });
 
 describe('host steps', () => {
-  it('run the script with the hypervisor config; zfs in safe mode unless --wipe-disks', () => {
+  it('run the script with the hypervisor config as $1; only the zfs script gets --config and --mode', () => {
     const spec = tables.host[0]!;
     const ctx = { fleet, target: zfs, name: 'setup_zfs', live: liveState() };
     expect(spec.preview(ctx)).toEqual([[zfs.path, '--config', fleet.hypervisorConfigFile, '--mode', 'safe']]);
@@ -469,7 +469,7 @@ describe('host steps', () => {
       path: '/x/hypervisor_initial_setup.sh',
     };
     expect(spec.preview({ ...ctx, target: other, name: 'initial_setup' })).toEqual([
-      ['/x/hypervisor_initial_setup.sh', '--config', fleet.hypervisorConfigFile],
+      ['/x/hypervisor_initial_setup.sh', fleet.hypervisorConfigFile],
     ]);
   });
 });
