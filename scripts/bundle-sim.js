@@ -22,6 +22,8 @@ const TOOLS = {
   pvesm: { module: 'pvesm.ts', commands: 'pvesmCommands' },
   pveam: { module: 'pveam.ts', commands: 'pveamCommands' },
   pvesh: { module: 'pvesh/index.ts', commands: 'pveshCommands' },
+  // The stand-in for a script on the node (simulator/bin/phoenix-sim-script): records its argv, runs nothing.
+  script: { module: 'script.ts', catchAll: 'scriptCommand' },
 };
 
 // Entry `sim-tool:<tool>` exports `main(tool, argv)`, the signature of dist/simulator/src/main.js's.
@@ -32,13 +34,14 @@ const toolEntries = {
     b.onLoad({ filter: /.*/, namespace: 'sim-tool' }, (args) => {
       const t = TOOLS[args.path];
       const aliases = t.aliases ? `, aliases: m.${t.aliases}` : '';
+      const table = t.catchAll ? `{}, catchAll: m.${t.catchAll}` : `m.${t.commands}`;
       return {
         resolveDir: src,
         loader: 'js',
         contents: [
           "import { runTool } from './run.ts';",
           `import * as m from './${t.module}';`,
-          `const load = async () => ({ commands: m.${t.commands}${aliases} });`,
+          `const load = async () => ({ commands: ${table}${aliases} });`,
           'export const main = (tool, argv) => runTool(tool, argv, load);',
         ].join('\n'),
       };

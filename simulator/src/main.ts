@@ -11,6 +11,7 @@ const TOOLS: Record<string, Loader> = {
   pvesm: async () => ({ commands: (await import('./pvesm.js')).pvesmCommands }),
   pveam: async () => ({ commands: (await import('./pveam.js')).pveamCommands }),
   pvesh: async () => ({ commands: (await import('./pvesh/index.js')).pveshCommands }),
+  script: async () => ({ commands: {}, catchAll: (await import('./script.js')).scriptCommand }),
 };
 
 /** Runs one tool invocation; returns the exit code. */

@@ -86,8 +86,15 @@ function render(e: PveError): string {
   return e.message.endsWith('\n') ? e.message : e.message + '\n';
 }
 
-/** What a tool's command table comes from (loaded after the PHOENIX_SIM_DIR check). */
-export type Loader = () => Promise<{ commands: Registry; aliases?: Record<string, string[]> }>;
+/**
+ * What a tool's command table comes from (loaded after the PHOENIX_SIM_DIR check). `catchAll` takes every argv as
+ * is, with no subcommand (the `script` stand-in).
+ */
+export type Loader = () => Promise<{
+  commands: Registry;
+  aliases?: Record<string, string[]>;
+  catchAll?: Command;
+}>;
 
 /** Runs one invocation of `tool` with the commands `load` gives; returns the exit code. */
 export async function runTool(tool: string, argv: string[], load: Loader | undefined): Promise<number> {
@@ -103,10 +110,12 @@ export async function runTool(tool: string, argv: string[], load: Loader | undef
   let exit = 0;
   try {
     if (!load) throw new PveError(`unknown simulated tool '${tool}'`);
-    const { commands, aliases } = await load();
+    const { commands, aliases, catchAll } = await load();
     const startup = latencyMs(cfg, 'startup');
     if (startup > 0) await delay(startup);
-    const { cmd, rest, path } = resolve(tool, argv, commands, aliases ?? {});
+    const { cmd, rest, path } = catchAll
+      ? { cmd: catchAll, rest: argv, path: [] }
+      : resolve(tool, argv, commands, aliases ?? {});
     const fault = await pickFault(dir, ctx, [tool, ...argv].join(' '));
     const usage = cmd.spec.usage;
     if (fault?.action === 'hang') {

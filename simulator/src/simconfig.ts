@@ -1,5 +1,6 @@
 // The simulator's realism controls: node name, latencies, storages, catalogue, staleness, faults and exec
 // outcomes. Read from `$PHOENIX_SIM_DIR/sim.json` (optional) on every call, with env overrides.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,6 +32,14 @@ export interface CloudImageDef {
   size: number;
   /** Virtual disk size in bytes (what an import produces). */
   virtualSize: number;
+  /**
+   * The checksum the publisher lists for the file (Ubuntu: SHA256SUMS, Debian: SHA512SUMS beside it), which
+   * download-url's `--checksum` is checked against and `wget -q -O - <SUMS url>` prints on the simulated node. The
+   * defaults are stand-ins (a digest of the URL), not the real images' sums.
+   */
+  checksum?: { algorithm: 'sha256' | 'sha512'; value: string };
+  /** Whether the image ships the QEMU guest agent (the official cloud images do not). */
+  guestAgent?: boolean;
 }
 
 export interface FaultRule {
@@ -137,23 +146,40 @@ export const DEFAULT_CATALOG: TemplateDef[] = [
 ];
 
 const GB = 1024 * MB;
-export const DEFAULT_CLOUD_IMAGES: Record<string, CloudImageDef> = {
-  'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img': {
-    url: 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img',
-    size: 590 * MB,
-    virtualSize: 3.5 * GB,
-  },
-  'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img': {
-    url: 'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img',
-    size: 650 * MB,
-    virtualSize: 2.2 * GB,
-  },
-  'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2': {
-    url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
-    size: 330 * MB,
-    virtualSize: 3 * GB,
-  },
-};
+
+/** A fixed stand-in for a published checksum: the digest of the URL (the simulator has no image bytes). */
+function standInSum(
+  algorithm: 'sha256' | 'sha512',
+  url: string,
+): { algorithm: 'sha256' | 'sha512'; value: string } {
+  return { algorithm, value: createHash(algorithm).update(url).digest('hex') };
+}
+
+function image(
+  url: string,
+  size: number,
+  virtualSize: number,
+  algorithm: 'sha256' | 'sha512',
+): CloudImageDef {
+  return { url, size, virtualSize, checksum: standInSum(algorithm, url), guestAgent: false };
+}
+
+const UBUNTU = 'https://cloud-images.ubuntu.com';
+const DEBIAN = 'https://cloud.debian.org/images/cloud';
+export const DEFAULT_CLOUD_IMAGES: Record<string, CloudImageDef> = Object.fromEntries(
+  [
+    image(`${UBUNTU}/noble/current/noble-server-cloudimg-amd64.img`, 590 * MB, 3.5 * GB, 'sha256'),
+    image(`${UBUNTU}/jammy/current/jammy-server-cloudimg-amd64.img`, 650 * MB, 2.2 * GB, 'sha256'),
+    image(`${DEBIAN}/bookworm/latest/debian-12-genericcloud-amd64.qcow2`, 330 * MB, 3 * GB, 'sha512'),
+    image(`${DEBIAN}/trixie/latest/debian-13-genericcloud-amd64.qcow2`, 340 * MB, 3 * GB, 'sha512'),
+  ].map((i) => [i.url, i]),
+);
+
+/** The checksum file beside a cloud image (`SHA256SUMS`, `SHA512SUMS`), as its publisher names it. */
+export function checksumFileUrl(img: CloudImageDef): string | undefined {
+  if (!img.checksum) return undefined;
+  return `${img.url.slice(0, img.url.lastIndexOf('/'))}/${img.checksum.algorithm.toUpperCase()}SUMS`;
+}
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {
   node: 'pve',

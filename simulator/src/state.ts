@@ -77,6 +77,10 @@ export interface GuestState {
   mirrorHash?: string;
   /** .vmlist version at which the guest was added. */
   listVersion: number;
+  /** VM: false when its disk has no QEMU guest agent (a cloud image's; see cloud-init-boot.ts). */
+  guestAgent?: boolean;
+  /** VM: the cloud-init instance its last boot ran, and the data it ran (cloud-init-boot.ts). */
+  cloudInitRun?: { instance: string; user: string; vendor: string };
 }
 
 export interface VolumeState {
@@ -85,6 +89,8 @@ export interface VolumeState {
   /** Bytes. */
   size: number;
   vmid?: number;
+  /** A disk image without the QEMU guest agent (a downloaded cloud image): VMs imported from it lack it too. */
+  guestAgent?: boolean;
 }
 
 export interface StorageState extends StorageDef {

@@ -16,7 +16,7 @@ import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
-import { MISSING_SCRIPT, readScripts } from './script-files.js';
+import { MISSING_SCRIPT, readScriptModes, readScripts } from './script-files.js';
 import { loadCosmiconfig, loadValidation } from '../startup.js';
 import type { cosmiconfig as cosmiconfigFn } from 'cosmiconfig';
 
@@ -45,10 +45,14 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   // Scripts may appear, vanish or change without the config changing: read on every load, cached fleet or not.
   const scripts = readScripts(fleet);
   fleet.scriptHashes = scripts;
+  const modes = readScriptModes(fleet);
+  fleet.scriptInterpreters = modes.interpreters;
   const problems = [
     ...validated,
-    ...checkScripts(fleet, (file) =>
-      scripts.has(file) ? scripts.get(file) !== MISSING_SCRIPT : existsSync(file),
+    ...checkScripts(
+      fleet,
+      (file) => (scripts.has(file) ? scripts.get(file) !== MISSING_SCRIPT : existsSync(file)),
+      modes.unrunnable,
     ),
   ];
   const placed = addPositions(problems, raw.texts);

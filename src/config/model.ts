@@ -22,6 +22,16 @@ export interface GuestScripts {
    * that script runs on the host with the guest ID as $1. Otherwise the command runs inside the guest.
    */
   healthCheck?: string;
+  /** The portainer feature script, when `portainer_role` is set and not `none` (run on the host with the CTID). */
+  portainer?: string;
+  /** `check_nvidia.sh` for a container with the `nvidia` feature: run on the host with the CTID when it exists. */
+  nvidiaCheck?: string;
+  /** The custom AppArmor profile's file (`etc/apparmor/<profile>`), installed on the host before the start. */
+  apparmorProfile?: string;
+  /** Files pushed beside the application script when they exist (the original's per-script extras). */
+  applicationFiles?: string[];
+  /** VMs: the cloud-init user-data template their features are delivered in, when the install root has one. */
+  userDataTemplate?: string;
 }
 
 interface GuestBase {
@@ -82,6 +92,11 @@ export interface Fleet {
    * reads no file. Set by loadFleet on every load, never cached with the fleet.
    */
   scriptHashes?: ReadonlyMap<string, string>;
+  /**
+   * Scripts stored without their run bit, by path: the interpreter their `#!` line names (read at load, like the
+   * hashes; they run through it).
+   */
+  scriptInterpreters?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface Problem {

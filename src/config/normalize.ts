@@ -5,15 +5,20 @@ import type { Fleet, Guest, GuestKind, GuestScripts, HostSetupStep, Origin, Prob
 import { error, formatJsonPath, problemsFromZod, type JsonPath } from './problems.js';
 import { isPlainObject, type Located, type RawSource } from './raw-source.js';
 import {
+  applicationExtras,
   applicationScript,
+  apparmorProfileFile,
   guestTestRunner,
   healthCheckScript,
   hostStepName,
   hypervisorSetupScript,
   hypervisorTestRunner,
   lxcFeatureScript,
+  nvidiaCheckScript,
+  portainerScript,
   resolveScriptDirs,
   testScript,
+  userDataTemplate,
   vmFeatureScript,
 } from './scripts.js';
 import {
@@ -87,7 +92,7 @@ export function normalize(raw: RawSource): Normalized {
     if ('guest' in found) guests.set(found.id, found.guest);
     else invalid.set(found.id, { kind: found.kind, origin: found.origin });
   };
-  for (const g of readContainers(raw.lxc, dirs, problems)) add(g, declaredOf(g).origin.path);
+  for (const g of readContainers(raw.lxc, dirs, raw.root, problems)) add(g, declaredOf(g).origin.path);
   for (const g of readVms(raw.vmDefaults, raw.vms, dirs, problems))
     add(g, [...declaredOf(g).origin.path, 'vmid']);
 
@@ -152,7 +157,7 @@ function typos(at: Located, known: string[], nested: Record<string, string[]> = 
   return found;
 }
 
-function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Read[] {
+function readContainers(at: Located, dirs: ScriptPaths, root: string, problems: Problem[]): Read[] {
   if (!isPlainObject(at.value)) {
     problems.push(
       error(at.file, at.path, 'must be an object keyed by container ID', 'write { "950": { ... } }'),
@@ -189,7 +194,7 @@ function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Re
       id: id.data,
       config,
       origin,
-      scripts: lxcScripts(config, dirs),
+      scripts: lxcScripts(config, dirs, root),
       ...(config.clone_from_ctid === undefined ? {} : { cloneFrom: config.clone_from_ctid }),
       dependencies: config.dependencies,
       bootOrder: config.boot_order,
@@ -199,16 +204,28 @@ function readContainers(at: Located, dirs: ScriptPaths, problems: Problem[]): Re
   return guests;
 }
 
-function lxcScripts(config: LxcConfig, dirs: ScriptPaths): GuestScripts {
+/** `unconfined` is no profile file; any other name is one in the apparmor folder. */
+export const UNCONFINED = 'unconfined';
+
+function lxcScripts(config: LxcConfig, dirs: ScriptPaths, root: string): GuestScripts {
   const scripts: GuestScripts = {
     features: config.features.map((name) => ({ name, path: lxcFeatureScript(dirs, name) })),
     tests: resolveTests(config.tests, dirs),
   };
-  if (config.application_script !== undefined)
+  if (config.application_script !== undefined) {
     scripts.application = applicationScript(dirs, config.application_script);
+    const extras = applicationExtras(root, config.application_script);
+    if (extras.length > 0) scripts.applicationFiles = extras;
+  }
   const health =
     config.health_check === undefined ? undefined : healthCheckScript(dirs, config.health_check.command);
   if (health !== undefined) scripts.healthCheck = health;
+  const role = config.portainer_role?.trim();
+  if (role !== undefined && role !== '' && role !== 'none') scripts.portainer = portainerScript(dirs);
+  if (config.features.includes('nvidia')) scripts.nvidiaCheck = nvidiaCheckScript(dirs);
+  const profile = config.apparmor_profile;
+  if (profile !== undefined && profile !== UNCONFINED)
+    scripts.apparmorProfile = apparmorProfileFile(dirs, profile);
   return scripts;
 }
 
@@ -302,5 +319,6 @@ function vmScripts(config: VmConfig, dirs: ScriptPaths): GuestScripts {
   return {
     features: config.features.map((name) => ({ name, path: vmFeatureScript(dirs, name) })),
     tests: {},
+    userDataTemplate: userDataTemplate(dirs),
   };
 }

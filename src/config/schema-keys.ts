@@ -33,6 +33,8 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'pct_options',
   'lxc_options',
   'apparmor_profile',
+  'apparmor_manages_nesting',
+  'portainer_role',
   'clone_from_ctid',
   'dependencies',
   'template_snapshot_name',

@@ -32,9 +32,7 @@ export const gateway = z
   .transform((v) => (v === '' ? undefined : v));
 
 /** One DNS server: an IPv4 or IPv6 address. */
-const dnsAddress = z
-  .string()
-  .regex(/^[0-9A-Fa-f.:]+$/, 'must be an IP address like 10.0.0.1');
+const dnsAddress = z.string().regex(/^[0-9A-Fa-f.:]+$/, 'must be an IP address like 10.0.0.1');
 
 /**
  * DNS servers: addresses separated by spaces or commas (`10.0.0.1 8.8.8.8`), or a list of addresses
@@ -200,11 +198,21 @@ export const lxcGuest = z.looseObject({
       z.string().regex(/^lxc\.[A-Za-z0-9_.]+[ \t]*[:=][ \t]*[^\r\n]*$/, 'must be an lxc.key: value line'),
     )
     .default([]),
-  /** AppArmor profile name (`unconfined`, `lxc-phoenix-v2`); it ends up on an `lxc.apparmor.profile` line. */
+  /**
+   * AppArmor profile name (`unconfined`, `lxc-phoenix-v2`); it ends up on an `lxc.apparmor.profile` line. Any other
+   * name than `unconfined` is a profile file in the install root's `etc/apparmor/`, installed on the host first.
+   */
   apparmor_profile: z
     .string()
-    .regex(/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/, 'must be an AppArmor profile name like lxc-default-cgns')
+    .regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/, 'must be an AppArmor profile name like lxc-default-cgns')
     .optional(),
+  /** With a profile of its own: the profile allows nesting (`lxc.apparmor.allow_nesting: 1` and LXC's nesting.conf). */
+  apparmor_manages_nesting: z.boolean().default(false),
+  /**
+   * Portainer role (`server`, `agent`, ...): anything but `none` runs the portainer feature script after the
+   * features, with the CTID as $1, as the original's run_portainer_script did.
+   */
+  portainer_role: z.string().optional(),
   clone_from_ctid: guestId.optional(),
   dependencies: z.array(guestId).default([]),
   template_snapshot_name: snapshotName.optional(),
@@ -310,6 +318,8 @@ export const hypervisor = z.looseObject({
   setup_scripts: z.array(scriptName).default([...DEFAULT_SETUP_SCRIPTS]),
   /** Name of the Proxmox node Phoenix manages. */
   node: hostname.default('pve'),
+  /** The directory storage VMs' cloud-init snippets are written to (`local` is /var/lib/vz, as the original's). */
+  snippets_storage: storageId.default('local'),
 });
 
 /** Script folders, relative to the config file (or to the install root in the legacy layout). */
@@ -320,6 +330,10 @@ export const scriptPaths = z.strictObject({
   hypervisor_setup: z.string().default('bin/hypervisor_setup'),
   health_checks: z.string().default('bin/health_checks'),
   tests: z.string().default('bin/tests'),
+  /** AppArmor profiles a container's apparmor_profile names (the original's etc/apparmor/). */
+  apparmor: z.string().default('etc/apparmor'),
+  /** The cloud-init user-data template VMs are given (the original's etc/cloud-init/). */
+  cloud_init: z.string().default('etc/cloud-init'),
 });
 
 /** The shape of `phoenix.config.ts` (and `.json`, `.phoenixrc`, package.json#phoenix). */

@@ -1,8 +1,9 @@
 // The scripts a fleet runs, read once per load: their content hashes go into the step fingerprints and whether
 // each exists into the warnings. Read here, when the config loads, so that planning reads no file.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { shebang } from '../host/launch.js';
 import type { Fleet, LxcGuest } from './model.js';
 
 /** The hash of a script that does not exist (or cannot be read). */
@@ -30,6 +31,14 @@ export function scriptPaths(fleet: Fleet): string[] {
     }
     if (g.scripts.healthCheck !== undefined) paths.add(g.scripts.healthCheck);
     for (const cases of Object.values(g.scripts.tests)) for (const c of cases) paths.add(c.path);
+    for (const file of [
+      g.scripts.portainer,
+      g.scripts.nvidiaCheck,
+      g.scripts.apparmorProfile,
+      g.scripts.userDataTemplate,
+      ...(g.scripts.applicationFiles ?? []),
+    ])
+      if (file !== undefined) paths.add(file);
   }
   return [...paths];
 }
@@ -62,4 +71,46 @@ export function scriptHasher(fleet: Fleet): (file: string) => string {
       throw new Error(`script ${file} was not read with the config (scriptPaths misses it)`);
     return hash;
   };
+}
+
+/** How the fleet's scripts stored without their run bit are started (read at load, with the hashes). */
+export interface ScriptModes {
+  /** Path -> the interpreter its `#!` line names, for scripts without the run bit. */
+  interpreters: Map<string, string[]>;
+  /** Scripts with neither the run bit nor a `#!` line: they cannot be run as they are. */
+  unrunnable: Set<string>;
+}
+
+/** Reads the mode of every existing script of the fleet, and the first line of those without the run bit. */
+export function readScriptModes(fleet: Fleet): ScriptModes {
+  const modes: ScriptModes = { interpreters: new Map(), unrunnable: new Set() };
+  for (const file of scriptPaths(fleet)) {
+    let mode: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) continue;
+      mode = st.mode;
+    } catch {
+      continue; // missing: a warning of its own
+    }
+    if ((mode & 0o111) !== 0) continue;
+    const interpreter = shebang(firstLine(file));
+    if (interpreter === undefined) modes.unrunnable.add(file);
+    else modes.interpreters.set(file, interpreter);
+  }
+  return modes;
+}
+
+function firstLine(file: string): string {
+  const buf = Buffer.alloc(512);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

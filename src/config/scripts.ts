@@ -41,15 +41,50 @@ export function healthCheckScript(dirs: ScriptPaths, command: string): string | 
   return /^[A-Za-z0-9_.-]+\.sh$/.test(first) ? path.join(dirs.health_checks, first) : undefined;
 }
 
+/** The feature script the original ran for a container whose `portainer_role` is set (and not `none`). */
+export function portainerScript(dirs: ScriptPaths): string {
+  return lxcFeatureScript(dirs, 'portainer');
+}
+
+/** The host-side NVIDIA check the original ran, with the CTID, for a container with the `nvidia` feature. */
+export function nvidiaCheckScript(dirs: ScriptPaths): string {
+  return path.join(dirs.health_checks, 'check_nvidia.sh');
+}
+
+/** A custom AppArmor profile's file (`etc/apparmor/<profile>`). */
+export function apparmorProfileFile(dirs: ScriptPaths, profile: string): string {
+  return path.join(dirs.apparmor, profile);
+}
+
+/** The cloud-init user-data template (`etc/cloud-init/user-data.template.yml`). */
+export function userDataTemplate(dirs: ScriptPaths): string {
+  return path.join(dirs.cloud_init, 'user-data.template.yml');
+}
+
+/**
+ * Files the original pushed into /tmp/phoenix_run beside one particular application script (its
+ * run_application_script names the gateway's by script name), relative to the install root; pushed when present.
+ */
+const APPLICATION_EXTRAS: Readonly<Record<string, readonly string[]>> = {
+  'phoenix_hypervisor_lxc_953.sh': ['etc/nginx/scripts/http.js', 'etc/nginx/sites-available/vllm_gateway'],
+};
+
+export function applicationExtras(root: string, script: string): string[] {
+  return (APPLICATION_EXTRAS[script] ?? []).map((f) => path.resolve(root, f));
+}
+
 /** Every script folder made absolute against `root`. */
 export function resolveScriptDirs(root: string, dirs: ScriptPaths): ScriptPaths {
+  const abs = (p: string) => path.resolve(root, p);
   return {
-    lxc_features: path.resolve(root, dirs.lxc_features),
-    vm_features: path.resolve(root, dirs.vm_features),
-    applications: path.resolve(root, dirs.applications),
-    hypervisor_setup: path.resolve(root, dirs.hypervisor_setup),
-    health_checks: path.resolve(root, dirs.health_checks),
-    tests: path.resolve(root, dirs.tests),
+    lxc_features: abs(dirs.lxc_features),
+    vm_features: abs(dirs.vm_features),
+    applications: abs(dirs.applications),
+    hypervisor_setup: abs(dirs.hypervisor_setup),
+    health_checks: abs(dirs.health_checks),
+    tests: abs(dirs.tests),
+    apparmor: abs(dirs.apparmor),
+    cloud_init: abs(dirs.cloud_init),
   };
 }
 

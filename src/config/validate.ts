@@ -182,13 +182,28 @@ function stepAt(fleet: Fleet, step: HostSetupStep): [string, JsonPath] {
 
 /**
  * A missing script is a warning: a config may be validated away from the host that has them. When a whole scripts
- * folder is missing, that is one warning (at its first use) rather than one per script.
+ * folder is missing, that is one warning (at its first use) rather than one per script. A script Phoenix starts on
+ * the host that has neither its run bit nor a `#!` line to run it with is a warning naming the fix.
  */
-export function checkScripts(fleet: Fleet, exists: (file: string) => boolean = existsSync): Problem[] {
+export function checkScripts(
+  fleet: Fleet,
+  exists: (file: string) => boolean = existsSync,
+  unrunnable: ReadonlySet<string> = new Set(),
+): Problem[] {
   const problems: Problem[] = [];
   const missingDirs = new Map<string, Problem>();
-  const check = (file: string, where: [string, JsonPath], what: string) => {
-    if (exists(file)) return;
+  const check = (file: string, where: [string, JsonPath], what: string, onHost = false) => {
+    if (exists(file)) {
+      if (onHost && unrunnable.has(file))
+        problems.push(
+          warning(
+            ...where,
+            `${what} ${file} has no run bit and no #! line, so it cannot be started`,
+            `chmod +x ${file}, or make its first line #!/bin/bash`,
+          ),
+        );
+      return;
+    }
     const dir = path.dirname(file);
     if (exists(dir)) {
       problems.push(warning(...where, `${what} not found: ${file}`, 'create the script or correct the name'));
@@ -207,15 +222,27 @@ export function checkScripts(fleet: Fleet, exists: (file: string) => boolean = e
     missingDirs.set(dir, p);
     problems.push(p);
   };
-  for (const step of fleet.hostSteps) check(step.path, stepAt(fleet, step), 'hypervisor setup script');
+  for (const step of fleet.hostSteps) check(step.path, stepAt(fleet, step), 'hypervisor setup script', true);
   for (const g of fleet.guests.values()) {
     g.scripts.features.forEach((f, index) =>
-      check(f.path, at(g, 'features', index), `feature script for ${f.name}`),
+      check(f.path, at(g, 'features', index), `feature script for ${f.name}`, g.kind === 'lxc'),
     );
     if (g.scripts.application !== undefined)
       check(g.scripts.application, at(g, 'application_script'), 'application script');
     if (g.scripts.healthCheck !== undefined)
-      check(g.scripts.healthCheck, at(g, 'health_check', 'command'), 'health check script');
+      check(g.scripts.healthCheck, at(g, 'health_check', 'command'), 'health check script', true);
+    if (g.scripts.portainer !== undefined)
+      check(g.scripts.portainer, at(g, 'portainer_role'), 'portainer feature script', true);
+    if (g.scripts.nvidiaCheck !== undefined && exists(g.scripts.nvidiaCheck))
+      check(g.scripts.nvidiaCheck, at(g, 'features'), 'NVIDIA health check', true);
+    if (g.scripts.apparmorProfile !== undefined && !exists(g.scripts.apparmorProfile))
+      problems.push(
+        warning(
+          ...at(g, 'apparmor_profile'),
+          `no profile file ${g.scripts.apparmorProfile}: the host must already have this AppArmor profile`,
+          'add the profile file there, or correct the name',
+        ),
+      );
     for (const [suite, cases] of Object.entries(g.scripts.tests)) {
       cases.forEach((c, index) =>
         check(c.path, at(g, 'tests', suite, index, 'path'), `test script "${c.name}"`),
@@ -223,6 +250,6 @@ export function checkScripts(fleet: Fleet, exists: (file: string) => boolean = e
     }
   }
   const tested = [...fleet.guests.values()].find((g) => Object.keys(g.scripts.tests).length > 0);
-  if (tested !== undefined) check(fleet.guestTestRunner, at(tested, 'tests'), 'guest test runner');
+  if (tested !== undefined) check(fleet.guestTestRunner, at(tested, 'tests'), 'guest test runner', true);
   return problems;
 }

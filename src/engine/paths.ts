@@ -25,6 +25,9 @@ function packageRoot(from: string): string {
 /** Folder of the simulator's pct/qm/pvesm/pveam/pvesh executables. */
 export const SIMULATOR_BIN = join(PACKAGE_ROOT, 'simulator', 'bin');
 
+/** The simulator's stand-in for a script or command on the node: records the call, runs nothing. */
+export const SIMULATOR_SCRIPT_STAND_IN = join(SIMULATOR_BIN, 'phoenix-sim-script');
+
 /** `.phoenixcache/` beside the config (PHOENIX_CACHE_DIR overrides). */
 export function cacheDirFor(configRoot: string, env: NodeJS.ProcessEnv): string {
   return env.PHOENIX_CACHE_DIR ? resolve(env.PHOENIX_CACHE_DIR) : join(configRoot, '.phoenixcache');

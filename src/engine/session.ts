@@ -1,7 +1,7 @@
 // A session binds one command to one target host: the fleet, the host backend (real node or simulator), the
 // step cache for that host, and the step graph. Everything a verb needs, opened once.
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Fleet } from '../config/model.js';
@@ -10,7 +10,9 @@ import type { HostExec } from '../host/host.js';
 import type { StepCache } from '../cache/cache.js';
 import type { StepGraph } from '../graph/types.js';
 import type { ResolvedOptions } from './context.js';
-import { cacheDirFor, shortHash, SIMULATOR_BIN } from './paths.js';
+import { cacheDirFor, shortHash, SIMULATOR_BIN, SIMULATOR_SCRIPT_STAND_IN } from './paths.js';
+import type { LaunchPolicy } from '../host/launch.js';
+import { declaredStorages } from '../config/declared-storages.js';
 import { err, ok, type Result } from '../result.js';
 import { openStepCache, cacheNamespace } from '../cache/file-cache.js';
 import { createHostExec } from '../host/exec.js';
@@ -22,6 +24,11 @@ import { stepTables } from '../tasks/index.js';
 
 export interface HostTarget {
   kind: 'sim' | 'node';
+  /**
+   * Under --sim: the fleet's own scripts really run (their pct/qm calls reach the simulator). Only when the config
+   * says so (`"runScripts": true` in phoenix.sim.json beside it): otherwise they are recorded, never run.
+   */
+  runScripts?: boolean;
   /** Proxmox node name. */
   node: string;
   /** Root under which /etc/pve lives: `/` on the node, the simulator's folder under simulation. */
@@ -69,6 +76,7 @@ export function pickTarget(fleet: Fleet, options: ResolvedOptions, env: NodeJS.P
     return {
       kind: 'sim',
       node,
+      runScripts: simSeed(fleet.root).runScripts === true,
       pveRoot: simDir,
       env: { ...env, PHOENIX_SIM_DIR: simDir, PATH: `${SIMULATOR_BIN}${delimiter}${env.PATH ?? ''}` },
       describe: `simulator at ${simDir}`,
@@ -88,12 +96,43 @@ export function pickTarget(fleet: Fleet, options: ResolvedOptions, env: NodeJS.P
   };
 }
 
-/** Seed a new simulator folder with `phoenix.sim.json` from beside the config, when there is one. */
+const SIM_SEED = 'phoenix.sim.json';
+
+/** `phoenix.sim.json` beside the config: the simulator's settings for this fleet (empty when absent or unreadable). */
+function simSeed(root: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(readFileSync(join(root, SIM_SEED), 'utf8')) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A new simulator folder is a fresh node: `phoenix.sim.json` from beside the config, when there is one, and the
+ * storages the hypervisor config declares (what its ZFS setup script would add), unless the seed names its own.
+ */
 async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void> {
   await mkdir(target.pveRoot, { recursive: true });
-  const seed = join(fleet.root, 'phoenix.sim.json');
   const dest = join(target.pveRoot, 'sim.json');
-  if (existsSync(seed) && !existsSync(dest)) await copyFile(seed, dest);
+  if (existsSync(dest) || existsSync(join(target.pveRoot, 'state.json'))) return;
+  const seed = simSeed(fleet.root);
+  const storages = declaredStorages(fleet.hypervisor);
+  const config = { ...(Object.keys(storages).length > 0 ? { storages } : {}), ...seed };
+  if (Object.keys(config).length > 0) await writeFile(dest, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** What stands between a step's command line and the process: 644 scripts' interpreters, the sim's stand-in. */
+function launchPolicy(fleet: Fleet, target: HostTarget): LaunchPolicy {
+  const forbidden = new Set<string>();
+  for (const g of fleet.guests.values())
+    if (g.kind === 'vm') for (const f of g.scripts.features) forbidden.add(f.path);
+  const policy: LaunchPolicy = { interpreters: fleet.scriptInterpreters ?? new Map(), forbidden };
+  if (target.kind !== 'sim') return policy;
+  const runnable = new Set(target.runScripts ? (fleet.scriptHashes?.keys() ?? []) : []);
+  return { ...policy, sim: { standIn: SIMULATOR_SCRIPT_STAND_IN, runnable } };
 }
 
 /** The host side of a session: which host, its backend and the run log, before any graph or cache. */
@@ -117,6 +156,7 @@ export async function openHost(
     pveRoot: target.pveRoot,
     logFile,
     env: target.env,
+    launch: launchPolicy(fleet, target),
     // Passwords, tokens and keys from the config never reach the run log, even when a script echoes them.
     redact: fleetSecrets(fleet),
   });

@@ -18,5 +18,6 @@ export function bindHost(
     readGuestConfig: (kind, id) => host.readGuestConfig(kind, id),
     editGuestConfig: (kind, id, edit) => host.editGuestConfig(kind, id, edit),
     withFiles: (files, fn) => host.withFiles(files, fn),
+    writeHostFile: (file, content, mode) => host.writeHostFile(file, content, mode),
   };
 }

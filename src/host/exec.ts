@@ -1,7 +1,7 @@
 // The only module that spawns processes: pct, qm, pvesm, pveam, pvesh and scripts, through execa with argument
 // arrays (never a shell). Every command line and its output go to the run log, redacted; expected failures come
 // back as CommandFailure values; Proxmox lock contention is retried with backoff.
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
 import { err, ok } from '../result.js';
@@ -12,12 +12,13 @@ import type { Argv } from './argv.js';
 import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host.js';
 import type { LiveGuest } from './live.js';
 import { createConfigFileReader, guestConfigPath, readGuestConfigLive, readGuestLive } from './read-live.js';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
 import { execa } from 'execa';
 import { withPrivateFiles } from './temp-files.js';
 import { OUTPUT_LIMIT, streamTail, type StreamTail } from './output.js';
+import { DIRECT_LAUNCH, launchArgv, PROXMOX_TOOLS, type LaunchPolicy } from './launch.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -117,6 +118,8 @@ export interface HostExecOptions {
   /** Secret values to mask in the log and in failures (passwords, tokens). */
   redact?: string[];
   lockRetry?: Partial<LockRetryOptions>;
+  /** What stands between a command line and the process started for it (launch.ts); default: nothing. */
+  launch?: LaunchPolicy;
 }
 
 /** The real backend: HostExec plus direct config-file reads, and the log it writes. */
@@ -153,12 +156,19 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     const redact = redactor.forCommand(argv);
     const timeoutMs = timeoutOverride ?? ro.timeoutMs ?? timeoutFor(argv, timeouts);
     log.write(`${stamp()} #${n} $ ${formatArgv(redact.argv(argv))}`);
+    const launch = launchArgv(argv, opts.launch ?? DIRECT_LAUNCH);
+    if (!launch.ok) {
+      log.write(`${stamp()} #${n} refused: ${launch.reason}`);
+      return err({ reason: 'spawn-error', argv, stderrTail: launch.reason, message: launch.reason });
+    }
+    if (launch.argv !== argv)
+      log.write(`${stamp()} #${n} started as: ${formatArgv(redact.argv(launch.argv))}`);
     // Each line reaches the log as it arrives (numbered: commands run side by side); memory keeps a tail.
     const line = (mark: string) => (text: string) => {
       log.write(`  #${n} ${mark} ${redact.text(text)}`);
       ro.onOutput?.(text);
     };
-    const outcome = await spawn(argv, ro, timeoutMs, opts.env ?? process.env, {
+    const outcome = await spawn(launch.argv, ro, timeoutMs, opts.env ?? process.env, {
       out: streamTail(line('|')),
       err: streamTail(line('!')),
     });
@@ -221,6 +231,26 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       return ok({ changed: true });
     },
     withFiles: (files, fn) => withPrivateFiles(files, fn),
+    async writeHostFile(file, content, mode) {
+      const target = join(opts.pveRoot, file);
+      const n = ++seq;
+      log.write(`${stamp()} #${n} write ${target} (mode ${mode.toString(8)})`);
+      try {
+        const st = await stat(target).catch(() => undefined);
+        if (st?.isFile() && (st.mode & 0o7777) === mode && (await readFile(target, 'utf8')) === content) {
+          log.write(`${stamp()} #${n} unchanged`);
+          return ok({ changed: false });
+        }
+        await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+        await writeFileAtomic(target, content, { mode });
+      } catch (e) {
+        const message = `cannot write ${target}: ${(e as Error).message}`;
+        log.write(`${stamp()} #${n} ${message}`);
+        return err({ reason: 'file-error', argv: ['write', target], stderrTail: message, message });
+      }
+      log.write(`${stamp()} #${n} written`);
+      return ok({ changed: true });
+    },
     close: () => log.close(),
   };
   return host;
@@ -370,10 +400,10 @@ function spawnErrorMessage(program: string, detail: string | undefined): string 
   if (detail === 'ENOENT' && PROXMOX_TOOLS.has(name)) {
     return `${name} not found on PATH: run Phoenix on the Proxmox VE node, or pass --sim to use the simulator`;
   }
+  if (detail === 'EACCES')
+    return `could not run ${program}: it is not executable and has no #! line (chmod +x it, or start it with #!/bin/bash)`;
   return `could not run ${name}: ${detail ?? 'unknown error'}`;
 }
-
-const PROXMOX_TOOLS = new Set(['pct', 'qm', 'pvesm', 'pveam', 'pvesh']);
 
 function formatMs(ms: number): string {
   if (ms < MINUTE) return `${(ms / SECOND).toFixed(ms % SECOND === 0 ? 0 : 1)}s`;

@@ -72,4 +72,15 @@ export interface HostExec {
    * whatever happened: for commands that take a file path, such as `qm set --sshkeys FILE` or `pct push`.
    */
   withFiles<T>(files: TempFiles, fn: (dir: string) => Promise<T>): Promise<T>;
+  /**
+   * Write a file on the node that no Proxmox command writes (an AppArmor profile into /etc/apparmor.d, a cloud-init
+   * snippet into a storage's snippets folder): written then renamed, with `mode`, its folder made when missing.
+   * Under the simulator the path is inside the simulator's folder. Logged like a command; nothing is written when
+   * the file already holds `content` (and has `mode`).
+   */
+  writeHostFile(
+    file: string,
+    content: string,
+    mode: number,
+  ): Promise<Result<{ changed: boolean }, CommandFailure>>;
 }

@@ -65,8 +65,21 @@ export function guestScriptEnv(
   };
 }
 
-/** `feature:<name>`: the feature script on the host, `[script, id]`, as the original ran it. */
-export function featureStep<T extends LxcGuest | VmGuest>(): ExecutableStep<T> {
+/** Runs a script on the host with the guest ID as $1, as the original ran its feature scripts. */
+export async function runHostScript(
+  ctx: ActionContext<LxcGuest | VmGuest>,
+  script: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Result<void, StepFailure>> {
+  const res = await exec(ctx, [script, String(ctx.target.id)], {
+    env: guestScriptEnv(ctx.target, ctx.fleet, extraEnv),
+    cwd: path.dirname(script),
+  });
+  return res.ok ? done : res;
+}
+
+/** `feature:<name>` of a container: the feature script on the host, `[script, id]`, as the original ran it. */
+export function featureStep<T extends LxcGuest>(): ExecutableStep<T> {
   return defineStep<T>({
     kind: 'feature',
     instances: (g) => g.config.features.map((f) => `feature:${f}`),
@@ -83,11 +96,7 @@ export function featureStep<T extends LxcGuest | VmGuest>(): ExecutableStep<T> {
     async run(ctx) {
       const feature = featureOf(ctx);
       ctx.report(`running feature ${feature.name}`);
-      const res = await exec(ctx, [feature.path, String(ctx.target.id)], {
-        env: guestScriptEnv(ctx.target, ctx.fleet, { PHOENIX_FEATURE: feature.name }),
-        cwd: path.dirname(feature.path),
-      });
-      return res.ok ? done : res;
+      return runHostScript(ctx, feature.path, { PHOENIX_FEATURE: feature.name });
     },
   });
 }

@@ -1,5 +1,7 @@
 // The `app` step: the application script runs inside the container with the config it reads beside it, pushed to
-// /tmp/phoenix_run, which is removed afterwards whatever happened.
+// /tmp/phoenix_run with the common utilities (and, for some scripts, files the original pushed with them), then
+// run there with the CTID as $1, as the original's run_application_script did; the folder is removed afterwards
+// whatever happened.
 import path from 'node:path';
 import type { Fleet, LxcGuest } from '../config/model.js';
 import { COMMON_UTILS, MISSING_SCRIPT, commonUtilsBeside, scriptHasher } from '../config/script-files.js';
@@ -52,7 +54,15 @@ function appFiles(fleet: Fleet, g: LxcGuest, dir: string): AppFiles {
   ];
   const utils = commonUtils(fleet, g);
   if (utils) pushes.push({ from: utils, to: `${RUN_DIR}/${COMMON_UTILS}`, perms: '0755' });
+  for (const file of presentExtras(fleet, g))
+    pushes.push({ from: file, to: `${RUN_DIR}/${path.basename(file)}`, perms: '0644' });
   return { script: inContainer, pushes, generated };
+}
+
+/** The extra files of this application script that exist (as read at load). */
+function presentExtras(fleet: Fleet, g: LxcGuest): string[] {
+  const hash = scriptHasher(fleet);
+  return (g.scripts.applicationFiles ?? []).filter((f) => hash(f) !== MISSING_SCRIPT);
 }
 
 /**
@@ -76,7 +86,7 @@ function commands(g: LxcGuest, files: AppFiles): { prepare: Argv[]; verify: Argv
     ],
     // pct push exits 0 even when the copy failed: look for the files before running.
     verify: ['pct', 'exec', id, '--', 'ls', '-d', ...files.pushes.map((p) => p.to)],
-    run: ['pct', 'exec', id, '--', files.script],
+    run: ['pct', 'exec', id, '--', files.script, id],
     cleanup: ['pct', 'exec', id, '--', 'rm', '-rf', RUN_DIR],
   };
 }
@@ -113,7 +123,7 @@ export function appStep(): ExecutableStep<LxcGuest> {
     }),
     scripts(ctx) {
       const utils = commonUtils(ctx.fleet, ctx.target);
-      return utils ? [appScript(ctx.target), utils] : [appScript(ctx.target)];
+      return [appScript(ctx.target), ...(utils ? [utils] : []), ...presentExtras(ctx.fleet, ctx.target)];
     },
     cascades: true,
     check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },

@@ -44,6 +44,12 @@ export type { ManagedKey };
 
 const APPARMOR_KEY = 'lxc.apparmor.profile';
 
+/** What apparmor_manages_nesting adds for a container with its own profile (the original's two lines). */
+export const NESTING_LINES: readonly [string, string][] = [
+  ['lxc.apparmor.allow_nesting', '1'],
+  ['lxc.include', '/usr/share/lxc/config/nesting.conf'],
+];
+
 /** net0 as configured: name, bridge, ip, gw and hwaddr (only when a MAC is configured). */
 export function lxcNet0(guest: LxcGuest): Props {
   const net = guest.config.network_config;
@@ -121,6 +127,10 @@ export function desiredLxc(guest: LxcGuest): LxcDesired {
     const without = raw.filter(([k]) => k !== APPARMOR_KEY);
     raw.length = 0;
     raw.push(...without, [APPARMOR_KEY, c.apparmor_profile]);
+    // As the original's apply_apparmor_profile: only a profile of the container's own manages nesting.
+    if (c.apparmor_manages_nesting && c.apparmor_profile !== 'unconfined')
+      for (const line of NESTING_LINES)
+        if (!raw.some(([k, v]) => k === line[0] && v === line[1])) raw.push([...line]);
   }
   const rawExclusive = raw.some(([k]) => k === APPARMOR_KEY) ? [APPARMOR_KEY] : [];
   return { keys, mounts: desiredMounts(guest), raw, rawExclusive };

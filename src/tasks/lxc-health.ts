@@ -1,7 +1,8 @@
 // The `health` step: built-in checks for features that define one, then the configured `health_check.command`,
 // each retried with the configured interval.
 import path from 'node:path';
-import type { LxcGuest } from '../config/model.js';
+import type { Fleet, LxcGuest } from '../config/model.js';
+import { MISSING_SCRIPT, scriptHasher } from '../config/script-files.js';
 import type { Result } from '../result.js';
 import { done, exec, fail } from './act.js';
 import { existenceCheck, guestScriptEnv, liveOf } from './guest-common.js';
@@ -18,23 +19,40 @@ interface Probe {
   argv: Argv;
   /** Host scripts get the guest environment; in-guest commands need none. */
   onHost: boolean;
+  /** Run once: the script retries by itself (check_nvidia.sh, as the original ran it). */
+  once?: boolean;
 }
 
-function builtinFeatures(g: LxcGuest): string[] {
-  return g.config.features.filter((f) => BUILTIN_HEALTH[f] !== undefined);
+/** The install root's `check_nvidia.sh`, when it has one (as read at load). */
+function nvidiaCheck(fleet: Fleet, g: LxcGuest): string | undefined {
+  const file = g.scripts.nvidiaCheck;
+  return file !== undefined && scriptHasher(fleet)(file) !== MISSING_SCRIPT ? file : undefined;
+}
+
+/** Features checked by a built-in probe: `nvidia` only when the install root has no check_nvidia.sh. */
+function builtinFeatures(fleet: Fleet, g: LxcGuest): string[] {
+  const hostCheck = nvidiaCheck(fleet, g) !== undefined;
+  return g.config.features.filter((f) => BUILTIN_HEALTH[f] !== undefined && !(f === 'nvidia' && hostCheck));
 }
 
 /**
- * The probes in order. `health_check.command` runs in the guest through `sh -c`: the one deliberate shell, since
- * the command is written as a shell line in the config. A command naming a health-check script runs that script
- * on the host with the CTID as $1, followed by the command's other words.
+ * The probes in order. A container with the `nvidia` feature is checked by the install root's check_nvidia.sh
+ * on the host with the CTID as $1, as the original's run_health_check did (else by nvidia-smi inside it).
+ * `health_check.command` runs in the guest through `sh -c`: the one deliberate shell, since the command is written
+ * as a shell line in the config. A command naming a health-check script runs that script on the host with the
+ * CTID as $1, followed by the command's other words.
  */
-export function healthProbes(g: LxcGuest): Probe[] {
+export function healthProbes(fleet: Fleet, g: LxcGuest): Probe[] {
   const id = String(g.id);
-  const probes: Probe[] = builtinFeatures(g).map((f) => ({
-    argv: ['pct', 'exec', id, '--', ...(BUILTIN_HEALTH[f] ?? [])],
-    onHost: false,
-  }));
+  const hostNvidia = nvidiaCheck(fleet, g);
+  const probes: Probe[] =
+    hostNvidia === undefined ? [] : [{ argv: [hostNvidia, id], onHost: true, once: true }];
+  probes.push(
+    ...builtinFeatures(fleet, g).map((f) => ({
+      argv: ['pct', 'exec', id, '--', ...(BUILTIN_HEALTH[f] ?? [])],
+      onHost: false,
+    })),
+  );
   const command = g.config.health_check?.command;
   if (command !== undefined) {
     const script = g.scripts.healthCheck;
@@ -53,7 +71,7 @@ async function probeWithRetries(
   probe: Probe,
   options: StepOptions,
 ): Promise<Result<void, StepFailure>> {
-  const retries = ctx.target.config.health_check?.retries ?? 3;
+  const retries = probe.once ? 1 : (ctx.target.config.health_check?.retries ?? 3);
   const intervalMs = (ctx.target.config.health_check?.interval ?? 5) * 1000;
   const opts = probe.onHost
     ? { env: guestScriptEnv(ctx.target, ctx.fleet), cwd: path.dirname(probe.argv[0] ?? '/') }
@@ -78,18 +96,21 @@ async function probeWithRetries(
 export function healthStep(options: StepOptions): ExecutableStep<LxcGuest> {
   return defineStep<LxcGuest>({
     kind: 'health',
-    instances: (g) => (healthProbes(g).length > 0 ? ['health'] : []),
+    instances: (g, fleet) => (healthProbes(fleet, g).length > 0 ? ['health'] : []),
     inputs: (ctx: StepContext<LxcGuest>) => ({
       health_check: ctx.target.config.health_check,
-      builtin: builtinFeatures(ctx.target),
+      builtin: builtinFeatures(ctx.fleet, ctx.target),
     }),
-    scripts: (ctx) => (ctx.target.scripts.healthCheck !== undefined ? [ctx.target.scripts.healthCheck] : []),
+    scripts: (ctx) =>
+      [ctx.target.scripts.healthCheck, nvidiaCheck(ctx.fleet, ctx.target)].filter(
+        (f): f is string => f !== undefined,
+      ),
     cascades: true,
     // What a probe would say is not read before planning: the cache decides once the container exists.
     check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
-    preview: (ctx) => healthProbes(ctx.target).map((p) => p.argv),
+    preview: (ctx) => healthProbes(ctx.fleet, ctx.target).map((p) => p.argv),
     async run(ctx) {
-      for (const probe of healthProbes(ctx.target)) {
+      for (const probe of healthProbes(ctx.fleet, ctx.target)) {
         const res = await probeWithRetries(ctx, probe, options);
         if (!res.ok) return res;
       }

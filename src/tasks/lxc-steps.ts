@@ -1,4 +1,5 @@
-// The LXC container lifecycle as one table: define, configure, disk, start, feature:<name>, app, health, snapshot.
+// The LXC container lifecycle as one table: define, configure, apparmor, disk, start, feature:<name>, portainer,
+// app, health, snapshot (the original's state machine, in its order).
 // Each entry names its inputs, checks the live state, previews its commands and acts check-then-act.
 import type { LxcGuest } from '../config/model.js';
 import type { GuestConfigView } from '../host/host.js';
@@ -6,6 +7,8 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
 import { appStep } from './lxc-app.js';
+import { apparmorStep } from './lxc-apparmor.js';
+import { portainerStep } from './lxc-portainer.js';
 import {
   lxcConfigAfterDefine,
   lxcDefineInputs,
@@ -21,7 +24,10 @@ import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { GIB, diskSizeBytes, formatSize } from '../host/props.js';
 import { applyRawEdit } from './raw-lxc.js';
-import { ensureStoragePool, volumeListed } from './storage.js';
+import { ensureStoragePool, readStorageConfig, volumeListed } from './storage.js';
+import type { OsTemplate } from './lxc-define.js';
+import path from 'node:path';
+import { ok } from '../result.js';
 import {
   destroyGuest,
   existenceCheck,
@@ -62,13 +68,38 @@ function defineDrift(g: LxcGuest, live: LiveGuest): LiveCheck {
   return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
 }
 
+/**
+ * A template given as a path in a storage's template folder (`/fastData/shared-iso/template/cache/x.tar.zst`) is
+ * that storage's `vztmpl` volume: it is fetched with pveam into that storage, as the original fetched it into
+ * its ISO storage. A path outside every storage is used as it is.
+ */
+async function templateVolume(
+  ctx: Act,
+  t: OsTemplate,
+): Promise<Result<Exclude<OsTemplate, { path: string }> | undefined, StepFailure>> {
+  if (!('path' in t)) return ok(t);
+  const storages = await readStorageConfig(ctx);
+  if (!storages.ok) return storages;
+  const file = path.posix.basename(t.path);
+  const st = storages.value.find(
+    (s) => s.path !== undefined && path.posix.join(s.path, 'template', 'cache', file) === t.path,
+  );
+  if (st === undefined) {
+    ctx.report(`template ${t.path} is in no storage's template folder: using the file as it is`);
+    return ok(undefined);
+  }
+  return ok({ volid: `${st.storage}:vztmpl/${file}`, storage: st.storage, file });
+}
+
 /** Makes sure the OS template is on its storage: `pveam download` exits 0 even when it fails, so list again. */
 async function ensureOsTemplate(
   ctx: Act,
   def: Extract<LxcDefinition, { how: 'create' }>,
 ): Promise<Result<void, StepFailure>> {
-  const t = def.template;
-  if ('path' in t) return done;
+  const volume = await templateVolume(ctx, def.template);
+  if (!volume.ok) return volume;
+  const t = volume.value;
+  if (t === undefined) return done;
   const list: Argv = ['pveam', 'list', t.storage];
   const have = await volumeListed(ctx, list, t.volid);
   if (!have.ok) return have;
@@ -312,9 +343,11 @@ export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableSt
   return [
     define,
     configure,
+    apparmorStep,
     disk,
     startStep(options),
     featureStep<LxcGuest>(),
+    portainerStep,
     appStep(),
     healthStep(options),
     snapshotStep<LxcGuest>((g) => g.config.template_snapshot_name !== undefined),

@@ -60,3 +60,43 @@ export async function volumeListed(
   if (!res.ok) return res;
   return ok(parseVolids(res.value.stdout).has(volid));
 }
+
+/** A storage as the cluster's storage config describes it (`pvesh get /storage`). */
+export interface StorageConfig {
+  storage: string;
+  type: string;
+  /** Content types, comma-separated as Proxmox prints them. */
+  content?: string;
+  /** Mount path of a file-based storage (dir, nfs, cifs, ...). */
+  path?: string;
+}
+
+/** Every storage the cluster's storage config defines, with its type, content and path. */
+export async function readStorageConfig(
+  ctx: ActionContext<Guest>,
+): Promise<Result<StorageConfig[], StepFailure>> {
+  const argv = ['pvesh', 'get', '/storage', '--output-format', 'json'];
+  const res = await exec(ctx, argv);
+  if (!res.ok) return res;
+  try {
+    const parsed = JSON.parse(res.value.stdout) as unknown;
+    if (!Array.isArray(parsed)) throw new Error('not a list');
+    return ok(
+      parsed.filter(
+        (s): s is StorageConfig =>
+          typeof (s as StorageConfig | null)?.storage === 'string' &&
+          typeof (s as StorageConfig).type === 'string',
+      ),
+    );
+  } catch (e) {
+    return fail(ctx, `cannot read the storage config from ${argv.join(' ')}: ${(e as Error).message}`);
+  }
+}
+
+/** Whether a storage lists a content type. */
+export function hasContent(storage: StorageConfig, content: string): boolean {
+  return (storage.content ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .includes(content);
+}

@@ -1,20 +1,14 @@
-// The VM lifecycle as one table: define, configure, start, agent, feature:<name>, snapshot, template.
+// The VM lifecycle as one table: define, configure, cloudinit, start, agent, feature:<name>, snapshot, template.
+// Feature scripts run inside the VM (vm-features.ts), never on the host.
 // A VM template never gets a snapshot (Proxmox refuses to template a VM with snapshots); its clones are linked.
+import path from 'node:path';
 import type { VmGuest } from '../config/model.js';
 import type { GuestConfigView } from '../host/host.js';
 import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
-import {
-  destroyGuest,
-  existenceCheck,
-  featureStep,
-  liveOf,
-  notRunning,
-  snapshotStep,
-  startStep,
-} from './guest-common.js';
+import { destroyGuest, existenceCheck, liveOf, notRunning, snapshotStep, startStep } from './guest-common.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { formatSize } from '../host/props.js';
@@ -26,6 +20,10 @@ import { TEMP_DIR_PLACEHOLDER } from '../host/temp-files.js';
 import type { VmDefinition } from './vm-define.js';
 import { bootDiskKey, diffVm, vmDisk } from './vm-desired.js';
 import { rootfsStorage } from './lxc-define.js';
+import { officialImage, sumFor } from './cloud-images.js';
+import { cloudInitStep } from './vm-cloudinit.js';
+import { vmFeatureStep } from './vm-features.js';
+import { cloudInitDone, guestExecArgv, guestRun } from './vm-guest.js';
 
 type Ctx = StepContext<VmGuest>;
 type Act = ActionContext<VmGuest>;
@@ -48,7 +46,10 @@ function defineDrift(g: VmGuest, live: LiveGuest): LiveCheck {
   return { ok: false, reason: 'drift', detail, diffs, needsReplace: detail };
 }
 
-/** The cloud image must be in `local:import/`; with template_image_url it is downloaded there first. */
+/**
+ * The cloud image must be in `local:import/`. When it is not, it is downloaded there: from template_image_url, or,
+ * for an official image named by its file name, from its publisher, checked against the published checksum.
+ */
 async function ensureImage(
   ctx: Act,
   def: Extract<VmDefinition, { how: 'create' }>,
@@ -59,14 +60,9 @@ async function ensureImage(
   const have = await volumeListed(ctx, list, image.volid);
   if (!have.ok) return have;
   if (have.value) return done;
-  const url = ctx.target.config.template_image_url;
-  if (url === undefined) {
-    return fail(
-      ctx,
-      `cloud image ${image.volid} is not on the host and VM ${ctx.target.id} has no template_image_url to download it from`,
-    );
-  }
-  ctx.report(`downloading ${image.file} to local:import`);
+  const source = await imageSource(ctx);
+  if (!source.ok) return source;
+  ctx.report(`downloading ${source.value.url} to local:import/${image.file}`);
   const argv = [
     'pvesh',
     'create',
@@ -76,16 +72,47 @@ async function ensureImage(
     '--filename',
     image.file,
     '--url',
-    url,
+    source.value.url,
+    ...(source.value.checksum === undefined
+      ? []
+      : ['--checksum', source.value.checksum.value, '--checksum-algorithm', source.value.checksum.algorithm]),
   ];
   const dl = await exec(ctx, argv, { timeoutMs: 60 * 60 * 1000 });
   if (!dl.ok) return dl;
-  // pvesh exits 0 when its task failed: look again.
+  // pvesh exits 0 when its task failed (a checksum mismatch too): look again.
   const after = await volumeListed(ctx, list, image.volid);
   if (!after.ok) return after;
   return after.value
     ? done
     : verifyFailed(ctx, argv, `cloud image ${image.volid} is not there after the download`, dl.value);
+}
+
+interface ImageSource {
+  url: string;
+  checksum?: { value: string; algorithm: string };
+}
+
+/** Where the image comes from, and the checksum its publisher lists for it (read with the node's wget). */
+async function imageSource(ctx: Act): Promise<Result<ImageSource, StepFailure>> {
+  const name = ctx.target.config.template_image ?? '';
+  const official = officialImage(path.basename(name));
+  const url = ctx.target.config.template_image_url ?? official?.url;
+  if (url === undefined)
+    return fail(
+      ctx,
+      `cloud image ${name} is not on the host, is not an official image Phoenix knows by name, and VM ${ctx.target.id} has no template_image_url to download it from`,
+    );
+  if (official === undefined || url !== official.url) return ok({ url });
+  const sums = await exec(ctx, ['wget', '-q', '-O', '-', official.sumsUrl], { timeoutMs: 2 * 60 * 1000 });
+  if (!sums.ok)
+    return fail(
+      ctx,
+      `cannot read the published checksums of ${url} (${official.sumsUrl}): ${sums.error.message}`,
+    );
+  const value = sumFor(sums.value.stdout, path.basename(name));
+  if (value === undefined)
+    return fail(ctx, `${official.sumsUrl} lists no checksum for ${path.basename(name)}`);
+  return ok({ url, checksum: { value, algorithm: official.algorithm } });
 }
 
 /** After `qm create` imports the image, the disk is the image's size: grow it to disk_size_gb. */
@@ -283,31 +310,6 @@ function agentStep(options: StepOptions): ExecutableStep<VmGuest> {
 
 // ---- template -------------------------------------------------------------------------------------------------
 
-/** Runs a command in the guest; qm exits 0 whatever the guest command did, so the JSON's exitcode decides. */
-async function guestExec(ctx: Act, command: string[]): Promise<Result<void, StepFailure>> {
-  const argv = ['qm', 'guest', 'exec', id(ctx), '--', ...command];
-  const res = await exec(ctx, argv);
-  if (!res.ok) return res;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.value.stdout);
-  } catch {
-    parsed = undefined;
-  }
-  const exitcode = (parsed as { exitcode?: unknown } | undefined)?.exitcode;
-  if (exitcode === 0) return ok(undefined);
-  const errData = (parsed as { 'err-data'?: unknown } | undefined)?.['err-data'];
-  const why = typeof exitcode === 'number' ? `exit code ${exitcode}` : 'no exit code (still running?)';
-  const message = `${command.join(' ')} in VM ${ctx.target.id} failed: ${why}`;
-  return fail(ctx, message, {
-    reason: 'exit-non-zero',
-    argv,
-    ...(typeof exitcode === 'number' ? { exitCode: exitcode } : {}),
-    stderrTail: typeof errData === 'string' ? errData.trim().split('\n').slice(-5).join('\n') : '',
-    message,
-  });
-}
-
 const CLEANUP: string[][] = [
   ['cloud-init', 'clean'],
   ['truncate', '-s', '0', '/etc/machine-id'],
@@ -338,7 +340,8 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
     preview(ctx) {
       if (liveOf(ctx)?.template) return [];
       return [
-        ...CLEANUP.map((c) => ['qm', 'guest', 'exec', id(ctx), '--', ...c]),
+        guestExecArgv(ctx.target.id, ['cloud-init', 'status', '--wait'], { timeoutS: 1800 }),
+        ...CLEANUP.map((c) => guestExecArgv(ctx.target.id, c)),
         shutdown(ctx),
         toTemplate(ctx),
       ];
@@ -353,8 +356,11 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
           `VM ${ctx.target.id} must be running to clean its cloud-init state before it becomes a template`,
         );
       }
+      // Its first boot's cloud-init (the agent, its features) must be over before its state is cleaned.
+      const booted = await cloudInitDone(ctx);
+      if (!booted.ok) return booted;
       for (const command of CLEANUP) {
-        const res = await guestExec(ctx, command);
+        const res = await guestRun(ctx, command);
         if (!res.ok) return res;
       }
       ctx.report(`shutting down VM ${ctx.target.id}`);
@@ -383,9 +389,10 @@ export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableSte
   return [
     vmDefine(),
     configureStep(),
+    cloudInitStep,
     startStep<VmGuest>(options),
     agentStep(options),
-    featureStep<VmGuest>(),
+    vmFeatureStep,
     snapshotStep<VmGuest>((g) => g.config.template_snapshot_name !== undefined && !g.config.is_template),
     templateStep(options),
   ];

@@ -66,6 +66,7 @@ function fakeHost(
     node: 'pve',
     calls,
     editGuestConfig: () => Promise.reject(new Error('read-only test host')),
+    writeHostFile: () => Promise.reject(new Error('read-only test host')),
     run(argv): Promise<Result<CommandResult, CommandFailure>> {
       calls.push(argv.join(' '));
       const r = respond(argv) ?? err(`unexpected command ${argv.join(' ')}`);

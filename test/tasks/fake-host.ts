@@ -145,6 +145,20 @@ export class FakeHost implements HostExec {
     });
   }
 
+  /** Host files written by steps (AppArmor profiles, cloud-init snippets): path -> content. */
+  readonly files = new Map<string, { content: string; mode: number }>();
+
+  writeHostFile(
+    file: string,
+    content: string,
+    mode: number,
+  ): Promise<Result<{ changed: boolean }, CommandFailure>> {
+    const before = this.files.get(file);
+    const changed = before?.content !== content || before.mode !== mode;
+    this.files.set(file, { content, mode });
+    return Promise.resolve({ ok: true, value: { changed } });
+  }
+
   async readGuestConfig(kind: GuestKind, id: number): Promise<GuestConfigView | undefined> {
     const g = await this.snapshotOf(kind, id);
     if (!g) return undefined;

@@ -1,0 +1,87 @@
+// `feature:<name>` of a VM: feature scripts run inside the VM, never on the host. The cloudinit step delivers them
+// in the VM's snippet, and cloud-init runs them at the VM's first boot; this step waits for cloud-init to finish
+// and reads back the data the VM booted with. When that is not the current snippet (the feature was added or
+// changed after the first boot), the script is pushed into the VM and run there through the guest agent, with the
+// VMID as $1.
+import { readFileSync } from 'node:fs';
+import type { VmGuest } from '../config/model.js';
+import { done, fail } from './act.js';
+import { consumedDataFile, featureTarget, FEATURE_DIR } from './cloud-init.js';
+import { existenceCheck, featureOf, liveOf, notRunning } from './guest-common.js';
+import type { ActionContext, ExecutableStep } from './step.js';
+import { defineStep } from './step.js';
+import { buildSnippet, kindOf } from './vm-cloudinit.js';
+import { cloudInitDone, guestExecArgv, guestRun } from './vm-guest.js';
+
+/** How long a feature script may run inside the VM, seconds. */
+const FEATURE_TIMEOUT_S = 3600;
+
+/** The two commands that push a script into the VM and run it there. */
+function pushAndRunCommands(vmid: number, file: string): { push: string[]; run: string[] } {
+  const target = featureTarget(file);
+  return {
+    push: ['/bin/sh', '-c', `mkdir -p ${FEATURE_DIR} && cat > ${target} && chmod 0755 ${target}`],
+    run: [target, String(vmid)],
+  };
+}
+
+/** True when the VM's current cloud-init instance booted with this VM's current snippet. */
+async function deliveredAtBoot(ctx: ActionContext<VmGuest>): Promise<boolean | string> {
+  const snippet = buildSnippet(ctx);
+  if (!snippet.ok) return snippet.error;
+  const read = await guestRun(ctx, ['cat', consumedDataFile(kindOf(ctx))], { okCodes: [0, 1] });
+  return read.ok && read.value.exitcode === 0 && read.value.out === snippet.value.text;
+}
+
+export const vmFeatureStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
+  kind: 'feature',
+  instances: (g) => g.config.features.map((f) => `feature:${f}`),
+  inputs: (ctx) => ({ feature: featureOf(ctx).name }),
+  scripts: (ctx) => [featureOf(ctx).path],
+  cascades: true,
+  check(ctx) {
+    const live = liveOf(ctx);
+    const bad = existenceCheck(ctx.target, live);
+    if (bad) return bad;
+    if (live?.template) return { ok: true }; // ran at the template's first boot; a template runs nothing
+    return live?.status === 'running' ? { ok: 'unknown' } : notRunning(ctx.target, live);
+  },
+  preview(ctx) {
+    if (liveOf(ctx)?.template) return [];
+    const { push, run } = pushAndRunCommands(ctx.target.id, featureOf(ctx).path);
+    // The last two only when the VM did not boot with the current snippet.
+    return [
+      guestExecArgv(ctx.target.id, ['cloud-init', 'status', '--wait'], { timeoutS: 1800 }),
+      guestExecArgv(ctx.target.id, ['cat', consumedDataFile(kindOf(ctx))]),
+      guestExecArgv(ctx.target.id, push, { input: '' }),
+      guestExecArgv(ctx.target.id, run, { timeoutS: FEATURE_TIMEOUT_S }),
+    ];
+  },
+  async run(ctx) {
+    const feature = featureOf(ctx);
+    const conf = await ctx.host.readGuestConfig('vm', ctx.target.id);
+    if (!conf) return fail(ctx, `VM ${ctx.target.id} does not exist`);
+    if (conf.template) return done;
+    ctx.report(`waiting for cloud-init in VM ${ctx.target.id}`);
+    const booted = await cloudInitDone(ctx);
+    if (!booted.ok) return booted;
+    const delivered = await deliveredAtBoot(ctx);
+    if (typeof delivered === 'string') return fail(ctx, delivered);
+    if (delivered) {
+      ctx.report(`feature ${feature.name} ran inside VM ${ctx.target.id} at its first boot (cloud-init)`);
+      return done;
+    }
+    let content: string;
+    try {
+      content = readFileSync(feature.path, 'utf8');
+    } catch (e) {
+      return fail(ctx, `cannot read feature script ${feature.path}: ${(e as Error).message}`);
+    }
+    const { push, run } = pushAndRunCommands(ctx.target.id, feature.path);
+    ctx.report(`running feature ${feature.name} inside VM ${ctx.target.id} (guest agent)`);
+    const pushed = await guestRun(ctx, push, { input: content });
+    if (!pushed.ok) return pushed;
+    const ran = await guestRun(ctx, run, { timeoutS: FEATURE_TIMEOUT_S });
+    return ran.ok ? done : ran;
+  },
+});
