@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
-# VM feature "docker": installs Docker Engine inside VM $1 through the QEMU guest agent (`qm guest exec`).
-# `qm guest exec` exits 0 even when the command fails, so each step checks the reported exitcode.
+# VM feature "docker": installs Docker Engine. Runs INSIDE the VM, never on the Proxmox host: Phoenix writes it into
+# the VM's cloud-init data, which runs it at the VM's first boot (with the VMID as $1), and runs it through the guest
+# agent when it changes later. Idempotent: a second run finds docker and stops.
 set -euo pipefail
-VMID="${1:?usage: $0 VMID}"
+VMID="${1:-}"
 
-# Run a shell command in the VM; succeed only if it exited 0 there.
-guest_run() {
-  qm guest exec "$VMID" --timeout 600 -- sh -c "$1" | grep -Eq '"exitcode"[[:space:]]*:[[:space:]]*0([^0-9]|$)'
-}
-
-if guest_run 'command -v docker'; then
-  echo "docker already installed in VM $VMID"
+if command -v docker >/dev/null 2>&1; then
+  echo "docker already installed in VM ${VMID}"
   exit 0
 fi
-echo "installing docker in VM $VMID"
-guest_run 'apt-get update -q && apt-get install -y -q docker.io' || { echo "docker install failed in VM $VMID" >&2; exit 1; }
-guest_run 'systemctl enable --now docker' || { echo "cannot start docker in VM $VMID" >&2; exit 1; }
+echo "installing docker in VM ${VMID}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q docker.io
+systemctl enable --now docker

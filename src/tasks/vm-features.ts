@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { VmGuest } from '../config/model.js';
 import { done, fail } from './act.js';
 import { consumedDataFile, featureTarget, FEATURE_DIR } from './cloud-init.js';
-import { existenceCheck, featureOf, liveOf, notRunning } from './guest-common.js';
+import { existenceCheck, featureOf, liveOf } from './guest-common.js';
 import type { ActionContext, ExecutableStep } from './step.js';
 import { defineStep } from './step.js';
 import { buildSnippet, kindOf } from './vm-cloudinit.js';
@@ -44,7 +44,9 @@ export const vmFeatureStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
     const bad = existenceCheck(ctx.target, live);
     if (bad) return bad;
     if (live?.template) return { ok: true }; // ran at the template's first boot; a template runs nothing
-    return live?.status === 'running' ? { ok: 'unknown' } : notRunning(ctx.target, live);
+    // What ran inside the VM is not read before planning: once the VM exists, the cache decides (a VM that is
+    // only stopped has not lost its features).
+    return { ok: 'unknown' };
   },
   preview(ctx) {
     if (liveOf(ctx)?.template) return [];
@@ -59,9 +61,11 @@ export const vmFeatureStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
   },
   async run(ctx) {
     const feature = featureOf(ctx);
-    const conf = await ctx.host.readGuestConfig('vm', ctx.target.id);
-    if (!conf) return fail(ctx, `VM ${ctx.target.id} does not exist`);
-    if (conf.template) return done;
+    const live = await ctx.host.readGuest('vm', ctx.target.id);
+    if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
+    if (live.template) return done;
+    if (live.status !== 'running')
+      return fail(ctx, `VM ${ctx.target.id} is ${live.status}: feature ${feature.name} runs inside it`);
     ctx.report(`waiting for cloud-init in VM ${ctx.target.id}`);
     const booted = await cloudInitDone(ctx);
     if (!booted.ok) return booted;

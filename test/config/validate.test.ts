@@ -69,7 +69,10 @@ const cases: Case[] = [
     name: 'ID used by a container and a VM',
     file: VM_FILE,
     edit: (d) => (vm(d, 1).vmid = 950),
-    expected: { path: ['vms', 1, 'vmid'], message: /ID 950 is used by both a container \(.*lxc_configs.950\) and a VM here/ },
+    expected: {
+      path: ['vms', 1, 'vmid'],
+      message: /ID 950 is used by both a container \(.*lxc_configs.950\) and a VM here/,
+    },
   },
   {
     name: 'clone source that does not exist',

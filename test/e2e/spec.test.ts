@@ -403,7 +403,7 @@ const rows: Row[] = [
     async check() {
       const r = await phoenix(['LetsGo']);
       expect(r.code).toBe(0);
-      expect(r.stderr).toContain('Nothing to build: all 45 steps are up to date.');
+      expect(r.stderr).toContain('Nothing to build: all 47 steps are up to date.');
       expect([...r.calls].sort()).toEqual(['pct list', 'qm list']); // one live read serves both phases
     },
   },
@@ -423,7 +423,7 @@ const rows: Row[] = [
       ]) {
         const all = await phoenix([...args, '--detailed-exitcode']);
         expect(all.code, all.out).toBe(4);
-        expect(all.stdout).toMatch(/^45 to run, 0 blocked, 0 up to date$/m);
+        expect(all.stdout).toMatch(/^47 to run, 0 blocked, 0 up to date$/m);
       }
     },
   },
@@ -709,7 +709,7 @@ const rows: Row[] = [
       expect(forced.code, forced.out).toBe(0);
       expect(forced.stderr).toContain('Running 1 step');
       const changed = changing(forced.calls);
-      expect(changed).toContain('pct exec 950 -- /tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh');
+      expect(changed).toContain('pct exec 950 -- /tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh 950');
       expect(changed.every((c) => / 950 /.test(c))).toBe(true); // nothing but the app step of 950
     },
   },

@@ -78,10 +78,14 @@ export function fleetConfig(opts: FleetOptions = {}): Record<string, unknown> {
   };
 }
 
-/** Writes the fleet to `<dir>/phoenix.config.json` and returns that path. */
+/**
+ * Writes the fleet to `<dir>/phoenix.config.json` and returns that path. Its scripts are the repository's examples,
+ * which act only through pct/qm: marked safe to run under --sim (phoenix.sim.json beside it).
+ */
 export function writeFleet(dir: string, opts: FleetOptions = {}): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'phoenix.config.json');
   writeFileSync(file, `${JSON.stringify(fleetConfig(opts), null, 2)}\n`);
+  writeFileSync(join(dir, 'phoenix.sim.json'), '{ "runScripts": true }\n');
   return file;
 }

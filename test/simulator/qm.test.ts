@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSimState, seedGuest, writeSimConfig } from '../../simulator/src/testing.js';
@@ -60,6 +60,12 @@ function buildTemplate(dir: string): void {
   );
 }
 
+/** Writes a snippet into the simulated node's `local` storage (/var/lib/vz/snippets under the sim folder). */
+function withSnippet(dir: string, file: string, text: string): void {
+  mkdirSync(join(dir, 'var/lib/vz/snippets'), { recursive: true });
+  writeFileSync(join(dir, 'var/lib/vz/snippets', file), text);
+}
+
 describe('qm', () => {
   it('creates a cloud-init template from an imported image, with the fields PVE adds', async () => {
     const dir = await simDir();
@@ -74,6 +80,47 @@ describe('qm', () => {
     expect(conf).toContain('sshkeys: ssh-ed25519%20AAAAC3Nza%20phoenix%40host%0A\n');
     expect(conf).toContain('template: 1\n');
     expect(conf).toMatch(/\nvmgenid: [0-9a-f-]{36}\n$/);
+  });
+
+  it('answers the guest agent only where the image or the cloud-init data installs it', async () => {
+    const dir = await simDir();
+    buildTemplate(dir);
+    ok(
+      dir,
+      ['qm', 'clone', '9000', '201', '--name', 'bare'],
+      ['qm', 'clone', '9000', '202', '--name', 'other'],
+      ['qm', 'clone', '9000', '203', '--name', 'missing'],
+      ['qm', 'set', '203', '--cicustom', 'user=local:snippets/nowhere.yml'],
+    );
+    withSnippet(dir, 'other.yml', '#cloud-config\npackages: [curl]\n');
+    ok(dir, ['qm', 'set', '202', '--cicustom', 'vendor=local:snippets/other.yml']);
+    ok(dir, ['qm', 'start', '201'], ['qm', 'start', '202']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '201', 'ping']).stderr).toBe('QEMU guest agent is not running\n');
+    expect(run(dir, ['qm', 'guest', 'cmd', '202', 'ping']).stderr).toBe('QEMU guest agent is not running\n');
+    // qemu-server reads the snippets when it builds the cloud-init drive at start: a missing one fails the start.
+    const start = run(dir, ['qm', 'start', '203']);
+    expect([start.code, start.stderr]).toEqual([255, "can't find file 'local:snippets/nowhere.yml'\n"]);
+    // The installed agent stays on the disk: a clone of a VM whose data installed it answers without any.
+    withSnippet(dir, 'agent.yml', '#cloud-config\npackages: [qemu-guest-agent]\n');
+    ok(dir, ['qm', 'stop', '202'], ['qm', 'set', '202', '--cicustom', 'vendor=local:snippets/agent.yml']);
+    // New vendor-data alone is no new instance (the instance-id digests user-data and network only): not re-run.
+    ok(dir, ['qm', 'start', '202']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '202', 'ping']).code).toBe(255);
+    ok(dir, ['qm', 'stop', '202'], ['qm', 'set', '202', '--ciuser', 'someone'], ['qm', 'start', '202']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '202', 'ping']).code).toBe(0);
+    const data = run(dir, [
+      'qm',
+      'guest',
+      'exec',
+      '202',
+      '--',
+      'cat',
+      '/var/lib/cloud/instance/vendor-data.txt',
+    ]);
+    expect(data.stdout).toContain('"out-data" : "#cloud-config\\npackages: [qemu-guest-agent]\\n"');
+    ok(dir, ['qm', 'stop', '202'], ['qm', 'clone', '202', '204', '--name', 'child', '--full', '1']);
+    ok(dir, ['qm', 'set', '204', '--delete', 'cicustom'], ['qm', 'start', '204']);
+    expect(run(dir, ['qm', 'guest', 'cmd', '204', 'ping']).code).toBe(0);
   });
 
   it('linked-clones the template, starts it, and answers the agent', async () => {
@@ -105,11 +152,13 @@ describe('qm', () => {
       ["snapshot 'nope' does not exist\n", 255],
       ["Configuration file 'nodes/pve/qemu-server/777.conf' does not exist\n", 255],
     ]);
-    ok(dir, ['qm', 'start', '123']);
+    // The cloud image has no guest agent: the clone's cloud-init data installs it at its first boot.
+    withSnippet(dir, 'agent.yml', '#cloud-config\npackages: [qemu-guest-agent]\n');
+    ok(dir, ['qm', 'set', '123', '--cicustom', 'vendor=local:snippets/agent.yml'], ['qm', 'start', '123']);
     expect(run(dir, ['qm', 'guest', 'cmd', '123', 'ping'])).toEqual({ stdout: '', stderr: '', code: 0 });
     expect(run(dir, ['qm', 'agent', '123', 'get-host-name']).stdout).toBe('{\n   "host-name" : "web"\n}\n');
     expect(run(dir, ['qm', 'guest', 'exec', '123', '--', 'cloud-init', 'status']).stdout).toBe(
-      '{\n   "exitcode" : 0,\n   "exited" : 1\n}\n',
+      '{\n   "exitcode" : 0,\n   "exited" : 1,\n   "out-data" : "status: done\\n"\n}\n',
     );
     expect(run(dir, ['qm', 'destroy', '123']).stderr).toBe('VM 123 is running - destroy failed\n');
     expect(run(dir, ['qm', 'list']).stdout).toMatch(

@@ -25,7 +25,7 @@ type Handler = (argv: string[], host: FakeHost) => Reply | undefined;
 /** Commands that only read: a converged second run may issue these and nothing else. */
 export function isReadOnly(argv: Argv): boolean {
   const line = argv.join(' ');
-  return /^(pct|qm) (config|status|list|listsnapshot|pending)\b|^pvesm (status|list)\b|^pveam list\b|^qm guest cmd \d+ ping$|^pvesh get\b/.test(
+  return /^(pct|qm) (config|status|list|listsnapshot|pending)\b|^pvesm (status|list)\b|^pveam list\b|^qm guest cmd \d+ ping$|^pvesh get\b|^wget -q -O - |^qm guest exec \d+ (--timeout \d+ )?-- (cloud-init status|cat )/.test(
     line,
   );
 }
@@ -135,6 +135,7 @@ export class FakeHost implements HostExec {
     return Promise.resolve({ ok: true, value: { changed: next !== text } });
   }
 
+<<<<<<< HEAD
   /** Folders withFiles made, with the files as the command saw them (the folder is gone afterwards). */
   readonly tempDirs: { dir: string; files: Record<string, string> }[] = [];
 
@@ -144,6 +145,10 @@ export class FakeHost implements HostExec {
       return fn(dir);
     });
   }
+=======
+  /** The image file name the fake checksum files list. */
+  sumsFile = 'noble-server-cloudimg-amd64.img';
+>>>>>>> acf8d03 (Tests for the original's calling conventions: launch (644 scripts, the sim stand-in, no VM feature on the host), cloud-init rendering, the install-root fixture built end to end under --sim (argv of every script, nothing run on this machine, pveam into the dataset storage, the checksum, AppArmor, VM features inside the VM and re-run through the agent, a second LetsGo of 2 calls, runScripts); simulator: agent answers only where the image or cloud-init installs it, snippets read at start; tests updated for the CTID argument and the new steps; the example VM feature runs inside the VM)
 
   /** Host files written by steps (AppArmor profiles, cloud-init snippets): path -> content. */
   readonly files = new Map<string, { content: string; mode: number }>();
@@ -209,6 +214,17 @@ export class FakeHost implements HostExec {
       const o = options(a, 3);
       return (void this.volumes.add(`local:import/${o.get('filename')}`), {});
     }
+    if (line === 'pvesh get /storage --output-format json') {
+      const rows = [...this.storages.keys()].map((storage) =>
+        storage === 'local'
+          ? { storage, type: 'dir', content: 'iso,vztmpl,backup,import,snippets', path: '/var/lib/vz' }
+          : { storage, type: 'lvmthin', content: 'images,rootdir' },
+      );
+      return { stdout: JSON.stringify(rows) };
+    }
+    // The publishers' checksum files, one line per image (a made-up sum).
+    const sums = /^wget -q -O - (https:\/\/\S+)\/SHA(256|512)SUMS$/.exec(line);
+    if (sums) return { stdout: `${'ab'.repeat(Number(sums[2]) / 8)} *${this.sumsFile}\n` };
     if (tool === 'pct') return this.pct(a, id, g);
     if (tool === 'qm') return this.qm(a, id, g, opts);
     return undefined;
@@ -296,7 +312,23 @@ export class FakeHost implements HostExec {
     if (sub === 'guest' && a[2] === 'cmd') {
       return g.status === 'running' ? {} : { exit: 255, stderr: `VM ${id} is not running` };
     }
-    if (sub === 'guest' && a[2] === 'exec') return { stdout: '{\n   "exitcode" : 0,\n   "exited" : 1\n}' };
+    if (sub === 'guest' && a[2] === 'exec') {
+      // What the VM booted with: the snippet written for it (the fake boots once, with what is there).
+      const read = /^cat \/var\/lib\/cloud\/instance\/(user|vendor)-data\.txt$/.exec(
+        a.slice(a.indexOf('--') + 1).join(' '),
+      );
+      const booted = read
+        ? this.files.get(`/var/lib/vz/snippets/${read[1]}-data-${id}.yml`)?.content
+        : undefined;
+      if (read && booted === undefined) return { stdout: '{\n   "exitcode" : 1,\n   "exited" : 1\n}' };
+      return {
+        stdout: JSON.stringify({
+          exitcode: 0,
+          exited: 1,
+          ...(booted === undefined ? {} : { 'out-data': booted }),
+        }),
+      };
+    }
     void opts;
     return {};
   }

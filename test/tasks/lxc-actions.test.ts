@@ -61,7 +61,7 @@ describe('container lifecycle', () => {
       `pct push 950 ${ROOT}/bin/app_950.sh /tmp/phoenix_run/app_950.sh --perms 0755`,
       `pct push 950 ${ROOT}/etc/phoenix_lxc_configs.json /tmp/phoenix_run/phoenix_lxc_configs.json --perms 0644`,
       'pct exec 950 -- ls -d /tmp/phoenix_run/app_950.sh /tmp/phoenix_run/phoenix_lxc_configs.json',
-      'pct exec 950 -- /tmp/phoenix_run/app_950.sh',
+      'pct exec 950 -- /tmp/phoenix_run/app_950.sh 950',
       'pct exec 950 -- rm -rf /tmp/phoenix_run',
       'pct exec 950 -- sh -c curl -fsS localhost',
       'pct snapshot 950 ready',
@@ -230,7 +230,7 @@ describe('container lifecycle', () => {
   it('cleans /tmp/phoenix_run even when the application script fails', async () => {
     const { host, h, byKind } = setup();
     host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
-    host.on(/^pct exec 950 -- \/tmp\/phoenix_run\/app_950\.sh$/, { exit: 1, stderr: 'boom' });
+    host.on(/^pct exec 950 -- \/tmp\/phoenix_run\/app_950\.sh 950$/, { exit: 1, stderr: 'boom' });
     const res = await h.run(byKind('app'));
     expect(res.ok).toBe(false);
     expect(host.mutating().at(-1)).toBe('pct exec 950 -- rm -rf /tmp/phoenix_run');

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet, Guest, LxcGuest, VmGuest } from '../../src/config/model.js';
 import { createHostExec } from '../../src/host/exec.js';
+import { scriptPaths } from '../../src/config/script-files.js';
+import { SIMULATOR_SCRIPT_STAND_IN } from '../../src/engine/paths.js';
 import type { HostExec } from '../../src/host/host.js';
 import type { LiveState } from '../../src/host/live.js';
 import { makeLxcSteps } from '../../src/tasks/lxc-steps.js';
@@ -66,6 +68,12 @@ async function sim(
     pveRoot: dir,
     logFile: path.join(dir, 'run.log'),
     env: simEnv(dir),
+    // As a --sim session: the fleet's own (test) scripts run, anything else goes to the simulator's stand-in.
+    launch: {
+      interpreters: new Map(),
+      forbidden: new Set(),
+      sim: { standIn: SIMULATOR_SCRIPT_STAND_IN, runnable: new Set(scriptPaths(fleet)) },
+    },
   });
   const opts = { sleep: async (): Promise<void> => {}, agentPollMs: 1000, agentTimeoutMs: 5000 };
   const tables = { lxc: makeLxcSteps(opts), vm: makeVmSteps(opts) };

@@ -80,10 +80,18 @@ describe('instances', () => {
   });
 
   it('gives a VM template a template step and never a snapshot', () => {
-    expect(names(tables.vm, tmplVm)).toEqual(['define', 'configure', 'start', 'agent', 'template']);
+    expect(names(tables.vm, tmplVm)).toEqual([
+      'define',
+      'configure',
+      'cloudinit',
+      'start',
+      'agent',
+      'template',
+    ]);
     expect(names(tables.vm, vmClone)).toEqual([
       'define',
       'configure',
+      'cloudinit',
       'start',
       'agent',
       'feature:docker',
@@ -134,14 +142,16 @@ describe('inputs (the fingerprint table)', () => {
     ]);
   });
 
-  it('cascades from features to app, health and snapshot, not into configure, disk or start', () => {
+  it('cascades from features to portainer, app, health and snapshot, not into configure, disk or start', () => {
     const cascades = Object.fromEntries(tables.lxc.map((s) => [s.kind, s.cascades]));
     expect(cascades).toEqual({
       define: false,
       configure: false,
+      apparmor: false,
       disk: false,
       start: false,
       feature: true,
+      portainer: true,
       app: true,
       health: true,
       snapshot: true,
@@ -319,7 +329,7 @@ describe('container previews and checks', () => {
         '--perms',
         '0644',
       ],
-      ['pct', 'exec', '950', '--', '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh'],
+      ['pct', 'exec', '950', '--', '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh', '950'],
       ['pct', 'exec', '950', '--', 'rm', '-rf', '/tmp/phoenix_run'],
     ]);
     expect(step(tables.lxc, ct, 'health').preview()).toEqual([
@@ -442,6 +452,7 @@ describe('VM previews and checks', () => {
     expect(step(tables.vm, tmplVm, 'agent', [t]).preview()).toEqual([]);
     expect(step(tables.vm, tmplVm, 'template', [t]).check()).toEqual({ ok: true });
     expect(step(tables.vm, tmplVm, 'template', [vmLive(9000)]).preview()).toEqual([
+      ['qm', 'guest', 'exec', '9000', '--timeout', '1800', '--', 'cloud-init', 'status', '--wait'],
       ['qm', 'guest', 'exec', '9000', '--', 'cloud-init', 'clean'],
       ['qm', 'guest', 'exec', '9000', '--', 'truncate', '-s', '0', '/etc/machine-id'],
       ['qm', 'shutdown', '9000', '--timeout', '120'],

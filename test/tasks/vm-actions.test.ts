@@ -50,10 +50,16 @@ describe('VM template lifecycle', () => {
     });
     await all();
     expect(host.mutating()).toEqual([
+<<<<<<< HEAD
       `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL}`,
       `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${host.tempDirs[0]?.dir ?? '?'}/sshkeys.pub`,
+=======
+      `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL} --checksum ${'ab'.repeat(32)} --checksum-algorithm sha256`,
+      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
+>>>>>>> acf8d03 (Tests for the original's calling conventions: launch (644 scripts, the sim stand-in, no VM feature on the host), cloud-init rendering, the install-root fixture built end to end under --sim (argv of every script, nothing run on this machine, pveam into the dataset storage, the checksum, AppArmor, VM features inside the VM and re-run through the agent, a second LetsGo of 2 calls, runScripts); simulator: agent answers only where the image or cloud-init installs it, snippets read at start; tests updated for the CTID argument and the new steps; the example VM feature runs inside the VM)
       'qm disk resize 9000 scsi0 32G',
       'qm set 9000 --startup order=0,up=0,down=180',
+      'qm set 9000 --cicustom vendor=local:snippets/vendor-data-9000.yml',
       'qm start 9000',
       'qm guest exec 9000 -- cloud-init clean',
       'qm guest exec 9000 -- truncate -s 0 /etc/machine-id',
@@ -66,6 +72,33 @@ describe('VM template lifecycle', () => {
     expect(existsSync(keyFile)).toBe(false);
     expect(existsSync(host.tempDirs[0]?.dir ?? '')).toBe(false);
     expect(host.guests.get(9000)?.template).toBe(true);
+    // The cloud image has no guest agent: the VM's cloud-init data installs and starts it.
+    const vendor = host.files.get('/var/lib/vz/snippets/vendor-data-9000.yml');
+    expect(vendor?.mode).toBe(0o600);
+    expect(vendor?.content).toMatch(/^#cloud-config\n/);
+    expect(vendor?.content).toContain('packages:\n  - qemu-guest-agent\n');
+    expect(vendor?.content).toContain('runcmd:\n  - [ systemctl, enable, --now, qemu-guest-agent ]\n');
+  });
+
+  it('downloads an official image named only by its file name, checked against the published sums', async () => {
+    const { host, all } = setup({ template_image_url: undefined });
+    await all();
+    expect(host.calls.map((c) => c.join(' '))).toEqual(
+      expect.arrayContaining([
+        'wget -q -O - https://cloud-images.ubuntu.com/noble/current/SHA256SUMS',
+        `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL} --checksum ${'ab'.repeat(32)} --checksum-algorithm sha256`,
+      ]),
+    );
+  });
+
+  it('refuses to download an official image whose published sums do not list it', async () => {
+    const { host, h, byKind } = setup({ template_image_url: undefined });
+    host.sumsFile = 'some-other-image.img';
+    const res = await h.run(byKind('define'));
+    expect(res.ok).toBe(false);
+    if (!res.ok)
+      expect(res.error.message).toMatch(/SHA256SUMS lists no checksum for noble-server-cloudimg-amd64\.img/);
+    expect(host.mutating().filter((c) => !c.startsWith('wget'))).toEqual([]);
   });
 
   it('sets the cloud-init password at creation when user_config has one', async () => {
@@ -93,8 +126,11 @@ describe('VM template lifecycle', () => {
     expect(host.mutating()).toEqual([]);
   });
 
-  it('fails clearly when the image is missing and there is no URL', async () => {
-    const { host, h, byKind } = setup({ template_image_url: undefined });
+  it('fails clearly when an image Phoenix does not know is missing and there is no URL', async () => {
+    const { host, h, byKind } = setup({
+      template_image: 'my-own-image.qcow2',
+      template_image_url: undefined,
+    });
     const res = await h.run(byKind('define'));
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.error.message).toMatch(/no template_image_url/);

@@ -1,0 +1,178 @@
+// An install root in the shape of the user's (test/fixtures/install-root: 644 scripts, a template path on a ZFS
+// dataset's dir storage, a cloud image named by its file name, a cloud-init template with placeholders), set up and
+// built by the real `phoenix` process under --sim, once. The simulator's call log must show every script called as
+// the original orchestrator called it, and nothing of the tree run on this machine.
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCalls, readSimState, type CallRecord } from '../../simulator/src/testing.js';
+import { REPO, runPhoenix, tempDir, type Ran, type Workspace } from '../reliability/helpers.js';
+
+const ENV = {
+  PHOENIX_SIM_LATENCY_SCALE: '0',
+  PHOENIX_START_PAUSE_MS: '0',
+  PHOENIX_AGENT_POLL_MS: '20',
+};
+
+let ws: Workspace;
+let tree: string;
+/** A script that, if it ever ran on this machine, would leave this file behind. */
+let marker: string;
+const runs: Ran[] = [];
+let afterBuild = 0;
+
+const phoenix = async (...args: string[]): Promise<Ran> => {
+  const r = await runPhoenix(ws, [...args, '--config', tree], { env: ENV });
+  runs.push(r);
+  return r;
+};
+const line = (c: CallRecord): string => [c.tool, ...c.argv].join(' ');
+const scripts = (): string[][] =>
+  readCalls(ws.sim)
+    .filter((c) => c.tool === 'script')
+    .map((c) => c.argv);
+
+beforeAll(async () => {
+  const root = tempDir('phoenix-install-root-');
+  ws = { root, sim: join(root, 'sim'), cache: join(root, 'cache'), prefs: join(root, 'prefs') };
+  tree = join(root, 'phoenix_hypervisor');
+  cpSync(join(REPO, 'test/fixtures/install-root'), tree, { recursive: true });
+  marker = join(root, 'a-script-ran-here');
+  writeFileSync(
+    join(tree, 'bin/lxc_setup/phoenix_hypervisor_feature_install_docker.sh'),
+    `#!/bin/bash\ntouch ${marker}\n`,
+  );
+  expect((await phoenix('setup')).exit).toBe(0);
+  expect((await phoenix('LetsGo')).exit).toBe(0);
+  afterBuild = readCalls(ws.sim).length;
+}, 240_000);
+
+afterAll(() => rmSync(ws.root, { recursive: true, force: true }));
+
+describe("the user's install root under --sim", () => {
+  it('setup calls the 13 scripts in the original order: the config as $1, only ZFS with --config and --mode', () => {
+    const hv = join(tree, 'etc/phoenix_hypervisor_config.json');
+    const setup = scripts().filter((a) => a[0]!.includes('/hypervisor_setup/'));
+    expect(setup.map((a) => [a[0]!.split('/').pop(), ...a.slice(1)])).toEqual([
+      ['hypervisor_initial_setup.sh', hv],
+      ['hypervisor_feature_setup_zfs.sh', '--config', hv, '--mode', 'safe'],
+      ['hypervisor_feature_configure_vfio.sh', hv],
+      ['hypervisor_feature_install_nvidia.sh', hv],
+      ['hypervisor_feature_initialize_nvidia_gpus.sh', hv],
+      ['hypervisor_feature_setup_firewall.sh', hv],
+      ['hypervisor_feature_setup_nfs.sh', hv],
+      ['hypervisor_feature_create_heads_user.sh', hv],
+      ['hypervisor_feature_setup_samba.sh', hv],
+      ['hypervisor_feature_create_admin_user.sh', hv],
+      ['hypervisor_feature_provision_shared_resources.sh', hv],
+      ['hypervisor_feature_setup_apparmor.sh', hv],
+      ['hypervisor_feature_fix_apparmor_tunables.sh', hv],
+    ]);
+  });
+
+  it('nothing of the tree ran on this machine: every host script is a recorded call', () => {
+    expect(existsSync(marker)).toBe(false);
+    expect(scripts()).toContainEqual([
+      join(tree, 'bin/lxc_setup/phoenix_hypervisor_feature_install_docker.sh'),
+      '910',
+    ]);
+  });
+
+  it('container features, portainer and the NVIDIA check run on the host with the CTID as $1', () => {
+    const bin = join(tree, 'bin');
+    expect(scripts()).toEqual(
+      expect.arrayContaining([
+        [`${bin}/lxc_setup/phoenix_hypervisor_feature_install_base_setup.sh`, '900'],
+        [`${bin}/lxc_setup/phoenix_hypervisor_feature_install_nvidia.sh`, '901'],
+        [`${bin}/health_checks/check_nvidia.sh`, '901'],
+        [`${bin}/lxc_setup/phoenix_hypervisor_feature_install_portainer.sh`, '910'],
+        [`${bin}/lxc_setup/phoenix_hypervisor_feature_install_portainer.sh`, '953'],
+        ['systemctl', 'reload', 'apparmor'],
+      ]),
+    );
+  });
+
+  it('application scripts run in /tmp/phoenix_run with the CTID, the utilities and their extra files beside them', () => {
+    const calls = readCalls(ws.sim).map(line);
+    expect(calls).toContain('pct exec 950 -- /tmp/phoenix_run/phoenix_hypervisor_lxc_vllm.sh 950');
+    expect(calls).toContain(
+      `pct push 950 ${tree}/bin/phoenix_hypervisor_common_utils.sh /tmp/phoenix_run/phoenix_hypervisor_common_utils.sh --perms 0755`,
+    );
+    expect(calls).toContain(
+      `pct push 953 ${tree}/etc/nginx/sites-available/vllm_gateway /tmp/phoenix_run/vllm_gateway --perms 0644`,
+    );
+    expect(calls).toContain(
+      `pct push 953 ${tree}/etc/nginx/scripts/http.js /tmp/phoenix_run/http.js --perms 0644`,
+    );
+  });
+
+  it('the template path on a dataset storage is downloaded there with pveam; the cloud image by name, checked', () => {
+    const calls = readCalls(ws.sim).map(line);
+    expect(calls).toContain('pveam download bulkPool-shared-iso ubuntu-24.04-standard_24.04-2_amd64.tar.zst');
+    expect(calls.find((c) => c.startsWith('pct create 900 '))).toMatch(
+      /^pct create 900 \/bulkPool\/shared-iso\/template\/cache\/ubuntu-24\.04-standard_24\.04-2_amd64\.tar\.zst /,
+    );
+    expect(calls.find((c) => c.includes('/download-url '))).toMatch(
+      /--url https:\/\/cloud-images\.ubuntu\.com\/noble\/current\/noble-server-cloudimg-amd64\.img --checksum [0-9a-f]{64} --checksum-algorithm sha256$/,
+    );
+  });
+
+  it('a custom AppArmor profile is installed and used with the nesting lines; containers get their storages', () => {
+    const state = readSimState(ws.sim);
+    expect(readFileSync(join(ws.sim, 'etc/apparmor.d/fixture-nesting-v2'), 'utf8')).toContain(
+      'profile fixture-nesting-v2',
+    );
+    expect(state.guests[910]?.lxc).toEqual(
+      expect.arrayContaining([
+        ['lxc.apparmor.profile', 'fixture-nesting-v2'],
+        ['lxc.apparmor.allow_nesting', '1'],
+        ['lxc.include', '/usr/share/lxc/config/nesting.conf'],
+      ]),
+    );
+    expect(state.guests[910]?.config.mp0).toMatch(/^fastPool-shared-volumes:.*,mp=\/data/);
+  });
+
+  it('VM features are delivered inside the VM through cloud-init, never run on the host', () => {
+    expect(scripts().some((a) => a.some((x) => x.includes('vm_features')))).toBe(false);
+    const state = readSimState(ws.sim);
+    const vm = state.guests[8001]!;
+    expect(vm.config.cicustom).toBe('user=local:snippets/user-data-8001.yml');
+    const booted = vm.cloudInitRun?.user ?? '';
+    expect(booted.split('\n')[0]).toBe('#cloud-config');
+    expect(booted).toContain('hostname: docker-vm');
+    expect(booted).toContain('path: /tmp/features/feature_install_docker.sh');
+    expect(booted).toContain('qemu-guest-agent');
+    expect(state.guests[8000]?.config.template).toBe('1');
+    expect(Object.keys(state.guests).sort()).toEqual(['8000', '8001', '900', '901', '910', '950', '953']);
+  });
+
+  it('a second LetsGo makes two host calls', async () => {
+    expect((await phoenix('LetsGo')).exit).toBe(0);
+    expect(readCalls(ws.sim).slice(afterBuild).map(line)).toEqual(['pct list', 'qm list']);
+  });
+
+  it('a VM feature changed after the first boot is pushed and run inside the VM through the guest agent', async () => {
+    const script = join(tree, 'bin/vm_features/feature_install_docker.sh');
+    writeFileSync(script, `${readFileSync(script, 'utf8')}echo changed\n`);
+    const from = readCalls(ws.sim).length;
+    const r = await phoenix('LetsGo');
+    expect(r.exit, r.stderr).toBe(0);
+    const calls = readCalls(ws.sim).slice(from).map(line);
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        'qm guest exec 8001 --pass-stdin 1 -- /bin/sh -c mkdir -p /tmp/features && cat > /tmp/features/feature_install_docker.sh && chmod 0755 /tmp/features/feature_install_docker.sh',
+        'qm guest exec 8001 --timeout 3600 -- /tmp/features/feature_install_docker.sh 8001',
+      ]),
+    );
+    expect(calls.some((c) => c.startsWith('script ') && c.includes('vm_features'))).toBe(false);
+    expect(readFileSync(join(ws.sim, 'var/lib/vz/snippets/user-data-8001.yml'), 'utf8')).toContain(
+      'echo changed',
+    );
+  });
+
+  it("with runScripts in the tree's phoenix.sim.json, its scripts do run", async () => {
+    writeFileSync(join(tree, 'phoenix.sim.json'), '{ "runScripts": true }\n');
+    expect((await phoenix('run', '910:feature:docker', '--force')).exit).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+});
