@@ -2,10 +2,10 @@
 import { effectiveConfig, guestNotFound, type Ctx } from '../context.js';
 import { PveError } from '../errors.js';
 import { maskPassword } from '../guests.js';
-import { checkNode } from './nodes.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import type { GuestState, SimState } from '../state.js';
 import { getStorage } from '../storage.js';
+import { checkNode } from './nodes.js';
 import { clusterResources, guestListEntry } from './resources.js';
 
 /** Numbers/booleans in configs come back as JSON numbers, like the API's typed values. */
