@@ -8,8 +8,19 @@ export interface ExecResult {
   stderr: string;
 }
 
+/**
+ * The command env(1) runs: `env NAME=VALUE... cmd args` executes `cmd args` with those variables, so exec rules
+ * match the command itself (Phoenix names the variables an in-guest script gets this way).
+ */
+export function commandUnderEnv(cmd: readonly string[]): string[] {
+  if (cmd[0] !== 'env' && !/(^|\/)env$/.test(cmd[0] ?? '')) return [...cmd];
+  let i = 1;
+  while (i < cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[i] ?? '')) i++;
+  return cmd.slice(i);
+}
+
 export async function runExecRules(ctx: Ctx, vmid: number, via: string, cmd: string[]): Promise<ExecResult> {
-  const joined = cmd.join(' ');
+  const joined = commandUnderEnv(cmd).join(' ');
   return ctx.tx((s) => {
     let res: ExecResult = { exit: 0, stdout: '', stderr: '' };
     const g = s.guests[vmid];

@@ -300,7 +300,7 @@ describe('container previews and checks', () => {
     ]);
     expect(step(tables.lxc, ct, 'feature:docker', [stopped]).check()).toEqual({ ok: 'unknown' });
     expect(step(tables.lxc, ct, 'app').preview()).toEqual([
-      ['pct', 'exec', '950', '--', 'mkdir', '-p', '/tmp/phoenix_run'],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'mkdir', '-p', '/tmp/phoenix_run'],
       [
         'pct',
         'push',
@@ -319,12 +319,20 @@ describe('container previews and checks', () => {
         '--perms',
         '0644',
       ],
-      ['pct', 'exec', '950', '--', '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh'],
-      ['pct', 'exec', '950', '--', 'rm', '-rf', '/tmp/phoenix_run'],
+      [
+        ...['pct', 'exec', '950', '--keep-env', '0', '--', 'env', 'HOME=/root'],
+        ...['PHOENIX_GUEST_ID=950', 'PHOENIX_CTID=950', 'PHOENIX_GUEST_KIND=lxc'],
+        ...[
+          'PHOENIX_CONFIG_FILE=/tmp/phoenix_run/phoenix_lxc_configs.json',
+          'PHOENIX_RUN_DIR=/tmp/phoenix_run',
+        ],
+        '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh',
+      ],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'rm', '-rf', '/tmp/phoenix_run'],
     ]);
     expect(step(tables.lxc, ct, 'health').preview()).toEqual([
-      ['pct', 'exec', '950', '--', 'nvidia-smi'],
-      ['pct', 'exec', '950', '--', 'sh', '-c', 'curl -fsS http://localhost:8000/health'],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'nvidia-smi'],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'sh', '-c', 'curl -fsS http://localhost:8000/health'],
     ]);
     expect(step(tables.lxc, ct, 'snapshot', [running(950, {})]).preview()).toEqual([
       ['pct', 'snapshot', '950', 'ready'],
@@ -332,6 +340,21 @@ describe('container previews and checks', () => {
     expect(step(tables.lxc, ct, 'snapshot', [running(950, {}, { snapshots: ['ready'] })]).check()).toEqual({
       ok: true,
     });
+  });
+});
+
+describe('in-guest commands', () => {
+  // pve-container src/PVE/CLI/pct.pm exec: keep-env defaults to 1 (still in PVE 9), so lxc-attach --keep-env hands
+  // the guest the environment of the process calling pct (docs/proxmox-facts.md, "pct exec").
+  it('every pct exec of every container step clears the host environment (--keep-env 0)', () => {
+    const execs = tables.lxc.flatMap((spec) =>
+      spec
+        .instances(ct, fleet)
+        .flatMap((name) => spec.preview(stepCtx(fleet, ct, name, liveState([running(950, {})]))))
+        .filter((argv) => argv[0] === 'pct' && argv[1] === 'exec'),
+    );
+    expect(execs.length).toBeGreaterThan(3);
+    for (const argv of execs) expect(argv.slice(2, 6)).toEqual(['950', '--keep-env', '0', '--']);
   });
 });
 
