@@ -291,6 +291,16 @@ const cases: Case[] = [
     edit: (d) => (lxc(d, '950').lxc_options = ['lxc.rootfs.path: /x']),
     expected: { path: ['lxc_configs', '950', 'lxc_options', 0], message: /generates lxc\.rootfs\.path/ },
   },
+  // pve-container API2/LXC.pm clone_vm: unable to clone mountpoint 'mp0' (type bind) (docs/proxmox-facts.md).
+  {
+    name: 'bind mount on a container that others clone',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '901').volumes = [{ host_path: '/srv/models', mount_point: '/models' }]),
+    expected: {
+      path: ['lxc_configs', '901', 'volumes', 0, 'host_path'],
+      message: /container 901 is cloned by 950, and Proxmox cannot clone a container with a bind mount/,
+    },
+  },
 ];
 
 describe('raw lxc.* keys follow pve-container (LXC/Config.pm is_valid_lxc_conf_key)', () => {
@@ -340,6 +350,13 @@ describe('validation rules', () => {
     else expect(match.message).toMatch(expected.message);
     expect(match.hint).toEqual(expect.any(String));
     expect(match.line).toEqual(expect.any(Number));
+  });
+
+  test('a bind mount on a container nothing clones is fine', async () => {
+    const { problems } = await problemsAfter(LXC_FILE, (d) => {
+      lxc(d, '950').volumes = [{ host_path: '/srv/models', mount_point: '/models' }];
+    });
+    expect(problems.filter((p) => p.path.includes('volumes'))).toEqual([]);
   });
 
   test('a feature script missing from bin/lxc_setup is a warning naming the feature', async () => {
