@@ -2,7 +2,7 @@
 // config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
+import { importConfFile, renderConfFile, renderStorageCfg, renderVmlist } from './conffile.js';
 import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
@@ -90,6 +90,8 @@ export interface VolumeState {
 export interface StorageState extends StorageDef {
   /** Keyed by volume name (the part after `sid:`). */
   volumes: Record<string, VolumeState>;
+  /** The sim.json (or default) definition last applied, so a `pvesm set` since then is kept until it changes. */
+  applied?: string;
 }
 
 export interface SimState {
@@ -109,7 +111,8 @@ export const CALLS_FILE = 'calls.jsonl';
 
 export function initialState(cfg: SimConfig): SimState {
   const storages: Record<string, StorageState> = {};
-  for (const [sid, def] of Object.entries(allStorages(cfg))) storages[sid] = { ...def, volumes: {} };
+  for (const [sid, def] of Object.entries(allStorages(cfg)))
+    storages[sid] = { ...def, volumes: {}, applied: JSON.stringify(def) };
   return {
     version: 1,
     node: cfg.node,
@@ -122,12 +125,16 @@ export function initialState(cfg: SimConfig): SimState {
   };
 }
 
-/** Storages from sim.json that appeared after the state was created are added (never removed). */
+/**
+ * Storages from sim.json that appeared after the state was created are added (never removed); a definition that
+ * changed in sim.json is applied again. Otherwise the state wins, so what `pvesm set` changed stays.
+ */
 function reconcileStorages(state: SimState, cfg: SimConfig): void {
   for (const [sid, def] of Object.entries(allStorages(cfg))) {
     const cur = state.storages[sid];
-    if (!cur) state.storages[sid] = { ...def, volumes: {} };
-    else Object.assign(cur, def, { volumes: cur.volumes });
+    const applied = JSON.stringify(def);
+    if (!cur) state.storages[sid] = { ...def, volumes: {}, applied };
+    else if (cur.applied !== applied) Object.assign(cur, def, { volumes: cur.volumes, applied });
   }
 }
 
@@ -220,6 +227,10 @@ function writeMirrors(
       g.mirrorHash = h;
     }
   }
+  const storageCfg = join(dir, 'etc', 'pve', 'storage.cfg');
+  const storageText = renderStorageCfg(state.storages);
+  if (!existsSync(storageCfg) || readFileSync(storageCfg, 'utf8') !== storageText)
+    writeFileAtomic.sync(storageCfg, storageText, { fsync: false });
   const ids = Object.values(state.guests).map((g) => ({
     vmid: g.vmid,
     type: g.type,

@@ -91,7 +91,21 @@ export function parseConfigOutput(text: string): {
   return { main, rawLxc };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
+/**
+ * `pct pending` / `qm pending` (pve-guest-common `GuestHelpers::format_pending`): `cur k: v`, then `new k: p` for
+ * a pending value, or `del k: v` for a pending deletion; a key with only a pending value prints `new k: p` alone.
+ */
+export function parsePendingOutput(text: string): { set: Record<string, string>; delete: string[] } {
+  const set: Record<string, string> = {};
+  const deleted: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(new|del) ([a-z][a-z0-9_-]*):\s?(.*)$/i.exec(line.replace(/\s+$/, ''));
+    if (m?.[1] === 'new') set[m[2] ?? ''] = m[3] ?? '';
+    else if (m?.[1] === 'del') deleted.push(m[2] ?? '');
+  }
+  return { set, delete: deleted };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Listings. Every printer pads columns, so lines carry trailing spaces; with no guests there is no output at all.
 

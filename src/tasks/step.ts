@@ -14,7 +14,8 @@ export interface Diff {
 
 /** Result of a step's live check against the host state read before planning. */
 export type LiveCheck =
-  | { ok: true }
+  /** `pending`: settings that already have their configured value in the pending section (applied at restart). */
+  | { ok: true; pending?: Diff[] }
   | { ok: false; reason: 'missing'; detail: string }
   | {
       ok: false;

@@ -263,11 +263,11 @@ describe('parsePveamList', () => {
   it('reads volids and sizes', () => {
     const out = [
       'NAME                                                         SIZE  ',
-      'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst         120.17MB',
+      'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst         120.17MB',
       '',
     ].join('\n');
     expect(parsePveamList(out)).toEqual([
-      { volid: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', sizeMb: 120.17 },
+      { volid: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst', sizeMb: 120.17 },
     ]);
   });
 });

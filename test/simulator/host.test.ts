@@ -24,14 +24,15 @@ describe('pvesm / pveam', () => {
     const dir = await simDir({ templates: [] });
     expect(run(dir, ['pveam', 'update']).stdout).toBe('update successful\n');
     expect(run(dir, ['pveam', 'available', '--section', 'system']).stdout).toContain(
-      `system          ${DEBIAN}\n`,
+      `system          ${DEBIAN.padEnd(60)} amd64\n`,
     );
+    const url = `http://download.proxmox.com/images/system/${DEBIAN}`;
+    const dest = `/var/lib/vz/template/cache/${DEBIAN}`;
     const dl = ok(dir, ['pveam', 'download', 'local', DEBIAN]);
-    expect(dl.stdout).toContain(
-      `download of 'http://download.proxmox.com/images/system/${DEBIAN}' to '/var/lib/vz/template/cache/${DEBIAN}' finished`,
-    );
+    expect(dl.stdout).toContain(`download of '${url}' to '${dest}' finished`);
     expect(ok(dir, ['pveam', 'download', 'local', DEBIAN]).stdout).toBe(
-      'calculating checksum of existing file...OK, got correct file already, no need to download\n',
+      `downloading ${url} to ${dest}\n` +
+        'calculating checksum of existing file...OK, got correct file already, no need to download\n',
     );
     expect(run(dir, ['pveam', 'download', 'local', 'nope.tar.zst'])).toEqual({
       stdout: '',
@@ -40,7 +41,7 @@ describe('pvesm / pveam', () => {
       code: 255,
     });
     expect(run(dir, ['pveam', 'list', 'local']).stdout).toBe(
-      `${'NAME'.padEnd(60)} SIZE\n${`local:vztmpl/${DEBIAN}`.padEnd(60)} 126.00MB\n`,
+      `${'NAME'.padEnd(60)} SIZE  \n${`local:vztmpl/${DEBIAN}`.padEnd(60)} 126.00MB\n`,
     );
     expect(run(dir, ['pveam', 'list', 'local-lvm']).stderr).toBe('Storage does not support templates!\n');
   });

@@ -9,7 +9,7 @@ import type { ExecutableStep } from '../../src/tasks/step.js';
 import { FakeHost } from './fake-host.js';
 import { fast, fleetOf, harness, lxc, ROOT, tempRoot } from './fixtures.js';
 
-const TEMPLATE = 'debian-12-standard_12.7-1_amd64.tar.zst';
+const TEMPLATE = 'debian-12-standard_12.12-1_amd64.tar.zst';
 
 function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {})) {
   const ct = lxc(950, {

@@ -10,11 +10,11 @@ import { fast, fleetOf, liveState, lxc, ROOT, stepCtx, vm } from './fixtures.js'
 const tables = makeStepTables(fast);
 
 const source = lxc(900, {
-  template: 'debian-12-standard_12.7-1_amd64.tar.zst',
+  template: 'debian-12-standard_12.12-1_amd64.tar.zst',
   template_snapshot_name: 'base-snapshot',
 });
 const ct = lxc(950, {
-  template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+  template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
   memory_mb: 2048,
   cores: 2,
   storage_size_gb: 16,
@@ -189,7 +189,7 @@ describe('container previews and checks', () => {
         'pct',
         'create',
         '950',
-        'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+        'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
         '--hostname',
         'ct950',
         '--memory',
@@ -270,6 +270,39 @@ describe('container previews and checks', () => {
     });
     expect(step(tables.lxc, ct, 'configure', [live]).preview()).toEqual([
       ['pct', 'set', '950', '--memory', '2048'],
+    ]);
+  });
+
+  // pve-container LXC/Config.pm vmconfig_hotplug_pending: `features` set on a running CT stays in [pve:pending]
+  // until its next start (docs/proxmox-facts.md, "Pending changes").
+  it('configure compares with the values the CT runs with: a pending value is reported, not set again', () => {
+    const base = {
+      hostname: 'ct950',
+      memory: '2048',
+      swap: '512',
+      cores: '2',
+      startup: 'order=0,up=0,down=180',
+      net0: 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=BC:24:11:00:00:01,ip=10.0.0.50/24,type=veth',
+    };
+    const nested = withConfig(ct, { pct_options: ['nesting=1'] });
+    const live = running(
+      950,
+      { ...base, features: 'nesting=0' },
+      { pending: { set: { features: 'nesting=1' }, delete: [] } },
+    );
+    expect(step(tables.lxc, nested, 'configure', [live]).check()).toEqual({
+      ok: true,
+      pending: [{ field: 'features', actual: 'nesting=0', desired: 'nesting=1' }],
+    });
+    expect(step(tables.lxc, nested, 'configure', [live]).preview()).toEqual([]);
+    // A pending value that is not the configured one is drift: pct set replaces it.
+    const other = running(
+      950,
+      { ...base, features: 'nesting=0' },
+      { pending: { set: { features: 'keyctl=1' }, delete: [] } },
+    );
+    expect(step(tables.lxc, nested, 'configure', [other]).preview()).toEqual([
+      ['pct', 'set', '950', '--features', 'nesting=1'],
     ]);
   });
 
