@@ -1,6 +1,15 @@
 // The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
 // config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
-import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, sep } from 'node:path';
 import { importConfFile, renderConfFile, renderStorageCfg, renderVmlist } from './conffile.js';
 import { crypto } from './crypto.js';
@@ -184,9 +193,27 @@ function readStateFile(dir: string, cfg: SimConfig): SimState {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     state = initialState(cfg);
+    writeFreshStorageCfg(dir, state);
   }
   reconcileStorages(state, cfg);
   return state;
+}
+
+/**
+ * A node always has `/etc/pve/storage.cfg`; before the first write of a fresh folder it is the initial one. Written
+ * next to its place and renamed, so parallel first calls (same content) cannot leave half a file.
+ */
+function writeFreshStorageCfg(dir: string, state: SimState): void {
+  const file = join(dir, 'etc', 'pve', 'storage.cfg');
+  if (existsSync(file)) return;
+  try {
+    mkdirSync(join(dir, 'etc', 'pve'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, renderStorageCfg(state.storages));
+    renameSync(tmp, file);
+  } catch {
+    // a read-only folder: the first write makes it
+  }
 }
 
 /** A consistent snapshot of the state without taking the lock (writes are atomic renames). */

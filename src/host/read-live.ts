@@ -29,6 +29,8 @@ export type GuestConfigFile =
 /** Direct reads of the guest config files pmxcfs exposes under `/etc/pve`. */
 export interface ConfigFileReader {
   readGuestConfigFile(kind: GuestKind, id: number): Promise<GuestConfigFile>;
+  /** `/etc/pve/storage.cfg`: `unreadable` off the node (pvesh answers instead). */
+  readStorageConfigFile(): Promise<{ state: 'found'; text: string } | { state: 'unreadable' }>;
 }
 
 /** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` or `.../qemu-server/<id>.conf`. */
@@ -47,6 +49,13 @@ export function createConfigFileReader(pveRoot: string, node: string): ConfigFil
         // Missing file: absent only if the folder itself is there (off-host or unmounted it is not).
         const folder = await stat(dirname(file)).catch(() => undefined);
         return folder?.isDirectory() ? { state: 'absent' } : { state: 'unreadable' };
+      }
+    },
+    async readStorageConfigFile() {
+      try {
+        return { state: 'found', text: await readFile(join(pveRoot, 'etc', 'pve', 'storage.cfg'), 'utf8') };
+      } catch {
+        return { state: 'unreadable' };
       }
     },
   };

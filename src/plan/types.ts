@@ -79,4 +79,9 @@ export interface PlanRequest {
 export interface Plan {
   /** Every step the request covers, in a topological order; stale and blocked ones are the work. */
   steps: PlannedStep[];
+  /**
+   * What the host lacks for the work (engine/preflight.ts): an OS template its catalogue does not have, a storage
+   * without a content type. A plan with problems runs nothing.
+   */
+  problems?: string[];
 }

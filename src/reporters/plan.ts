@@ -36,6 +36,7 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
     lines.push(...formatStep(step, c));
   }
   lines.push(...pendingLines(plan, c));
+  lines.push(...(plan.problems ?? []).map((p) => `${c.red('missing')} ${p}`));
   if (lines.length > 0) lines.push('');
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n');
@@ -71,6 +72,8 @@ export interface PlanJson {
   /** True when any step would run or is blocked (the `--detailed-exitcode` condition). */
   pending: boolean;
   summary: PlanSummary;
+  /** What the host lacks for the work (a missing OS template, a storage content type): the plan cannot run. */
+  problems: string[];
   steps: {
     address: string;
     target: number | 'host';
@@ -95,6 +98,7 @@ export function planToJson(plan: Plan): PlanJson {
   return {
     pending: summary.run + summary.blocked > 0,
     summary,
+    problems: plan.problems ?? [],
     steps: plan.steps.map((s) => ({
       address: s.address,
       target: s.target,

@@ -9,6 +9,7 @@ import { appStep } from './lxc-app.js';
 import {
   lxcConfigAfterDefine,
   lxcDefineInputs,
+  lxcDefineNeeds,
   lxcDefinition,
   rootfsStorage,
   sourceConfig,
@@ -149,6 +150,9 @@ const define = defineStep<LxcGuest>({
       ? [def.argv]
       : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
   },
+  // Only when it creates: an existing container is left alone unless --replace re-creates it.
+  needs: (ctx, replacing) =>
+    liveOf(ctx) && !replacing ? [] : lxcDefineNeeds(ctx.target, ctx.fleet, ctx.live),
   // `pct clone` holds `lock: disk` on its source throughout: clones of one source queue in the runner instead
   // of failing on "CT is locked (disk)" and retrying with backoff while holding a concurrency slot.
   locks: (ctx) =>

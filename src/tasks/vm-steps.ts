@@ -21,7 +21,13 @@ import { formatSize } from '../host/props.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
-import { vmConfigAfterDefine, vmCreateArgv, vmDefineInputs, vmDefinition } from './vm-define.js';
+import {
+  vmConfigAfterDefine,
+  vmCreateArgv,
+  vmDefineInputs,
+  vmDefineNeeds,
+  vmDefinition,
+} from './vm-define.js';
 import { TEMP_DIR_PLACEHOLDER } from '../host/temp-files.js';
 import type { VmDefinition } from './vm-define.js';
 import { bootDiskKey, diffVm, vmDisk } from './vm-desired.js';
@@ -151,6 +157,9 @@ function vmDefine(): ExecutableStep<VmGuest> {
       if (def.how === 'clone') return [def.argv];
       return [def.argv, ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`]];
     },
+    // Only when it creates: an existing VM is left alone unless --replace re-creates it.
+    needs: (ctx, replacing) =>
+      liveOf(ctx) && !replacing ? [] : vmDefineNeeds(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
     async run(ctx) {
       const live = await readVmConfig(ctx);
       if (live && !ctx.flags.replace) return done;

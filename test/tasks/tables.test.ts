@@ -169,6 +169,7 @@ function step<T extends Guest>(specs: StepSpec<T>[], target: T, name: string, li
     check: () => spec.check(ctx),
     preview: () => spec.preview(ctx),
     locks: () => spec.locks?.(ctx) ?? [],
+    needs: (replacing = false) => spec.needs?.(ctx, replacing) ?? [],
   };
 }
 
@@ -235,6 +236,29 @@ describe('container previews and checks', () => {
       '--net0',
       'name=eth0,bridge=vmbr0,ip=10.0.0.51/24',
     ]);
+  });
+
+  // pve-manager aplinfo / pveam download and pve-storage content checks: docs/proxmox-facts.md.
+  it('define of a CT to create needs its template (by name on its storage) and rootdir content on its pool', () => {
+    const onLocal = withConfig(ct, {
+      template: '/var/lib/vz/template/cache/debian-12-standard_12.12-1_amd64.tar.zst',
+    });
+    expect(step(tables.lxc, onLocal, 'define').preview()[0]?.[3]).toBe(
+      'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
+    );
+    expect(step(tables.lxc, onLocal, 'define').needs()).toMatchObject([
+      { kind: 'content', storage: 'local-lvm', content: 'rootdir' },
+      {
+        kind: 'os-template',
+        storage: 'local',
+        file: 'debian-12-standard_12.12-1_amd64.tar.zst',
+        guest: 'CT 950',
+      },
+    ]);
+    // An existing CT needs nothing, unless --replace re-creates it.
+    const exists = [running(950, {})];
+    expect(step(tables.lxc, onLocal, 'define', exists).needs()).toEqual([]);
+    expect(step(tables.lxc, onLocal, 'define', exists).needs(true)).toHaveLength(2);
   });
 
   it("a clone's define holds its source's lock (pct clone locks the source); other steps hold none", () => {
@@ -439,6 +463,13 @@ describe('VM previews and checks', () => {
     config: {},
     snapshots: [],
     ...extra,
+  });
+
+  it('define of a VM from a cloud image needs import content on local and images on its pool', () => {
+    expect(step(tables.vm, tmplVm, 'define').needs()).toMatchObject([
+      { kind: 'content', storage: 'local-lvm', content: 'images', guest: 'VM 9000' },
+      { kind: 'content', storage: 'local', content: 'import', guest: 'VM 9000' },
+    ]);
   });
 
   it('define creates from the cloud image with a cloud-init drive, then grows the disk', () => {
