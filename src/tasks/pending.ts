@@ -5,6 +5,7 @@
 import type { Guest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
 import { configAfterStart } from '../host/live.js';
+import { formatValue } from '../plan/describe.js';
 import type { Diff } from './step.js';
 
 /** The guest as its next start leaves it: what `configure` compares with, so it never sets a pending value twice. */
@@ -20,7 +21,7 @@ export function pendingOnly(current: readonly Diff[], afterStartDiffs: readonly 
 
 /** `features nesting=0 -> nesting=1, memory 2048 -> 4096` */
 export function describePending(diffs: readonly Diff[]): string {
-  return diffs.map((d) => `${d.field} ${String(d.actual ?? '(unset)')} -> ${String(d.desired)}`).join(', ');
+  return diffs.map((d) => `${d.field} ${formatValue(d.actual)} -> ${formatValue(d.desired)}`).join(', ');
 }
 
 /** What a run reports when a change it made waits for the guest's next start. */
