@@ -109,6 +109,11 @@ export interface SimConfig {
   cloudImages: Record<string, CloudImageDef>;
   faults: FaultRule[];
   exec: ExecRule[];
+  /**
+   * Guests whose OS ignores a clean shutdown request (no ACPI handling, a hung service): `pct shutdown` /
+   * `qm shutdown` wait their timeout, then stop them hard with `--forceStop 1` or fail without it.
+   */
+  ignoresShutdown: number[];
 }
 
 /**
@@ -193,6 +198,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   cloudImages: {},
   faults: [],
   exec: [],
+  ignoresShutdown: [],
 };
 
 export const SIM_CONFIG_FILE = 'sim.json';

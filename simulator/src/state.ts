@@ -35,6 +35,11 @@ export interface ExecRecord {
   /** The command and its arguments as run inside the guest. */
   cmd: string[];
   exit: number;
+  /**
+   * `pct exec` only: whether the command got the environment of the process that called pct (`--keep-env 1`,
+   * pct's default: lxc-attach `--keep-env`) rather than a cleared one (`--keep-env 0`: `--clear-env`).
+   */
+  hostEnv?: boolean;
 }
 
 export interface PushRecord {

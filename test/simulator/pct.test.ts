@@ -462,7 +462,7 @@ describe('inside CTs: exec / push / pull', () => {
     expect(run(dir, probe).code).toBe(7);
     expect(run(dir, probe).code).toBe(0);
     expect(run(dir, ['pct', 'exec', '950', '--']).stderr).toBe(
-      'missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.\n',
+      'missing command at /usr/share/perl5/PVE/CLI/pct.pm line 246.\n',
     );
     const { writeFileSync } = await import('node:fs');
     const local = join(dir, 'app.sh');
