@@ -156,3 +156,23 @@ export function renderVmlist(
     .map((g) => `"${g.vmid}": { "node": "${node}", "type": "${g.type}", "version": ${g.version} }`);
   return `{\n"version": ${version},\n"ids": {\n${rows.join(',\n')}}\n\n}\n`;
 }
+
+/**
+ * `/etc/pve/storage.cfg` (pve-common `PVE/SectionConfig.pm` `write_config`): `type: id` headers, each option on a
+ * tab-indented line, a blank line between sections. The lvmthin `thinpool`/`vgname` are the installer's
+ * (`local-lvm` is `pve/data`); content is written in the state's order (Proxmox writes it in Perl hash order).
+ */
+export function renderStorageCfg(
+  storages: Record<string, { type: string; content: readonly string[]; path?: string; disabled?: boolean }>,
+): string {
+  const sections = Object.entries(storages).map(([sid, st]) => {
+    const lines = [`${st.type}: ${sid}`];
+    if (st.type === 'dir' || st.type === 'nfs')
+      lines.push(`\tpath ${st.path ?? (sid === 'local' ? '/var/lib/vz' : `/mnt/pve/${sid}`)}`);
+    if (st.type === 'lvmthin') lines.push('\tthinpool data', '\tvgname pve');
+    lines.push(`\tcontent ${st.content.length > 0 ? st.content.join(',') : 'none'}`);
+    if (st.disabled) lines.push('\tdisable');
+    return lines.join('\n');
+  });
+  return `${sections.join('\n\n')}\n`;
+}

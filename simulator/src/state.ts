@@ -1,8 +1,17 @@
 // The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
 // config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
-import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, sep } from 'node:path';
-import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
+import { importConfFile, renderConfFile, renderStorageCfg, renderVmlist } from './conffile.js';
 import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
@@ -26,6 +35,11 @@ export interface ExecRecord {
   /** The command and its arguments as run inside the guest. */
   cmd: string[];
   exit: number;
+  /**
+   * `pct exec` only: whether the command got the environment of the process that called pct (`--keep-env 1`,
+   * pct's default: lxc-attach `--keep-env`) rather than a cleared one (`--keep-env 0`: `--clear-env`).
+   */
+  hostEnv?: boolean;
 }
 
 export interface PushRecord {
@@ -90,6 +104,8 @@ export interface VolumeState {
 export interface StorageState extends StorageDef {
   /** Keyed by volume name (the part after `sid:`). */
   volumes: Record<string, VolumeState>;
+  /** The sim.json (or default) definition last applied, so a `pvesm set` since then is kept until it changes. */
+  applied?: string;
 }
 
 export interface SimState {
@@ -109,7 +125,8 @@ export const CALLS_FILE = 'calls.jsonl';
 
 export function initialState(cfg: SimConfig): SimState {
   const storages: Record<string, StorageState> = {};
-  for (const [sid, def] of Object.entries(allStorages(cfg))) storages[sid] = { ...def, volumes: {} };
+  for (const [sid, def] of Object.entries(allStorages(cfg)))
+    storages[sid] = { ...def, volumes: {}, applied: JSON.stringify(def) };
   return {
     version: 1,
     node: cfg.node,
@@ -122,12 +139,16 @@ export function initialState(cfg: SimConfig): SimState {
   };
 }
 
-/** Storages from sim.json that appeared after the state was created are added (never removed). */
+/**
+ * Storages from sim.json that appeared after the state was created are added (never removed); a definition that
+ * changed in sim.json is applied again. Otherwise the state wins, so what `pvesm set` changed stays.
+ */
 function reconcileStorages(state: SimState, cfg: SimConfig): void {
   for (const [sid, def] of Object.entries(allStorages(cfg))) {
     const cur = state.storages[sid];
-    if (!cur) state.storages[sid] = { ...def, volumes: {} };
-    else Object.assign(cur, def, { volumes: cur.volumes });
+    const applied = JSON.stringify(def);
+    if (!cur) state.storages[sid] = { ...def, volumes: {}, applied };
+    else if (cur.applied !== applied) Object.assign(cur, def, { volumes: cur.volumes, applied });
   }
 }
 
@@ -177,9 +198,27 @@ function readStateFile(dir: string, cfg: SimConfig): SimState {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     state = initialState(cfg);
+    writeFreshStorageCfg(dir, state);
   }
   reconcileStorages(state, cfg);
   return state;
+}
+
+/**
+ * A node always has `/etc/pve/storage.cfg`; before the first write of a fresh folder it is the initial one. Written
+ * next to its place and renamed, so parallel first calls (same content) cannot leave half a file.
+ */
+function writeFreshStorageCfg(dir: string, state: SimState): void {
+  const file = join(dir, 'etc', 'pve', 'storage.cfg');
+  if (existsSync(file)) return;
+  try {
+    mkdirSync(join(dir, 'etc', 'pve'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, renderStorageCfg(state.storages));
+    renameSync(tmp, file);
+  } catch {
+    // a read-only folder: the first write makes it
+  }
 }
 
 /** A consistent snapshot of the state without taking the lock (writes are atomic renames). */
@@ -220,6 +259,10 @@ function writeMirrors(
       g.mirrorHash = h;
     }
   }
+  const storageCfg = join(dir, 'etc', 'pve', 'storage.cfg');
+  const storageText = renderStorageCfg(state.storages);
+  if (!existsSync(storageCfg) || readFileSync(storageCfg, 'utf8') !== storageText)
+    writeFileAtomic.sync(storageCfg, storageText, { fsync: false });
   const ids = Object.values(state.guests).map((g) => ({
     vmid: g.vmid,
     type: g.type,

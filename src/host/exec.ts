@@ -190,6 +190,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       }
     },
     readGuestConfigFile: (kind, id) => files.readGuestConfigFile(kind, id),
+    readStorageConfigFile: () => files.readStorageConfigFile(),
     readGuest: (kind: GuestKind, id: number): Promise<LiveGuest | undefined> => readGuestLive(host, kind, id),
     readGuestConfig: (kind, id) => readGuestConfigLive(host, kind, id),
     async editGuestConfig(kind, id, edit) {

@@ -7,8 +7,8 @@ import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
 import {
-  effectiveConfig,
   parseConfigOutput,
+  parsePendingOutput,
   parseGuestConfig,
   parseListSnapshot,
   parsePctList,
@@ -16,7 +16,7 @@ import {
 import { parsePvesmStatus, parseQmList } from './conf.js';
 import { parseProps } from './props.js';
 import type { CommandFailure, GuestConfigView, HostExec } from './host.js';
-import type { LiveGuest, LiveState } from './live.js';
+import type { LiveGuest, LiveState, PendingChanges } from './live.js';
 
 /**
  * One guest config file as read here: its text; `absent` when the node's guest folder is readable and has no such
@@ -29,6 +29,8 @@ export type GuestConfigFile =
 /** Direct reads of the guest config files pmxcfs exposes under `/etc/pve`. */
 export interface ConfigFileReader {
   readGuestConfigFile(kind: GuestKind, id: number): Promise<GuestConfigFile>;
+  /** `/etc/pve/storage.cfg`: `unreadable` off the node (pvesh answers instead). */
+  readStorageConfigFile(): Promise<{ state: 'found'; text: string } | { state: 'unreadable' }>;
 }
 
 /** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` or `.../qemu-server/<id>.conf`. */
@@ -47,6 +49,13 @@ export function createConfigFileReader(pveRoot: string, node: string): ConfigFil
         // Missing file: absent only if the folder itself is there (off-host or unmounted it is not).
         const folder = await stat(dirname(file)).catch(() => undefined);
         return folder?.isDirectory() ? { state: 'absent' } : { state: 'unreadable' };
+      }
+    },
+    async readStorageConfigFile() {
+      try {
+        return { state: 'found', text: await readFile(join(pveRoot, 'etc', 'pve', 'storage.cfg'), 'utf8') };
+      } catch {
+        return { state: 'unreadable' };
       }
     },
   };
@@ -122,7 +131,10 @@ export async function readLiveState(
 }
 
 /** The details of one guest that a listing does not show. */
-type GuestDetails = Pick<LiveGuest, 'template' | 'config' | 'rawLxc' | 'snapshots' | 'incarnation' | 'lock'>;
+type GuestDetails = Pick<
+  LiveGuest,
+  'template' | 'config' | 'pending' | 'rawLxc' | 'snapshots' | 'incarnation' | 'lock'
+>;
 
 async function readDetails(
   host: ReadHost,
@@ -134,36 +146,48 @@ async function readDetails(
   const file = known ?? (await host.readGuestConfigFile?.(kind, id));
   if (file?.state === 'found') {
     const parsed = parseGuestConfig(file.text);
-    return ok(
-      detailsFrom(kind, effectiveConfig(parsed), parsed.main, parsed.rawLxc, Object.keys(parsed.snapshots)),
-    );
+    const pending = pendingOf(parsed.pending ?? {}, parsed.pendingDelete ?? []);
+    return ok(detailsFrom(kind, parsed.main, pending, parsed.rawLxc, Object.keys(parsed.snapshots)));
   }
-  const configArgv = [TOOL[kind], 'config', String(id)];
-  const snapsArgv = [TOOL[kind], 'listsnapshot', String(id)];
-  // Not known to exist: `config` first answers that, and an absent guest costs one process, not two.
-  const [config, snaps] = existenceUnknown
-    ? await host.run(configArgv).then(async (c) => [c, c.ok ? await host.run(snapsArgv) : c] as const)
-    : await Promise.all([host.run(configArgv), host.run(snapsArgv)]);
-  if (!config.ok) return config;
-  if (!snaps.ok) return snaps;
+  // `--current`: the values the guest runs with; `pending` lists what its next start changes.
+  const configArgv = [TOOL[kind], 'config', String(id), '--current'];
+  const restArgv = [
+    [TOOL[kind], 'pending', String(id)],
+    [TOOL[kind], 'listsnapshot', String(id)],
+  ];
+  // Not known to exist: `config` first answers that, and an absent guest costs one process, not three.
+  const [config, pendingOut, snaps] = existenceUnknown
+    ? await host
+        .run(configArgv)
+        .then(async (c) => (c.ok ? [c, ...(await Promise.all(restArgv.map((a) => host.run(a))))] : [c, c, c]))
+    : await Promise.all([configArgv, ...restArgv].map((a) => host.run(a)));
+  if (!config?.ok) return config!;
+  if (!pendingOut?.ok) return pendingOut!;
+  if (!snaps?.ok) return snaps!;
   const { main, rawLxc } = parseConfigOutput(config.value.stdout);
+  const listed = parsePendingOutput(pendingOut.value.stdout);
   const names = parseListSnapshot(snaps.value.stdout).map((s) => s.name);
-  return ok(detailsFrom(kind, main, main, rawLxc, names));
+  return ok(detailsFrom(kind, main, pendingOf(listed.set, listed.delete), rawLxc, names));
+}
+
+function pendingOf(set: Record<string, string>, deleted: string[]): PendingChanges | undefined {
+  return Object.keys(set).length === 0 && deleted.length === 0 ? undefined : { set, delete: deleted };
 }
 
 function detailsFrom(
   kind: GuestKind,
-  config: Record<string, string>,
   current: Record<string, string>,
+  pending: PendingChanges | undefined,
   rawLxc: [string, string][],
   snapshots: string[],
 ): GuestDetails {
   const incarnation = incarnationOf(kind, current);
   return {
-    config,
+    config: current,
+    ...(pending ? { pending } : {}),
     ...(kind === 'lxc' ? { rawLxc } : {}),
     snapshots,
-    template: config.template === '1',
+    template: current.template === '1',
     ...lockOf(current.lock),
     ...(incarnation === undefined ? {} : { incarnation }),
   };

@@ -709,7 +709,11 @@ const rows: Row[] = [
       expect(forced.code, forced.out).toBe(0);
       expect(forced.stderr).toContain('Running 1 step');
       const changed = changing(forced.calls);
-      expect(changed).toContain('pct exec 950 -- /tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh');
+      expect(
+        changed.some((c) =>
+          /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh$/.test(c),
+        ),
+      ).toBe(true);
       expect(changed.every((c) => / 950 /.test(c))).toBe(true); // nothing but the app step of 950
     },
   },
@@ -727,7 +731,7 @@ const rows: Row[] = [
       expect(smoke.code, smoke.out).toBe(0);
       expect(smoke.stdout).toContain('PASS ');
       expect(smoke.stdout).toContain('guest 953, suite smoke: 1 run, 0 failed');
-      at(smoke.calls, /^pct exec 953 -- sh -c /); // the gateway test ran inside 953
+      at(smoke.calls, /^pct exec 953 --keep-env 0 -- sh -c /); // the gateway test ran inside 953
       expect(unknown.code).toBe(1);
       expect(unknown.stderr.trim()).toBe("Error: 953 has no test suite 'nope' (its suites: smoke)");
     },
@@ -779,7 +783,7 @@ const rows: Row[] = [
       expect(changed).toContain('pct set 950 --memory 16384 --onboot 1 --startup order=3,up=5,down=180');
       expect(changed).toContain('pct resize 950 rootfs 64G');
       expect(at(r.calls, /^pct start 950$/)).toBeLessThan(
-        at(r.calls, /^pct exec 950 -- \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950.sh/),
+        at(r.calls, /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950.sh/),
       );
       expect(changed.every((c) => / 950\b/.test(c))).toBe(true);
       expect(status(950)).toBe('running');

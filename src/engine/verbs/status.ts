@@ -14,6 +14,8 @@ export interface StatusRow {
   exists: boolean;
   running: boolean;
   drift: string[];
+  /** Steps whose settings wait for a restart (Proxmox's pending section). */
+  pendingRestart: string[];
   stale: number;
   blocked: number;
 }
@@ -30,6 +32,7 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
       exists: lg !== undefined,
       running: lg?.status === 'running',
       drift: steps.filter((s) => s.reasons.some((r) => r.type === 'drift')).map((s) => s.name),
+      pendingRestart: steps.filter((s) => s.pendingRestart !== undefined).map((s) => s.name),
       stale: steps.filter((s) => s.status === 'stale').length,
       blocked: steps.filter((s) => s.status === 'blocked').length,
     };
@@ -58,7 +61,7 @@ export function run(ctx: VerbContext): Promise<number> {
         r.name,
         yn(r.exists),
         yn(r.running),
-        r.drift.length > 0 ? r.drift.join(', ') : '-',
+        [...r.drift, ...r.pendingRestart.map((n) => `${n} (pending until restart)`)].join(', ') || '-',
         r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
       ]);
     }
