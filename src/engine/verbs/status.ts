@@ -1,5 +1,5 @@
 // `phoenix status [ids...]`: one row per guest: ID, kind, name, exists, running, drift, stale steps.
-import type { Plan } from '../../plan/types.js';
+import type { Plan, PlannedStep } from '../../plan/types.js';
 import type { LiveState } from '../../host/live.js';
 import type { Fleet } from '../../config/model.js';
 import type { VerbContext } from '../context.js';
@@ -19,10 +19,17 @@ export interface StatusRow {
 }
 
 export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: number[]): StatusRow[] {
+  // One pass over the steps, not one per guest: a 3,000-guest fleet has about 29,000 of them.
+  const byGuest = new Map<number | 'host', PlannedStep[]>();
+  for (const s of plan.steps) {
+    const list = byGuest.get(s.target);
+    if (list) list.push(s);
+    else byGuest.set(s.target, [s]);
+  }
   return ids.map((id) => {
     const guest = fleet.guests.get(id);
     const lg = live.guests.get(id);
-    const steps = plan.steps.filter((s) => s.target === id);
+    const steps = byGuest.get(id) ?? [];
     return {
       id,
       kind: guest?.kind ?? '?',
