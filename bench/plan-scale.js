@@ -93,7 +93,7 @@ function builtGuest(id, g) {
     net0: `name=eth0,bridge=vmbr0,gw=${net.gw},hwaddr=${mac(id)},ip=${net.ip},type=veth`,
     ostype: 'debian',
     rootfs: `local-lvm:vm-${id}-disk-0,size=${g.storage_size_gb}G`,
-    startup: `order=${g.boot_order ?? 0},up=0,down=0`,
+    startup: `order=${g.boot_order ?? 0},up=0,down=180`, // down: the default shutdown_timeout
     swap: '512',
     unprivileged: '1',
     ...(g.start_at_boot ? { onboot: '1' } : {}),
@@ -143,7 +143,7 @@ async function seedAll(simDir, seeds) {
 }
 
 /** A generated fleet of `n` containers, seeded as built and adopted: its folder, simulator folder and options. */
-async function adoptedFleet(n) {
+export async function adoptedFleet(n) {
   const dir = tempDir(`fleet${n}`);
   const fleet = generatedFleet(n);
   writeFileSync(join(dir, 'phoenix.config.json'), JSON.stringify(fleet, null, 2));

@@ -5,7 +5,7 @@ import type { Fleet } from '../../config/model.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
-import Table from 'cli-table3';
+import { formatTable } from '../../reporters/table.js';
 
 export interface StatusRow {
   id: number;
@@ -53,23 +53,18 @@ export function run(ctx: VerbContext): Promise<number> {
       ctx.io.out(JSON.stringify(rows, null, 2));
       return EXIT.ok;
     }
-    const table = new Table({
-      head: ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'],
-      style: { head: ctx.io.color ? ['cyan'] : [], border: ctx.io.color ? ['grey'] : [] },
-    });
     const yn = (b: boolean): string => (b ? 'yes' : 'no');
-    for (const r of rows) {
-      table.push([
-        r.id,
-        r.kind,
-        r.name,
-        yn(r.exists),
-        yn(r.running),
-        r.drift.length > 0 ? r.drift.join(', ') : '-',
-        r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
-      ]);
-    }
-    ctx.io.out(table.toString());
+    const head = ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'];
+    const cells = rows.map((r) => [
+      r.id,
+      r.kind,
+      r.name,
+      yn(r.exists),
+      yn(r.running),
+      r.drift.length > 0 ? r.drift.join(', ') : '-',
+      r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
+    ]);
+    ctx.io.out(formatTable(head, cells, { color: ctx.io.color }));
     return EXIT.ok;
   });
 }
