@@ -199,7 +199,9 @@ export function createNodeFiles(root: string, node: string): NodeFiles {
         const vms = localIds('vm');
         let running: boolean[];
         try {
-          running = await Promise.all(vms.map((id) => withPidfile.has(`${id}.pid`) && vmRuns(id)));
+          running = await Promise.all(
+            vms.map((id) => (withPidfile.has(`${id}.pid`) ? vmRuns(id) : Promise.resolve(false))),
+          );
         } catch (e) {
           return err(failedRead(`${pidDir} or ${at('proc')}`, e));
         }

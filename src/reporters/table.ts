@@ -10,7 +10,7 @@ export interface TableOptions {
 
 export function formatTable(
   head: readonly string[],
-  rows: readonly (readonly unknown[])[],
+  rows: readonly (readonly (string | number)[])[],
   o: TableOptions = {},
 ): string {
   const c = pc.createColors(o.color ?? false);

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostExec, type BackendHost } from '../../src/host/exec.js';
-import { readLiveState } from '../../src/host/read-live.js';
+import type { HostExec } from '../../src/host/host.js';
+import { readLiveState, type ConfigFileReader } from '../../src/host/read-live.js';
 import { newGuest, setStatus } from '../../simulator/src/context.js';
 import { loadSimConfig } from '../../simulator/src/simconfig.js';
 import { transact } from '../../simulator/src/state.js';
@@ -134,13 +135,13 @@ describe.skipIf(!built)('the live read from the node’s files and from pct/qm l
         const fromFiles = await readLiveState(onNode, { ids });
         const sim = simHost();
         // The same backend without its node files: what a host that cannot read them (or the API) does.
-        const listingOnly = {
+        const listingOnly: HostExec & ConfigFileReader = {
           node: sim.node,
-          run: sim.run,
-          readGuest: sim.readGuest,
-          readGuestConfig: sim.readGuestConfig,
-          editGuestConfig: sim.editGuestConfig,
-          readGuestConfigFile: sim.readGuestConfigFile,
+          run: (argv, o) => sim.run(argv, o),
+          readGuest: (kind, id) => sim.readGuest(kind, id),
+          readGuestConfig: (kind, id) => sim.readGuestConfig(kind, id),
+          editGuestConfig: (kind, id, edit) => sim.editGuestConfig(kind, id, edit),
+          readGuestConfigFile: (kind, id) => sim.readGuestConfigFile(kind, id),
         };
         const fromListings = await readLiveState(listingOnly, { ids });
         expect(fromFiles.ok && fromListings.ok, JSON.stringify([fromFiles, fromListings])).toBe(true);
