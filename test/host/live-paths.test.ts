@@ -141,6 +141,7 @@ describe.skipIf(!built)('the live read from the node’s files and from pct/qm l
           readGuest: (kind, id) => sim.readGuest(kind, id),
           readGuestConfig: (kind, id) => sim.readGuestConfig(kind, id),
           editGuestConfig: (kind, id, edit) => sim.editGuestConfig(kind, id, edit),
+          withFiles: (files, fn) => sim.withFiles(files, fn),
           readGuestConfigFile: (kind, id) => sim.readGuestConfigFile(kind, id),
         };
         const fromListings = await readLiveState(listingOnly, { ids });

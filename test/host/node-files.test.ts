@@ -247,6 +247,7 @@ function noCommandHost(files?: NodeFiles): HostExec & Partial<NodeFiles> & { cal
     readGuest: () => Promise.resolve(undefined),
     readGuestConfig: () => Promise.resolve(undefined),
     editGuestConfig: () => Promise.reject(new Error('read-only test host')),
+    withFiles: () => Promise.reject(new Error('read-only test host')),
     ...(files && { listLocalGuests: files.listLocalGuests.bind(files) }),
   };
 }
