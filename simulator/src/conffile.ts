@@ -145,7 +145,10 @@ export function importConfFile(g: GuestState, text: string): void {
   g.snapshots = snaps;
 }
 
-/** `/etc/pve/.vmlist` in pmxcfs' own layout (valid JSON). */
+/**
+ * `/etc/pve/.vmlist` in pmxcfs' own layout (valid JSON; pve-cluster src/pmxcfs/status.c cfs_create_vmlist_msg):
+ * no `ids` key at all without guests. Rows here are sorted; pmxcfs prints them in hash-table order.
+ */
 export function renderVmlist(
   version: number,
   node: string,
@@ -154,6 +157,7 @@ export function renderVmlist(
   const rows = guests
     .sort((a, b) => a.vmid - b.vmid)
     .map((g) => `"${g.vmid}": { "node": "${node}", "type": "${g.type}", "version": ${g.version} }`);
+  if (rows.length === 0) return `{\n"version": ${version}\n\n}\n`;
   return `{\n"version": ${version},\n"ids": {\n${rows.join(',\n')}}\n\n}\n`;
 }
 

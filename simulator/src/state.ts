@@ -15,6 +15,7 @@ import { importConfFile, renderConfFile, renderStorageCfg, renderVmlist } from '
 import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
+import { reapProcesses, writeProcesses } from './processes.js';
 
 export type GuestType = 'lxc' | 'qemu';
 
@@ -221,9 +222,13 @@ function writeFreshStorageCfg(dir: string, state: SimState): void {
   }
 }
 
-/** A consistent snapshot of the state without taking the lock (writes are atomic renames). */
+/**
+ * A consistent snapshot of the state without taking the lock (writes are atomic renames), as the node sees it:
+ * hand edits of the conf files imported, guests whose process is gone stopped.
+ */
 export function readState(dir: string, cfg: SimConfig): SimState {
   const state = readStateFile(dir, cfg);
+  reapProcesses(dir, state);
   importEdits(dir, state);
   return state;
 }
@@ -237,6 +242,7 @@ function writeMirrors(
   const node = state.node;
   for (const t of ['lxc', 'qemu'] as const) mkdirSync(confDir(dir, node, t), { recursive: true });
   for (const [link, target] of [
+    ['local', `nodes/${node}`],
     ['lxc', `nodes/${node}/lxc`],
     ['qemu-server', `nodes/${node}/qemu-server`],
   ] as const) {
@@ -289,6 +295,7 @@ function writeMirrors(
       fsync: false,
     });
   }
+  writeProcesses(dir, before, state);
 }
 
 const LOCK_OPTS = {
@@ -327,10 +334,13 @@ export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimSt
     const existed = existsSync(join(dir, STATE_FILE));
     const state = readStateFile(dir, cfg);
     const current = importEdits(dir, state);
-    const beforeText = JSON.stringify(state);
+    const storedText = JSON.stringify(state);
+    // A guest stopped because its process is gone is a change to store, but not a stop whose files go: a stale
+    // pid file stays where it is, as on a node.
+    const beforeText = reapProcesses(dir, state) > 0 ? JSON.stringify(state) : storedText;
     const before = JSON.parse(beforeText) as SimState;
     const result = fn(state);
-    if (!existed || JSON.stringify(state) !== beforeText) {
+    if (!existed || JSON.stringify(state) !== storedText) {
       writeMirrors(dir, existed ? before : undefined, state, current);
       writeFileAtomic.sync(join(dir, STATE_FILE), JSON.stringify(state), { fsync: false });
     }

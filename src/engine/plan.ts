@@ -38,7 +38,11 @@ function guestsIn(session: Session, addresses: string[]): number[] {
 export async function readLiveFor(session: Session, targets: string[]): Promise<Result<LiveState, string>> {
   const ids = guestsIn(session, closureFor(session.graph, targets));
   // Host setup steps check nothing live: `phoenix setup` lists no guests.
-  const live = await readLiveState(session.host, { ids, ...(ids.length === 0 && { kinds: [] }) });
+  const live = await readLiveState(session.host, {
+    ids,
+    ...(ids.length === 0 && { kinds: [] }),
+    note: session.note,
+  });
   return live.ok ? ok(live.value) : err(live.error.message);
 }
 
@@ -48,7 +52,7 @@ export async function readLiveOf(
   guests: readonly Guest[],
 ): Promise<Result<LiveState, string>> {
   const kinds = [...new Set(guests.map((g) => g.kind))];
-  const live = await readLiveState(session.host, { ids: guests.map((g) => g.id), kinds });
+  const live = await readLiveState(session.host, { ids: guests.map((g) => g.id), kinds, note: session.note });
   return live.ok ? ok(live.value) : err(live.error.message);
 }
 

@@ -1,11 +1,11 @@
-// Reads the host's live state in as few processes as possible: one listing per guest kind for existence, run
-// state and lock, then each requested guest's config and snapshots straight from its config file (no process at
-// all), falling back to `pct|qm config` + `listsnapshot` when the file cannot be read (Phoenix runs off-host).
+// Reads the host's live state in as few processes as possible: on the node none at all (existence and run state
+// from the node's own files, node-files.ts; each requested guest's config and snapshots from its config file),
+// falling back to one listing per guest kind and `pct|qm config` + `listsnapshot` when the files cannot answer.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
-import { ok } from '../result.js';
+import { err, ok } from '../result.js';
 import {
   parseConfigOutput,
   parsePendingOutput,
@@ -17,6 +17,7 @@ import { parsePvesmStatus, parseQmList } from './conf.js';
 import { parseProps } from './props.js';
 import type { CommandFailure, GuestConfigView, HostExec } from './host.js';
 import type { LiveGuest, LiveState, PendingChanges } from './live.js';
+import type { ListedGuest, NodeFiles } from './node-files.js';
 
 /**
  * One guest config file as read here: its text; `absent` when the node's guest folder is readable and has no such
@@ -62,7 +63,7 @@ export function createConfigFileReader(pveRoot: string, node: string): ConfigFil
 }
 
 export interface LiveStateRequest {
-  /** Guests whose config and snapshots are read; every listed guest gets existence/status/lock anyway. */
+  /** Guests whose config and snapshots are read; every listed guest gets existence and run state anyway. */
   ids: readonly number[];
   /** Guest kinds to list (default both). */
   kinds?: readonly GuestKind[];
@@ -70,48 +71,37 @@ export interface LiveStateRequest {
   storages?: boolean;
   /**
    * Read each requested guest's config and snapshots (default true). With false only the listings are read:
-   * `template` is then always false and a VM's `lock` unknown (`qm list` shows neither).
+   * `template` is then always false and `lock` unknown.
    */
   configs?: boolean;
+  /** Told how the guests were listed (from the node's files, or which listings and why): `--verbose` shows it. */
+  note?: (line: string) => void;
 }
 
-type ReadHost = HostExec & Partial<ConfigFileReader>;
+type ReadHost = HostExec & Partial<ConfigFileReader> & Partial<NodeFiles>;
 
 const TOOL: Record<GuestKind, string> = { lxc: 'pct', vm: 'qm' };
 
 /**
- * Read the live state. Existence and run state come from `pct list` / `qm list`, which ask the node itself;
+ * Read the live state. Existence and run state come from the node's own files when Phoenix runs on the node
+ * (node-files.ts: what `pct list` / `qm list` read themselves, no process), else from `pct list` / `qm list`.
  * `/cluster/resources` would be a single call but its status comes from pvestatd and lags up to 10 s behind a
  * create/start/stop, exactly the moments a run reads the host again. Config files are read directly (no process).
+ * Only the requested guests carry a config, snapshots and lock; the others carry existence, kind and run state.
  */
 export async function readLiveState(
   host: ReadHost,
   req: LiveStateRequest,
 ): Promise<Result<LiveState, CommandFailure>> {
   const kinds = req.kinds ?? (['lxc', 'vm'] as const);
-  const [pct, qm, pvesm] = await Promise.all([
-    kinds.includes('lxc') ? host.run(['pct', 'list']) : undefined,
-    kinds.includes('vm') ? host.run(['qm', 'list']) : undefined,
+  const [listed, pvesm] = await Promise.all([
+    listGuests(host, kinds, req),
     req.storages ? host.run(['pvesm', 'status']) : undefined,
   ]);
+  if (!listed.ok) return listed;
+  if (pvesm && !pvesm.ok) return pvesm;
   const guests = new Map<number, LiveGuest>();
-  for (const listing of [pct, qm, pvesm]) if (listing && !listing.ok) return listing;
-  if (pct?.ok) {
-    for (const row of parsePctList(pct.value.stdout)) {
-      guests.set(row.id, {
-        id: row.id,
-        kind: 'lxc',
-        status: row.status,
-        template: false,
-        ...lockOf(row.lock),
-      });
-    }
-  }
-  if (qm?.ok) {
-    for (const row of parseQmList(qm.value.stdout)) {
-      guests.set(row.id, { id: row.id, kind: 'vm', status: row.status, template: false });
-    }
-  }
+  for (const row of listed.value) guests.set(row.id, { ...row, template: false });
   const wanted = req.configs === false ? [] : [...new Set(req.ids)].flatMap((id) => guests.get(id) ?? []);
   const details = await Promise.all(wanted.map((g) => readDetails(host, g.kind, g.id)));
   for (const [i, detail] of details.entries()) {
@@ -128,6 +118,49 @@ export async function readLiveState(
   const state: LiveState = { node: host.node, guests };
   if (pvesm?.ok) state.storages = new Set(parsePvesmStatus(pvesm.value.stdout).map((s) => s.name));
   return ok(state);
+}
+
+/**
+ * Existence and run state of the node's guests of `kinds`: from the node's files when they can answer for the
+ * requested guests, else (another machine, a missing or unreadable file, a guest on another node, a host without
+ * files such as the API transport) from the host's listings. Both give the same rows.
+ */
+async function listGuests(
+  host: ReadHost,
+  kinds: readonly GuestKind[],
+  req: LiveStateRequest,
+): Promise<Result<ListedGuest[], CommandFailure>> {
+  if (kinds.length === 0) return ok([]);
+  const files = host.listLocalGuests
+    ? await host.listLocalGuests(kinds, req.ids)
+    : err('this host offers no node files');
+  if (files.ok) {
+    req.note?.(`live state: read from ${files.value.source} (no process started)`);
+    return ok(files.value.guests);
+  }
+  req.note?.(`live state: ${kinds.map((k) => `${TOOL[k]} list`).join(' and ')}, because ${files.error}`);
+  return listByCommands(host, kinds);
+}
+
+/** The fallback: `pct list` and `qm list`, at once. (A transport without these commands lists its own way here.) */
+async function listByCommands(
+  host: HostExec,
+  kinds: readonly GuestKind[],
+): Promise<Result<ListedGuest[], CommandFailure>> {
+  const [pct, qm] = await Promise.all([
+    kinds.includes('lxc') ? host.run(['pct', 'list']) : undefined,
+    kinds.includes('vm') ? host.run(['qm', 'list']) : undefined,
+  ]);
+  if (pct && !pct.ok) return pct;
+  if (qm && !qm.ok) return qm;
+  return ok([
+    ...(pct?.ok
+      ? parsePctList(pct.value.stdout).map(({ id, status }) => ({ id, kind: 'lxc' as const, status }))
+      : []),
+    ...(qm?.ok
+      ? parseQmList(qm.value.stdout).map(({ id, status }) => ({ id, kind: 'vm' as const, status }))
+      : []),
+  ]);
 }
 
 /** The details of one guest that a listing does not show. */

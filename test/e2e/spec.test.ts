@@ -404,7 +404,25 @@ const rows: Row[] = [
       const r = await phoenix(['LetsGo']);
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('Nothing to build: all 45 steps are up to date.');
-      expect([...r.calls].sort()).toEqual(['pct list', 'qm list']); // one live read serves both phases
+      expect(r.calls).toEqual([]); // the node's files answer: no pct list, no qm list
+    },
+  },
+  {
+    id: 'drift, seen with no process',
+    command: 'pct stop 950; qm stop 1000 behind Phoenix; phoenix plan --verbose; phoenix LetsGo',
+    async check() {
+      behindTheBack('pct', 'stop', '950');
+      behindTheBack('qm', 'stop', '1000');
+      const plan = await phoenix(['plan', '--verbose']);
+      expect(plan.code, plan.out).toBe(0);
+      expect(plan.calls).toEqual([]);
+      expect(plan.stderr).toMatch(/^live state: read from .*\.vmlist.*\(no process started\)$/m);
+      expect(plan.stdout).toMatch(/^run +950:start\n +drift: container 950 is stopped/m);
+      expect(plan.stdout).toMatch(/^run +1000:start\n +drift: VM 1000 is stopped/m);
+      const letsgo = await phoenix(['LetsGo']);
+      expect(letsgo.code, letsgo.out).toBe(0);
+      expect(letsgo.calls).toEqual(expect.arrayContaining(['pct start 950', 'qm start 1000']));
+      expect([status(950), status(1000)]).toEqual(['running', 'running']);
     },
   },
 

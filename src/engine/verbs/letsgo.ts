@@ -1,6 +1,7 @@
 // `phoenix LetsGo`: build every guest in dependency order, then start them all in boot order — one plan, run by
 // the one scheduler. A guest that is fully built and merely stopped is left to the start phase, so it starts in
-// boot order rather than whenever the build reaches it. A no-op LetsGo costs one `pct list` and one `qm list`.
+// boot order rather than whenever the build reaches it. A no-op LetsGo on the node starts no process (the live read
+// uses the node's files, src/host/node-files.ts); elsewhere it costs one `pct list` and one `qm list`.
 import { sortByBootOrder } from '../../graph/guests.js';
 import { stepsOf } from '../../graph/query.js';
 import type { Plan } from '../../plan/types.js';
