@@ -32,7 +32,7 @@ export default defineConfig({
   lxc: {
     '900': {
       name: 'base-template',
-      template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+      template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
       memory_mb: 1024,
       cores: 1,
       storage_pool: 'local-lvm',

@@ -1,5 +1,7 @@
 // Figure 2, planning at scale: `phoenix plan` on a generated fleet of 1,000 containers (~9,000 steps) whose
 // guests exist on the simulated node and whose steps are recorded in the cache (warm): wall time and peak RSS.
+// Then `phoenix status` against `phoenix plan` on a fleet of 3,000 (~29,000 steps): status plans the same steps
+// and prints a row per guest, so it should cost no more than plan.
 // The guests are seeded into the simulator as a fully built fleet looks (running, templates snapshotted), and the
 // cache is filled by `phoenix adopt`, which records every step whose live check passes without running scripts.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -91,7 +93,7 @@ function builtGuest(id, g) {
     net0: `name=eth0,bridge=vmbr0,gw=${net.gw},hwaddr=${mac(id)},ip=${net.ip},type=veth`,
     ostype: 'debian',
     rootfs: `local-lvm:vm-${id}-disk-0,size=${g.storage_size_gb}G`,
-    startup: `order=${g.boot_order ?? 0},up=0,down=0`,
+    startup: `order=${g.boot_order ?? 0},up=0,down=180`, // down: the default shutdown_timeout
     swap: '512',
     unprivileged: '1',
     ...(g.start_at_boot ? { onboot: '1' } : {}),
@@ -140,44 +142,81 @@ async function seedAll(simDir, seeds) {
   });
 }
 
-export async function planScaleFigure() {
-  const dir = tempDir('fleet1000');
-  const fleet = generatedFleet();
+/** A generated fleet of `n` containers, seeded as built and adopted: its folder, simulator folder and options. */
+export async function adoptedFleet(n) {
+  const dir = tempDir(`fleet${n}`);
+  const fleet = generatedFleet(n);
   writeFileSync(join(dir, 'phoenix.config.json'), JSON.stringify(fleet, null, 2));
   for (const sub of ['lxc_features', 'vm_features', 'applications', 'hypervisor_setup', 'health_checks'])
     cpSync(join(REFERENCE, sub), join(dir, sub), { recursive: true, dereference: true });
   mkdirSync(join(dir, 'vm_features'), { recursive: true });
 
-  log(`plan at scale: seeding ${GUESTS} built containers into the simulator`);
+  log(`at scale: seeding ${n} built containers into the simulator`);
   const simDir = registerSimDir(await createSimDir({ config: { latencyScale: 0 } }));
   const t0 = Date.now();
   await seedAll(
     simDir,
     Object.entries(fleet.lxc).map(([id, g]) => builtGuest(Number(id), g)),
   );
-  log(`plan at scale: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s; adopting`);
+  log(`at scale: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s; adopting`);
 
-  const env = benchEnv(tempDir('fleet1000-cache'));
+  const env = benchEnv(tempDir(`fleet${n}-cache`));
   const opts = { cwd: dir, env };
   const sim = ['--sim-dir', simDir];
   const adopted = await phoenix(['adopt', ...sim], opts);
-  log(`plan at scale: ${adopted.stdout.trim()} (${(adopted.ms / 1000).toFixed(1)} s)`);
-
-  // Realistic latency for the plan itself: its two listings cost what they cost on a node.
+  log(`at scale: ${adopted.stdout.trim()} (${(adopted.ms / 1000).toFixed(1)} s)`);
+  // Realistic latency from here: any pct/qm call costs what it costs on a node.
   writeSimConfig(simDir, { latencyScale: 1 });
+  return { opts, sim, adopted: adopted.stdout.trim() };
+}
+
+const SUMMARY = /(\d+) to run, (\d+) blocked, (\d+) up to date/;
+
+export async function planScaleFigure() {
+  const { opts, sim, adopted } = await adoptedFleet(GUESTS);
   await phoenix(['plan', ...sim], opts); // warm: the OS file cache, as for any second run
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await phoenix(['plan', ...sim], { ...opts, rss: true }));
-  const summary = /(\d+) to run, (\d+) blocked, (\d+) up to date/.exec(runs[0].stdout);
+  const summary = SUMMARY.exec(runs[0].stdout);
   const steps = summary ? Number(summary[1]) + Number(summary[2]) + Number(summary[3]) : NaN;
   log(`plan at scale: ${summary?.[0] ?? '?'}; median ${median(runs.map((r) => r.ms)).toFixed(0)} ms`);
   return {
     guests: GUESTS,
     steps,
     upToDate: summary ? Number(summary[3]) : NaN,
-    adopted: adopted.stdout.trim(),
+    adopted,
     wallMs: median(runs.map((r) => r.ms)),
     wallRunsMs: runs.map((r) => r.ms),
     maxRssMiB: Math.max(...runs.map((r) => (r.maxRssKiB ?? NaN) / 1024)),
+  };
+}
+
+const STATUS_GUESTS = 3000;
+
+/** `phoenix status` and `phoenix plan` on the 3,000-guest fleet, interleaved, medians of RUNS each. */
+export async function statusScaleFigure() {
+  const { opts, sim, adopted } = await adoptedFleet(STATUS_GUESTS);
+  await phoenix(['plan', ...sim], opts); // warm
+  const plans = [];
+  const statuses = [];
+  let rows = NaN;
+  for (let i = 0; i < RUNS; i++) {
+    plans.push((await phoenix(['plan', ...sim], opts)).ms);
+    const status = await phoenix(['status', ...sim], opts);
+    statuses.push(status.ms);
+    rows = (status.stdout.match(/^│ \d+ /gm) ?? []).length;
+  }
+  const planMs = median(plans);
+  const statusMs = median(statuses);
+  log(`status at scale: ${rows} rows; status ${statusMs.toFixed(0)} ms, plan ${planMs.toFixed(0)} ms`);
+  return {
+    guests: STATUS_GUESTS,
+    adopted,
+    rows,
+    statusMs,
+    planMs,
+    ratio: statusMs / planMs,
+    statusRunsMs: statuses,
+    planRunsMs: plans,
   };
 }

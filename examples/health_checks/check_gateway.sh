@@ -4,5 +4,5 @@
 set -euo pipefail
 CTID="${1:?usage: $0 CTID}"
 
-pct exec "$CTID" -- systemctl is-active --quiet nginx
+pct exec "$CTID" --keep-env 0 -- systemctl is-active --quiet nginx
 echo "nginx is active in CT $CTID"

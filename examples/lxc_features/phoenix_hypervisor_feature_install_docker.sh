@@ -4,11 +4,11 @@
 set -euo pipefail
 CTID="${1:?usage: $0 CTID}"
 
-if pct exec "$CTID" -- sh -c 'command -v docker' >/dev/null 2>&1; then
+if pct exec "$CTID" --keep-env 0 -- sh -c 'command -v docker' >/dev/null 2>&1; then
   echo "docker already installed in CT $CTID"
   exit 0
 fi
 echo "installing docker in CT $CTID"
-pct exec "$CTID" -- apt-get update -q
-pct exec "$CTID" -- apt-get install -y -q docker.io
-pct exec "$CTID" -- systemctl enable --now docker
+pct exec "$CTID" --keep-env 0 -- apt-get update -q
+pct exec "$CTID" --keep-env 0 -- apt-get install -y -q docker.io
+pct exec "$CTID" --keep-env 0 -- systemctl enable --now docker

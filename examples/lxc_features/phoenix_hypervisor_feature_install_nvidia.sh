@@ -4,10 +4,10 @@
 set -euo pipefail
 CTID="${1:?usage: $0 CTID}"
 
-if pct exec "$CTID" -- sh -c 'command -v nvidia-smi' >/dev/null 2>&1; then
+if pct exec "$CTID" --keep-env 0 -- sh -c 'command -v nvidia-smi' >/dev/null 2>&1; then
   echo "nvidia user-space driver already present in CT $CTID"
   exit 0
 fi
 echo "installing nvidia user-space driver in CT $CTID"
-pct exec "$CTID" -- apt-get update -q
-pct exec "$CTID" -- apt-get install -y -q --no-install-recommends nvidia-driver nvidia-smi
+pct exec "$CTID" --keep-env 0 -- apt-get update -q
+pct exec "$CTID" --keep-env 0 -- apt-get install -y -q --no-install-recommends nvidia-driver nvidia-smi

@@ -145,7 +145,10 @@ export function importConfFile(g: GuestState, text: string): void {
   g.snapshots = snaps;
 }
 
-/** `/etc/pve/.vmlist` in pmxcfs' own layout (valid JSON). */
+/**
+ * `/etc/pve/.vmlist` in pmxcfs' own layout (valid JSON; pve-cluster src/pmxcfs/status.c cfs_create_vmlist_msg):
+ * no `ids` key at all without guests. Rows here are sorted; pmxcfs prints them in hash-table order.
+ */
 export function renderVmlist(
   version: number,
   node: string,
@@ -154,5 +157,26 @@ export function renderVmlist(
   const rows = guests
     .sort((a, b) => a.vmid - b.vmid)
     .map((g) => `"${g.vmid}": { "node": "${node}", "type": "${g.type}", "version": ${g.version} }`);
+  if (rows.length === 0) return `{\n"version": ${version}\n\n}\n`;
   return `{\n"version": ${version},\n"ids": {\n${rows.join(',\n')}}\n\n}\n`;
+}
+
+/**
+ * `/etc/pve/storage.cfg` (pve-common `PVE/SectionConfig.pm` `write_config`): `type: id` headers, each option on a
+ * tab-indented line, a blank line between sections. The lvmthin `thinpool`/`vgname` are the installer's
+ * (`local-lvm` is `pve/data`); content is written in the state's order (Proxmox writes it in Perl hash order).
+ */
+export function renderStorageCfg(
+  storages: Record<string, { type: string; content: readonly string[]; path?: string; disabled?: boolean }>,
+): string {
+  const sections = Object.entries(storages).map(([sid, st]) => {
+    const lines = [`${st.type}: ${sid}`];
+    if (st.type === 'dir' || st.type === 'nfs')
+      lines.push(`\tpath ${st.path ?? (sid === 'local' ? '/var/lib/vz' : `/mnt/pve/${sid}`)}`);
+    if (st.type === 'lvmthin') lines.push('\tthinpool data', '\tvgname pve');
+    lines.push(`\tcontent ${st.content.length > 0 ? st.content.join(',') : 'none'}`);
+    if (st.disabled) lines.push('\tdisable');
+    return lines.join('\n');
+  });
+  return `${sections.join('\n\n')}\n`;
 }

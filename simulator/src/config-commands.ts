@@ -1,12 +1,13 @@
 // `config` and `pending`: the same handlers serve pct and qm (Proxmox shares them in PVE::AbstractConfig); the
-// kind only decides the raw `lxc.*` lines, the `--current`/`--snapshot` check and the `digest` key.
+// kind only decides the raw `lxc.*` lines, the `--current`/`--snapshot` check, the `digest` key and the VM
+// password mask.
 import { printLxcConfig } from './conffile.js';
 import { effectiveConfig, loadGuest, type Command } from './context.js';
 import { PveError } from './errors.js';
 import { bool } from './getopt.js';
+import { maskPassword } from './guests.js';
 import { snapnameSpec, vmidArg } from './props.js';
 import { getSnapshot } from './snapshots.js';
-import { maskPassword } from './guests.js';
 import type { GuestType } from './state.js';
 
 export interface ConfigUsage {
@@ -16,8 +17,8 @@ export interface ConfigUsage {
 
 export function configCommands(type: GuestType, usage: ConfigUsage): Record<'config' | 'pending', Command> {
   const ct = type === 'lxc';
-  // A VM's stored password is never printed (API2/Qemu.pm vm_config masks it).
-  const shown = (c: Record<string, string>) => (ct ? c : maskPassword(c));
+  // What a read shows: a VM's stored password masked (API2/Qemu.pm, vm_config), a CT's config as it is.
+  const shown = (c: Record<string, string>): Record<string, string> => (ct ? c : maskPassword(c));
   const config: Command = {
     spec: { usage: usage.config, positionals: [vmidArg], options: { current: bool, snapshot: snapnameSpec } },
     run(ctx, p) {

@@ -1,7 +1,7 @@
 // Commands run inside guests (`pct exec`, `qm guest exec`): outcomes from the sim config's exec rules,
 // every run recorded on the guest.
 import type { Ctx } from './context.js';
-import type { GuestState } from './state.js';
+import type { ExecRecord } from './state.js';
 
 export interface ExecResult {
   exit: number;
@@ -9,18 +9,38 @@ export interface ExecResult {
   stderr: string;
 }
 
+/**
+ * The command env(1) runs: `env NAME=VALUE... cmd args` executes `cmd args` with those variables, so exec rules
+ * match the command itself (Phoenix names the variables an in-guest script gets this way).
+ */
+export function commandUnderEnv(cmd: readonly string[]): string[] {
+  if (cmd[0] !== 'env' && !/(^|\/)env$/.test(cmd[0] ?? '')) return [...cmd];
+  let i = 1;
+  while (i < cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[i] ?? '')) i++;
+  return cmd.slice(i);
+}
+
+/**
+ * What a command does with no exec rule: it succeeds with no output, except `false`, which fails (exit 1) as it
+ * would in any guest.
+ */
+function defaultOutcome(cmd: readonly string[]): ExecResult {
+  const name = (cmd[0] ?? '').split('/').pop();
+  return { exit: name === 'false' ? 1 : 0, stdout: '', stderr: '' };
+}
+
 export async function runExecRules(
   ctx: Ctx,
   vmid: number,
   via: string,
   cmd: string[],
-  fallback?: (g: GuestState) => { exit: number; stdout: string } | undefined,
+  extra: Pick<ExecRecord, 'hostEnv'> = {},
 ): Promise<ExecResult> {
-  const joined = cmd.join(' ');
+  const command = commandUnderEnv(cmd);
+  const joined = command.join(' ');
   return ctx.tx((s) => {
+    let res: ExecResult = defaultOutcome(command);
     const g = s.guests[vmid];
-    const known = g && fallback ? fallback(g) : undefined;
-    let res: ExecResult = known ? { ...known, stderr: '' } : { exit: 0, stdout: '', stderr: '' };
     for (const [i, rule] of ctx.cfg.exec.entries()) {
       if (rule.guest !== undefined && rule.guest !== vmid) continue;
       if (!new RegExp(rule.match).test(joined)) continue;
@@ -31,7 +51,7 @@ export async function runExecRules(
       res = { exit: rule.exit, stdout: rule.stdout ?? '', stderr: rule.stderr ?? '' };
       break;
     }
-    if (g) g.execs.push({ t: ctx.now(), via, cmd, exit: res.exit });
+    if (g) g.execs.push({ t: ctx.now(), via, cmd, exit: res.exit, ...extra });
     return res;
   });
 }

@@ -19,11 +19,14 @@ const available: Command = {
     positionals: [],
     options: { section: { type: 'string', enum: ['system', 'mail', 'turnkeylinux'] } },
   },
+  // pve-manager `PVE/CLI/pveam.pm` `available`: `%-15s %-60s %s` (section, template, arch), sorted by section
+  // and then template with Perl's byte-order sort. Every index entry is amd64.
   run(ctx, p) {
+    const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
     const rows = ctx.cfg.catalog
       .filter((t) => p.opts.section === undefined || t.section === p.opts.section)
-      .sort((a, b) => a.section.localeCompare(b.section) || a.name.localeCompare(b.name));
-    ctx.out(rows.map((t) => `${t.section.padEnd(15)} ${t.name}\n`).join(''));
+      .sort((a, b) => byteOrder(a.section, b.section) || byteOrder(a.name, b.name));
+    ctx.out(rows.map((t) => `${t.section.padEnd(15)} ${t.name.padEnd(60)} amd64\n`).join(''));
   },
 };
 
@@ -44,15 +47,19 @@ const download: Command = {
     if (!st.content.includes('vztmpl')) throw new PveError(`storage '${sid}' does not support templates`);
     const volname = `vztmpl/${name}`;
     const path = volumePath(sid, st, volname) ?? `/mnt/pve/${sid}/template/cache/${name}`;
-    const url = `${DL_BASE}/${entry.section}/${name}`;
+    const url =
+      entry.section === 'turnkeylinux'
+        ? `https://releases.turnkeylinux.org/pve/${name}`
+        : `${DL_BASE}/${entry.section}/${name}`;
+    // pve-common `PVE/Tools.pm` `download_file_from_url`: the first line is always the URL and destination.
     return ctx.task(false, async () => {
+      ctx.out(`downloading ${url} to ${path}\n`);
       if (st.volumes[volname]) {
         ctx.out(
           'calculating checksum of existing file...OK, got correct file already, no need to download\n',
         );
         return;
       }
-      ctx.out(`downloading ${url} to ${path}\n`);
       await ctx.sleep('pveamDownload');
       await ctx.tx((s) => {
         getStorage(s, sid).volumes[volname] = {
@@ -76,7 +83,8 @@ const list: Command = {
     const sid = p.params.storage!;
     const st = getStorage(ctx.read(), sid);
     if (!st.content.includes('vztmpl')) throw new PveError('Storage does not support templates!');
-    let out = `${'NAME'.padEnd(60)} SIZE\n`;
+    // `printf "%-60s %-6s\n", qw(NAME SIZE)`: SIZE is padded to six characters.
+    let out = `${'NAME'.padEnd(60)} ${'SIZE'.padEnd(6)}\n`;
     for (const name of Object.keys(st.volumes).sort()) {
       const v = st.volumes[name]!;
       if (v.content !== 'vztmpl') continue;

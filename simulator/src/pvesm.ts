@@ -1,6 +1,7 @@
 // `pvesm`: storage status and volume lists.
 import type { Command, Registry } from './context.js';
-import { PveError } from './errors.js';
+import { ParamError, PveError } from './errors.js';
+import type { ContentType, StorageType } from './simconfig.js';
 import type { StorageState } from './state.js';
 import { storageIdSpec } from './props.js';
 import { getStorage } from './storage.js';
@@ -94,4 +95,54 @@ const list: Command = {
   },
 };
 
-export const pvesmCommands: Registry = { status, list };
+/** Content each storage type accepts (pve-storage `PVE/Storage/*Plugin.pm` `plugindata`, first element). */
+const VALID_CONTENT: Record<StorageType, readonly string[]> = {
+  dir: ['images', 'rootdir', 'vztmpl', 'iso', 'backup', 'snippets', 'none', 'import'],
+  nfs: ['images', 'rootdir', 'vztmpl', 'iso', 'backup', 'snippets', 'import'],
+  lvmthin: ['images', 'rootdir'],
+  lvm: ['images', 'rootdir'],
+  zfspool: ['images', 'rootdir'],
+};
+
+/**
+ * `pvesm set <storage> --content a,b` (pve-storage `PVE/API2/Storage/Config.pm` `update`): the list **replaces**
+ * the storage's content. Each item must be a content type at all (`verify_content`: `invalid content type`); one
+ * the storage type cannot hold is dropped with a warning (`Plugin.pm` `decode_value`); `none` cannot be combined.
+ * Prints nothing.
+ */
+const set: Command = {
+  spec: {
+    usage: 'pvesm set <storage> [OPTIONS]',
+    positionals: [{ name: 'storage', spec: storageIdSpec }],
+    options: { content: { type: 'string' }, disable: { type: 'boolean' }, digest: { type: 'string' } },
+  },
+  async run(ctx, p) {
+    const sid = p.params.storage!;
+    const content = p.opts.content;
+    if (content !== undefined) {
+      const bad = content.split(/[,;\s]+/).find((c) => c !== '' && !CONTENT.includes(c) && c !== 'none');
+      if (bad !== undefined)
+        throw new ParamError({ content: `invalid format - invalid content type '${bad}'` });
+    }
+    await ctx.tx((s) => {
+      const st = getStorage(s, sid);
+      if (content !== undefined) {
+        const kept: string[] = [];
+        for (const c of content.split(/[,;\s]+/).filter((x) => x !== '')) {
+          if (!VALID_CONTENT[st.type].includes(c)) ctx.err(`storage does not support content type '${c}'\n`);
+          else if (!kept.includes(c)) kept.push(c);
+        }
+        if (kept.includes('none') && kept.length > 1)
+          throw new PveError("unable to combine 'none' with other content types");
+        if (kept.length === 0) throw new PveError("storage does not support content type 'none'");
+        st.content = kept.filter((c) => c !== 'none') as ContentType[];
+      }
+      if (p.opts.disable !== undefined) {
+        if (p.opts.disable === '1') st.disabled = true;
+        else delete st.disabled;
+      }
+    });
+  },
+};
+
+export const pvesmCommands: Registry = { status, list, set };

@@ -20,7 +20,7 @@ export interface StorageDef {
 export interface TemplateDef {
   /** `system`, `mail` or `turnkeylinux`. */
   section: string;
-  /** File name, e.g. debian-12-standard_12.7-1_amd64.tar.zst. */
+  /** File name, e.g. debian-12-standard_12.12-1_amd64.tar.zst. */
   name: string;
   /** Size in bytes of the downloaded archive. */
   size: number;
@@ -118,32 +118,64 @@ export interface SimConfig {
   cloudImages: Record<string, CloudImageDef>;
   faults: FaultRule[];
   exec: ExecRule[];
+  /**
+   * Guests whose OS ignores a clean shutdown request (no ACPI handling, a hung service): `pct shutdown` /
+   * `qm shutdown` wait their timeout, then stop them hard with `--forceStop 1` or fail without it.
+   */
+  ignoresShutdown: number[];
 }
 
+/**
+ * A fresh Proxmox VE 9 node installed on ext4/xfs with LVM-thin (pve-installer `Proxmox/Install/StorageConfig.pm`
+ * `get_lvm_thin_config`, since proxmox-installer 9.0.7): `local` holds iso, vztmpl, backup and import, **not**
+ * snippets; `local-lvm` holds guest disks. A host upgraded from PVE 8 keeps `local` at iso,vztmpl,backup: give
+ * `storages: {"local": {...}}` in sim.json to model it.
+ */
 export const DEFAULT_STORAGES: Record<string, StorageDef> = {
   local: {
     type: 'dir',
-    content: ['vztmpl', 'iso', 'backup', 'import', 'snippets'],
+    content: ['iso', 'vztmpl', 'backup', 'import'],
     path: '/var/lib/vz',
     totalKiB: 98497780,
   },
-  'local-lvm': { type: 'lvmthin', content: ['images', 'rootdir'], totalKiB: 362520576 },
+  'local-lvm': { type: 'lvmthin', content: ['rootdir', 'images'], totalKiB: 362520576 },
 };
 
 const MB = 1024 * 1024;
+/**
+ * What `pveam available` lists on a fresh node: the template index pve-manager ships (`aplinfo/aplinfo.dat`, as of
+ * pve-manager 9.2.11), which `debian/postinst` installs until the first `pveam update` replaces it. Only the names
+ * and sections come from that file; the sizes are rough guesses (the index carries checksums, not sizes). Names
+ * leave the index when a newer build replaces them (`debian-12-standard_12.7-1` did in 2025), so
+ * `pveam download` of an old name fails with `template: no such template`.
+ */
 export const DEFAULT_CATALOG: TemplateDef[] = [
-  { section: 'system', name: 'almalinux-9-default_20240911_amd64.tar.xz', size: 98 * MB },
-  { section: 'system', name: 'alpine-3.21-default_20241217_amd64.tar.xz', size: 3 * MB },
-  { section: 'system', name: 'alpine-3.22-default_20250617_amd64.tar.xz', size: 3 * MB },
-  { section: 'system', name: 'debian-12-standard_12.7-1_amd64.tar.zst', size: 126 * MB },
-  { section: 'system', name: 'debian-13-standard_13.1-2_amd64.tar.zst', size: 131 * MB },
-  { section: 'system', name: 'fedora-42-default_20250428_amd64.tar.xz', size: 92 * MB },
-  { section: 'system', name: 'rockylinux-9-default_20240912_amd64.tar.xz', size: 103 * MB },
-  { section: 'system', name: 'ubuntu-22.04-standard_22.04-1_amd64.tar.zst', size: 129 * MB },
-  { section: 'system', name: 'ubuntu-24.04-standard_24.04-2_amd64.tar.zst', size: 141 * MB },
-  { section: 'turnkeylinux', name: 'debian-12-turnkey-core_18.1-1_amd64.tar.gz', size: 224 * MB },
-  { section: 'mail', name: 'proxmox-mail-gateway-8.2-standard_8.2-1_amd64.tar.zst', size: 512 * MB },
-];
+  ['mail', 'proxmox-mail-gateway-8.2-standard_8.2-1_amd64.tar.zst', 512],
+  ['mail', 'proxmox-mail-gateway-9.1-standard_9.1-1_amd64.tar.zst', 540],
+  ['system', 'almalinux-10-default_20250930_amd64.tar.xz', 100],
+  ['system', 'almalinux-9-default_20240911_amd64.tar.xz', 98],
+  ['system', 'alpine-3.22-default_20250617_amd64.tar.xz', 3],
+  ['system', 'alpine-3.23-default_20260116_amd64.tar.xz', 3],
+  ['system', 'alpine-3.24-default_20260714_amd64.tar.xz', 3],
+  ['system', 'archlinux-base_20260420-1_amd64.tar.zst', 160],
+  ['system', 'centos-10-stream-default_20260713_amd64.tar.xz', 95],
+  ['system', 'centos-9-stream-default_20240828_amd64.tar.xz', 100],
+  ['system', 'debian-12-standard_12.12-1_amd64.tar.zst', 126],
+  ['system', 'debian-13-standard_13.6-1_amd64.tar.zst', 131],
+  ['system', 'devuan-5.0-standard_5.0_amd64.tar.gz', 110],
+  ['system', 'fedora-43-default_20260115_amd64.tar.xz', 92],
+  ['system', 'fedora-44-default_20260713_amd64.tar.xz', 93],
+  ['system', 'gentoo-current-openrc_20250508_amd64.tar.xz', 250],
+  ['system', 'openeuler-25.03-default_20250507_amd64.tar.xz', 80],
+  ['system', 'opensuse-15.6-default_20240910_amd64.tar.xz', 60],
+  ['system', 'opensuse-16.0-default_20260116_amd64.tar.xz', 65],
+  ['system', 'rockylinux-10-default_20251001_amd64.tar.xz', 105],
+  ['system', 'rockylinux-9-default_20240912_amd64.tar.xz', 103],
+  ['system', 'ubuntu-22.04-standard_22.04-1_amd64.tar.zst', 129],
+  ['system', 'ubuntu-24.04-standard_24.04-2_amd64.tar.zst', 141],
+  ['system', 'ubuntu-25.04-standard_25.04-1.1_amd64.tar.zst', 145],
+  ['system', 'ubuntu-26.04-standard_26.04-1_amd64.tar.zst', 150],
+].map(([section, name, mb]) => ({ section: String(section), name: String(name), size: Number(mb) * MB }));
 
 const GB = 1024 * MB;
 
@@ -192,6 +224,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   cloudImages: {},
   faults: [],
   exec: [],
+  ignoresShutdown: [],
 };
 
 export const SIM_CONFIG_FILE = 'sim.json';

@@ -1,11 +1,21 @@
 // The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
 // config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
-import { mkdirSync, readFileSync, symlinkSync, unlinkSync, existsSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, sep } from 'node:path';
-import { importConfFile, renderConfFile, renderVmlist } from './conffile.js';
+import { importConfFile, renderConfFile, renderStorageCfg, renderVmlist } from './conffile.js';
 import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
+import { reapProcesses, writeProcesses } from './processes.js';
 
 export type GuestType = 'lxc' | 'qemu';
 
@@ -26,6 +36,11 @@ export interface ExecRecord {
   /** The command and its arguments as run inside the guest. */
   cmd: string[];
   exit: number;
+  /**
+   * `pct exec` only: whether the command got the environment of the process that called pct (`--keep-env 1`,
+   * pct's default: lxc-attach `--keep-env`) rather than a cleared one (`--keep-env 0`: `--clear-env`).
+   */
+  hostEnv?: boolean;
 }
 
 export interface PushRecord {
@@ -96,6 +111,8 @@ export interface VolumeState {
 export interface StorageState extends StorageDef {
   /** Keyed by volume name (the part after `sid:`). */
   volumes: Record<string, VolumeState>;
+  /** The sim.json (or default) definition last applied, so a `pvesm set` since then is kept until it changes. */
+  applied?: string;
 }
 
 export interface SimState {
@@ -115,7 +132,8 @@ export const CALLS_FILE = 'calls.jsonl';
 
 export function initialState(cfg: SimConfig): SimState {
   const storages: Record<string, StorageState> = {};
-  for (const [sid, def] of Object.entries(allStorages(cfg))) storages[sid] = { ...def, volumes: {} };
+  for (const [sid, def] of Object.entries(allStorages(cfg)))
+    storages[sid] = { ...def, volumes: {}, applied: JSON.stringify(def) };
   return {
     version: 1,
     node: cfg.node,
@@ -128,12 +146,16 @@ export function initialState(cfg: SimConfig): SimState {
   };
 }
 
-/** Storages from sim.json that appeared after the state was created are added (never removed). */
+/**
+ * Storages from sim.json that appeared after the state was created are added (never removed); a definition that
+ * changed in sim.json is applied again. Otherwise the state wins, so what `pvesm set` changed stays.
+ */
 function reconcileStorages(state: SimState, cfg: SimConfig): void {
   for (const [sid, def] of Object.entries(allStorages(cfg))) {
     const cur = state.storages[sid];
-    if (!cur) state.storages[sid] = { ...def, volumes: {} };
-    else Object.assign(cur, def, { volumes: cur.volumes });
+    const applied = JSON.stringify(def);
+    if (!cur) state.storages[sid] = { ...def, volumes: {}, applied };
+    else if (cur.applied !== applied) Object.assign(cur, def, { volumes: cur.volumes, applied });
   }
 }
 
@@ -183,14 +205,36 @@ function readStateFile(dir: string, cfg: SimConfig): SimState {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     state = initialState(cfg);
+    writeFreshStorageCfg(dir, state);
   }
   reconcileStorages(state, cfg);
   return state;
 }
 
-/** A consistent snapshot of the state without taking the lock (writes are atomic renames). */
+/**
+ * A node always has `/etc/pve/storage.cfg`; before the first write of a fresh folder it is the initial one. Written
+ * next to its place and renamed, so parallel first calls (same content) cannot leave half a file.
+ */
+function writeFreshStorageCfg(dir: string, state: SimState): void {
+  const file = join(dir, 'etc', 'pve', 'storage.cfg');
+  if (existsSync(file)) return;
+  try {
+    mkdirSync(join(dir, 'etc', 'pve'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, renderStorageCfg(state.storages));
+    renameSync(tmp, file);
+  } catch {
+    // a read-only folder: the first write makes it
+  }
+}
+
+/**
+ * A consistent snapshot of the state without taking the lock (writes are atomic renames), as the node sees it:
+ * hand edits of the conf files imported, guests whose process is gone stopped.
+ */
 export function readState(dir: string, cfg: SimConfig): SimState {
   const state = readStateFile(dir, cfg);
+  reapProcesses(dir, state);
   importEdits(dir, state);
   return state;
 }
@@ -204,6 +248,7 @@ function writeMirrors(
   const node = state.node;
   for (const t of ['lxc', 'qemu'] as const) mkdirSync(confDir(dir, node, t), { recursive: true });
   for (const [link, target] of [
+    ['local', `nodes/${node}`],
     ['lxc', `nodes/${node}/lxc`],
     ['qemu-server', `nodes/${node}/qemu-server`],
   ] as const) {
@@ -226,6 +271,10 @@ function writeMirrors(
       g.mirrorHash = h;
     }
   }
+  const storageCfg = join(dir, 'etc', 'pve', 'storage.cfg');
+  const storageText = renderStorageCfg(state.storages);
+  if (!existsSync(storageCfg) || readFileSync(storageCfg, 'utf8') !== storageText)
+    writeFileAtomic.sync(storageCfg, storageText, { fsync: false });
   const ids = Object.values(state.guests).map((g) => ({
     vmid: g.vmid,
     type: g.type,
@@ -252,6 +301,7 @@ function writeMirrors(
       fsync: false,
     });
   }
+  writeProcesses(dir, before, state);
 }
 
 const LOCK_OPTS = {
@@ -290,10 +340,13 @@ export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimSt
     const existed = existsSync(join(dir, STATE_FILE));
     const state = readStateFile(dir, cfg);
     const current = importEdits(dir, state);
-    const beforeText = JSON.stringify(state);
+    const storedText = JSON.stringify(state);
+    // A guest stopped because its process is gone is a change to store, but not a stop whose files go: a stale
+    // pid file stays where it is, as on a node.
+    const beforeText = reapProcesses(dir, state) > 0 ? JSON.stringify(state) : storedText;
     const before = JSON.parse(beforeText) as SimState;
     const result = fn(state);
-    if (!existed || JSON.stringify(state) !== beforeText) {
+    if (!existed || JSON.stringify(state) !== storedText) {
       writeMirrors(dir, existed ? before : undefined, state, current);
       writeFileAtomic.sync(join(dir, STATE_FILE), JSON.stringify(state), { fsync: false });
     }

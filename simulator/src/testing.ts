@@ -57,7 +57,7 @@ export function writeSimConfig(dir: string, cfg: Partial<SimConfig>): void {
 export interface CreateSimDirOptions {
   /** Written to sim.json. `latencyScale` defaults to 0 here (tests), unlike a bare sim dir (1). */
   config?: Partial<SimConfig>;
-  /** OS templates (catalogue names) already downloaded to `local`, e.g. debian-12-standard_12.7-1_amd64.tar.zst. */
+  /** OS templates (catalogue names) already downloaded to `local`, e.g. debian-12-standard_12.12-1_amd64.tar.zst. */
   templates?: string[];
 }
 

@@ -87,6 +87,10 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     parse: parseRenderer,
     description: 'progress display: tree, lines, verbose or quiet',
   },
-  { flags: '-v, --verbose', key: 'verbose', description: 'stream command output' },
+  {
+    flags: '-v, --verbose',
+    key: 'verbose',
+    description: 'stream command output, and say how the live state was read',
+  },
   { flags: '-q, --quiet', key: 'quiet', description: 'print only failures and the summary' },
 ];

@@ -116,6 +116,10 @@ function issueHint(issue: z.core.$ZodIssue): string | undefined {
       return `use a value of at most ${String(issue.maximum)}`;
     case 'unrecognized_keys':
       return 'remove the key or check its spelling';
+    case 'custom': {
+      const hint = (issue.params as { hint?: unknown } | undefined)?.hint;
+      return typeof hint === 'string' ? hint : 'correct the value';
+    }
     default:
       return 'correct the value';
   }

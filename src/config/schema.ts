@@ -2,6 +2,7 @@
 // Field names follow the user's legacy JSON files (snake_case), so both sources share one vocabulary.
 // Objects are "loose": keys the model does not know (vllm_*, portainer_role, ...) are kept and passed through.
 import { z } from 'zod';
+import { LXC_OPTION_LINE, checkLxcKey, splitLxcLine } from './lxc-keys.js';
 
 /** Proxmox guest IDs: `^[1-9][0-9]{2,8}$` (100..999999999). Legacy files carry them as strings ("950"). */
 const GUEST_ID_MESSAGE = 'must be a guest ID (a number from 100 to 999999999)';
@@ -164,6 +165,20 @@ export const lxcVolume = z
     message: 'needs either host_path (a bind mount) or pool and size_gb (a new volume)',
   });
 
+/**
+ * One raw `lxc.*` line, with a key Proxmox keeps (lxc-keys.ts): any other line Proxmox drops when it loads the
+ * config, while Phoenix, reading the file, would believe it applied.
+ */
+const lxcOption = z
+  .string()
+  .regex(LXC_OPTION_LINE, 'must be an lxc.key: value line')
+  .superRefine((line, ctx) => {
+    const [key] = splitLxcLine(line) ?? [''];
+    const verdict = checkLxcKey(key);
+    if (!verdict.ok)
+      ctx.addIssue({ code: 'custom', message: verdict.message, params: { hint: verdict.hint } });
+  });
+
 export const lxcGuest = z.looseObject({
   name: hostname,
   memory_mb: z.number().int().min(16, 'must be at least 16 (Proxmox minimum)').default(512),
@@ -193,11 +208,7 @@ export const lxcGuest = z.looseObject({
   /** Proxmox `features` (`nesting=1`, `keyctl=1`, ...). */
   pct_options: z.array(pctOption).default([]),
   /** Raw `lxc.*` lines (`lxc.mount.auto: sys:rw` or `lxc.apparmor.profile=unconfined`). */
-  lxc_options: z
-    .array(
-      z.string().regex(/^lxc\.[A-Za-z0-9_.]+[ \t]*[:=][ \t]*[^\r\n]*$/, 'must be an lxc.key: value line'),
-    )
-    .default([]),
+  lxc_options: z.array(lxcOption).default([]),
   /**
    * AppArmor profile name (`unconfined`, `lxc-phoenix-v2`); it ends up on an `lxc.apparmor.profile` line. Any other
    * name than `unconfined` is a profile file in the install root's `etc/apparmor/`, installed on the host first.

@@ -19,6 +19,7 @@ export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Probl
   return [
     ...checkSources(fleet),
     ...checkClones(fleet, invalid),
+    ...checkBindMountSources(fleet),
     ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
     ...checkHostSteps(fleet),
@@ -106,6 +107,37 @@ function checkClones(fleet: Fleet, invalid: Invalid): Problem[] {
         ),
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * `pct clone` refuses a source (or snapshot) with a mount point that is not a volume: pve-container
+ * `API2/LXC.pm` `clone_vm` dies `unable to clone mountpoint 'mp0' (type bind)` (or `type device`). A clone gets
+ * its own bind mounts from its own `volumes`, applied by its `configure` after cloning.
+ */
+function checkBindMountSources(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  const cloned = new Map<number, number[]>();
+  for (const g of fleet.guests.values())
+    if (g.kind === 'lxc' && g.cloneFrom !== undefined)
+      cloned.set(g.cloneFrom, [...(cloned.get(g.cloneFrom) ?? []), g.id]);
+  for (const [sourceId, clones] of cloned) {
+    const source = fleet.guests.get(sourceId);
+    if (source?.kind !== 'lxc') continue;
+    source.config.volumes.forEach((v, index) => {
+      if (v.host_path === undefined) return;
+      const type = v.host_path.startsWith('/dev/') ? 'device' : 'bind';
+      const list = clones.sort((a, b) => a - b).join(', ');
+      problems.push(
+        error(
+          ...at(source, 'volumes', index, 'host_path'),
+          `container ${source.id} is cloned by ${list}, and Proxmox cannot clone a container with a ${type} mount ` +
+            `(pct clone: unable to clone mountpoint (type ${type}))`,
+          `move this mount to the volumes of the clones that need it (a clone gets its own mounts after cloning)`,
+        ),
+      );
+    });
   }
   return problems;
 }

@@ -43,7 +43,8 @@ export async function withSession(
     return EXIT.usage;
   }
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
-  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env);
+  const note = ctx.options.verbose ? (line: string) => ctx.io.err(line) : undefined;
+  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note);
   const graphed = prepareSession(host);
   if (!graphed.ok) {
     ctx.io.err(`Error: ${graphed.error}`);

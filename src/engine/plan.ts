@@ -8,6 +8,7 @@ import { plan } from '../plan/planner.js';
 import { scriptHasher } from '../config/script-files.js';
 import type { Plan } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { preflight } from './preflight.js';
 import type { Session } from './session.js';
 
 export interface ConvergeRequest {
@@ -37,7 +38,11 @@ function guestsIn(session: Session, addresses: string[]): number[] {
 export async function readLiveFor(session: Session, targets: string[]): Promise<Result<LiveState, string>> {
   const ids = guestsIn(session, closureFor(session.graph, targets));
   // Host setup steps check nothing live: `phoenix setup` lists no guests.
-  const live = await readLiveState(session.host, { ids, ...(ids.length === 0 && { kinds: [] }) });
+  const live = await readLiveState(session.host, {
+    ids,
+    ...(ids.length === 0 && { kinds: [] }),
+    note: session.note,
+  });
   return live.ok ? ok(live.value) : err(live.error.message);
 }
 
@@ -47,7 +52,7 @@ export async function readLiveOf(
   guests: readonly Guest[],
 ): Promise<Result<LiveState, string>> {
   const kinds = [...new Set(guests.map((g) => g.kind))];
-  const live = await readLiveState(session.host, { ids: guests.map((g) => g.id), kinds });
+  const live = await readLiveState(session.host, { ids: guests.map((g) => g.id), kinds, note: session.note });
   return live.ok ? ok(live.value) : err(live.error.message);
 }
 
@@ -69,11 +74,26 @@ export function planWith(session: Session, live: LiveState, request: ConvergeReq
   });
 }
 
-/** Read the live state the request needs, then plan it. */
+/** Read the live state the request needs, then plan it and check what its work needs on the host. */
 export async function planFor(session: Session, request: ConvergeRequest): Promise<Result<Planned, string>> {
   const live = await readLiveFor(session, request.targets);
   if (!live.ok) return live;
-  return ok({ plan: planWith(session, live.value, request), live: live.value });
+  const checked = await withPreflight(session, planWith(session, live.value, request), live.value);
+  return checked.ok ? ok({ plan: checked.value, live: live.value }) : checked;
+}
+
+/**
+ * The plan with what its work lacks on the host (`problems`): read from the host only when a step to run needs
+ * something (an OS template, a storage content type), so a plan with nothing to create reads nothing more.
+ */
+export async function withPreflight(
+  session: Session,
+  plan: Plan,
+  live: LiveState,
+): Promise<Result<Plan, string>> {
+  const problems = await preflight(session, plan, live);
+  if (!problems.ok) return problems;
+  return ok(problems.value.length > 0 ? { ...plan, problems: problems.value } : plan);
 }
 
 /** Whether a plan has work: a stale or blocked step. */

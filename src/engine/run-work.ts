@@ -53,11 +53,16 @@ export async function runWork(
     if (g.incarnation !== undefined) session.incarnations.set(id, g.incarnation);
   const work = plan.steps.filter((s) => s.status === 'stale').length;
   const pace = `${work} step${work === 1 ? '' : 's'}, up to ${session.options.concurrency} at a time`;
+  if (plan.problems && !session.options.dryRun) {
+    for (const problem of plan.problems) io.err(`Error: ${problem}`);
+    io.err('Nothing was run: the host lacks what the plan needs (above).');
+    return EXIT.failed;
+  }
   if (session.options.dryRun) {
     if (session.options.json) io.out(JSON.stringify(planToJson(plan), null, 2));
     else io.out(formatPlan(plan, { color: io.color }));
     if (!session.options.json) io.err(`Dry run: would run ${pace}; nothing was changed.`);
-    return EXIT.ok;
+    return plan.problems ? EXIT.failed : EXIT.ok;
   }
   if (work > 0) io.err(`Running ${pace}.`);
   // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.

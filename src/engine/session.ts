@@ -31,7 +31,10 @@ export interface HostTarget {
   runScripts?: boolean;
   /** Proxmox node name. */
   node: string;
-  /** Root under which /etc/pve lives: `/` on the node, the simulator's folder under simulation. */
+  /**
+   * Root under which the node's files are read (/etc/pve, /proc, /var/run/qemu-server): `/` on the node, the
+   * simulator's folder under simulation.
+   */
   pveRoot: string;
   /** Environment for every process Phoenix starts (the simulator's folder first on PATH under --sim). */
   env: NodeJS.ProcessEnv;
@@ -65,6 +68,8 @@ export interface Session {
   signal?: AbortSignal;
   /** Guest ID -> incarnation as last seen, so records carry the guest they ran against. */
   incarnations: Map<number, string>;
+  /** A diagnostic line that `--verbose` shows (how the live state was read); dropped otherwise. */
+  note: (line: string) => void;
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */
@@ -136,16 +141,20 @@ function launchPolicy(fleet: Fleet, target: HostTarget): LaunchPolicy {
 }
 
 /** The host side of a session: which host, its backend and the run log, before any graph or cache. */
-export type HostSession = Pick<Session, 'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host'>;
+export type HostSession = Pick<
+  Session,
+  'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host' | 'note'
+>;
 
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
 export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
 
-/** Pick the target host and open its backend (spawns nothing). */
+/** Pick the target host and open its backend (spawns nothing). `note` receives the `--verbose` diagnostics. */
 export async function openHost(
   fleet: Fleet,
   options: ResolvedOptions,
   env: NodeJS.ProcessEnv,
+  note: (line: string) => void = () => undefined,
 ): Promise<HostSession> {
   const target = pickTarget(fleet, options, env);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
@@ -160,7 +169,7 @@ export async function openHost(
     // Passwords, tokens and keys from the config never reach the run log, even when a script echoes them.
     redact: fleetSecrets(fleet),
   });
-  return { fleet, options, target, cacheDir, logFile, host };
+  return { fleet, options, target, cacheDir, logFile, host, note };
 }
 
 /** Build the step graph of the fleet; an error is a graph the config's rules should have refused. */

@@ -91,7 +91,21 @@ export function parseConfigOutput(text: string): {
   return { main, rawLxc };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
+/**
+ * `pct pending` / `qm pending` (pve-guest-common `GuestHelpers::format_pending`): `cur k: v`, then `new k: p` for
+ * a pending value, or `del k: v` for a pending deletion; a key with only a pending value prints `new k: p` alone.
+ */
+export function parsePendingOutput(text: string): { set: Record<string, string>; delete: string[] } {
+  const set: Record<string, string> = {};
+  const deleted: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(new|del) ([a-z][a-z0-9_-]*):\s?(.*)$/i.exec(line.replace(/\s+$/, ''));
+    if (m?.[1] === 'new') set[m[2] ?? ''] = m[3] ?? '';
+    else if (m?.[1] === 'del') deleted.push(m[2] ?? '');
+  }
+  return { set, delete: deleted };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Listings. Every printer pads columns, so lines carry trailing spaces; with no guests there is no output at all.
 
@@ -178,6 +192,17 @@ export function parsePveamList(text: string): { volid: string; sizeMb: number }[
   return dataLines(text, /^NAME\s+SIZE\b/)
     .filter((f) => f.length >= 2 && (f[0] ?? '').includes(':'))
     .map((f) => ({ volid: f[0] ?? '', sizeMb: Number((f[1] ?? '').replace(/MB$/, '')) }));
+}
+
+/**
+ * `pveam available` (pve-manager `PVE/CLI/pveam.pm` `available`): `section template arch` rows (`%-15s %-60s %s`;
+ * before pve-manager 9.2 without the arch). The template name is the second field.
+ */
+export function parsePveamAvailable(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[1])
+    .filter((t): t is string => t !== undefined && t !== '');
 }
 
 export interface SnapshotEntry {
@@ -292,4 +317,108 @@ export function parseGuestExec(stdout: string): Result<GuestExecResult, string> 
   set('signal', num(o.signal));
   set('pid', num(o.pid));
   return ok(out);
+}
+
+/** One storage as `/etc/pve/storage.cfg` defines it. */
+export interface StorageInfo {
+  id: string;
+  /** `dir`, `lvmthin`, `zfspool`, `nfs`, ... */
+  type: string;
+  /** Content types it holds (`iso`, `vztmpl`, `import`, `rootdir`, `images`, `snippets`, `backup`). */
+  content: string[];
+  /** Mount path of a file-based storage. */
+  path?: string;
+  disabled: boolean;
+}
+
+/**
+ * Content a storage holds when its section has no `content` line (pve-storage `PVE/Storage/*Plugin.pm`
+ * `plugindata`, second element, applied by `Plugin.pm` `parse_config`).
+ */
+const DEFAULT_CONTENT: Readonly<Record<string, string[]>> = {
+  dir: ['images', 'rootdir'],
+  btrfs: ['images', 'rootdir'],
+  lvmthin: ['images', 'rootdir'],
+  zfspool: ['images', 'rootdir'],
+  lvm: ['images'],
+  nfs: ['images'],
+  cifs: ['images'],
+  rbd: ['images'],
+  zfs: ['images'],
+  iscsi: ['images'],
+  cephfs: ['backup'],
+  pbs: ['backup'],
+};
+
+/**
+ * `/etc/pve/storage.cfg` (pve-common `SectionConfig.pm`: `type: id` headers, tab-indented `key value` lines or bare
+ * flags). Like pve-storage `Plugin.pm` `parse_config`, a missing `local` (or one that is not a dir on
+ * /var/lib/vz) is the built-in one: backup, images, iso, rootdir, snippets, vztmpl.
+ */
+export function parseStorageCfg(text: string): StorageInfo[] {
+  const out: StorageInfo[] = [];
+  let cur: (StorageInfo & { hasContent: boolean }) | undefined;
+  const flush = (): void => {
+    if (!cur) return;
+    const { hasContent, ...info } = cur;
+    if (!hasContent) info.content = [...(DEFAULT_CONTENT[info.type] ?? [])];
+    out.push(info);
+  };
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '' || raw.trim().startsWith('#')) continue;
+    const head = /^(\S+):\s*(\S+)\s*$/.exec(raw);
+    if (head && !/^\s/.test(raw)) {
+      flush();
+      cur = { id: head[2] ?? '', type: head[1] ?? '', content: [], disabled: false, hasContent: false };
+      continue;
+    }
+    const m = /^\s+(\S+)(?:\s+(.*\S))?\s*$/.exec(raw);
+    if (!cur || !m) continue;
+    const [, key, value = ''] = m;
+    if (key === 'content') {
+      cur.hasContent = true;
+      cur.content = value.split(/[,;\s]+/).filter((c) => c !== '' && c !== 'none');
+    } else if (key === 'path') cur.path = value;
+    else if (key === 'disable') cur.disabled = value !== '0';
+  }
+  flush();
+  const local = out.find((s) => s.id === 'local');
+  if (!local || local.type !== 'dir' || (local.path !== undefined && local.path !== '/var/lib/vz')) {
+    const builtin: StorageInfo = {
+      id: 'local',
+      type: 'dir',
+      path: '/var/lib/vz',
+      content: ['backup', 'images', 'iso', 'rootdir', 'snippets', 'vztmpl'],
+      disabled: false,
+    };
+    return [builtin, ...out.filter((s) => s.id !== 'local')];
+  }
+  local.path ??= '/var/lib/vz';
+  return out;
+}
+
+/** `pvesh get /storage --output-format json`: the same storages through the API (off the node). */
+export function storagesFromPveshJson(data: unknown): StorageInfo[] {
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((row: unknown) => {
+    const r = row as {
+      storage?: unknown;
+      type?: unknown;
+      content?: unknown;
+      path?: unknown;
+      disable?: unknown;
+    };
+    if (typeof r.storage !== 'string' || typeof r.type !== 'string') return [];
+    const content =
+      typeof r.content === 'string' ? r.content.split(',').filter((c) => c !== '' && c !== 'none') : [];
+    return [
+      {
+        id: r.storage,
+        type: r.type,
+        content,
+        ...(typeof r.path === 'string' ? { path: r.path } : {}),
+        disabled: r.disable === 1 || r.disable === '1' || r.disable === true,
+      },
+    ];
+  });
 }

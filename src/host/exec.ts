@@ -15,6 +15,7 @@ import { createConfigFileReader, guestConfigPath, readGuestConfigLive, readGuest
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
+import { createNodeFiles, type NodeFiles } from './node-files.js';
 import { execa } from 'execa';
 import { withPrivateFiles } from './temp-files.js';
 import { OUTPUT_LIMIT, streamTail, type StreamTail } from './output.js';
@@ -107,7 +108,10 @@ export function isLockContention(stderr: string): boolean {
 export interface HostExecOptions {
   /** Proxmox node name (`pve`). */
   node: string;
-  /** `/` on a real host; the simulator's `$PHOENIX_SIM_DIR` under which `etc/pve/nodes/...` is mirrored. */
+  /**
+   * `/` on a real host; the simulator's `$PHOENIX_SIM_DIR`, under which it keeps `etc/pve/...`, `proc/...` and
+   * `var/run/qemu-server/...` as a node does.
+   */
   pveRoot: string;
   /** The run log (`.phoenixcache/logs/<run>.log`), created with mode 0600. */
   logFile: string;
@@ -122,8 +126,8 @@ export interface HostExecOptions {
   launch?: LaunchPolicy;
 }
 
-/** The real backend: HostExec plus direct config-file reads, and the log it writes. */
-export interface BackendHost extends HostExec, ConfigFileReader {
+/** The real backend: HostExec plus direct reads of the node's files, and the log it writes. */
+export interface BackendHost extends HostExec, ConfigFileReader, NodeFiles {
   readonly logFile: string;
   /** Number of processes spawned so far (retries included). */
   readonly spawnCount: number;
@@ -147,6 +151,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
   const redactor = createRedactor(opts.redact);
   const log = openRunLog(opts.logFile);
   const files = createConfigFileReader(opts.pveRoot, opts.node);
+  const nodeFiles = createNodeFiles(opts.pveRoot, opts.node);
   let seq = 0;
   let spawned = 0;
 
@@ -200,6 +205,8 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       }
     },
     readGuestConfigFile: (kind, id) => files.readGuestConfigFile(kind, id),
+    readStorageConfigFile: () => files.readStorageConfigFile(),
+    listLocalGuests: (kinds, ids) => nodeFiles.listLocalGuests(kinds, ids),
     readGuest: (kind: GuestKind, id: number): Promise<LiveGuest | undefined> => readGuestLive(host, kind, id),
     readGuestConfig: (kind, id) => readGuestConfigLive(host, kind, id),
     async editGuestConfig(kind, id, edit) {

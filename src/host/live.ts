@@ -10,8 +10,16 @@ export interface LiveGuest {
   /** The config's `lock:` value, when a task holds or left one. */
   lock?: string;
   template: boolean;
-  /** Main config section, key -> value as `pct config` / `qm config` print them. Undefined when not read. */
+  /**
+   * The values the guest runs with: the config file's main section, as `pct config --current` prints it (pending
+   * changes not merged in). Undefined when not read.
+   */
   config?: Record<string, string>;
+  /**
+   * Changes made while the guest ran that Proxmox keeps in `[pve:pending]` / `[PENDING]` and applies at its next
+   * start (pve-container `PVE::LXC::vm_start`, qemu-server `vm_start`). Absent when there are none.
+   */
+  pending?: PendingChanges;
   /** Raw `lxc.*` lines of a container, in file order, as [key, value]. */
   rawLxc?: [string, string][];
   /** Snapshot names (without the `current` pseudo-entry). Undefined when not read. */
@@ -21,6 +29,23 @@ export interface LiveGuest {
    * mistaken for the old one (VM: smbios1 uuid; CT: the MAC Proxmox generated for net0 plus the rootfs volume).
    */
   incarnation?: string;
+}
+
+export interface PendingChanges {
+  /** Key -> the value it takes at the next start. */
+  set: Record<string, string>;
+  /** Keys removed at the next start. */
+  delete: string[];
+}
+
+/** The config the guest will have after its next start: the current values with the pending changes applied. */
+export function configAfterStart(
+  g: Pick<LiveGuest, 'config' | 'pending'>,
+): Record<string, string> | undefined {
+  if (!g.config || !g.pending) return g.config;
+  const merged = { ...g.config, ...g.pending.set };
+  for (const key of g.pending.delete) delete merged[key];
+  return merged;
 }
 
 export interface LiveState {

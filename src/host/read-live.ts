@@ -1,14 +1,14 @@
-// Reads the host's live state in as few processes as possible: one listing per guest kind for existence, run
-// state and lock, then each requested guest's config and snapshots straight from its config file (no process at
-// all), falling back to `pct|qm config` + `listsnapshot` when the file cannot be read (Phoenix runs off-host).
+// Reads the host's live state in as few processes as possible: on the node none at all (existence and run state
+// from the node's own files, node-files.ts; each requested guest's config and snapshots from its config file),
+// falling back to one listing per guest kind and `pct|qm config` + `listsnapshot` when the files cannot answer.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
-import { ok } from '../result.js';
+import { err, ok } from '../result.js';
 import {
-  effectiveConfig,
   parseConfigOutput,
+  parsePendingOutput,
   parseGuestConfig,
   parseListSnapshot,
   parsePctList,
@@ -16,7 +16,8 @@ import {
 import { parsePvesmStatus, parseQmList } from './conf.js';
 import { parseProps } from './props.js';
 import type { CommandFailure, GuestConfigView, HostExec } from './host.js';
-import type { LiveGuest, LiveState } from './live.js';
+import type { LiveGuest, LiveState, PendingChanges } from './live.js';
+import type { ListedGuest, NodeFiles } from './node-files.js';
 
 /**
  * One guest config file as read here: its text; `absent` when the node's guest folder is readable and has no such
@@ -29,6 +30,8 @@ export type GuestConfigFile =
 /** Direct reads of the guest config files pmxcfs exposes under `/etc/pve`. */
 export interface ConfigFileReader {
   readGuestConfigFile(kind: GuestKind, id: number): Promise<GuestConfigFile>;
+  /** `/etc/pve/storage.cfg`: `unreadable` off the node (pvesh answers instead). */
+  readStorageConfigFile(): Promise<{ state: 'found'; text: string } | { state: 'unreadable' }>;
 }
 
 /** `<pveRoot>/etc/pve/nodes/<node>/lxc/<id>.conf` or `.../qemu-server/<id>.conf`. */
@@ -49,11 +52,18 @@ export function createConfigFileReader(pveRoot: string, node: string): ConfigFil
         return folder?.isDirectory() ? { state: 'absent' } : { state: 'unreadable' };
       }
     },
+    async readStorageConfigFile() {
+      try {
+        return { state: 'found', text: await readFile(join(pveRoot, 'etc', 'pve', 'storage.cfg'), 'utf8') };
+      } catch {
+        return { state: 'unreadable' };
+      }
+    },
   };
 }
 
 export interface LiveStateRequest {
-  /** Guests whose config and snapshots are read; every listed guest gets existence/status/lock anyway. */
+  /** Guests whose config and snapshots are read; every listed guest gets existence and run state anyway. */
   ids: readonly number[];
   /** Guest kinds to list (default both). */
   kinds?: readonly GuestKind[];
@@ -61,48 +71,37 @@ export interface LiveStateRequest {
   storages?: boolean;
   /**
    * Read each requested guest's config and snapshots (default true). With false only the listings are read:
-   * `template` is then always false and a VM's `lock` unknown (`qm list` shows neither).
+   * `template` is then always false and `lock` unknown.
    */
   configs?: boolean;
+  /** Told how the guests were listed (from the node's files, or which listings and why): `--verbose` shows it. */
+  note?: (line: string) => void;
 }
 
-type ReadHost = HostExec & Partial<ConfigFileReader>;
+type ReadHost = HostExec & Partial<ConfigFileReader> & Partial<NodeFiles>;
 
 const TOOL: Record<GuestKind, string> = { lxc: 'pct', vm: 'qm' };
 
 /**
- * Read the live state. Existence and run state come from `pct list` / `qm list`, which ask the node itself;
+ * Read the live state. Existence and run state come from the node's own files when Phoenix runs on the node
+ * (node-files.ts: what `pct list` / `qm list` read themselves, no process), else from `pct list` / `qm list`.
  * `/cluster/resources` would be a single call but its status comes from pvestatd and lags up to 10 s behind a
  * create/start/stop, exactly the moments a run reads the host again. Config files are read directly (no process).
+ * Only the requested guests carry a config, snapshots and lock; the others carry existence, kind and run state.
  */
 export async function readLiveState(
   host: ReadHost,
   req: LiveStateRequest,
 ): Promise<Result<LiveState, CommandFailure>> {
   const kinds = req.kinds ?? (['lxc', 'vm'] as const);
-  const [pct, qm, pvesm] = await Promise.all([
-    kinds.includes('lxc') ? host.run(['pct', 'list']) : undefined,
-    kinds.includes('vm') ? host.run(['qm', 'list']) : undefined,
+  const [listed, pvesm] = await Promise.all([
+    listGuests(host, kinds, req),
     req.storages ? host.run(['pvesm', 'status']) : undefined,
   ]);
+  if (!listed.ok) return listed;
+  if (pvesm && !pvesm.ok) return pvesm;
   const guests = new Map<number, LiveGuest>();
-  for (const listing of [pct, qm, pvesm]) if (listing && !listing.ok) return listing;
-  if (pct?.ok) {
-    for (const row of parsePctList(pct.value.stdout)) {
-      guests.set(row.id, {
-        id: row.id,
-        kind: 'lxc',
-        status: row.status,
-        template: false,
-        ...lockOf(row.lock),
-      });
-    }
-  }
-  if (qm?.ok) {
-    for (const row of parseQmList(qm.value.stdout)) {
-      guests.set(row.id, { id: row.id, kind: 'vm', status: row.status, template: false });
-    }
-  }
+  for (const row of listed.value) guests.set(row.id, { ...row, template: false });
   const wanted = req.configs === false ? [] : [...new Set(req.ids)].flatMap((id) => guests.get(id) ?? []);
   const details = await Promise.all(wanted.map((g) => readDetails(host, g.kind, g.id)));
   for (const [i, detail] of details.entries()) {
@@ -121,8 +120,54 @@ export async function readLiveState(
   return ok(state);
 }
 
+/**
+ * Existence and run state of the node's guests of `kinds`: from the node's files when they can answer for the
+ * requested guests, else (another machine, a missing or unreadable file, a guest on another node, a host without
+ * files such as the API transport) from the host's listings. Both give the same rows.
+ */
+async function listGuests(
+  host: ReadHost,
+  kinds: readonly GuestKind[],
+  req: LiveStateRequest,
+): Promise<Result<ListedGuest[], CommandFailure>> {
+  if (kinds.length === 0) return ok([]);
+  const files = host.listLocalGuests
+    ? await host.listLocalGuests(kinds, req.ids)
+    : err('this host offers no node files');
+  if (files.ok) {
+    req.note?.(`live state: read from ${files.value.source} (no process started)`);
+    return ok(files.value.guests);
+  }
+  req.note?.(`live state: ${kinds.map((k) => `${TOOL[k]} list`).join(' and ')}, because ${files.error}`);
+  return listByCommands(host, kinds);
+}
+
+/** The fallback: `pct list` and `qm list`, at once. (A transport without these commands lists its own way here.) */
+async function listByCommands(
+  host: HostExec,
+  kinds: readonly GuestKind[],
+): Promise<Result<ListedGuest[], CommandFailure>> {
+  const [pct, qm] = await Promise.all([
+    kinds.includes('lxc') ? host.run(['pct', 'list']) : undefined,
+    kinds.includes('vm') ? host.run(['qm', 'list']) : undefined,
+  ]);
+  if (pct && !pct.ok) return pct;
+  if (qm && !qm.ok) return qm;
+  return ok([
+    ...(pct?.ok
+      ? parsePctList(pct.value.stdout).map(({ id, status }) => ({ id, kind: 'lxc' as const, status }))
+      : []),
+    ...(qm?.ok
+      ? parseQmList(qm.value.stdout).map(({ id, status }) => ({ id, kind: 'vm' as const, status }))
+      : []),
+  ]);
+}
+
 /** The details of one guest that a listing does not show. */
-type GuestDetails = Pick<LiveGuest, 'template' | 'config' | 'rawLxc' | 'snapshots' | 'incarnation' | 'lock'>;
+type GuestDetails = Pick<
+  LiveGuest,
+  'template' | 'config' | 'pending' | 'rawLxc' | 'snapshots' | 'incarnation' | 'lock'
+>;
 
 async function readDetails(
   host: ReadHost,
@@ -134,36 +179,48 @@ async function readDetails(
   const file = known ?? (await host.readGuestConfigFile?.(kind, id));
   if (file?.state === 'found') {
     const parsed = parseGuestConfig(file.text);
-    return ok(
-      detailsFrom(kind, effectiveConfig(parsed), parsed.main, parsed.rawLxc, Object.keys(parsed.snapshots)),
-    );
+    const pending = pendingOf(parsed.pending ?? {}, parsed.pendingDelete ?? []);
+    return ok(detailsFrom(kind, parsed.main, pending, parsed.rawLxc, Object.keys(parsed.snapshots)));
   }
-  const configArgv = [TOOL[kind], 'config', String(id)];
-  const snapsArgv = [TOOL[kind], 'listsnapshot', String(id)];
-  // Not known to exist: `config` first answers that, and an absent guest costs one process, not two.
-  const [config, snaps] = existenceUnknown
-    ? await host.run(configArgv).then(async (c) => [c, c.ok ? await host.run(snapsArgv) : c] as const)
-    : await Promise.all([host.run(configArgv), host.run(snapsArgv)]);
-  if (!config.ok) return config;
-  if (!snaps.ok) return snaps;
+  // `--current`: the values the guest runs with; `pending` lists what its next start changes.
+  const configArgv = [TOOL[kind], 'config', String(id), '--current'];
+  const restArgv = [
+    [TOOL[kind], 'pending', String(id)],
+    [TOOL[kind], 'listsnapshot', String(id)],
+  ];
+  // Not known to exist: `config` first answers that, and an absent guest costs one process, not three.
+  const [config, pendingOut, snaps] = existenceUnknown
+    ? await host
+        .run(configArgv)
+        .then(async (c) => (c.ok ? [c, ...(await Promise.all(restArgv.map((a) => host.run(a))))] : [c, c, c]))
+    : await Promise.all([configArgv, ...restArgv].map((a) => host.run(a)));
+  if (!config?.ok) return config!;
+  if (!pendingOut?.ok) return pendingOut!;
+  if (!snaps?.ok) return snaps!;
   const { main, rawLxc } = parseConfigOutput(config.value.stdout);
+  const listed = parsePendingOutput(pendingOut.value.stdout);
   const names = parseListSnapshot(snaps.value.stdout).map((s) => s.name);
-  return ok(detailsFrom(kind, main, main, rawLxc, names));
+  return ok(detailsFrom(kind, main, pendingOf(listed.set, listed.delete), rawLxc, names));
+}
+
+function pendingOf(set: Record<string, string>, deleted: string[]): PendingChanges | undefined {
+  return Object.keys(set).length === 0 && deleted.length === 0 ? undefined : { set, delete: deleted };
 }
 
 function detailsFrom(
   kind: GuestKind,
-  config: Record<string, string>,
   current: Record<string, string>,
+  pending: PendingChanges | undefined,
   rawLxc: [string, string][],
   snapshots: string[],
 ): GuestDetails {
   const incarnation = incarnationOf(kind, current);
   return {
-    config,
+    config: current,
+    ...(pending ? { pending } : {}),
     ...(kind === 'lxc' ? { rawLxc } : {}),
     snapshots,
-    template: config.template === '1',
+    template: current.template === '1',
     ...lockOf(current.lock),
     ...(incarnation === undefined ? {} : { incarnation }),
   };

@@ -4,7 +4,7 @@ import { maskSecretArgs } from '../run/log.js';
 import type { Fleet } from '../config/model.js';
 import type { StepNode } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
-import type { Argv, LiveCheck } from '../tasks/step.js';
+import type { Argv, HostNeed, LiveCheck } from '../tasks/step.js';
 
 /** What the planner needs from a step, with the spec/target pairing already resolved. */
 export interface BoundStep {
@@ -13,6 +13,7 @@ export interface BoundStep {
   check(): LiveCheck;
   preview(): Argv[];
   locks(): string[];
+  needs(replacing: boolean): HostNeed[];
 }
 
 /** `mask`: how secret input values are kept (keyed hashes for fingerprints; see secretMasker). */
@@ -50,6 +51,7 @@ function bind<C>(
     check(c: C): LiveCheck;
     preview(c: C): Argv[];
     locks?(c: C): string[];
+    needs?(c: C, replacing: boolean): HostNeed[];
   },
   ctx: C,
   mask: SecretMasker,
@@ -62,5 +64,6 @@ function bind<C>(
     // Plans, dry runs and their --json print previews: a password (even hashed) shows as `***`.
     preview: () => spec.preview(ctx).map(maskSecretArgs),
     locks: () => spec.locks?.(ctx) ?? [],
+    needs: (replacing) => spec.needs?.(ctx, replacing) ?? [],
   };
 }

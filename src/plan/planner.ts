@@ -155,6 +155,7 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
       after: after.length < 2 ? after : after.sort((a, b) => rankOf(a) - rankOf(b)),
       preview: s === 'up-to-date' ? [] : d.id.bound.preview(),
       ...(s === 'stale' && withLocks(d.id.bound.locks())),
+      ...(d.check.ok === true && d.check.pending && { pendingRestart: d.check.pending }),
     });
   }
   return steps;

@@ -43,6 +43,11 @@ export interface PlannedStep {
   /** Host locks it holds while running (see StepSpec.locks): the runner serializes steps sharing one. */
   locks?: string[];
   /**
+   * Settings this step already gave their configured value that Proxmox holds as pending until the guest's next
+   * start (a change to a running guest it cannot apply live). `phoenix restart <id>` applies them.
+   */
+  pendingRestart?: Diff[];
+  /**
    * Set on a step the user asked for that is not a node of the step graph (engine/requests.ts): a power action
    * (start, stop, destroy) or a test run. Its commands are `preview`, run in order.
    */
@@ -74,4 +79,9 @@ export interface PlanRequest {
 export interface Plan {
   /** Every step the request covers, in a topological order; stale and blocked ones are the work. */
   steps: PlannedStep[];
+  /**
+   * What the host lacks for the work (engine/preflight.ts): an OS template its catalogue does not have, a storage
+   * without a content type. A plan with problems runs nothing.
+   */
+  problems?: string[];
 }

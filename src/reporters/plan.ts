@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { formatArgv } from '../host/argv.js';
 import { reasonLines } from '../plan/describe.js';
 import type { Plan, PlannedStep, StaleReason } from '../plan/types.js';
+import { describePending } from '../tasks/pending.js';
 
 export interface PlanFormatOptions {
   color?: boolean;
@@ -34,9 +35,22 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
   for (const step of shown) {
     lines.push(...formatStep(step, c));
   }
+  lines.push(...pendingLines(plan, c));
+  lines.push(...(plan.problems ?? []).map((p) => `${c.red('missing')} ${p}`));
   if (lines.length > 0) lines.push('');
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n');
+}
+
+/** Settings already set that wait for the guest's next start (Proxmox's pending section). */
+export function pendingLines(plan: Plan, c: Colors = pc.createColors(false)): string[] {
+  return plan.steps
+    .filter((s) => s.pendingRestart !== undefined && s.target !== 'host')
+    .map(
+      (s) =>
+        `${c.cyan('pending')} ${c.bold(s.address)}: until ${String(s.target)} restarts: ` +
+        `${describePending(s.pendingRestart ?? [])} ('phoenix restart ${String(s.target)}' applies it)`,
+    );
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -58,6 +72,8 @@ export interface PlanJson {
   /** True when any step would run or is blocked (the `--detailed-exitcode` condition). */
   pending: boolean;
   summary: PlanSummary;
+  /** What the host lacks for the work (a missing OS template, a storage content type): the plan cannot run. */
+  problems: string[];
   steps: {
     address: string;
     target: number | 'host';
@@ -71,6 +87,8 @@ export interface PlanJson {
     locks?: string[];
     /** Commands as argv arrays. */
     commands: string[][];
+    /** Settings that have their configured value pending until the guest restarts. */
+    pendingRestart?: PlannedStep['pendingRestart'];
   }[];
 }
 
@@ -80,6 +98,7 @@ export function planToJson(plan: Plan): PlanJson {
   return {
     pending: summary.run + summary.blocked > 0,
     summary,
+    problems: plan.problems ?? [],
     steps: plan.steps.map((s) => ({
       address: s.address,
       target: s.target,
@@ -91,6 +110,7 @@ export function planToJson(plan: Plan): PlanJson {
       after: s.after,
       ...(s.locks && { locks: s.locks }),
       commands: s.preview.map((a) => [...a]),
+      ...(s.pendingRestart && { pendingRestart: s.pendingRestart }),
     })),
   };
 }

@@ -8,7 +8,8 @@ import { COMMON_UTILS, MISSING_SCRIPT, commonUtilsBeside, scriptHasher } from '.
 import { hideSecrets } from '../config/secrets.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
-import { existenceCheck, guestScriptEnv, liveOf, passthrough } from './guest-common.js';
+import { existenceCheck, liveOf, passthrough } from './guest-common.js';
+import { pctExec } from './pct-exec.js';
 import { TEMP_DIR_PLACEHOLDER, type TempFiles } from '../host/temp-files.js';
 import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
@@ -77,17 +78,31 @@ function legacyConfigJson(fleet: Fleet, target: LxcGuest): string {
   return `${JSON.stringify({ ...(fleet.globals ?? {}), lxc_configs: lxc }, null, 2)}\n`;
 }
 
+/**
+ * What the script finds in its environment inside the container (`pct exec --keep-env 0`: nothing of the host's).
+ * No secret: these travel on the command line. The guest's full config is in the pushed config file.
+ */
+function scriptEnv(g: LxcGuest, files: AppFiles): Record<string, string> {
+  return {
+    HOME: '/root',
+    PHOENIX_GUEST_ID: String(g.id),
+    PHOENIX_CTID: String(g.id),
+    PHOENIX_GUEST_KIND: 'lxc',
+    PHOENIX_CONFIG_FILE: files.pushes[1]?.to ?? '',
+    PHOENIX_RUN_DIR: RUN_DIR,
+  };
+}
+
 function commands(g: LxcGuest, files: AppFiles): { prepare: Argv[]; verify: Argv; run: Argv; cleanup: Argv } {
-  const id = String(g.id);
   return {
     prepare: [
-      ['pct', 'exec', id, '--', 'mkdir', '-p', RUN_DIR],
-      ...files.pushes.map((p) => ['pct', 'push', id, p.from, p.to, '--perms', p.perms]),
+      pctExec(g.id, ['mkdir', '-p', RUN_DIR]),
+      ...files.pushes.map((p) => ['pct', 'push', String(g.id), p.from, p.to, '--perms', p.perms]),
     ],
     // pct push exits 0 even when the copy failed: look for the files before running.
-    verify: ['pct', 'exec', id, '--', 'ls', '-d', ...files.pushes.map((p) => p.to)],
-    run: ['pct', 'exec', id, '--', files.script, id],
-    cleanup: ['pct', 'exec', id, '--', 'rm', '-rf', RUN_DIR],
+    verify: pctExec(g.id, ['ls', '-d', ...files.pushes.map((p) => p.to)]),
+    run: pctExec(g.id, [files.script, String(g.id)], scriptEnv(g, files)),
+    cleanup: pctExec(g.id, ['rm', '-rf', RUN_DIR]),
   };
 }
 
@@ -105,10 +120,7 @@ async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promis
       `pushed files are missing in CT ${ctx.target.id}`,
     );
   ctx.report(`running ${path.basename(files.script)} in CT ${ctx.target.id}`);
-  const configPath = files.pushes[1]?.to ?? '';
-  const res = await exec(ctx, cmds.run, {
-    env: guestScriptEnv(ctx.target, ctx.fleet, { PHOENIX_CONFIG_FILE: configPath, PHOENIX_RUN_DIR: RUN_DIR }),
-  });
+  const res = await exec(ctx, cmds.run);
   return res.ok ? done : res;
 }
 

@@ -5,13 +5,24 @@ import type { LiveState } from '../host/live.js';
 import { desiredLxc, lxcNet0 } from './lxc-desired.js';
 import { parseProps, printProps } from '../host/props.js';
 import { nameserverList } from './managed-key.js';
-import type { Argv } from './step.js';
+import { fieldOrigin } from './act.js';
+import type { Argv, HostNeed } from './step.js';
 
 /** An OS template: a volid on a template storage (downloadable with pveam), or an absolute path on the host. */
 export type OsTemplate = { volid: string; storage: string; file: string } | { path: string };
 
-/** `local:vztmpl/x.tar.zst`, `local:x.tar.zst`, `/path/x.tar.zst` or a bare file name (on `local`). */
+/** Where `local` keeps OS templates: its path (fixed at /var/lib/vz by pve-storage) plus `template/cache`. */
+const LOCAL_TEMPLATE_DIR = '/var/lib/vz/template/cache/';
+
+/**
+ * `local:vztmpl/x.tar.zst`, `local:x.tar.zst`, a bare file name (on `local`), or an absolute path. A path in
+ * local's template folder is that volume, so a template missing there is downloaded by its catalogue name.
+ */
 export function osTemplate(template: string): OsTemplate {
+  if (template.startsWith(LOCAL_TEMPLATE_DIR) && !template.slice(LOCAL_TEMPLATE_DIR.length).includes('/')) {
+    const file = template.slice(LOCAL_TEMPLATE_DIR.length);
+    return { volid: `local:vztmpl/${file}`, storage: 'local', file };
+  }
   if (template.startsWith('/')) return { path: template };
   const m = /^([A-Za-z][A-Za-z0-9_.-]*):(?:vztmpl\/)?(.+)$/.exec(template);
   const storage = m?.[1] ?? 'local';
@@ -91,6 +102,29 @@ export function lxcDefinition(g: LxcGuest, fleet: Fleet, live: LiveState): LxcDe
   }
   const template = osTemplate(g.config.template);
   return { how: 'create', template, argv: lxcCreateArgv(g, template) };
+}
+
+/** What defining the container needs on the host: its disk storage and, for a create, the OS template. */
+export function lxcDefineNeeds(g: LxcGuest, fleet: Fleet, live: LiveState): HostNeed[] {
+  const def = lxcDefinition(g, fleet, live);
+  const guest = `CT ${g.id}`;
+  const pool = g.config.storage_pool;
+  const disk: HostNeed = {
+    kind: 'content',
+    storage: pool,
+    content: 'rootdir',
+    guest,
+    where: fieldOrigin(g, 'storage_pool'),
+    why: 'container disks',
+  };
+  if (def.how === 'create') {
+    const t = def.template;
+    const where = fieldOrigin(g, 'template');
+    return 'path' in t
+      ? [disk]
+      : [disk, { kind: 'os-template', storage: t.storage, file: t.file, guest, where }];
+  }
+  return def.how === 'clone' && def.argv.includes('--storage') ? [disk] : [];
 }
 
 /** The fields that decide what the container is; changing one means replacing it (the planner blocks). */

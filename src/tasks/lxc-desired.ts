@@ -1,5 +1,6 @@
 // The container settings `configure` owns, computed once from the guest's config: its inputs, live check, preview
 // and action all derive from desiredLxc() and diffLxc(), so they cannot disagree.
+import { splitLxcLine } from '../config/lxc-keys.js';
 import type { LxcGuest } from '../config/model.js';
 import type { LiveGuest } from '../host/live.js';
 import { diffKeys, nameserverKey, propsKey, simpleKey, startupKey } from './managed-key.js';
@@ -86,9 +87,9 @@ function net0Key(guest: LxcGuest): ManagedKey {
 
 /** Splits `lxc.key: value` or `lxc.key = value` into [key, value]. */
 export function parseRawLine(line: string): [string, string] {
-  const m = /^(lxc\.[A-Za-z0-9_.]+)[ \t]*[:=][ \t]*(.*)$/.exec(line.trim());
-  if (!m) throw new Error(`not an lxc.* line: ${line}`); // the schema validates lxc_options
-  return [m[1] ?? '', (m[2] ?? '').trim()];
+  const kv = splitLxcLine(line);
+  if (!kv) throw new Error(`not an lxc.* line: ${line}`); // the schema validates lxc_options
+  return kv;
 }
 
 function desiredMounts(guest: LxcGuest): DesiredMount[] {

@@ -9,6 +9,7 @@ import { existenceCheck, guestScriptEnv, liveOf } from './guest-common.js';
 import type { StepOptions } from './options.js';
 import type { ActionContext, Argv, ExecutableStep, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
+import { pctExec } from './pct-exec.js';
 
 /** Feature -> command run inside the container to prove the feature works. */
 export const BUILTIN_HEALTH: Readonly<Record<string, readonly string[]>> = {
@@ -49,7 +50,7 @@ export function healthProbes(fleet: Fleet, g: LxcGuest): Probe[] {
     hostNvidia === undefined ? [] : [{ argv: [hostNvidia, id], onHost: true, once: true }];
   probes.push(
     ...builtinFeatures(fleet, g).map((f) => ({
-      argv: ['pct', 'exec', id, '--', ...(BUILTIN_HEALTH[f] ?? [])],
+      argv: pctExec(g.id, BUILTIN_HEALTH[f] ?? []),
       onHost: false,
     })),
   );
@@ -60,7 +61,7 @@ export function healthProbes(fleet: Fleet, g: LxcGuest): Probe[] {
       const rest = command.trim().split(/\s+/).slice(1);
       probes.push({ argv: [script, id, ...rest], onHost: true });
     } else {
-      probes.push({ argv: ['pct', 'exec', id, '--', 'sh', '-c', command], onHost: false });
+      probes.push({ argv: pctExec(g.id, ['sh', '-c', command]), onHost: false });
     }
   }
   return probes;

@@ -12,6 +12,7 @@ import { portainerStep } from './lxc-portainer.js';
 import {
   lxcConfigAfterDefine,
   lxcDefineInputs,
+  lxcDefineNeeds,
   lxcDefinition,
   rootfsStorage,
   sourceConfig,
@@ -24,6 +25,7 @@ import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { GIB, diskSizeBytes, formatSize } from '../host/props.js';
 import { applyRawEdit } from './raw-lxc.js';
+import { afterStart, pendingNote, pendingOnly } from './pending.js';
 import { ensureStoragePool, readStorageConfig, volumeListed } from './storage.js';
 import type { OsTemplate } from './lxc-define.js';
 import path from 'node:path';
@@ -179,6 +181,9 @@ const define = defineStep<LxcGuest>({
       ? [def.argv]
       : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
   },
+  // Only when it creates: an existing container is left alone unless --replace re-creates it.
+  needs: (ctx, replacing) =>
+    liveOf(ctx) && !replacing ? [] : lxcDefineNeeds(ctx.target, ctx.fleet, ctx.live),
   // `pct clone` holds `lock: disk` on its source throughout: clones of one source queue in the runner instead
   // of failing on "CT is locked (disk)" and retrying with backoff while holding a concurrency slot.
   locks: (ctx) =>
@@ -197,7 +202,7 @@ const define = defineStep<LxcGuest>({
 /** The live container, or the one `define` will produce when it does not exist yet (for previews). */
 function liveOrDefined(ctx: Ctx): Pick<LiveGuest, 'config' | 'rawLxc'> {
   const live = liveOf(ctx);
-  if (live) return live;
+  if (live) return afterStart(live);
   const source = ctx.target.config.clone_from_ctid;
   const rawLxc = source === undefined ? [] : (ctx.live.guests.get(source)?.rawLxc ?? []);
   return { config: lxcConfigAfterDefine(ctx.target, ctx.fleet, ctx.live), rawLxc };
@@ -236,9 +241,12 @@ const configure = defineStep<LxcGuest>({
     const bad = existenceCheck(ctx.target, live);
     if (bad) return bad;
     if (live?.config === undefined) return { ok: 'unknown' };
-    const { diffs } = diffLxc(desiredLxc(ctx.target), live);
-    if (diffs.length === 0) return { ok: true };
-    return { ok: false, reason: 'drift', detail: `${diffs.length} setting(s) differ`, diffs };
+    const desired = desiredLxc(ctx.target);
+    const { diffs } = diffLxc(desired, afterStart(live));
+    if (diffs.length > 0)
+      return { ok: false, reason: 'drift', detail: `${diffs.length} setting(s) differ`, diffs };
+    const pending = pendingOnly(diffLxc(desired, live).diffs, diffs);
+    return pending.length > 0 ? { ok: true, pending } : { ok: true };
   },
   // Raw lxc.* lines are a file edit, not a command: they show in the check's diffs, not here.
   preview: (ctx) => setArgv(ctx, diffLxc(desiredLxc(ctx.target), liveOrDefined(ctx)).setArgs),
@@ -246,7 +254,7 @@ const configure = defineStep<LxcGuest>({
     const live = await readCtConfig(ctx);
     if (!live) return fail(ctx, `CT ${ctx.target.id} does not exist`);
     const desired = desiredLxc(ctx.target);
-    const changes = diffLxc(desired, live);
+    const changes = diffLxc(desired, afterStart(live));
     const [argv] = setArgv(ctx, changes.setArgs);
     if (argv) {
       ctx.report(`setting ${changes.diffs.map((d) => d.field).join(', ')}`);
@@ -261,8 +269,12 @@ const configure = defineStep<LxcGuest>({
     }
     if (!argv && !changes.raw) return done;
     const after = await readCtConfig(ctx);
-    const left = after ? diffLxc(desired, after).diffs : changes.diffs;
-    if (left.length === 0) return done;
+    const left = after ? diffLxc(desired, afterStart(after)).diffs : changes.diffs;
+    if (left.length === 0) {
+      const pending = after ? pendingOnly(diffLxc(desired, after).diffs, left) : [];
+      if (pending.length > 0) ctx.report(pendingNote(ctx.target, pending));
+      return done;
+    }
     const fields = left
       .map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`)
       .join('; ');

@@ -2,7 +2,7 @@
 // container's config file (through the host seam: HostExec.editGuestConfig). This is the edit it makes.
 import type { RawEdit } from './lxc-desired.js';
 
-const rawKeyOf = (line: string): string | undefined => /^(lxc\.[A-Za-z0-9_.]+)[ \t]*[:=]/.exec(line)?.[1];
+const rawKeyOf = (line: string): string | undefined => /^(lxc\.[A-Za-z0-9_.-]+)[ \t]*[:=]/.exec(line)?.[1];
 
 /**
  * Applies a raw-line edit to a config file's text: removes the lines of `removeKeys` and appends the new lines at

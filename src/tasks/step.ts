@@ -14,7 +14,8 @@ export interface Diff {
 
 /** Result of a step's live check against the host state read before planning. */
 export type LiveCheck =
-  | { ok: true }
+  /** `pending`: settings that already have their configured value in the pending section (applied at restart). */
+  | { ok: true; pending?: Diff[] }
   | { ok: false; reason: 'missing'; detail: string }
   | {
       ok: false;
@@ -61,11 +62,25 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
   /** The host commands the step would run from the state read before planning, for dry runs and `plan`. */
   preview(ctx: StepContext<T>): Argv[];
   /**
+   * What the step needs on the host before it can run (an OS template the catalogue has, a storage holding a
+   * content type). Checked for every step of a plan before any of them runs (engine/preflight.ts), so a missing
+   * template or content type fails the run before anything is created. `replacing`: the plan destroys and
+   * re-creates the guest (`--replace`).
+   */
+  needs?(ctx: StepContext<T>, replacing: boolean): HostNeed[];
+  /**
    * Host locks the step holds while it runs on top of its own guest's (e.g. `guest:902`: `pct clone` puts
    * `lock: disk` on its source for the whole clone). The runner never runs two steps holding one lock at once.
    */
   locks?(ctx: StepContext<T>): string[];
 }
+
+/** Something on the host a step needs; `where` names the config field that asks for it, for messages. */
+export type HostNeed =
+  /** An OS template: already on its storage, or in the host's template catalogue (`pveam available`). */
+  | { kind: 'os-template'; storage: string; file: string; guest: string; where: string }
+  /** A storage that must hold a content type: `rootdir` for a CT's disks, `import` for a cloud image, ... */
+  | { kind: 'content'; storage: string; content: string; guest: string; where: string; why: string };
 
 /** What a step's action gets on top of its context: the host to act on. */
 export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends StepContext<T> {
@@ -96,7 +111,7 @@ export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
   ExecutableStep<T>,
   'kind' | 'inputs' | 'check' | 'run'
 > &
-  Partial<Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks'>>;
+  Partial<Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs'>>;
 
 /**
  * A step table entry with the defaults filled in, so the entry shows only what is particular to it: one instance

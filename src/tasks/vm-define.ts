@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Fleet, VmGuest } from '../config/model.js';
 import type { LiveState } from '../host/live.js';
 import { printProps } from '../host/props.js';
-import type { Argv } from './step.js';
+import { fieldOrigin } from './act.js';
+import type { Argv, HostNeed } from './step.js';
 import { hashPassword, PVE_PASSWORD_MASK } from './cipassword.js';
 import { desiredVm, SSH_KEYS_FILE, vmIpconfig0 } from './vm-desired.js';
 import type { TempFiles } from '../host/temp-files.js';
@@ -132,6 +133,35 @@ export function vmDefinition(g: VmGuest, fleet: Fleet, live: LiveState, dir: str
   }
   const image = cloudImage(g.config.template_image);
   return { how: 'create', image, argv: vmCreateArgv(g, image, dir), files: vmCreateFiles(g) };
+}
+
+/** What defining the VM needs on the host: its disk storage and, for a cloud image on `local`, import content. */
+export function vmDefineNeeds(g: VmGuest, fleet: Fleet, live: LiveState, dir: string): HostNeed[] {
+  const def = vmDefinition(g, fleet, live, dir);
+  const guest = `VM ${g.id}`;
+  const disk: HostNeed = {
+    kind: 'content',
+    storage: g.config.storage_pool,
+    content: 'images',
+    guest,
+    where: fieldOrigin(g, 'storage_pool'),
+    why: 'VM disks',
+  };
+  if (def.how === 'create') {
+    if ('path' in def.image) return [disk];
+    // pvesh create .../download-url refuses a storage without it (pve-storage API2/Storage/Status.pm
+    // download_url), and `pvesm list --content import` lists nothing there (Storage.pm volume_list).
+    const image: HostNeed = {
+      kind: 'content',
+      storage: 'local',
+      content: 'import',
+      guest,
+      where: fieldOrigin(g, 'template_image'),
+      why: 'cloud images imported into VM disks',
+    };
+    return [disk, image];
+  }
+  return def.how === 'clone' && def.argv.includes('--storage') ? [disk] : [];
 }
 
 /** The fields that decide what the VM is; changing one means replacing it (the planner blocks). */

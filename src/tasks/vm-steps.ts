@@ -15,7 +15,13 @@ import { formatSize } from '../host/props.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
 import { ensureStoragePool, volumeListed } from './storage.js';
-import { vmConfigAfterDefine, vmCreateArgv, vmDefineInputs, vmDefinition } from './vm-define.js';
+import {
+  vmConfigAfterDefine,
+  vmCreateArgv,
+  vmDefineInputs,
+  vmDefineNeeds,
+  vmDefinition,
+} from './vm-define.js';
 import { TEMP_DIR_PLACEHOLDER } from '../host/temp-files.js';
 import type { VmDefinition } from './vm-define.js';
 import { bootDiskKey, diffVm, vmDisk } from './vm-desired.js';
@@ -24,6 +30,7 @@ import { officialImage, sumFor } from './cloud-images.js';
 import { cloudInitStep } from './vm-cloudinit.js';
 import { vmFeatureStep } from './vm-features.js';
 import { cloudInitDone, guestExecArgv, guestRun } from './vm-guest.js';
+import { afterStart, pendingNote, pendingOnly } from './pending.js';
 
 type Ctx = StepContext<VmGuest>;
 type Act = ActionContext<VmGuest>;
@@ -177,6 +184,9 @@ function vmDefine(): ExecutableStep<VmGuest> {
       if (def.how === 'clone') return [def.argv];
       return [def.argv, ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`]];
     },
+    // Only when it creates: an existing VM is left alone unless --replace re-creates it.
+    needs: (ctx, replacing) =>
+      liveOf(ctx) && !replacing ? [] : vmDefineNeeds(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
     async run(ctx) {
       const live = await readVmConfig(ctx);
       if (live && !ctx.flags.replace) return done;
@@ -221,8 +231,11 @@ function configureStep(): ExecutableStep<VmGuest> {
       const bad = existenceCheck(ctx.target, live);
       if (bad) return bad;
       if (live?.config === undefined) return { ok: 'unknown' };
-      const changes = diffVm(ctx.target, live, TEMP_DIR_PLACEHOLDER);
-      if (changes.diffs.length === 0) return { ok: true };
+      const changes = diffVm(ctx.target, afterStart(live), TEMP_DIR_PLACEHOLDER);
+      if (changes.diffs.length === 0) {
+        const pending = pendingOnly(diffVm(ctx.target, live, TEMP_DIR_PLACEHOLDER).diffs, changes.diffs);
+        return pending.length > 0 ? { ok: true, pending } : { ok: true };
+      }
       const detail = changes.shrink ?? `${changes.diffs.length} setting(s) differ`;
       return changes.shrink
         ? { ok: false, reason: 'drift', detail, diffs: changes.diffs, needsReplace: changes.shrink }
@@ -232,21 +245,23 @@ function configureStep(): ExecutableStep<VmGuest> {
     preview: (ctx) =>
       commands(
         ctx,
-        liveOf(ctx) ?? {
-          config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
-        },
+        afterStart(
+          liveOf(ctx) ?? {
+            config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
+          },
+        ),
       ),
     async run(ctx) {
       const live = await readVmConfig(ctx);
       if (!live) return fail(ctx, `VM ${ctx.target.id} does not exist`);
-      const changes = diffVm(ctx.target, live, TEMP_DIR_PLACEHOLDER);
+      const changes = diffVm(ctx.target, afterStart(live), TEMP_DIR_PLACEHOLDER);
       if (changes.shrink) return fail(ctx, changes.shrink);
       const argv = changes.setArgs.length > 0 ? ['qm', 'set', id(ctx), ...changes.setArgs] : undefined;
       if (argv) {
         ctx.report(`setting ${changes.diffs.map((d) => d.field).join(', ')}`);
         // The files the options name (an SSH key) exist only in a private folder, for this one command.
         const res = await ctx.host.withFiles(changes.files, (dir) =>
-          exec(ctx, ['qm', 'set', id(ctx), ...diffVm(ctx.target, live, dir).setArgs]),
+          exec(ctx, ['qm', 'set', id(ctx), ...diffVm(ctx.target, afterStart(live), dir).setArgs]),
         );
         if (!res.ok) return res;
       }
@@ -254,8 +269,12 @@ function configureStep(): ExecutableStep<VmGuest> {
       if (!grown.ok) return grown;
       if (!argv) return done;
       const after = await readVmConfig(ctx);
-      const left = after ? diffVm(ctx.target, after, TEMP_DIR_PLACEHOLDER).diffs : changes.diffs;
-      if (left.length === 0) return done;
+      const left = after ? diffVm(ctx.target, afterStart(after), TEMP_DIR_PLACEHOLDER).diffs : changes.diffs;
+      if (left.length === 0) {
+        const pending = after ? pendingOnly(diffVm(ctx.target, after, TEMP_DIR_PLACEHOLDER).diffs, left) : [];
+        if (pending.length > 0) ctx.report(pendingNote(ctx.target, pending));
+        return done;
+      }
       const fields = left
         .map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`)
         .join('; ');

@@ -12,7 +12,7 @@ import { SIZE } from './sizes';
 
 export default defineConfig({
   lxc: {
-    '900': { name: 'base', template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', template_snapshot_name: 'ready', memory_mb: SIZE },
+    '900': { name: 'base', template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst', template_snapshot_name: 'ready', memory_mb: SIZE },
     '950': { name: 'app', clone_from_ctid: 900, dependencies: [953], vllm_model: 'm' },
     '953': { name: 'gateway', clone_from_ctid: '900' },
   },

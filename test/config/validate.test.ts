@@ -265,7 +265,81 @@ const cases: Case[] = [
       message: /must not leave its scripts folder/,
     },
   },
+  // pve-container LXC/Config.pm is_valid_lxc_conf_key (docs/proxmox-facts.md, "Raw lxc.* keys").
+  {
+    name: 'raw lxc key Proxmox drops (unable to parse config)',
+    file: LXC_FILE,
+    edit: (d) =>
+      (lxc(d, '950').lxc_options = ['lxc.mount.entry: /dev/fuse dev/fuse none bind', 'lxc.bogus.setting: 1']),
+    expected: {
+      path: ['lxc_configs', '950', 'lxc_options', 1],
+      message: /^lxc\.bogus\.setting is not a key Proxmox VE keeps/,
+    },
+  },
+  {
+    name: 'raw lxc key misspelt: the hint names the key Proxmox keeps',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').lxc_options = ['lxc.mount.entrys = /dev/fuse dev/fuse none bind']),
+    expected: { path: ['lxc_configs', '950', 'lxc_options', 0], message: /not a key Proxmox VE keeps/ },
+  },
+  {
+    name: 'cgroup v1 lxc key (Proxmox VE 9 has cgroup v2 only)',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').lxc_options = ['lxc.cgroup.devices.allow: a']),
+    expected: { path: ['lxc_configs', '950', 'lxc_options', 0], message: /cgroup v1 key/ },
+  },
+  {
+    name: 'lxc.rootfs.path, which Proxmox generates itself',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '950').lxc_options = ['lxc.rootfs.path: /x']),
+    expected: { path: ['lxc_configs', '950', 'lxc_options', 0], message: /generates lxc\.rootfs\.path/ },
+  },
+  // pve-container API2/LXC.pm clone_vm: unable to clone mountpoint 'mp0' (type bind) (docs/proxmox-facts.md).
+  {
+    name: 'bind mount on a container that others clone',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '901').volumes = [{ host_path: '/srv/models', mount_point: '/models' }]),
+    expected: {
+      path: ['lxc_configs', '901', 'volumes', 0, 'host_path'],
+      message: /container 901 is cloned by 950, and Proxmox cannot clone a container with a bind mount/,
+    },
+  },
 ];
+
+describe('raw lxc.* keys follow pve-container (LXC/Config.pm is_valid_lxc_conf_key)', () => {
+  test('allowed keys, hyphenated hooks and the cgroup2/prlimit/net prefixes validate', async () => {
+    const { problems } = await problemsAfter(LXC_FILE, (d) => {
+      lxc(d, '950').lxc_options = [
+        'lxc.hook.pre-start: /usr/local/bin/prestart.sh',
+        'lxc.hook.post-stop = /usr/local/bin/poststop.sh',
+        'lxc.cgroup2.devices.allow: c 195:* rwm',
+        'lxc.prlimit.nofile: 65536',
+        'lxc.net.1.type: veth',
+        'lxc.mount.auto:sys:rw',
+      ];
+    });
+    expect(problems.filter((p) => p.path.includes('lxc_options'))).toEqual([]);
+  });
+
+  test('the hint of a misspelt key names the nearest key Proxmox keeps', async () => {
+    const { problems } = await problemsAfter(LXC_FILE, (d) => {
+      lxc(d, '950').lxc_options = ['lxc.mount.entrys = /dev/fuse dev/fuse none bind'];
+    });
+    expect(problems.find((p) => p.path.includes('lxc_options'))?.hint).toMatch(
+      /did you mean lxc\.mount\.entry/,
+    );
+  });
+
+  test('a key removed in LXC 3.0 names its new spelling', async () => {
+    const { problems } = await problemsAfter(LXC_FILE, (d) => {
+      lxc(d, '950').lxc_options = ['lxc.aa_profile: unconfined'];
+    });
+    expect(problems.find((p) => p.path.includes('lxc_options'))).toMatchObject({
+      severity: 'error',
+      hint: 'write lxc.apparmor.profile',
+    });
+  });
+});
 
 describe('validation rules', () => {
   test.each(cases)('$name', async ({ file, edit, expected }) => {
@@ -279,6 +353,13 @@ describe('validation rules', () => {
     else expect(match.message).toMatch(expected.message);
     expect(match.hint).toEqual(expect.any(String));
     expect(match.line).toEqual(expect.any(Number));
+  });
+
+  test('a bind mount on a container nothing clones is fine', async () => {
+    const { problems } = await problemsAfter(LXC_FILE, (d) => {
+      lxc(d, '950').volumes = [{ host_path: '/srv/models', mount_point: '/models' }];
+    });
+    expect(problems.filter((p) => p.path.includes('volumes'))).toEqual([]);
   });
 
   test('a feature script missing from bin/lxc_setup is a warning naming the feature', async () => {

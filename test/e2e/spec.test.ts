@@ -404,7 +404,25 @@ const rows: Row[] = [
       const r = await phoenix(['LetsGo']);
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('Nothing to build: all 47 steps are up to date.');
-      expect([...r.calls].sort()).toEqual(['pct list', 'qm list']); // one live read serves both phases
+      expect(r.calls).toEqual([]); // the node's files answer: no pct list, no qm list
+    },
+  },
+  {
+    id: 'drift, seen with no process',
+    command: 'pct stop 950; qm stop 1000 behind Phoenix; phoenix plan --verbose; phoenix LetsGo',
+    async check() {
+      behindTheBack('pct', 'stop', '950');
+      behindTheBack('qm', 'stop', '1000');
+      const plan = await phoenix(['plan', '--verbose']);
+      expect(plan.code, plan.out).toBe(0);
+      expect(plan.calls).toEqual([]);
+      expect(plan.stderr).toMatch(/^live state: read from .*\.vmlist.*\(no process started\)$/m);
+      expect(plan.stdout).toMatch(/^run +950:start\n +drift: container 950 is stopped/m);
+      expect(plan.stdout).toMatch(/^run +1000:start\n +drift: VM 1000 is stopped/m);
+      const letsgo = await phoenix(['LetsGo']);
+      expect(letsgo.code, letsgo.out).toBe(0);
+      expect(letsgo.calls).toEqual(expect.arrayContaining(['pct start 950', 'qm start 1000']));
+      expect([status(950), status(1000)]).toEqual(['running', 'running']);
     },
   },
 
@@ -709,7 +727,13 @@ const rows: Row[] = [
       expect(forced.code, forced.out).toBe(0);
       expect(forced.stderr).toContain('Running 1 step');
       const changed = changing(forced.calls);
-      expect(changed).toContain('pct exec 950 -- /tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh 950');
+      expect(
+        changed.some((c) =>
+          /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh 950$/.test(
+            c,
+          ),
+        ),
+      ).toBe(true);
       expect(changed.every((c) => / 950 /.test(c))).toBe(true); // nothing but the app step of 950
     },
   },
@@ -727,7 +751,7 @@ const rows: Row[] = [
       expect(smoke.code, smoke.out).toBe(0);
       expect(smoke.stdout).toContain('PASS ');
       expect(smoke.stdout).toContain('guest 953, suite smoke: 1 run, 0 failed');
-      at(smoke.calls, /^pct exec 953 -- sh -c /); // the gateway test ran inside 953
+      at(smoke.calls, /^pct exec 953 --keep-env 0 -- sh -c /); // the gateway test ran inside 953
       expect(unknown.code).toBe(1);
       expect(unknown.stderr.trim()).toBe("Error: 953 has no test suite 'nope' (its suites: smoke)");
     },
@@ -779,7 +803,7 @@ const rows: Row[] = [
       expect(changed).toContain('pct set 950 --memory 16384 --onboot 1 --startup order=3,up=5,down=180');
       expect(changed).toContain('pct resize 950 rootfs 64G');
       expect(at(r.calls, /^pct start 950$/)).toBeLessThan(
-        at(r.calls, /^pct exec 950 -- \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950.sh/),
+        at(r.calls, /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950.sh/),
       );
       expect(changed.every((c) => / 950\b/.test(c))).toBe(true);
       expect(status(950)).toBe('running');

@@ -3,6 +3,7 @@ import { parseProps, printProps } from '../../src/host/props.js';
 import {
   configFromPveshJson,
   effectiveConfig,
+  parseStorageCfg,
   parseConfigOutput,
   parseGuestConfig,
   parseGuestExec,
@@ -263,11 +264,11 @@ describe('parsePveamList', () => {
   it('reads volids and sizes', () => {
     const out = [
       'NAME                                                         SIZE  ',
-      'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst         120.17MB',
+      'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst         120.17MB',
       '',
     ].join('\n');
     expect(parsePveamList(out)).toEqual([
-      { volid: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', sizeMb: 120.17 },
+      { volid: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst', sizeMb: 120.17 },
     ]);
   });
 });
@@ -326,5 +327,38 @@ describe('parseGuestExec', () => {
 
   it('reports output that is not JSON', () => {
     expect(parseGuestExec('QEMU guest agent is not running').ok).toBe(false);
+  });
+});
+
+// pve-installer Proxmox/Install/StorageConfig.pm (what a fresh install writes) and pve-storage Plugin.pm
+// parse_config (plugin default content, the built-in `local`): docs/proxmox-facts.md, "Storage content".
+describe('parseStorageCfg', () => {
+  it('reads the storages a fresh PVE 9 install writes', () => {
+    const text =
+      'dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,import\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n';
+    expect(parseStorageCfg(text)).toEqual([
+      {
+        id: 'local',
+        type: 'dir',
+        path: '/var/lib/vz',
+        content: ['iso', 'vztmpl', 'backup', 'import'],
+        disabled: false,
+      },
+      { id: 'local-lvm', type: 'lvmthin', content: ['rootdir', 'images'], disabled: false },
+    ]);
+  });
+
+  it('gives a section without content its type default, and a file without local the built-in one', () => {
+    const parsed = parseStorageCfg('zfspool: tank\n\tpool tank/data\n\tdisable\n');
+    expect(parsed).toEqual([
+      {
+        id: 'local',
+        type: 'dir',
+        path: '/var/lib/vz',
+        content: ['backup', 'images', 'iso', 'rootdir', 'snippets', 'vztmpl'],
+        disabled: false,
+      },
+      { id: 'tank', type: 'zfspool', content: ['images', 'rootdir'], disabled: true },
+    ]);
   });
 });

@@ -128,7 +128,7 @@ describe('readLiveState', () => {
     expect(r.value.storages).toBeUndefined();
   });
 
-  it('lists guests it was not asked about without reading their config', async () => {
+  it('lists guests it was not asked about without reading their config (nor their lock)', async () => {
     const host = fakeHost(listings, createConfigFileReader(pveRootWithConfs(), 'pve'));
     const r = await readLiveState(host, { ids: [950] });
     expect(r.ok && r.value.guests.get(8001)).toEqual({
@@ -137,7 +137,13 @@ describe('readLiveState', () => {
       status: 'running',
       template: false,
     });
-    expect(r.ok && r.value.guests.get(951)?.lock).toBe('create');
+    // `pct list` shows 951's lock, the node's files do not: neither path reports it for a guest not asked about.
+    expect(r.ok && r.value.guests.get(951)).toEqual({
+      id: 951,
+      kind: 'lxc',
+      status: 'stopped',
+      template: false,
+    });
   });
 
   it('reads storages only when asked, in the same round of calls', async () => {
@@ -158,8 +164,9 @@ describe('readLiveState', () => {
     const host = fakeHost(
       (argv) => {
         const cmd = argv.join(' ');
-        if (cmd === 'pct config 900')
+        if (cmd === 'pct config 900 --current')
           return ok('hostname: tmpl\nmemory: 512\nparent: golden\ntemplate: 1\nlxc.mount.auto: proc:rw\n');
+        if (cmd === 'pct pending 900') return ok('cur hostname: tmpl\ncur memory: 512\nnew memory: 1024\n');
         if (cmd === 'pct listsnapshot 900') {
           return ok(
             '`-> golden                      2025-01-02 03:04:05     no-description\n `-> current                                           You are here!\n',
@@ -170,8 +177,16 @@ describe('readLiveState', () => {
       createConfigFileReader('/nonexistent-root', 'pve'),
     );
     const r = await readLiveState(host, { ids: [900] });
-    expect(host.calls.sort()).toEqual(['pct config 900', 'pct list', 'pct listsnapshot 900', 'qm list']);
+    expect(host.calls.sort()).toEqual([
+      'pct config 900 --current',
+      'pct list',
+      'pct listsnapshot 900',
+      'pct pending 900',
+      'qm list',
+    ]);
     expect(r.ok && r.value.guests.get(900)).toMatchObject({
+      config: { memory: '512' },
+      pending: { set: { memory: '1024' }, delete: [] },
       template: true,
       snapshots: ['golden'],
       rawLxc: [['lxc.mount.auto', 'proc:rw']],
@@ -232,6 +247,23 @@ describe('readGuestConfigLive (HostExec.readGuestConfig)', () => {
     expect((await readGuestConfigLive(host, 'vm', 8000))?.template).toBe(true);
   });
 
+  // pve-container PVE/LXC/Config.pm write_pct_config / vmconfig_hotplug_pending (docs/proxmox-facts.md, "Pending
+  // changes"): a change a running guest cannot take stays in [pve:pending] until its next start.
+  it('keeps the values the guest runs with apart from the pending ones', async () => {
+    const root = pveRootWithConfs();
+    writeFileSync(
+      guestConfigPath(root, 'pve', 'lxc', 950),
+      'features: nesting=0\nhostname: web\nmemory: 2048\nswap: 512\n\n[pve:pending]\ndelete: swap\nfeatures: nesting=1\n',
+    );
+    const g = await readGuestConfigLive(
+      fakeHost(noCommands, createConfigFileReader(root, 'pve')),
+      'lxc',
+      950,
+    );
+    expect(g?.config).toEqual({ features: 'nesting=0', hostname: 'web', memory: '2048', swap: '512' });
+    expect(g?.pending).toEqual({ set: { features: 'nesting=1' }, delete: ['swap'] });
+  });
+
   it('knows a guest is absent when its folder is readable but has no file', async () => {
     const host = fakeHost(noCommands, createConfigFileReader(pveRootWithConfs(), 'pve'));
     expect(await readGuestConfigLive(host, 'lxc', 977)).toBeUndefined();
@@ -243,10 +275,11 @@ describe('readGuestConfigLive (HostExec.readGuestConfig)', () => {
     const host = fakeHost(
       (argv) => {
         const cmd = argv.join(' ');
-        if (cmd === 'pct config 950') return ok('hostname: web\nmemory: 2048\n');
+        if (cmd === 'pct config 950 --current') return ok('hostname: web\nmemory: 2048\n');
+        if (cmd === 'pct pending 950') return ok('cur hostname: web\ncur memory: 2048\n');
         if (cmd === 'pct listsnapshot 950')
           return ok('`-> current                                    You are here!\n');
-        if (cmd === 'pct config 977')
+        if (cmd === 'pct config 977 --current')
           return err("Configuration file 'nodes/pve/lxc/977.conf' does not exist");
         return undefined;
       },
@@ -254,7 +287,12 @@ describe('readGuestConfigLive (HostExec.readGuestConfig)', () => {
     );
     expect(await readGuestConfigLive(host, 'lxc', 950)).toMatchObject({ config: { memory: '2048' } });
     expect(await readGuestConfigLive(host, 'lxc', 977)).toBeUndefined();
-    expect(host.calls).toEqual(['pct config 950', 'pct listsnapshot 950', 'pct config 977']);
+    expect(host.calls).toEqual([
+      'pct config 950 --current',
+      'pct pending 950',
+      'pct listsnapshot 950',
+      'pct config 977 --current',
+    ]);
   });
 
   it('throws HostReadError when the host cannot be asked', async () => {

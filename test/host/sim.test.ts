@@ -1,5 +1,5 @@
-// The backend against the simulator's pct/qm (built into dist/ by `npm run build`): live reads from the mirrored
-// config files agree with what pct/qm print, lock contention is retried, exit-0 task failures are caught.
+// The backend against the simulator's pct/qm (built into dist/ by `npm run build`): live reads from the node's
+// files (.vmlist, /proc, pid files, config files) agree with what pct/qm print, lock contention is retried, exit-0 task failures are caught.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -13,7 +13,7 @@ import { runVerified } from '../../src/host/verify.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(repo, 'dist/simulator/src/main.js'));
-const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+const TEMPLATE = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
 
 function simHost(simDir: string, pveRoot = simDir): BackendHost {
   return createHostExec({
@@ -42,7 +42,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
   beforeAll(async () => {
     simDir = mkdtempSync(join(tmpdir(), 'phx-sim-'));
     const host = simHost(simDir);
-    await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.7-1_amd64.tar.zst']);
+    await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.12-1_amd64.tar.zst']);
     await must(host, [
       'pct',
       'create',
@@ -80,10 +80,10 @@ describe.skipIf(!built)('backend against the simulator', () => {
     await Promise.all([must(host, ['pct', 'start', '950']), must(host, ['qm', 'template', '8000'])]);
   });
 
-  it('reads N guests with two processes, from the mirrored config files', async () => {
+  it("reads N guests with no process, from the node's files and the mirrored config files", async () => {
     const host = simHost(simDir);
     const r = await readLiveState(host, { ids: [900, 950, 8000] });
-    expect(host.spawnCount).toBe(2);
+    expect(host.spawnCount).toBe(0);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const g = r.value.guests;
@@ -105,7 +105,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
     const fromFiles = await readLiveState(simHost(simDir), { ids: [900, 950, 8000] });
     const offHost = simHost(simDir, join(simDir, 'no-such-root'));
     const fromCommands = await readLiveState(offHost, { ids: [900, 950, 8000] });
-    expect(offHost.spawnCount).toBe(2 + 3 * 2);
+    expect(offHost.spawnCount).toBe(2 + 3 * 3); // per guest: config --current, pending, listsnapshot
     expect(fromCommands.ok && fromFiles.ok).toBe(true);
     if (!fromCommands.ok || !fromFiles.ok) return;
     for (const id of [900, 950, 8000]) {
@@ -132,9 +132,9 @@ describe.skipIf(!built)('backend against the simulator', () => {
 
     const offHost = simHost(simDir, join(simDir, 'no-such-root'));
     expect(await offHost.readGuestConfig('lxc', 950)).toEqual(withoutRunState);
-    expect(offHost.spawnCount).toBe(2); // pct config + pct listsnapshot
+    expect(offHost.spawnCount).toBe(3); // pct config --current + pct pending + pct listsnapshot
     expect(await offHost.readGuestConfig('vm', 4242)).toBeUndefined();
-    expect(offHost.spawnCount).toBe(3); // qm config says it does not exist
+    expect(offHost.spawnCount).toBe(4); // qm config says it does not exist
   });
 
   it('retries a command held up by Proxmox lock contention', async () => {
@@ -155,7 +155,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
   it('runVerified catches a resize whose task failed but exited 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'phx-sim-verify-'));
     const host = simHost(dir);
-    await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.7-1_amd64.tar.zst']);
+    await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.12-1_amd64.tar.zst']);
     await must(host, ['pct', 'create', '960', TEMPLATE, '--rootfs', 'local-lvm:8', '--unprivileged', '1']);
     writeFileSync(
       join(dir, 'sim.json'),

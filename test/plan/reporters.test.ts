@@ -49,6 +49,24 @@ describe('plan reporter', () => {
   });
 });
 
+describe('plan reporter: changes pending until a restart', () => {
+  // A setting a running guest cannot take stays pending until its next start (docs/proxmox-facts.md, "Pending
+  // changes"): the plan says so even though no step has work.
+  it('names the setting, its two values and the command that applies it', () => {
+    const plan = planWorld(built([lxc(950)]));
+    const configure = plan.steps.find((s) => s.address === '950:configure')!;
+    configure.pendingRestart = [{ field: 'features', actual: 'nesting=0', desired: 'nesting=1' }];
+    expect(formatPlan(plan).split('\n')).toEqual([
+      "pending 950:configure: until 950 restarts: features nesting=0 -> nesting=1 ('phoenix restart 950' applies it)",
+      '',
+      '0 to run, 0 blocked, 4 up to date',
+    ]);
+    expect(planToJson(plan).steps.find((s) => s.address === '950:configure')?.pendingRestart).toEqual(
+      configure.pendingRestart,
+    );
+  });
+});
+
 describe('why reporter', () => {
   it('explains every step of a guest, naming the changed field with old and new values', () => {
     const { plan } = changed();

@@ -118,7 +118,7 @@ beforeAll(async () => {
         step: '900:feature:docker',
         command: /phoenix_hypervisor_feature_install_docker\.sh 900/,
         stderr: /Could not resolve deb\.debian\.org/,
-        redo: /^pct exec 900 -- (?:sh -c|apt-get)/,
+        redo: /^pct exec 900 --keep-env 0 -- (?:sh -c|apt-get)/,
       },
       {
         sim: fail('^pct snapshot 900', 'snapshot feature is not available'),
@@ -198,7 +198,8 @@ describe('faults at every step kind', () => {
               ],
             },
             step: '950:app',
-            command: /\$ pct exec 950 -- \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh/,
+            command:
+              /\$ pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh/,
             stderr: /model download failed/,
             redo: /^pct (?:exec|push) 950 /,
           },
@@ -207,9 +208,9 @@ describe('faults at every step kind', () => {
               exec: [{ match: '^sh -c curl', guest: 950, exit: 7, stderr: 'curl: (7) Failed to connect\n' }],
             },
             step: '950:health',
-            command: /\$ pct exec 950 -- sh -c 'curl -fsS http:\/\/localhost:8000\/health'/,
+            command: /\$ pct exec 950 --keep-env 0 -- sh -c 'curl -fsS http:\/\/localhost:8000\/health'/,
             stderr: /Failed to connect/,
-            redo: /^pct exec 950 -- sh -c curl/,
+            redo: /^pct exec 950 --keep-env 0 -- sh -c curl/,
           },
           // Transient: the health check fails twice, then passes (retries: 3).
           {
@@ -223,7 +224,10 @@ describe('faults at every step kind', () => {
       const count = (re: RegExp) => calls.filter((l) => re.test(l)).length;
       expect(count(/^pct set 950 --memory/), 'configure: failed, lock busy, retried').toBe(3);
       expect(count(/^pct start 950$/), 'start: 3 failed attempts, then 2 failed and 1 good').toBe(6);
-      expect(count(/^pct exec 950 -- sh -c curl/), 'health: 3 failed, then 2 failed and 1 good').toBe(6);
+      expect(
+        count(/^pct exec 950 --keep-env 0 -- sh -c curl/),
+        'health: 3 failed, then 2 failed and 1 good',
+      ).toBe(6);
     },
   );
 

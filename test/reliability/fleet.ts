@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './helpers.js';
 
-const TEMPLATE = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+const TEMPLATE = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
 const net = (ip: string) => ({ name: 'eth0', bridge: 'vmbr0', ip, gw: '10.0.0.1' });
 
 export interface FleetOptions {

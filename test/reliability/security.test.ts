@@ -59,7 +59,7 @@ describe('on the simulator', () => {
       lxc: {
         '970': {
           name: 'sec',
-          template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+          template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
           application_script: 'phoenix_hypervisor_lxc_953.sh',
           health_check: { command: HEALTH, retries: 1, interval: 0 },
           db_password: SECRETS[0],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createSimDir, simBinDir, simEnv, type CreateSimDirOptions } from '../../simulator/src/testing.js';
 
-export const DEBIAN = 'debian-12-standard_12.7-1_amd64.tar.zst';
+export const DEBIAN = 'debian-12-standard_12.12-1_amd64.tar.zst';
 export const DEBIAN_VOLID = `local:vztmpl/${DEBIAN}`;
 
 if (!existsSync(join(simBinDir(), '..', '..', 'dist', 'simulator', 'src', 'main.js'))) {

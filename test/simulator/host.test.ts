@@ -5,7 +5,7 @@ import { readCalls, readSimState, simBinDir, simEnv, writeSimConfig } from '../.
 import { createCt, DEBIAN, ok, run, runAsync, simDir } from './helpers.js';
 
 describe('pvesm / pveam', () => {
-  it('pvesm status has the PVE 9.1 KiB header and padded columns', async () => {
+  it('[F4.5] pvesm status has the PVE 9.1 KiB header and padded columns', async () => {
     const dir = await simDir();
     const out = run(dir, ['pvesm', 'status']).stdout.split('\n');
     expect(out[0]).toBe(
@@ -20,18 +20,19 @@ describe('pvesm / pveam', () => {
     expect(run(dir, ['pvesm', 'list', 'nope']).stderr).toBe("storage 'nope' does not exist\n");
   });
 
-  it('pveam: catalogue, download, already-present, unknown template, list', async () => {
+  it('[F1.2] pveam: catalogue, download, already-present, unknown template, list', async () => {
     const dir = await simDir({ templates: [] });
     expect(run(dir, ['pveam', 'update']).stdout).toBe('update successful\n');
     expect(run(dir, ['pveam', 'available', '--section', 'system']).stdout).toContain(
-      `system          ${DEBIAN}\n`,
+      `system          ${DEBIAN.padEnd(60)} amd64\n`,
     );
+    const url = `http://download.proxmox.com/images/system/${DEBIAN}`;
+    const dest = `/var/lib/vz/template/cache/${DEBIAN}`;
     const dl = ok(dir, ['pveam', 'download', 'local', DEBIAN]);
-    expect(dl.stdout).toContain(
-      `download of 'http://download.proxmox.com/images/system/${DEBIAN}' to '/var/lib/vz/template/cache/${DEBIAN}' finished`,
-    );
+    expect(dl.stdout).toContain(`download of '${url}' to '${dest}' finished`);
     expect(ok(dir, ['pveam', 'download', 'local', DEBIAN]).stdout).toBe(
-      'calculating checksum of existing file...OK, got correct file already, no need to download\n',
+      `downloading ${url} to ${dest}\n` +
+        'calculating checksum of existing file...OK, got correct file already, no need to download\n',
     );
     expect(run(dir, ['pveam', 'download', 'local', 'nope.tar.zst'])).toEqual({
       stdout: '',
@@ -40,14 +41,14 @@ describe('pvesm / pveam', () => {
       code: 255,
     });
     expect(run(dir, ['pveam', 'list', 'local']).stdout).toBe(
-      `${'NAME'.padEnd(60)} SIZE\n${`local:vztmpl/${DEBIAN}`.padEnd(60)} 126.00MB\n`,
+      `${'NAME'.padEnd(60)} SIZE  \n${`local:vztmpl/${DEBIAN}`.padEnd(60)} 126.00MB\n`,
     );
     expect(run(dir, ['pveam', 'list', 'local-lvm']).stderr).toBe('Storage does not support templates!\n');
   });
 });
 
 describe('pvesh', () => {
-  it('returns /cluster/resources as compact sorted JSON', async () => {
+  it('[F11.1] returns /cluster/resources as compact sorted JSON', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'start', '101']);
     const res = JSON.parse(
@@ -84,7 +85,7 @@ describe('pvesh', () => {
     );
   });
 
-  it('lags behind by resourcesStaleMs: a new guest is "unknown", a just-started one still stopped', async () => {
+  it('[F11.1] lags behind by resourcesStaleMs: a new guest is "unknown", a just-started one still stopped', async () => {
     const dir = await simDir();
     writeSimConfig(dir, { latencyScale: 0.001, resourcesStaleMs: 60_000_000, latency: { startup: 0 } });
     ok(dir, createCt(101));
@@ -98,7 +99,7 @@ describe('pvesh', () => {
     expect(live.status).toBe('stopped');
   });
 
-  it('download-url stores an import image; an unknown URL fails inside the task (exit 0)', async () => {
+  it('[F4.3] download-url stores an import image; an unknown URL fails inside the task (exit 0)', async () => {
     const dir = await simDir();
     const r = ok(dir, [
       'pvesh',
@@ -134,7 +135,7 @@ describe('pvesh', () => {
 });
 
 describe('fault injection', () => {
-  it('fails the nth matching call, fails K times then succeeds, and fakes flock timeouts', async () => {
+  it('[sim] fails the nth matching call, fails K times then succeeds, and fakes flock timeouts', async () => {
     const dir = await simDir({
       config: {
         faults: [
@@ -161,7 +162,7 @@ describe('fault injection', () => {
     ok(dir, ['pct', 'set', '102', '--cores', '2']);
   });
 
-  it('an in-task failure of pct resize exits 0 and leaves the size unchanged', async () => {
+  it('[F0.2] an in-task failure of pct resize exits 0 and leaves the size unchanged', async () => {
     const dir = await simDir({
       config: {
         faults: [{ match: '^pct resize', action: 'fail', phase: 'task', stderr: 'lvextend failed' }],
@@ -176,7 +177,7 @@ describe('fault injection', () => {
     expect(run(dir, ['pct', 'config', '101']).stdout).toContain('size=8G');
   });
 
-  it('hang keeps the process alive until it is killed', async () => {
+  it('[sim] hang keeps the process alive until it is killed', async () => {
     const dir = await simDir({ config: { faults: [{ match: '^pct start', action: 'hang' }] } });
     ok(dir, createCt(101));
     const p = spawn(join(simBinDir(), 'pct'), ['start', '101'], { env: simEnv(dir) });
@@ -196,7 +197,7 @@ describe('fault injection', () => {
 });
 
 describe('parallel invocations', () => {
-  it('10 parallel pct create of different IDs all land', async () => {
+  it('[sim] 10 parallel pct create of different IDs all land', async () => {
     const dir = await simDir();
     const ids = Array.from({ length: 10 }, (_, i) => 200 + i);
     const rs = await Promise.all(ids.map((id) => runAsync(dir, createCt(id))));
@@ -207,7 +208,7 @@ describe('parallel invocations', () => {
     expect(readCalls(dir).filter((c) => c.argv[0] === 'create')).toHaveLength(10);
   });
 
-  it('parallel pct set on one CT loses nothing', async () => {
+  it('[sim] parallel pct set on one CT loses nothing', async () => {
     const dir = await simDir();
     ok(dir, createCt(101));
     const sets: [string, string][] = [
@@ -226,7 +227,7 @@ describe('parallel invocations', () => {
     for (const [k, v] of sets) expect(conf).toContain(`${k.slice(2)}: ${v}\n`);
   });
 
-  it('a long task holds the guest lock, so a concurrent call sees CT is locked (create)', async () => {
+  it('[F0.3] a long task holds the guest lock, so a concurrent call sees CT is locked (create)', async () => {
     const dir = await simDir();
     writeSimConfig(dir, { latencyScale: 1, latency: { startup: 0, pctCreate: 1500 } });
     const creating = runAsync(dir, createCt(101));

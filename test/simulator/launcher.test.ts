@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 describe('launchers', () => {
-  it('work through symlinks on PATH from another directory, as a bash script calls them', async () => {
+  it('[sim] work through symlinks on PATH from another directory, as a bash script calls them', async () => {
     const dir = await simDir();
     await seedGuest(dir, { vmid: 101, type: 'lxc', config: { hostname: 'web', memory: '512' } });
     await seedGuest(dir, { vmid: 8000, type: 'qemu', config: { name: 'vm', memory: '2048' } });
@@ -41,7 +41,7 @@ describe('launchers', () => {
     ]);
   });
 
-  it('deliver an output larger than a pipe buffer whole', async () => {
+  it('[sim] deliver an output larger than a pipe buffer whole', async () => {
     const big = 'x'.repeat(199_999) + '\n';
     const dir = await simDir({ config: { exec: [{ match: '^cat', exit: 0, stdout: big }] } });
     await seedGuest(dir, { vmid: 101, type: 'lxc', config: { hostname: 'web' }, status: 'running' });

@@ -45,7 +45,7 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
       `400 Parameter verification failed.\nstorage: storage 'local' does not support container directories\n${USAGE_CREATE}\n`,
     ],
   ];
-  it('rejects each invalid create with the real error text, exit 255, and no CT', async () => {
+  it('[F0.1] rejects each invalid create with the real error text, exit 255, and no CT', async () => {
     const dir = await simDir();
     const results = await mapLimit(rejected, ([, extra]) =>
       runAsync(dir, ['pct', 'create', '101', DEBIAN_VOLID, ...extra]),
@@ -60,7 +60,7 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
     expect(run(dir, ['pct', 'list']).stdout).toBe('');
   });
 
-  it('rejects a bad VM ID and missing positionals', async () => {
+  it('[F0.1] rejects a bad VM ID and missing positionals', async () => {
     const dir = await simDir();
     expect(run(dir, ['pct', 'create', '99', DEBIAN_VOLID]).stderr).toBe(
       `400 Parameter verification failed.\nvmid: value does not look like a valid VM ID\n${USAGE_CREATE}\n`,
@@ -71,7 +71,7 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
     );
   });
 
-  it('accepts unique prefixes of options and subcommands, -opt and --opt=value', async () => {
+  it('[F0.1] accepts unique prefixes of options and subcommands, -opt and --opt=value', async () => {
     const dir = await simDir();
     ok(dir, ['pct', 'create', '101', DEBIAN_VOLID, '-hostn', 'web', '--mem=1024', '--rootfs', 'local-lvm:8']);
     const r = run(dir, ['pct', 'stat', '101']);
@@ -79,7 +79,7 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
     expect(run(dir, ['pct', 'conf', '101']).stdout).toContain('hostname: web\nmemory: 1024\n');
   });
 
-  it('reports an unknown subcommand with the usage list', async () => {
+  it('[F0.1] reports an unknown subcommand with the usage list', async () => {
     const dir = await simDir();
     const r = run(dir, ['pct', 'frobnicate']);
     expect(r.code).toBe(255);
@@ -90,7 +90,7 @@ describe('pct argument validation (fact sheet §0, §1)', () => {
 });
 
 describe('pct create / config / list', () => {
-  it('writes the sorted config with a generated BC:24:11 MAC and unprivileged=1 by default', async () => {
+  it('[F9.1] writes the sorted config with a generated BC:24:11 MAC and unprivileged=1 by default', async () => {
     const dir = await simDir();
     ok(dir, [
       'pct',
@@ -127,7 +127,7 @@ describe('pct create / config / list', () => {
     });
   });
 
-  it('refuses a taken ID, a missing storage and a missing template', async () => {
+  it('[F0.1] refuses a taken ID, a missing storage and a missing template', async () => {
     const dir = await simDir();
     ok(dir, createCt(101));
     expect(run(dir, createCt(101)).stderr).toBe("CT 101 already exists on node 'pve'\n");
@@ -146,7 +146,7 @@ describe('pct create / config / list', () => {
     expect(readSimState(dir).guests['103']).toBeUndefined();
   });
 
-  it('prints pct list with the padded header, sorted numerically; nothing when empty', async () => {
+  it('[F9.2] prints pct list with the padded header, sorted numerically; nothing when empty', async () => {
     const dir = await simDir();
     expect(run(dir, ['pct', 'list'])).toEqual({ stdout: '', stderr: '', code: 0 });
     ok(dir, createCt(1000), createCt(200), ['pct', 'start', '200']);
@@ -157,7 +157,7 @@ describe('pct create / config / list', () => {
     );
   });
 
-  it('config of a missing CT says the config file does not exist', async () => {
+  it('[F0.1] config of a missing CT says the config file does not exist', async () => {
     const dir = await simDir();
     const r = run(dir, ['pct', 'config', '555']);
     expect(r.stderr).toBe("Configuration file 'nodes/pve/lxc/555.conf' does not exist\n");
@@ -296,7 +296,7 @@ describe('pct lifecycle errors', () => {
         `400 Parameter verification failed.\nsnapname: invalid format - invalid configuration ID 'x.y'\npct snapshot <vmid> <snapname> [OPTIONS]\n`,
     ],
   ];
-  it('gives the real error text and exit 255 for each refused operation', async () => {
+  it('[F3.4] gives the real error text and exit 255 for each refused operation', async () => {
     const dir = await simDir();
     const results = await mapLimit(cases, async ([, setup, line], i) => {
       const id = String(101 + i);
@@ -316,7 +316,7 @@ describe('pct lifecycle errors', () => {
     }
   });
 
-  it('a locked CT refuses changes with CT is locked (...)', async () => {
+  it('[F0.3] a locked CT refuses changes with CT is locked (...)', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'set', '101', '--lock', 'backup']);
     expect(run(dir, ['pct', 'set', '101', '--memory', '256']).stderr).toBe('CT is locked (backup)\n');
@@ -326,7 +326,7 @@ describe('pct lifecycle errors', () => {
 });
 
 describe('pct clone / template / destroy / resize', () => {
-  it('linked-clones a template by default, with new MACs and no snapshots', async () => {
+  it('[F6.2] linked-clones a template by default, with new MACs and no snapshots', async () => {
     const dir = await simDir();
     ok(dir, createCt(900), ['pct', 'template', '900']);
     const r = ok(dir, ['pct', 'clone', '900', '950', '--hostname', 'app']);
@@ -346,7 +346,7 @@ describe('pct clone / template / destroy / resize', () => {
     expect(run(dir, ['pct', 'list']).stdout).toBe('');
   });
 
-  it('full-clones from a snapshot of a running CT and refuses a running full clone without one', async () => {
+  it('[F6.2] full-clones from a snapshot of a running CT and refuses a running full clone without one', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'start', '101']);
     expect(run(dir, ['pct', 'clone', '101', '102']).stderr).toBe(
@@ -362,7 +362,7 @@ describe('pct clone / template / destroy / resize', () => {
     expect(run(dir, ['pct', 'listsnapshot', '102']).stdout).toMatch(/^`-> current {24}/);
   });
 
-  it('resizes with +NG and NG and rewrites size=', async () => {
+  it('[F4.5] resizes with +NG and NG and rewrites size=', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'resize', '101', 'rootfs', '+2G']);
     expect(run(dir, ['pct', 'config', '101']).stdout).toContain('rootfs: local-lvm:vm-101-disk-0,size=10G\n');
@@ -370,7 +370,7 @@ describe('pct clone / template / destroy / resize', () => {
     expect(run(dir, ['pct', 'config', '101']).stdout).toContain('size=12G');
   });
 
-  it('destroy --purge --force stops a running CT first', async () => {
+  it('[F3.4] destroy --purge --force stops a running CT first', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'start', '101']);
     const r = ok(dir, ['pct', 'destroy', '101', '--purge', '1', '--force', '1']);
@@ -382,7 +382,7 @@ describe('pct clone / template / destroy / resize', () => {
 });
 
 describe('pct set / pending', () => {
-  it('changes, deletes, and keeps non-hotpluggable changes of a running CT pending', async () => {
+  it('[F7.1] changes, deletes, and keeps non-hotpluggable changes of a running CT pending', async () => {
     const dir = await simDir();
     ok(dir, createCt(101, '--onboot', '1'), ['pct', 'set', '101', '--memory', '2048', '--delete', 'onboot']);
     let conf = run(dir, ['pct', 'config', '101']).stdout;
@@ -399,7 +399,7 @@ describe('pct set / pending', () => {
     expect(run(dir, ['pct', 'config', '101', '--current']).stdout).toContain('features: nesting=1\n');
   });
 
-  it('picks up raw lxc.* lines written into the config file by hand', async () => {
+  it('[F5.1] picks up raw lxc.* lines written into the config file by hand', async () => {
     const dir = await simDir();
     ok(dir, createCt(101));
     const p = join(dir, 'etc/pve/nodes/pve/lxc/101.conf');
@@ -413,7 +413,7 @@ describe('pct set / pending', () => {
 });
 
 describe('pct snapshots', () => {
-  it('lists the snapshot tree in the exact format and mirrors snapshot sections', async () => {
+  it('[F9.3] lists the snapshot tree in the exact format and mirrors snapshot sections', async () => {
     const dir = await simDir();
     ok(
       dir,
@@ -434,7 +434,7 @@ describe('pct snapshots', () => {
     expect(run(dir, ['pct', 'config', '101']).stdout).toContain('parent: first\n');
   });
 
-  it('refuses snapshots on a dir storage raw volume', async () => {
+  it('[F9.3] refuses snapshots on a dir storage raw volume', async () => {
     const dir = await simDir({
       config: { storages: { tank: { type: 'dir', content: ['rootdir', 'images'], path: '/tank' } } },
     });
@@ -450,7 +450,7 @@ describe('pct snapshots', () => {
 });
 
 describe('inside CTs: exec / push / pull', () => {
-  it('records exec and push with content hashes; exit codes come from exec rules', async () => {
+  it('[F8.3] records exec and push with content hashes; exit codes come from exec rules', async () => {
     const dir = await simDir({
       config: {
         exec: [{ match: '^curl -fsS http://localhost', exit: 7, stderr: 'connection refused\n', times: 2 }],
@@ -462,7 +462,7 @@ describe('inside CTs: exec / push / pull', () => {
     expect(run(dir, probe).code).toBe(7);
     expect(run(dir, probe).code).toBe(0);
     expect(run(dir, ['pct', 'exec', '950', '--']).stderr).toBe(
-      'missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.\n',
+      'missing command at /usr/share/perl5/PVE/CLI/pct.pm line 246.\n',
     );
     const { writeFileSync } = await import('node:fs');
     const local = join(dir, 'app.sh');
@@ -486,7 +486,7 @@ describe('inside CTs: exec / push / pull', () => {
     expect([miss.stderr, miss.code]).toEqual(['failed to open /nonexistent/file for reading\n', 0]);
   });
 
-  it('records every invocation in calls.jsonl', async () => {
+  it('[sim] records every invocation in calls.jsonl', async () => {
     const dir = await simDir();
     run(dir, ['pct', 'list']);
     run(dir, ['pct', 'status', '999']);

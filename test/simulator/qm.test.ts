@@ -67,7 +67,7 @@ function withSnippet(dir: string, file: string, text: string): void {
 }
 
 describe('qm', () => {
-  it('creates a cloud-init template from an imported image, with the fields PVE adds', async () => {
+  it('[F10.1] creates a cloud-init template from an imported image, with the fields PVE adds', async () => {
     const dir = await simDir();
     buildTemplate(dir);
     const conf = run(dir, ['qm', 'config', '9000']).stdout;
@@ -82,7 +82,7 @@ describe('qm', () => {
     expect(conf).toMatch(/\nvmgenid: [0-9a-f-]{36}\n$/);
   });
 
-  it('answers the guest agent only where the image or the cloud-init data installs it', async () => {
+  it('[F10.3] answers the guest agent only where the image or the cloud-init data installs it', async () => {
     const dir = await simDir();
     buildTemplate(dir);
     ok(
@@ -123,7 +123,7 @@ describe('qm', () => {
     expect(run(dir, ['qm', 'guest', 'cmd', '204', 'ping']).code).toBe(0);
   });
 
-  it('linked-clones the template, starts it, and answers the agent', async () => {
+  it('[F10.2] linked-clones the template, starts it, and answers the agent', async () => {
     const dir = await simDir();
     buildTemplate(dir);
     const c = ok(dir, ['qm', 'clone', '9000', '123', '--name', 'web']);
@@ -174,7 +174,7 @@ describe('qm', () => {
     expect(run(dir, ['qm', 'list']).stdout).toBe('');
   });
 
-  it('agent checks: not configured, then not yet answering until agentReadyAfterMs has passed', async () => {
+  it('[F10.2] agent checks: not configured, then not yet answering until agentReadyAfterMs has passed', async () => {
     const dir = await simDir();
     ok(dir, ['qm', 'create', '100', '--scsi0', 'local-lvm:4'], ['qm', 'start', '100']);
     expect(run(dir, ['qm', 'guest', 'cmd', '100', 'ping']).stderr).toBe('No QEMU guest agent configured\n');
@@ -187,7 +187,7 @@ describe('qm', () => {
     expect(run(dir, ['qm', 'guest', 'cmd', '100', 'ping']).stderr).toBe('QEMU guest agent is not running\n');
   });
 
-  it('disk resize checks run inside the task: shrink prints the error but exits 0', async () => {
+  it('[F0.2] disk resize checks run inside the task: shrink prints the error but exits 0', async () => {
     const dir = await simDir();
     ok(dir, ['qm', 'create', '100', '--scsi0', 'local-lvm:32', '--ide2', 'none,media=cdrom']);
     expect(run(dir, ['qm', 'disk', 'resize', '100', 'scsi0', '16G'])).toEqual({
@@ -200,7 +200,7 @@ describe('qm', () => {
     expect(run(dir, ['qm', 'config', '100']).stdout).toContain('scsi0: local-lvm:vm-100-disk-0,size=40G\n');
   });
 
-  it('rejects bad options with the schema error and an existing ID', async () => {
+  it('[F0.1] rejects bad options with the schema error and an existing ID', async () => {
     const dir = await simDir();
     ok(dir, ['qm', 'create', '100']);
     const r = await mapLimit(
@@ -220,7 +220,7 @@ describe('qm', () => {
     ]);
   });
 
-  it('disk import lands in unused0 with the PVE 8.3+ message', async () => {
+  it('[F4.4] disk import lands in unused0 with the PVE 8.3+ message', async () => {
     const dir = await simDir();
     const img = join(dir, 'disk.qcow2');
     writeFileSync(img, Buffer.alloc(2 * 1024 * 1024));
@@ -234,7 +234,7 @@ describe('qm', () => {
     );
   });
 
-  it('stores a cipassword that is already a crypt hash as it is, hashes any other, and masks it on reads', async () => {
+  it('[F10.1] stores a cipassword that is already a crypt hash as it is, hashes any other, and masks it on reads', async () => {
     const dir = await simDir();
     await seedGuest(dir, { vmid: 8000, type: 'qemu', config: { name: 'v' } });
     const hash =
@@ -254,7 +254,7 @@ describe('qm', () => {
     expect(stored).not.toContain('plain-text');
   });
 
-  it('seeded guests appear as existing ones', async () => {
+  it('[sim] seeded guests appear as existing ones', async () => {
     const dir = await simDir();
     await seedGuest(dir, {
       vmid: 2000,

@@ -135,7 +135,6 @@ export class FakeHost implements HostExec {
     return Promise.resolve({ ok: true, value: { changed: next !== text } });
   }
 
-<<<<<<< HEAD
   /** Folders withFiles made, with the files as the command saw them (the folder is gone afterwards). */
   readonly tempDirs: { dir: string; files: Record<string, string> }[] = [];
 
@@ -145,10 +144,9 @@ export class FakeHost implements HostExec {
       return fn(dir);
     });
   }
-=======
+
   /** The image file name the fake checksum files list. */
   sumsFile = 'noble-server-cloudimg-amd64.img';
->>>>>>> acf8d03 (Tests for the original's calling conventions: launch (644 scripts, the sim stand-in, no VM feature on the host), cloud-init rendering, the install-root fixture built end to end under --sim (argv of every script, nothing run on this machine, pveam into the dataset storage, the checksum, AppArmor, VM features inside the VM and re-run through the agent, a second LetsGo of 2 calls, runScripts); simulator: agent answers only where the image or cloud-init installs it, snippets read at start; tests updated for the CTID argument and the new steps; the example VM feature runs inside the VM)
 
   /** Host files written by steps (AppArmor profiles, cloud-init snippets): path -> content. */
   readonly files = new Map<string, { content: string; mode: number }>();

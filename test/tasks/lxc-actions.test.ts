@@ -9,7 +9,7 @@ import type { ExecutableStep } from '../../src/tasks/step.js';
 import { FakeHost } from './fake-host.js';
 import { fast, fleetOf, harness, lxc, ROOT, tempRoot } from './fixtures.js';
 
-const TEMPLATE = 'debian-12-standard_12.7-1_amd64.tar.zst';
+const TEMPLATE = 'debian-12-standard_12.12-1_amd64.tar.zst';
 
 function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {})) {
   const ct = lxc(950, {
@@ -47,6 +47,12 @@ function setup(config: Record<string, unknown> = {}, sleep = vi.fn(async () => {
   return { ct, steps, h, host: h.host, byKind, all, sleep };
 }
 
+/** What the app script finds in its environment inside the container: named on its command line, nothing else. */
+const APP_ENV = [
+  'env HOME=/root PHOENIX_GUEST_ID=950 PHOENIX_CTID=950 PHOENIX_GUEST_KIND=lxc',
+  'PHOENIX_CONFIG_FILE=/tmp/phoenix_run/phoenix_lxc_configs.json PHOENIX_RUN_DIR=/tmp/phoenix_run',
+].join(' ');
+
 describe('container lifecycle', () => {
   it('builds a container from nothing in the order the original did', async () => {
     const { host, all } = setup();
@@ -57,13 +63,13 @@ describe('container lifecycle', () => {
       'pct set 950 --onboot 1 --startup order=2,up=0,down=180 --features nesting=1',
       'pct start 950',
       `${ROOT}/bin/lxc_setup/phoenix_hypervisor_feature_install_docker.sh 950`,
-      'pct exec 950 -- mkdir -p /tmp/phoenix_run',
+      'pct exec 950 --keep-env 0 -- mkdir -p /tmp/phoenix_run',
       `pct push 950 ${ROOT}/bin/app_950.sh /tmp/phoenix_run/app_950.sh --perms 0755`,
       `pct push 950 ${ROOT}/etc/phoenix_lxc_configs.json /tmp/phoenix_run/phoenix_lxc_configs.json --perms 0644`,
-      'pct exec 950 -- ls -d /tmp/phoenix_run/app_950.sh /tmp/phoenix_run/phoenix_lxc_configs.json',
-      'pct exec 950 -- /tmp/phoenix_run/app_950.sh 950',
-      'pct exec 950 -- rm -rf /tmp/phoenix_run',
-      'pct exec 950 -- sh -c curl -fsS localhost',
+      'pct exec 950 --keep-env 0 -- ls -d /tmp/phoenix_run/app_950.sh /tmp/phoenix_run/phoenix_lxc_configs.json',
+      `pct exec 950 --keep-env 0 -- ${APP_ENV} /tmp/phoenix_run/app_950.sh 950`,
+      'pct exec 950 --keep-env 0 -- rm -rf /tmp/phoenix_run',
+      'pct exec 950 --keep-env 0 -- sh -c curl -fsS localhost',
       'pct snapshot 950 ready',
     ]);
     const conf = readFileSync(host.confFile(950), 'utf8');
@@ -230,10 +236,13 @@ describe('container lifecycle', () => {
   it('cleans /tmp/phoenix_run even when the application script fails', async () => {
     const { host, h, byKind } = setup();
     host.addGuest({ id: 950, kind: 'lxc', status: 'running' });
-    host.on(/^pct exec 950 -- \/tmp\/phoenix_run\/app_950\.sh 950$/, { exit: 1, stderr: 'boom' });
+    host.on(/^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/app_950\.sh 950$/, {
+      exit: 1,
+      stderr: 'boom',
+    });
     const res = await h.run(byKind('app'));
     expect(res.ok).toBe(false);
-    expect(host.mutating().at(-1)).toBe('pct exec 950 -- rm -rf /tmp/phoenix_run');
+    expect(host.mutating().at(-1)).toBe('pct exec 950 --keep-env 0 -- rm -rf /tmp/phoenix_run');
   });
 
   it("a phoenix.config fleet's app gets the config in the legacy shape: its own secrets, not its neighbours'", async () => {

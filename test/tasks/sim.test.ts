@@ -18,7 +18,7 @@ import { createSimDir, readCalls, simBinDir, simEnv } from '../../simulator/src/
 import { isReadOnly } from './fake-host.js';
 import { fleetOf, lxc, vm } from './fixtures.js';
 
-const DEBIAN = 'debian-12-standard_12.7-1_amd64.tar.zst';
+const DEBIAN = 'debian-12-standard_12.12-1_amd64.tar.zst';
 const IMAGE_URL = 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img';
 
 beforeAll(() => {

@@ -10,11 +10,11 @@ import { fast, fleetOf, liveState, lxc, ROOT, stepCtx, vm } from './fixtures.js'
 const tables = makeStepTables(fast);
 
 const source = lxc(900, {
-  template: 'debian-12-standard_12.7-1_amd64.tar.zst',
+  template: 'debian-12-standard_12.12-1_amd64.tar.zst',
   template_snapshot_name: 'base-snapshot',
 });
 const ct = lxc(950, {
-  template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+  template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
   memory_mb: 2048,
   cores: 2,
   storage_size_gb: 16,
@@ -179,6 +179,7 @@ function step<T extends Guest>(specs: StepSpec<T>[], target: T, name: string, li
     check: () => spec.check(ctx),
     preview: () => spec.preview(ctx),
     locks: () => spec.locks?.(ctx) ?? [],
+    needs: (replacing = false) => spec.needs?.(ctx, replacing) ?? [],
   };
 }
 
@@ -199,7 +200,7 @@ describe('container previews and checks', () => {
         'pct',
         'create',
         '950',
-        'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+        'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
         '--hostname',
         'ct950',
         '--memory',
@@ -247,6 +248,29 @@ describe('container previews and checks', () => {
     ]);
   });
 
+  // pve-manager aplinfo / pveam download and pve-storage content checks: docs/proxmox-facts.md.
+  it('define of a CT to create needs its template (by name on its storage) and rootdir content on its pool', () => {
+    const onLocal = withConfig(ct, {
+      template: '/var/lib/vz/template/cache/debian-12-standard_12.12-1_amd64.tar.zst',
+    });
+    expect(step(tables.lxc, onLocal, 'define').preview()[0]?.[3]).toBe(
+      'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
+    );
+    expect(step(tables.lxc, onLocal, 'define').needs()).toMatchObject([
+      { kind: 'content', storage: 'local-lvm', content: 'rootdir' },
+      {
+        kind: 'os-template',
+        storage: 'local',
+        file: 'debian-12-standard_12.12-1_amd64.tar.zst',
+        guest: 'CT 950',
+      },
+    ]);
+    // An existing CT needs nothing, unless --replace re-creates it.
+    const exists = [running(950, {})];
+    expect(step(tables.lxc, onLocal, 'define', exists).needs()).toEqual([]);
+    expect(step(tables.lxc, onLocal, 'define', exists).needs(true)).toHaveLength(2);
+  });
+
   it("a clone's define holds its source's lock (pct clone locks the source); other steps hold none", () => {
     expect(step(tables.lxc, clone, 'define').locks()).toEqual(['guest:900']);
     expect(step(tables.lxc, ct, 'define').locks()).toEqual([]);
@@ -283,6 +307,39 @@ describe('container previews and checks', () => {
     ]);
   });
 
+  // pve-container LXC/Config.pm vmconfig_hotplug_pending: `features` set on a running CT stays in [pve:pending]
+  // until its next start (docs/proxmox-facts.md, "Pending changes").
+  it('configure compares with the values the CT runs with: a pending value is reported, not set again', () => {
+    const base = {
+      hostname: 'ct950',
+      memory: '2048',
+      swap: '512',
+      cores: '2',
+      startup: 'order=0,up=0,down=180',
+      net0: 'name=eth0,bridge=vmbr0,gw=10.0.0.1,hwaddr=BC:24:11:00:00:01,ip=10.0.0.50/24,type=veth',
+    };
+    const nested = withConfig(ct, { pct_options: ['nesting=1'] });
+    const live = running(
+      950,
+      { ...base, features: 'nesting=0' },
+      { pending: { set: { features: 'nesting=1' }, delete: [] } },
+    );
+    expect(step(tables.lxc, nested, 'configure', [live]).check()).toEqual({
+      ok: true,
+      pending: [{ field: 'features', actual: 'nesting=0', desired: 'nesting=1' }],
+    });
+    expect(step(tables.lxc, nested, 'configure', [live]).preview()).toEqual([]);
+    // A pending value that is not the configured one is drift: pct set replaces it.
+    const other = running(
+      950,
+      { ...base, features: 'nesting=0' },
+      { pending: { set: { features: 'keyctl=1' }, delete: [] } },
+    );
+    expect(step(tables.lxc, nested, 'configure', [other]).preview()).toEqual([
+      ['pct', 'set', '950', '--features', 'nesting=1'],
+    ]);
+  });
+
   it('disk grows with an explicit unit (a bare number would mean bytes)', () => {
     const small = running(950, { rootfs: 'local-lvm:vm-950-disk-0,size=8G' });
     expect(step(tables.lxc, ct, 'disk', [small]).preview()).toEqual([
@@ -310,7 +367,7 @@ describe('container previews and checks', () => {
     ]);
     expect(step(tables.lxc, ct, 'feature:docker', [stopped]).check()).toEqual({ ok: 'unknown' });
     expect(step(tables.lxc, ct, 'app').preview()).toEqual([
-      ['pct', 'exec', '950', '--', 'mkdir', '-p', '/tmp/phoenix_run'],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'mkdir', '-p', '/tmp/phoenix_run'],
       [
         'pct',
         'push',
@@ -329,12 +386,21 @@ describe('container previews and checks', () => {
         '--perms',
         '0644',
       ],
-      ['pct', 'exec', '950', '--', '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh', '950'],
-      ['pct', 'exec', '950', '--', 'rm', '-rf', '/tmp/phoenix_run'],
+      [
+        ...['pct', 'exec', '950', '--keep-env', '0', '--', 'env', 'HOME=/root'],
+        ...['PHOENIX_GUEST_ID=950', 'PHOENIX_CTID=950', 'PHOENIX_GUEST_KIND=lxc'],
+        ...[
+          'PHOENIX_CONFIG_FILE=/tmp/phoenix_run/phoenix_lxc_configs.json',
+          'PHOENIX_RUN_DIR=/tmp/phoenix_run',
+        ],
+        '/tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh',
+        '950',
+      ],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'rm', '-rf', '/tmp/phoenix_run'],
     ]);
     expect(step(tables.lxc, ct, 'health').preview()).toEqual([
-      ['pct', 'exec', '950', '--', 'nvidia-smi'],
-      ['pct', 'exec', '950', '--', 'sh', '-c', 'curl -fsS http://localhost:8000/health'],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'nvidia-smi'],
+      ['pct', 'exec', '950', '--keep-env', '0', '--', 'sh', '-c', 'curl -fsS http://localhost:8000/health'],
     ]);
     expect(step(tables.lxc, ct, 'snapshot', [running(950, {})]).preview()).toEqual([
       ['pct', 'snapshot', '950', 'ready'],
@@ -342,6 +408,21 @@ describe('container previews and checks', () => {
     expect(step(tables.lxc, ct, 'snapshot', [running(950, {}, { snapshots: ['ready'] })]).check()).toEqual({
       ok: true,
     });
+  });
+});
+
+describe('in-guest commands', () => {
+  // pve-container src/PVE/CLI/pct.pm exec: keep-env defaults to 1 (still in PVE 9), so lxc-attach --keep-env hands
+  // the guest the environment of the process calling pct (docs/proxmox-facts.md, "pct exec").
+  it('every pct exec of every container step clears the host environment (--keep-env 0)', () => {
+    const execs = tables.lxc.flatMap((spec) =>
+      spec
+        .instances(ct, fleet)
+        .flatMap((name) => spec.preview(stepCtx(fleet, ct, name, liveState([running(950, {})]))))
+        .filter((argv) => argv[0] === 'pct' && argv[1] === 'exec'),
+    );
+    expect(execs.length).toBeGreaterThan(3);
+    for (const argv of execs) expect(argv.slice(2, 6)).toEqual(['950', '--keep-env', '0', '--']);
   });
 });
 
@@ -393,6 +474,13 @@ describe('VM previews and checks', () => {
     config: {},
     snapshots: [],
     ...extra,
+  });
+
+  it('define of a VM from a cloud image needs import content on local and images on its pool', () => {
+    expect(step(tables.vm, tmplVm, 'define').needs()).toMatchObject([
+      { kind: 'content', storage: 'local-lvm', content: 'images', guest: 'VM 9000' },
+      { kind: 'content', storage: 'local', content: 'import', guest: 'VM 9000' },
+    ]);
   });
 
   it('define creates from the cloud image with a cloud-init drive, then grows the disk', () => {

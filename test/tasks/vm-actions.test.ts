@@ -50,13 +50,8 @@ describe('VM template lifecycle', () => {
     });
     await all();
     expect(host.mutating()).toEqual([
-<<<<<<< HEAD
-      `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL}`,
-      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${host.tempDirs[0]?.dir ?? '?'}/sshkeys.pub`,
-=======
       `pvesh create /nodes/pve/storage/local/download-url --content import --filename ${STORED} --url ${URL} --checksum ${'ab'.repeat(32)} --checksum-algorithm sha256`,
-      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${tmpDir}/phoenix-9000-sshkeys.pub`,
->>>>>>> acf8d03 (Tests for the original's calling conventions: launch (644 scripts, the sim stand-in, no VM feature on the host), cloud-init rendering, the install-root fixture built end to end under --sim (argv of every script, nothing run on this machine, pveam into the dataset storage, the checksum, AppArmor, VM features inside the VM and re-run through the agent, a second LetsGo of 2 calls, runScripts); simulator: agent answers only where the image or cloud-init installs it, snippets read at start; tests updated for the CTID argument and the new steps; the example VM feature runs inside the VM)
+      `qm create 9000 --name vm9000 --memory 2048 --cores 1 --net0 virtio,bridge=vmbr0 --scsihw virtio-scsi-pci --scsi0 local-lvm:0,import-from=local:import/${STORED} --ide2 local-lvm:cloudinit --boot order=scsi0 --serial0 socket --vga serial0 --agent enabled=1 --ciuser phoenix --ipconfig0 ip=10.0.0.90/24,gw=10.0.0.1 --nameserver 10.0.0.1 --sshkeys ${host.tempDirs[0]?.dir ?? '?'}/sshkeys.pub`,
       'qm disk resize 9000 scsi0 32G',
       'qm set 9000 --startup order=0,up=0,down=180',
       'qm set 9000 --cicustom vendor=local:snippets/vendor-data-9000.yml',

@@ -9,7 +9,7 @@ import { defineConfig } from 'phoenix';
 
 const gw = '10.0.0.1';
 const net = (ip: string) => ({ name: 'eth0', bridge: 'vmbr0', ip, gw });
-const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+const DEBIAN = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
 
 /** A service container: cloned from a template, behind the gateway, started in boot order. */
 const service = (

@@ -3,4 +3,4 @@
 set -euo pipefail
 CTID="${1:?usage: $0 CTID}"
 
-pct exec "$CTID" -- sh -c 'wget -q -O /dev/null http://127.0.0.1/ || curl -fsS -o /dev/null http://127.0.0.1/'
+pct exec "$CTID" --keep-env 0 -- sh -c 'wget -q -O /dev/null http://127.0.0.1/ || curl -fsS -o /dev/null http://127.0.0.1/'

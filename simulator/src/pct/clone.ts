@@ -54,6 +54,16 @@ export const clone: Command = {
       if (full && running && !o.snapname) {
         throw new PveError('Full clone of a running container is only possible from a snapshot');
       }
+      // pve-container `src/PVE/API2/LXC.pm` `clone_vm`: a mount point that is not a volume cannot be cloned
+      // (`PVE::LXC::Config->classify_mountpoint`: `/dev/...` is a device, any other path a bind mount).
+      for (const key of Object.keys(srcConfig)
+        .filter((k) => /^mp\d+$/.test(k))
+        .sort()) {
+        const volume = (srcConfig[key] ?? '').split(',')[0] ?? '';
+        if (!volume.startsWith('/')) continue;
+        const type = volume.startsWith('/dev/') ? 'device' : 'bind';
+        throw new PveError(`unable to clone mountpoint '${key}' (type ${type})`);
+      }
       if (!full) {
         for (const d of configDisks('lxc', srcConfig)) {
           if (!isBaseVolume(d.volid)) {

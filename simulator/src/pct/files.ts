@@ -20,9 +20,11 @@ export const exec: Command = {
     const g = loadGuest(ctx.read(), 'lxc', id);
     if (g.status !== 'running') throw new PveError(`container '${id}' not running!`);
     if (p.extra.length === 0)
-      throw new PveError('missing command at /usr/share/perl5/PVE/CLI/pct.pm line 258.');
+      throw new PveError('missing command at /usr/share/perl5/PVE/CLI/pct.pm line 246.');
     await ctx.sleep('exec');
-    const res = await runExecRules(ctx, Number(id), 'pct exec', p.extra);
+    // pve-container `src/PVE/CLI/pct.pm` `exec`: keep-env defaults to 1, still in PVE 9.
+    const hostEnv = p.opts['keep-env'] !== '0';
+    const res = await runExecRules(ctx, Number(id), 'pct exec', p.extra, { hostEnv });
     if (res.stdout) ctx.out(res.stdout);
     if (res.stderr) ctx.err(res.stderr);
     return res.exit;

@@ -33,10 +33,16 @@ export const start: Command = {
   },
 };
 
+/**
+ * pve-container `src/PVE/API2/LXC/Status.pm`: `vm_stop` (no `--timeout`: pulling the plug, `lxc-stop --kill`),
+ * `vm_shutdown` (`--timeout`, default 60, then `--forceStop` kills it or the task fails with
+ * `container did not stop`) and `vm_reboot` (a shutdown that kills after its timeout, then a start). A CT that is
+ * not running is refused before the task (`CT N not running`; reboot says `VM N not running`, as the source does).
+ */
 function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
   const options: Record<string, OptSpec> =
     kind === 'stop'
-      ? { skiplock: bool, 'overrule-shutdown': bool, timeout: int(0) }
+      ? { skiplock: bool, 'overrule-shutdown': bool }
       : kind === 'shutdown'
         ? { timeout: int(0), forceStop: bool }
         : { timeout: int(0) };
@@ -52,9 +58,20 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         await ctx.tx((s) => {
           const g = s.guests[id];
           if (!g || g.type !== 'lxc' || g.status !== 'running') throw new PveError(notRunning);
-          if (!(kind === 'stop' && p.opts.skiplock === '1')) checkLock(g);
+          // vm_reboot takes the config lock but never checks `lock:` (PVE::LXC::vm_reboot).
+          if (kind !== 'reboot' && !(kind === 'stop' && p.opts.skiplock === '1')) checkLock(g);
         });
-        await ctx.sleep(kind);
+        if (kind !== 'stop' && ctx.cfg.ignoresShutdown.includes(Number(id))) {
+          // lxc-stop --nokill waits the whole timeout (lxc's default 60 when reboot gives none).
+          const timeout = Number(p.opts.timeout ?? 60);
+          await ctx.sleepMs(timeout * 1000);
+          if (kind === 'shutdown' && p.opts.forceStop !== '1') {
+            ctx.err(`command 'lxc-stop -n ${id} --nokill --timeout ${timeout}' failed: exit code 1\n`);
+            throw new PveError('container did not stop');
+          }
+        } else {
+          await ctx.sleep(kind);
+        }
         await ctx.tx((s) => {
           const g = s.guests[id];
           if (!g) throw guestNotFound(s, 'lxc', id);

@@ -1,11 +1,11 @@
 // `pvesh create /nodes/<n>/storage/<sid>/download-url`: a cloud image or ISO "downloaded" to a storage.
 import type { Ctx } from '../context.js';
 import { ParamError, PveError } from '../errors.js';
-import { checkNode } from './nodes.js';
 import { parseArgs, type OptSpec } from '../getopt.js';
 import { allCloudImages } from '../simconfig.js';
 import { getStorage, volumePath } from '../storage.js';
 import { FORMAT_OPTS } from './format.js';
+import { checkNode } from './nodes.js';
 
 const CONTENT_EXT: Record<string, RegExp> = {
   import: /\.(ova|ovf|qcow2|raw|vmdk)$/,

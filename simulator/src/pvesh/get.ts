@@ -2,10 +2,10 @@
 import { effectiveConfig, guestNotFound, type Ctx } from '../context.js';
 import { PveError } from '../errors.js';
 import { maskPassword } from '../guests.js';
-import { checkNode } from './nodes.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import type { GuestState, SimState } from '../state.js';
-import { getStorage } from '../storage.js';
+import { getStorage, storagePath } from '../storage.js';
+import { checkNode } from './nodes.js';
 import { clusterResources, guestListEntry } from './resources.js';
 
 /** Numbers/booleans in configs come back as JSON numbers, like the API's typed values. */
@@ -36,6 +36,22 @@ export function getPath(ctx: Ctx, s: SimState, path: string, opts: Record<string
   // A fresh node has no /etc/pve/firewall/cluster.fw: PVE answers with no options set, only the (empty) digest.
   if (a === 'cluster' && b === 'firewall' && c === 'options' && parts.length === 3)
     return { digest: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' };
+  // pve-storage `PVE/API2/Storage/Config.pm` `index` / `read`: each storage's configuration (the content list as
+  // one comma-joined string, `disable` only when set), as in /etc/pve/storage.cfg.
+  if (a === 'storage' && parts.length <= 2) {
+    const row = (sid: string): Record<string, unknown> => {
+      const st = getStorage(s, sid);
+      return {
+        storage: sid,
+        type: st.type,
+        content: st.content.join(','),
+        ...(st.type === 'dir' || st.type === 'nfs' ? { path: storagePath(sid, st) } : {}),
+        ...(st.disabled ? { disable: 1 } : {}),
+        digest: 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      };
+    };
+    return b === undefined ? Object.keys(s.storages).sort().map(row) : row(b);
+  }
   if (a === 'cluster' && b === 'nextid' && parts.length === 2) {
     let id = 100;
     while (s.guests[id]) id++;

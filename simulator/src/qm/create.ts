@@ -5,7 +5,7 @@ import { ParamError, PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
 import { discardGuest, newUuid, nextPid } from '../guests.js';
 import { vmidArg } from '../props.js';
-import { checkImagesStorage, defaultBoot, importSource } from './drives.js';
+import { checkImagesStorage, checkImport, defaultBoot, importSource } from './drives.js';
 import { createOptions } from './options.js';
 import { prepareValue } from './values.js';
 
@@ -23,6 +23,7 @@ export const create: Command = {
         );
       for (const [k, v] of Object.entries(o)) {
         if (/^(ide|sata|scsi|virtio)\d+$/.test(k)) {
+          checkImport(k, v);
           const sid = /^([a-zA-Z][\w\-.]*):(\d|cloudinit)/.exec(v)?.[1];
           if (sid) checkImagesStorage(s, sid, k);
           const imp = /import-from=([^,]+)/.exec(v)?.[1];

@@ -20,6 +20,26 @@ export function checkImagesStorage(s: SimState, sid: string, param: string): voi
     throw new ParamError({ [param]: `storage '${sid}' does not support vm images` });
 }
 
+/**
+ * qemu-server `src/PVE/API2/Qemu.pm` `$check_drive_param`: with `import-from`, the drive must be a new disk of size
+ * 0 (`<storage>:0`); anything else is a parameter error. The source, when a volume, must be of type `images` or
+ * `import` (`$check_storage_access`): `local:iso/x.img` cannot be imported.
+ */
+export function checkImport(key: string, value: string): void {
+  const importFrom = /(?:^|,)import-from=([^,]+)/.exec(value)?.[1];
+  if (importFrom === undefined) return;
+  const file = value.split(',')[0] ?? '';
+  const m = /^(?:[^/:\s]+:)?(\d+(?:\.\d+)?)$/.exec(file);
+  if (!m || Number(m[1]) !== 0) {
+    throw new ParamError({
+      [key]: "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>",
+    });
+  }
+  const vtype = /^[^/:\s]+:([a-z]+)\//.exec(importFrom)?.[1];
+  if (!importFrom.startsWith('/') && vtype !== undefined && vtype !== 'import' && vtype !== 'images')
+    throw new PveError(`${importFrom} has wrong type '${vtype}' - needs to be 'images' or 'import'`);
+}
+
 /** The byte size of an import source (sim volume or a real file); undefined when it does not exist. */
 export function importSource(s: SimState, src: string): { size: number } | undefined {
   if (src.startsWith('/')) {
@@ -44,6 +64,7 @@ export function roundMiB(bytes: number): number {
 export function setupDrive(s: SimState, id: number, key: string, value: string, out: string[]): string {
   const r = parsePropString(driveFormat, value, key);
   if (!r.ok) throw new ParamError(r.errors);
+  checkImport(key, value);
   const map = { ...r.map };
   const file = map.file!;
   const importFrom = map['import-from'];

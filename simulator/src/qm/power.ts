@@ -37,6 +37,13 @@ export const start: Command = {
   },
 };
 
+/**
+ * qemu-server `src/PVE/API2/Qemu.pm` `vm_stop` / `vm_shutdown` / `vm_reboot` and `QemuServer.pm` `_do_vm_stop`:
+ * stop quits QEMU at once (a stopped VM: silent success); shutdown asks the guest and waits `--timeout`, else the
+ * `down=` of `startup` when non-zero, else 60 s, then `--forceStop` terminates it or the task fails with
+ * `VM quit/powerdown failed - got timeout`. Shutdown of a stopped VM warns `VM N not running` (and an empty line)
+ * before the task and exits 0. Reboot is a shutdown without force, then a start.
+ */
 function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
   const options: Record<string, OptSpec> =
     kind === 'stop'
@@ -49,7 +56,7 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
     spec: { usage: `qm ${kind} <vmid> [OPTIONS]`, positionals: [vmidArg], options },
     async run(ctx, p) {
       const id = p.params.vmid!;
-      const running = await ctx.tx((s) => {
+      const { running, down } = await ctx.tx((s) => {
         const g = s.guests[id];
         if (!g || g.type !== 'qemu') {
           throw kind === 'reboot'
@@ -58,11 +65,21 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         }
         if (kind === 'reboot' && g.status !== 'running') throw new PveError(`VM ${id} not running`);
         if (g.status === 'running' && p.opts.skiplock !== '1') checkLock(g);
-        return g.status === 'running';
+        const startupDown = /(?:^|,)down=(\d+)/.exec(g.config.startup ?? '')?.[1];
+        return { running: g.status === 'running', down: Number(startupDown ?? 0) };
       });
+      if (!running && kind === 'shutdown') ctx.err(`VM ${id} not running\n\n`);
       return ctx.task(true, async () => {
-        if (!running) return; // stop/shutdown of a stopped VM is a silent success
-        await ctx.sleep(kind);
+        if (!running) return;
+        if (kind !== 'stop' && ctx.cfg.ignoresShutdown.includes(Number(id))) {
+          const timeout = p.opts.timeout !== undefined ? Number(p.opts.timeout) : down > 0 ? down : 60;
+          await ctx.sleepMs(timeout * 1000);
+          if (kind === 'reboot' || p.opts.forceStop !== '1')
+            throw new PveError('VM quit/powerdown failed - got timeout');
+          ctx.out('VM still running - terminating now with SIGTERM\n');
+        } else {
+          await ctx.sleep(kind);
+        }
         await ctx.tx((s) => {
           const g = loadGuest(s, 'qemu', id);
           setStatus(g, 'stopped', ctx.now());

@@ -1,5 +1,5 @@
 // What `qm create`/`qm set` store for a value: nets with a MAC, drives allocated, sshkeys read and escaped,
-// cipassword hashed.
+// cipassword hashed (unless it already is).
 import { readFileSync } from 'node:fs';
 import { crypto } from '../crypto.js';
 import { ParamError, PveError } from '../errors.js';

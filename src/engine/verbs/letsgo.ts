@@ -1,11 +1,12 @@
 // `phoenix LetsGo`: build every guest in dependency order, then start them all in boot order — one plan, run by
 // the one scheduler. A guest that is fully built and merely stopped is left to the start phase, so it starts in
-// boot order rather than whenever the build reaches it. A no-op LetsGo costs one `pct list` and one `qm list`.
+// boot order rather than whenever the build reaches it. A no-op LetsGo on the node starts no process (the live read
+// uses the node's files, src/host/node-files.ts); elsewhere it costs one `pct list` and one `qm list`.
 import { sortByBootOrder } from '../../graph/guests.js';
 import { stepsOf } from '../../graph/query.js';
 import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
-import { planWith, readLiveFor } from '../plan.js';
+import { planWith, readLiveFor, withPreflight } from '../plan.js';
 import { runWork } from '../run-work.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
@@ -53,8 +54,12 @@ export async function run(ctx: VerbContext): Promise<number> {
       return EXIT.failed;
     }
     if (buildWork.length === 0) ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
-    const plan = { steps: [...build, ...starts.value.steps] };
     if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) return EXIT.ok;
-    return runWork(session, ctx.io, { plan, live: live.value });
+    const plan = await withPreflight(session, { steps: [...build, ...starts.value.steps] }, live.value);
+    if (!plan.ok) {
+      ctx.io.err(`Error: could not read the host state: ${plan.error}`);
+      return EXIT.failed;
+    }
+    return runWork(session, ctx.io, { plan: plan.value, live: live.value });
   });
 }

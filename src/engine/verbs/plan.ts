@@ -8,6 +8,8 @@ export function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, (planned) => {
     if (ctx.options.json) ctx.io.out(JSON.stringify(planToJson(planned.plan), null, 2));
     else ctx.io.out(formatPlan(planned.plan, { color: ctx.io.color }));
+    // A plan the host cannot carry out (preflight problems) is a failure, whatever else it holds.
+    if (planned.plan.problems) return EXIT.failed;
     const pending = planned.plan.steps.some((s) => s.status !== 'up-to-date');
     return pending && ctx.options.detailedExitcode ? EXIT.changesPending : EXIT.ok;
   });

@@ -1,11 +1,11 @@
 // `phoenix status [ids...]`: one row per guest: ID, kind, name, exists, running, drift, stale steps.
-import type { Plan } from '../../plan/types.js';
+import type { Plan, PlannedStep } from '../../plan/types.js';
 import type { LiveState } from '../../host/live.js';
 import type { Fleet } from '../../config/model.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withPlan } from './plan-common.js';
-import Table from 'cli-table3';
+import { formatTable } from '../../reporters/table.js';
 
 export interface StatusRow {
   id: number;
@@ -14,15 +14,24 @@ export interface StatusRow {
   exists: boolean;
   running: boolean;
   drift: string[];
+  /** Steps whose settings wait for a restart (Proxmox's pending section). */
+  pendingRestart: string[];
   stale: number;
   blocked: number;
 }
 
 export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: number[]): StatusRow[] {
+  // One pass over the steps, not one per guest: a 3,000-guest fleet has about 29,000 of them.
+  const byGuest = new Map<number | 'host', PlannedStep[]>();
+  for (const s of plan.steps) {
+    const list = byGuest.get(s.target);
+    if (list) list.push(s);
+    else byGuest.set(s.target, [s]);
+  }
   return ids.map((id) => {
     const guest = fleet.guests.get(id);
     const lg = live.guests.get(id);
-    const steps = plan.steps.filter((s) => s.target === id);
+    const steps = byGuest.get(id) ?? [];
     return {
       id,
       kind: guest?.kind ?? '?',
@@ -30,6 +39,7 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
       exists: lg !== undefined,
       running: lg?.status === 'running',
       drift: steps.filter((s) => s.reasons.some((r) => r.type === 'drift')).map((s) => s.name),
+      pendingRestart: steps.filter((s) => s.pendingRestart !== undefined).map((s) => s.name),
       stale: steps.filter((s) => s.status === 'stale').length,
       blocked: steps.filter((s) => s.status === 'blocked').length,
     };
@@ -46,23 +56,18 @@ export function run(ctx: VerbContext): Promise<number> {
       ctx.io.out(JSON.stringify(rows, null, 2));
       return EXIT.ok;
     }
-    const table = new Table({
-      head: ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'],
-      style: { head: ctx.io.color ? ['cyan'] : [], border: ctx.io.color ? ['grey'] : [] },
-    });
     const yn = (b: boolean): string => (b ? 'yes' : 'no');
-    for (const r of rows) {
-      table.push([
-        r.id,
-        r.kind,
-        r.name,
-        yn(r.exists),
-        yn(r.running),
-        r.drift.length > 0 ? r.drift.join(', ') : '-',
-        r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
-      ]);
-    }
-    ctx.io.out(table.toString());
+    const head = ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'];
+    const cells = rows.map((r) => [
+      r.id,
+      r.kind,
+      r.name,
+      yn(r.exists),
+      yn(r.running),
+      [...r.drift, ...r.pendingRestart.map((n) => `${n} (pending until restart)`)].join(', ') || '-',
+      r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
+    ]);
+    ctx.io.out(formatTable(head, cells, { color: ctx.io.color }));
     return EXIT.ok;
   });
 }

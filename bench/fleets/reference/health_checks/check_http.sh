@@ -3,5 +3,5 @@
 set -euo pipefail
 CTID="${1:?usage: $0 CTID}"
 
-pct exec "$CTID" -- curl -fsS -o /dev/null --max-time 5 http://localhost/
+pct exec "$CTID" --keep-env 0 -- curl -fsS -o /dev/null --max-time 5 http://localhost/
 echo "CT $CTID answers HTTP"

@@ -4,11 +4,11 @@
 set -euo pipefail
 CTID="${1:?usage: $0 CTID}"
 
-if pct exec "$CTID" -- test -f /etc/phoenix/base-setup.done; then
+if pct exec "$CTID" --keep-env 0 -- test -f /etc/phoenix/base-setup.done; then
   echo "base setup already done in CT $CTID"
   exit 0
 fi
-pct exec "$CTID" -- apt-get update -q
-pct exec "$CTID" -- apt-get install -y -q curl ca-certificates locales sudo
-pct exec "$CTID" -- ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime
-pct exec "$CTID" -- sh -c 'mkdir -p /etc/phoenix && touch /etc/phoenix/base-setup.done'
+pct exec "$CTID" --keep-env 0 -- apt-get update -q
+pct exec "$CTID" --keep-env 0 -- apt-get install -y -q curl ca-certificates locales sudo
+pct exec "$CTID" --keep-env 0 -- ln -sf /usr/share/zoneinfo/Etc/UTC /etc/localtime
+pct exec "$CTID" --keep-env 0 -- sh -c 'mkdir -p /etc/phoenix && touch /etc/phoenix/base-setup.done'
