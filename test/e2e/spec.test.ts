@@ -370,6 +370,7 @@ const rows: Row[] = [
           exists: true,
           running: false,
           drift: ['start'],
+          pendingRestart: [],
           stale: 1,
           blocked: 0,
         },

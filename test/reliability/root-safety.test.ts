@@ -35,7 +35,7 @@ function fleet(clonePassword: string): Record<string, unknown> {
     lxc: {
       '900': {
         name: 'app',
-        template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+        template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
         network_config: { name: 'eth0', bridge: 'vmbr0', ip: 'dhcp' },
         application_script: 'phoenix_hypervisor_lxc_950.sh',
       },

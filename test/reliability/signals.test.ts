@@ -27,7 +27,7 @@ beforeAll(async () => {
       lxc: {
         '900': {
           name: 'base',
-          template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+          template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
           network_config: { name: 'eth0', bridge: 'vmbr0', ip: 'dhcp' },
           features: ['slow'],
         },

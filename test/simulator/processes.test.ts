@@ -19,7 +19,7 @@ const cmdline = (dir: string, pid: string): string[] =>
 const qmStatus = (dir: string, id: number): string => run(dir, ['qm', 'status', String(id)]).stdout.trim();
 
 describe('the node files the simulator keeps', () => {
-  it('names the node and lists guests in .vmlist as pmxcfs does (no ids key without guests)', async () => {
+  it('[F12.1] names the node and lists guests in .vmlist as pmxcfs does (no ids key without guests)', async () => {
     const dir = await simDir();
     expect(readlinkSync(join(dir, 'etc/pve/local'))).toBe('nodes/pve');
     expect(readFileSync(join(dir, 'etc/pve/.vmlist'), 'utf8')).toBe('{\n"version": 1\n\n}\n');
@@ -29,7 +29,7 @@ describe('the node files the simulator keeps', () => {
     });
   });
 
-  it('lists a running container’s command socket, and drops it when it stops', async () => {
+  it('[F12.2] lists a running container’s command socket, and drops it when it stops', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), createCt(102), ['pct', 'start', '101'], ['pct', 'start', '102']);
     expect(sockets(dir).sort()).toEqual(['101', '102']);
@@ -39,7 +39,7 @@ describe('the node files the simulator keeps', () => {
     expect(sockets(dir)).toEqual([]);
   });
 
-  it('gives a running VM a pid file and a kvm process; reboot a new one, stop and destroy none', async () => {
+  it('[F12.3] gives a running VM a pid file and a kvm process; reboot a new one, stop and destroy none', async () => {
     const dir = await simDir();
     ok(dir, ['qm', 'create', '200', '--name', 'web', '--memory', '512'], ['qm', 'start', '200']);
     const pid = pidOf(dir, 200);
@@ -61,7 +61,7 @@ describe('the node files the simulator keeps', () => {
     expect(pidOf(dir, 200)).toBeUndefined();
   });
 
-  it('reads a VM as stopped when its process is gone, its pid reused or a zombie, keeping the pid file', async () => {
+  it('[F12.3] reads a VM as stopped when its process is gone, its pid reused or a zombie, keeping the pid file', async () => {
     const dir = await simDir();
     const vms = [200, 201, 202];
     for (const id of vms)
@@ -80,7 +80,7 @@ describe('the node files the simulator keeps', () => {
     expect(pidOf(dir, 201)).not.toBe(`${pids[1]}\n`);
   });
 
-  it('reads a container as stopped when its socket is gone', async () => {
+  it('[F12.2] reads a container as stopped when its socket is gone', async () => {
     const dir = await simDir();
     ok(dir, createCt(101), ['pct', 'start', '101']);
     const unix = join(dir, 'proc/net/unix');
