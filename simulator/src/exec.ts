@@ -1,7 +1,7 @@
 // Commands run inside guests (`pct exec`, `qm guest exec`): outcomes from the sim config's exec rules,
 // every run recorded on the guest.
 import type { Ctx } from './context.js';
-import type { ExecRecord } from './state.js';
+import type { ExecRecord, GuestState } from './state.js';
 
 export interface ExecResult {
   exit: number;
@@ -35,12 +35,15 @@ export async function runExecRules(
   via: string,
   cmd: string[],
   extra: Pick<ExecRecord, 'hostEnv'> = {},
+  /** What the guest itself answers to a command it knows (cloud-init-boot.ts), before any exec rule. */
+  known?: (g: GuestState) => { exit: number; stdout: string } | undefined,
 ): Promise<ExecResult> {
   const command = commandUnderEnv(cmd);
   const joined = command.join(' ');
   return ctx.tx((s) => {
-    let res: ExecResult = defaultOutcome(command);
     const g = s.guests[vmid];
+    const answer = g && known ? known(g) : undefined;
+    let res: ExecResult = answer ? { ...answer, stderr: '' } : defaultOutcome(command);
     for (const [i, rule] of ctx.cfg.exec.entries()) {
       if (rule.guest !== undefined && rule.guest !== vmid) continue;
       if (!new RegExp(rule.match).test(joined)) continue;

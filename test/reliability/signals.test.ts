@@ -18,6 +18,8 @@ beforeAll(async () => {
   const slow = join(features, 'phoenix_hypervisor_feature_install_slow.sh');
   writeFileSync(slow, '#!/bin/sh\necho "slow feature running"\nexec sleep 300\n');
   chmodSync(slow, 0o755);
+  // Under --sim the fleet's scripts are only recorded unless the tree says they run.
+  writeFileSync(join(root, 'phoenix.sim.json'), '{ "runScripts": true }\n');
   const config = join(root, 'phoenix.config.json');
   writeFileSync(
     config,

@@ -56,11 +56,20 @@ export async function downloadUrl(ctx: Ctx, node: string, sid: string, rest: str
     ctx.out(`downloading ${url} to ${path}\n`);
     if (!image) throw new PveError(`download failed: wget: server returned error: HTTP/1.1 404 Not Found`);
     await ctx.sleep('downloadUrl');
+    // pve-storage download_url: the file is checked against the given checksum before it is kept.
+    const want = p.opts.checksum;
+    if (want !== undefined) {
+      const sum = image.checksum;
+      const got = sum !== undefined && sum.algorithm === p.opts['checksum-algorithm'] ? sum.value : undefined;
+      if (got !== want.toLowerCase())
+        throw new PveError(`checksum mismatch: got '${got ?? 'unknown'}' != expect '${want}'`);
+    }
     await ctx.tx((s) => {
       getStorage(s, sid).volumes[volname] = {
         format: /\.(\w+)$/.exec(filename)?.[1] ?? 'raw',
         content: content as 'import',
         size: image.virtualSize,
+        ...(image.guestAgent === undefined ? {} : { guestAgent: image.guestAgent }),
       };
     });
     ctx.out(`download of '${url}' to '${path}' finished\n`);

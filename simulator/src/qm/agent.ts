@@ -2,6 +2,7 @@
 // agentReadyAfterMs; its answers print as Perl's pretty JSON.
 import { loadGuest, type Command, type Ctx } from '../context.js';
 import { PveError } from '../errors.js';
+import { agentInstalled, bootAnswer } from '../cloud-init-boot.js';
 import { runExecRules } from '../exec.js';
 import { bool, int } from '../getopt.js';
 import { vmidArg } from '../props.js';
@@ -51,7 +52,7 @@ async function agentReady(ctx: Ctx, id: string): Promise<GuestState> {
   if (g.config.agent === undefined) throw new PveError('No QEMU guest agent configured');
   if (g.status !== 'running') throw new PveError(`VM ${id} is not running`);
   const readyAt = (g.startedAt ?? 0) + ctx.cfg.agentReadyAfterMs * ctx.cfg.latencyScale;
-  if (ctx.now() < readyAt) {
+  if (ctx.now() < readyAt || !agentInstalled(g)) {
     await ctx.sleep('agentPingTimeout');
     throw new PveError('QEMU guest agent is not running');
   }
@@ -129,7 +130,9 @@ export const guestExec: Command = {
     await agentReady(ctx, id);
     if (p.extra.length === 0) throw new PveError('No command given');
     await ctx.sleep('exec');
-    const res = await runExecRules(ctx, Number(id), 'qm guest exec', p.extra);
+    const res = await runExecRules(ctx, Number(id), 'qm guest exec', p.extra, {}, (g) =>
+      bootAnswer(g, p.extra),
+    );
     if (p.opts.synchronous === '0') {
       ctx.out(perlPrettyJson({ pid: 1000 + Math.floor(Math.random() * 9000) }) + '\n');
       return;

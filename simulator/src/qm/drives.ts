@@ -41,10 +41,14 @@ export function checkImport(key: string, value: string): void {
 }
 
 /** The byte size of an import source (sim volume or a real file); undefined when it does not exist. */
-export function importSource(s: SimState, src: string): { size: number } | undefined {
+export function importSource(s: SimState, src: string): { size: number; guestAgent?: boolean } | undefined {
   if (src.startsWith('/')) {
     const v = findVolumeByPath(s, src);
-    if (v) return { size: v.vol.size };
+    if (v)
+      return {
+        size: v.vol.size,
+        ...(v.vol.guestAgent === undefined ? {} : { guestAgent: v.vol.guestAgent }),
+      };
     try {
       const st = statSync(src);
       return st.isFile() ? { size: Math.max(st.size, 1024 * 1024) } : undefined;
@@ -53,7 +57,9 @@ export function importSource(s: SimState, src: string): { size: number } | undef
     }
   }
   const v = lookupVolume(s, src);
-  return v ? { size: v.size } : undefined;
+  return v
+    ? { size: v.size, ...(v.guestAgent === undefined ? {} : { guestAgent: v.guestAgent }) }
+    : undefined;
 }
 
 export function roundMiB(bytes: number): number {
@@ -91,6 +97,8 @@ export function setupDrive(s: SimState, id: number, key: string, value: string, 
             : `volume '${importFrom}' does not exist`,
         );
       size = roundMiB(src.size);
+      const g = s.guests[id];
+      if (g && src.guestAgent === false) g.guestAgent = false; // the image's disk has no agent installed
       out.push(
         `transferred 0.0 B of ${(size / GiB).toFixed(1)} GiB (0.00%)`,
         `transferred ${(size / GiB).toFixed(1)} GiB of ${(size / GiB).toFixed(1)} GiB (100.00%)`,

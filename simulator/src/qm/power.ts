@@ -2,6 +2,7 @@
 import { checkLock, guestNotFound, loadGuest, setStatus, type Command } from '../context.js';
 import { PveError } from '../errors.js';
 import { bool, int, str, type OptSpec } from '../getopt.js';
+import { bootCloudInit } from '../cloud-init-boot.js';
 import { isTemplate, startGuest } from '../guests.js';
 import { vmidArg } from '../props.js';
 
@@ -31,6 +32,7 @@ export const start: Command = {
       await ctx.sleep('start');
       await ctx.tx((s) => {
         const g = loadGuest(s, 'qemu', id);
+        bootCloudInit(ctx.dir, s, g);
         startGuest(s, g, ctx.now());
       });
     });
@@ -83,7 +85,10 @@ function stopLike(kind: 'stop' | 'shutdown' | 'reboot'): Command {
         await ctx.tx((s) => {
           const g = loadGuest(s, 'qemu', id);
           setStatus(g, 'stopped', ctx.now());
-          if (kind === 'reboot') startGuest(s, g, ctx.now());
+          if (kind === 'reboot') {
+            bootCloudInit(ctx.dir, s, g);
+            startGuest(s, g, ctx.now());
+          }
         });
       });
     },
