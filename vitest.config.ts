@@ -7,6 +7,10 @@ export default defineConfig({
     testTimeout: 150_000,
     hookTimeout: 150_000,
     pool: 'forks',
+    // Test files share a worker process instead of a fresh module graph each: about 6% less CPU for the whole
+    // suite (250 s against 266 s user+sys, measured with /usr/bin/time), which counts on two cores. Tests must not
+    // leave process-wide state behind (env, cwd, signal handlers); the suite passes either way (`--isolate`).
+    isolate: false,
     // Most tests wait on child processes (phoenix, the simulated pct/qm): more files than cores keep both busy.
     maxWorkers: 4,
   },
