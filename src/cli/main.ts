@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { VerbContext } from '../engine/context.js';
 import { EXIT, EXIT_CODES_HELP } from '../engine/exit-codes.js';
 import { processOutput, type Output } from '../reporters/output.js';
+import { nearestWord } from '../config/typos.js';
 import { confirm } from './confirm.js';
 import { MANAGERS, routeManager, type Manager } from './manager.js';
 import { GLOBAL_OPTIONS } from './options.js';
@@ -152,7 +153,14 @@ function commanderExit(e: CommanderError, io: Output, program: Command): number 
       return EXIT.ok;
     case 'commander.unknownCommand': {
       const verb = /'([^']*)'/.exec(e.message)?.[1] ?? '';
-      io.err(`Error: Invalid verb '${verb}'\nRun 'phoenix --help' for the list of verbs.`);
+      const meant = nearestWord(
+        verb,
+        VERBS.map((v) => v.name),
+      );
+      io.err(
+        `Error: Invalid verb '${verb}'\n${meant ? `Did you mean ${meant}?\n` : ''}` +
+          `Run 'phoenix --help' for the list of verbs.`,
+      );
       return EXIT.failed;
     }
     default:

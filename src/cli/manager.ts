@@ -1,6 +1,7 @@
 // `phoenix lxc|vm <verb> <id>` and `phoenix hypervisor <verb>`: the manager interface of the refactor plan
 // (lxc-manager.sh, vm-manager.sh, hypervisor-manager.sh), routed onto the same verbs. The guest's kind is checked
 // by the engine once the config is loaded (VerbContext.kind).
+import { nearestWord } from '../config/typos.js';
 import { err, ok, type Result } from '../result.js';
 
 const GUEST_VERBS = ['create', 'delete', 'start', 'stop', 'restart', 'reconfigure', 'test'];
@@ -23,7 +24,10 @@ export function routeManager(manager: Manager, words: readonly string[]): Result
     const id = manager === 'hypervisor' ? '' : ' <id>';
     return err(`Error: Missing verb. Usage: phoenix ${manager} <${allowed.join('|')}>${id}`);
   }
-  if (!allowed.includes(verb)) return err(`Error: Invalid verb '${verb}'`);
+  if (!allowed.includes(verb)) {
+    const meant = nearestWord(verb, allowed);
+    return err(`Error: Invalid verb '${verb}'${meant ? `\nDid you mean ${manager} ${meant}?` : ''}`);
+  }
   if (manager === 'hypervisor') return ok({ verb, words: verb === 'test' ? ['hypervisor'] : [] });
   if (rest.length === 0) return err('Error: Missing target ID');
   if (rest.length > 1 || !/^\d+$/.test(rest[0] ?? ''))

@@ -74,6 +74,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     key: 'format',
     description: 'graph: mermaid, dot or json (default mermaid)',
   },
+  { flags: '--strict', key: 'strict', description: 'validate: treat warnings as errors (exit 2), for CI' },
   {
     flags: '--detailed-exitcode',
     key: 'detailedExitcode',

@@ -18,6 +18,7 @@ const DEFAULTS: ResolvedOptions = {
   wait: false,
   wipeDisks: false,
   detailedExitcode: false,
+  strict: false,
   renderer: 'tree',
   verbose: false,
   quiet: false,

@@ -129,11 +129,15 @@ export async function readLegacy(layout: { etc: string; root: string }): Promise
   };
 }
 
-export function typo(file: string, path: (string | number)[], meant: string): Problem {
-  return warning(
-    file,
-    path,
-    `unknown key; did you mean ${meant}?`,
-    `rename it to ${meant}, or ignore this if it is yours`,
-  );
+export function typo(file: string, path: (string | number)[], meant: string, fallsBack = false): Problem {
+  const key = String(path.at(-1) ?? '');
+  return {
+    ...warning(
+      file,
+      path,
+      `unknown key; did you mean ${meant}?`,
+      `rename it to ${meant}${fallsBack ? ` (${meant} is not set here, so it takes its default)` : ''}, or ignore this if it is yours`,
+    ),
+    typo: { key, meant, fallsBack },
+  };
 }

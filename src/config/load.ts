@@ -5,7 +5,7 @@ import path from 'node:path';
 import { configSource } from './config-source.js';
 import { addPositions, parseJsonText, readJsonFile } from './json-file.js';
 import { findLegacyLayout, isLegacyFileName, readLegacy } from './legacy.js';
-import type { Fleet, Problem } from './model.js';
+import type { Fleet, KeyTypo, Problem } from './model.js';
 import { fleetSlot, readFleetEntry, writeFleetEntry, type FleetEntry } from './fleet-cache.js';
 import { loadConfigModule, type ModuleLoadHooks } from './module-loader.js';
 import { error, hasErrors } from './problems.js';
@@ -57,11 +57,27 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   ];
   const placed = addPositions(problems, raw.texts);
   if (hasErrors(placed)) return err(placed);
+  fleet.keyTypos = keyTypos(fleet, placed);
   if (raw.layout === 'config') {
     fleet.hypervisorConfigFile = hypervisorJsonPath(raw.files[0] ?? raw.root);
     fleet.generatedHypervisorConfig = true;
   }
   return ok({ fleet, warnings: placed });
+}
+
+/** The typo warnings that make a guest's setting take its default, with the guest and the setting they hit. */
+export function keyTypos(fleet: Fleet, problems: readonly Problem[]): KeyTypo[] {
+  const out: KeyTypo[] = [];
+  for (const p of problems) {
+    if (!p.typo?.fallsBack) continue;
+    for (const g of fleet.guests.values()) {
+      const { file, path: at } = g.origin;
+      if (p.file !== file || p.path.length <= at.length || !at.every((k, i) => p.path[i] === k)) continue;
+      const field = [...p.path.slice(at.length, -1), p.typo.meant].join('.');
+      out.push({ guest: g.id, field, key: p.typo.key });
+    }
+  }
+  return out;
 }
 
 /** The fleet and its problems, from the fleet cache when the same input was validated before. */

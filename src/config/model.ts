@@ -97,6 +97,8 @@ export interface Fleet {
    * hashes; they run through it).
    */
   scriptInterpreters?: ReadonlyMap<string, readonly string[]>;
+  /** Guests' settings that fall back to a default because of a mistyped key. Set by loadFleet on every load. */
+  keyTypos?: KeyTypo[];
 }
 
 export interface Problem {
@@ -109,4 +111,18 @@ export interface Problem {
   /** 1-based position in `file`, when known (JSON syntax errors, TS compile errors, legacy JSON values). */
   line?: number;
   column?: number;
+  /**
+   * Set on an unknown key one edit away from a known one (`boot_ordr`): the key meant, and whether that key is
+   * absent beside it, so the setting silently takes its default (plan shows this next to the change it causes).
+   */
+  typo?: { key: string; meant: string; fallsBack: boolean };
+}
+
+/** A typo that makes a guest's setting fall back to its default, as `plan` names it next to the change. */
+export interface KeyTypo {
+  guest: number;
+  /** The setting's path inside the guest's config as inputs name it: `boot_order`, `network_config.gw`. */
+  field: string;
+  /** The key as written: `boot_ordr`. */
+  key: string;
 }

@@ -150,7 +150,7 @@ function typos(at: Located, known: string[], nested: Record<string, string[]> = 
   const found: Problem[] = [];
   for (const [key, value] of Object.entries(at.value)) {
     const meant = suggestKey(key, known);
-    if (meant !== undefined) found.push(typo(at.file, [...at.path, key], meant));
+    if (meant !== undefined) found.push(typo(at.file, [...at.path, key], meant, !(meant in at.value)));
     const inner = nested[key];
     if (inner !== undefined) found.push(...typos({ file: at.file, path: [...at.path, key], value }, inner));
   }

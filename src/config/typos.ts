@@ -21,3 +21,23 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
   const close = known.filter((k) => oneEditApart(unknown, k));
   return close.length === 1 ? close[0] : undefined;
 }
+
+/**
+ * The candidate a mistyped word (a verb, a step name) was most likely meant to be: the closest by edit distance,
+ * ignoring case, when it is close enough to be a slip (at most 2 edits, and fewer than half the word) and no
+ * other candidate is as close.
+ */
+export function nearestWord(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  let tie = false;
+  for (const c of candidates) {
+    const d = c.toLowerCase() === w ? 0 : oneEditApart(w, c.toLowerCase()) ? 1 : distance(w, c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance, tie] = [c, d, false];
+    else if (d === bestDistance && c !== best) tie = true;
+  }
+  if (best === undefined || tie || bestDistance > 2 || bestDistance * 2 >= Math.max(w.length, 2))
+    return undefined;
+  return best;
+}

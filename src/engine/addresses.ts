@@ -1,6 +1,7 @@
 // Step addresses typed by the user (`950:snapshot`, `950`, `host:setup_zfs`), checked against the graph.
 import type { StepGraph } from '../graph/types.js';
 import type { Fleet } from '../config/model.js';
+import { nearestWord } from '../config/typos.js';
 import { err, ok, type Result } from '../result.js';
 import { unknownTargetMessage } from './targets.js';
 
@@ -29,8 +30,10 @@ export function resolveAddresses(
       continue;
     }
     if (!graph.hasNode(word)) {
-      const valid = steps.map((s) => s.slice(s.indexOf(':') + 1)).join(', ');
-      return err(`Error: '${word}' is not a step of ${targetWord}; valid steps: ${valid}`);
+      const names = steps.map((s) => s.slice(s.indexOf(':') + 1));
+      const meant = nearestWord(m[2], names);
+      const hint = meant === undefined ? '' : `did you mean ${targetWord}:${meant}? `;
+      return err(`Error: '${word}' is not a step of ${targetWord}; ${hint}valid steps: ${names.join(', ')}`);
     }
     addresses.push(word);
     named.push(word);

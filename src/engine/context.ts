@@ -19,6 +19,8 @@ export interface ResolvedOptions {
   wipeDisks: boolean;
   format?: string;
   detailedExitcode: boolean;
+  /** validate: warnings are errors. */
+  strict: boolean;
   renderer: 'tree' | 'lines' | 'verbose' | 'quiet';
   verbose: boolean;
   quiet: boolean;

@@ -10,7 +10,7 @@ import type { LiveState } from '../host/live.js';
 import { recordFor } from '../plan/record.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { Output } from '../reporters/output.js';
-import { formatPlan, planToJson } from '../reporters/plan.js';
+import { formatPlan, planToJson, typoNotes } from '../reporters/plan.js';
 import { formatSummary } from '../reporters/run-summary.js';
 import { err, ok, type Result } from '../result.js';
 import { runPlan } from '../run/runner.js';
@@ -60,7 +60,7 @@ export async function runWork(
   }
   if (session.options.dryRun) {
     if (session.options.json) io.out(JSON.stringify(planToJson(plan), null, 2));
-    else io.out(formatPlan(plan, { color: io.color }));
+    else io.out(formatPlan(plan, { color: io.color, diffNote: typoNotes(session.fleet.keyTypos ?? []) }));
     if (!session.options.json) io.err(`Dry run: would run ${pace}; nothing was changed.`);
     return plan.problems ? EXIT.failed : EXIT.ok;
   }

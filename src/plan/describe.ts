@@ -48,11 +48,20 @@ export function reasonDiffs(r: StaleReason): Diff[] {
   return r.type === 'input-changed' || r.type === 'drift' ? r.diffs : [];
 }
 
+/** A remark on one changed input, printed beside it (a mistyped key that made it take its default). */
+export type DiffNote = (d: Diff) => string | undefined;
+
 /** A reason as lines: the reason first, then its diffs (`memory_mb: 2048 -> 4096`), one per line, indented. */
-export function reasonLines(r: StaleReason): string[] {
+export function reasonLines(r: StaleReason, note?: DiffNote): string[] {
   switch (r.type) {
     case 'input-changed':
-      return ['input changed', ...r.diffs.map((d) => `  ${formatDiff(d)}`)];
+      return [
+        'input changed',
+        ...r.diffs.map((d) => {
+          const remark = note?.(d);
+          return `  ${formatDiff(d)}${remark === undefined ? '' : `  <- ${remark}`}`;
+        }),
+      ];
     case 'drift':
       return [`drift: ${r.detail} (host -> config)`, ...r.diffs.map((d) => `  ${formatDiff(d)}`)];
     default:

@@ -4,11 +4,26 @@ import { formatArgv } from '../host/argv.js';
 import { reasonLines } from '../plan/describe.js';
 import type { Plan, PlannedStep, StaleReason } from '../plan/types.js';
 import { describePending } from '../tasks/pending.js';
+import type { KeyTypo } from '../config/model.js';
+import type { Diff } from '../tasks/step.js';
 
 export interface PlanFormatOptions {
   color?: boolean;
   /** List up-to-date steps too (default: only the work). */
   all?: boolean;
+  /** A remark on a step's changed input (see typoNotes). */
+  diffNote?: (step: PlannedStep, d: Diff) => string | undefined;
+}
+
+/** Notes for inputs that changed only because a mistyped key left the setting at its default. */
+export function typoNotes(typos: readonly KeyTypo[]): PlanFormatOptions['diffNote'] {
+  if (typos.length === 0) return undefined;
+  return (step, d) => {
+    const t = typos.find((x) => x.guest === step.target && x.field === d.field);
+    return (
+      t && `the config says '${t.key}', not '${t.field.split('.').at(-1)}': a typo? (it took its default)`
+    );
+  };
 }
 
 export interface PlanSummary {
@@ -33,7 +48,7 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
   const shown = plan.steps.filter((s) => options.all === true || s.status !== 'up-to-date');
   const lines: string[] = [];
   for (const step of shown) {
-    lines.push(...formatStep(step, c));
+    lines.push(...formatStep(step, c, options.diffNote));
   }
   lines.push(...pendingLines(plan, c));
   lines.push(...(plan.problems ?? []).map((p) => `${c.red('missing')} ${p}`));
@@ -55,14 +70,15 @@ export function pendingLines(plan: Plan, c: Colors = pc.createColors(false)): st
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-function formatStep(step: PlannedStep, c: Colors): string[] {
+function formatStep(step: PlannedStep, c: Colors, diffNote: PlanFormatOptions['diffNote']): string[] {
   const head =
     step.status === 'blocked'
       ? `${c.red('blocked')} ${c.bold(step.address)}: ${step.blocked ?? ''}`
       : step.status === 'stale'
         ? `${c.yellow('run')}     ${c.bold(step.address)}${step.replace ? c.red(' (destroys and re-creates the guest)') : ''}`
         : `${c.green('ok')}      ${step.address}`;
-  const reasons = step.reasons.flatMap(reasonLines).map((l) => `          ${c.dim(l)}`);
+  const note = diffNote && ((d: Diff) => diffNote(step, d));
+  const reasons = step.reasons.flatMap((r) => reasonLines(r, note)).map((l) => `          ${c.dim(l)}`);
   const commands =
     step.status === 'up-to-date' ? [] : step.preview.map((a) => `          $ ${formatArgv(a)}`);
   return [head, ...reasons, ...commands];

@@ -43,7 +43,7 @@ function explain(step: PlannedStep, c: Colors): string[] {
     step.status === 'blocked'
       ? `  ${c.red('blocked')}     ${step.address}: ${step.blocked ?? ''}`
       : `  ${c.yellow('stale')}       ${step.address}`;
-  return [head, ...step.reasons.flatMap(reasonLines).map((l) => `                ${l}`)];
+  return [head, ...step.reasons.flatMap((r) => reasonLines(r)).map((l) => `                ${l}`)];
 }
 
 function details(step: PlannedStep): string[] {

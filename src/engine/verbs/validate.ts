@@ -8,6 +8,13 @@ export async function run(ctx: VerbContext): Promise<number> {
   const loaded = await loadConfigFor(ctx);
   if (!loaded.ok) return loaded.error;
   const s = summarizeFleet(loaded.value.fleet);
+  if (ctx.options.strict && loaded.value.warnings > 0) {
+    const n = loaded.value.warnings;
+    ctx.io.err(
+      `Error: --strict: the config has ${n} warning${n === 1 ? '' : 's'} (listed above); fix them or drop --strict.`,
+    );
+    return EXIT.usage;
+  }
   if (ctx.options.json) {
     ctx.io.out(
       JSON.stringify({ valid: true, files: loaded.value.fleet.files, ...s, warnings: loaded.value.warnings }),
