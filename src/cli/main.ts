@@ -6,6 +6,7 @@ import { EXIT, EXIT_CODES_HELP } from '../engine/exit-codes.js';
 import { processOutput, type Output } from '../reporters/output.js';
 import { nearestWord } from '../config/typos.js';
 import { confirm } from './confirm.js';
+import { verbHelp } from './help.js';
 import { MANAGERS, routeManager, type Manager } from './manager.js';
 import { GLOBAL_OPTIONS } from './options.js';
 import { resolveOptions } from './resolve-options.js';
@@ -40,15 +41,22 @@ export async function dispatch(
   cwd: string,
 ): Promise<number> {
   let picked: { verb: VerbSpec; words: string[]; raw: Record<string, unknown> } | undefined;
-  const program = buildProgram(io, new Set(argv), (verb, words, raw) => {
-    picked = { verb, words, raw };
-  });
+  let helpFor: string[] | undefined;
+  const program = buildProgram(
+    io,
+    new Set(argv),
+    (verb, words, raw) => {
+      picked = { verb, words, raw };
+    },
+    (words) => (helpFor = words),
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return commanderExit(e, io, program);
     throw e;
   }
+  if (helpFor !== undefined) return showHelp(helpFor, io, program);
   if (!picked) {
     io.err(program.helpInformation());
     return EXIT.usage;
@@ -95,12 +103,14 @@ function buildProgram(
   io: Output,
   argvWords: ReadonlySet<string>,
   onAction: (verb: VerbSpec, words: string[], raw: Record<string, unknown>) => void,
+  onHelp: (words: string[]) => void,
 ): Command {
   const program = new Command('phoenix')
     .description(DESCRIPTION)
     .usage('<verb> [targets...] [options]')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
+    .helpCommand(false)
     // List each verb with the targets it takes (`create <ids...>`), not commander's generic `[words...]`.
     .configureHelp({
       subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage().replace(/ ?\[options\]$/, '')}`.trim(),
@@ -122,12 +132,49 @@ function buildProgram(
         onAction(verb, words, { ...givenOptions(program), ...givenOptions(self) });
       });
     if (verb.name === 'LetsGo') cmd.alias('letsgo');
+    // `phoenix run --help`: the verb's own help (synopsis, steps, its options, examples), made only when asked.
+    cmd.helpInformation = () => `${verbHelp(verb)}\n`;
     // The options go only on verbs whose name is in argv: the verb that runs is one of them, and making them for
     // all twenty verbs is a noticeable part of start-up.
     if (!argvWords.has(verb.name) && !cmd.aliases().some((a) => argvWords.has(a))) continue;
     for (const spec of GLOBAL_OPTIONS) cmd.addOption(new Option(spec.flags, spec.description).hideHelp());
   }
+  program
+    .command('help')
+    .usage('[verb]')
+    .description('show the help of a verb (phoenix help run)')
+    .argument('[words...]')
+    .exitOverride()
+    .action((words: string[]) => onHelp(words));
   return program;
+}
+
+/** `phoenix help [verb]`: the verb's help, or the program's; an unknown verb is an invalid verb (exit 1). */
+function showHelp(words: string[], io: Output, program: Command): number {
+  const [name, ...rest] = words;
+  if (name === undefined) {
+    io.out(program.helpInformation().trimEnd());
+    return EXIT.ok;
+  }
+  const verb = findVerb(name) ?? (name.toLowerCase() === 'letsgo' ? findVerb('LetsGo') : undefined);
+  if (verb === undefined || rest.length > 0) {
+    const meant =
+      verb === undefined
+        ? nearestWord(
+            name,
+            VERBS.map((v) => v.name),
+          )
+        : undefined;
+    io.err(
+      verb === undefined
+        ? `Error: Invalid verb '${name}': no help for it\n${meant ? `Did you mean ${meant}?\n` : ''}` +
+            `Run 'phoenix --help' for the list of verbs.`
+        : `Error: phoenix help takes one verb (got '${words.join(' ')}')`,
+    );
+    return verb === undefined ? EXIT.failed : EXIT.usage;
+  }
+  io.out(verbHelp(verb));
+  return EXIT.ok;
 }
 
 /**

@@ -4,8 +4,8 @@
 import { nearestWord } from '../config/typos.js';
 import { err, ok, type Result } from '../result.js';
 
-const GUEST_VERBS = ['create', 'delete', 'start', 'stop', 'restart', 'reconfigure', 'test'];
-const HYPERVISOR_VERBS = ['setup', 'test'];
+export const GUEST_VERBS = ['create', 'delete', 'start', 'stop', 'restart', 'reconfigure', 'test'];
+export const HYPERVISOR_VERBS = ['setup', 'test'];
 
 export const MANAGERS = ['lxc', 'vm', 'hypervisor'] as const;
 export type Manager = (typeof MANAGERS)[number];

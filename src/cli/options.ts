@@ -19,7 +19,44 @@ export interface OptionSpec {
   path?: boolean;
   /** How the raw string becomes a value; the error is a message for bad input. */
   parse?: Parse;
+  /** The verbs it applies to, for each verb's help (default: every verb). */
+  verbs?: readonly string[];
 }
+
+/** Verbs that run steps (build, power, test). */
+const RUNS = [
+  'setup',
+  'create',
+  'start',
+  'stop',
+  'restart',
+  'delete',
+  'reconfigure',
+  'test',
+  'LetsGo',
+  'run',
+];
+/** Verbs that plan the build steps against the step cache. */
+const PLANS = ['setup', 'create', 'reconfigure', 'LetsGo', 'run', 'plan', 'why', 'status', 'adopt'];
+/** Verbs that change the host or the step cache: they take the run lock and honour --dry-run. */
+const MUTATES = [
+  'setup',
+  'create',
+  'start',
+  'stop',
+  'restart',
+  'delete',
+  'reconfigure',
+  'LetsGo',
+  'run',
+  'adopt',
+];
+/** Verbs that talk to the host (or the simulator). */
+const HOST = [...new Set([...RUNS, ...PLANS, 'graph'])];
+/** Verbs that read the config. */
+const CONFIG = [...HOST, 'validate'];
+/** Verbs that may destroy a guest, so may ask first. */
+const ASKS = ['delete', 'setup', 'create', 'reconfigure', 'LetsGo', 'run'];
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   {
@@ -28,11 +65,13 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     env: 'PHOENIX_CONFIG',
     pref: 'config',
     path: true,
+    verbs: CONFIG,
     description: 'phoenix.config.ts file, or a folder with the legacy JSON files (or its install root)',
   },
   {
     flags: '--sim',
     key: 'sim',
+    verbs: HOST,
     description: 'run against the bundled Proxmox simulator instead of this host',
   },
   {
@@ -40,11 +79,13 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     key: 'simDir',
     env: 'PHOENIX_SIM_DIR',
     path: true,
+    verbs: HOST,
     description: 'simulator state folder (implies --sim; default .phoenixcache/sim beside the config)',
   },
   {
     flags: '-n, --dry-run',
     key: 'dryRun',
+    verbs: MUTATES,
     description: 'list the stale steps and their commands; touch nothing',
   },
   { flags: '--json', key: 'json', description: 'machine-readable output' },
@@ -54,30 +95,70 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     env: 'PHOENIX_CONCURRENCY',
     pref: 'concurrency',
     parse: parseConcurrency,
-    description: 'independent guests built at once (default 4)',
+    verbs: RUNS,
+    description: 'steps run at once, across guests (default 4)',
   },
   {
     flags: '-k, --keep-going',
     key: 'keepGoing',
+    verbs: RUNS,
     description: 'after a failure, finish independent branches',
   },
-  { flags: '-f, --force', key: 'force', description: 're-run the named steps even when up to date' },
-  { flags: '--replace', key: 'replace', description: 'allow steps that destroy and re-create a guest' },
-  { flags: '-y, --yes', key: 'yes', description: 'confirm destructive actions without asking' },
-  { flags: '--cascade', key: 'cascade', description: 'delete: also delete guests cloned from the targets' },
-  { flags: '--no-cache', key: 'cache', description: 'ignore recorded steps: check and act on every step' },
-  { flags: '--wait', key: 'wait', description: 'wait for another run holding the lock instead of exiting 3' },
-  { flags: '--suite <name>', key: 'suite', description: 'test: the suite to run' },
-  { flags: '--wipe-disks', key: 'wipeDisks', description: 'setup: let the ZFS step wipe disks (asks first)' },
+  {
+    flags: '-f, --force',
+    key: 'force',
+    verbs: ['run', 'setup', 'stop', 'restart'],
+    description:
+      'run, setup: re-run the named steps even when up to date; stop: stop at once (no clean shutdown)',
+  },
+  {
+    flags: '--replace',
+    key: 'replace',
+    verbs: PLANS,
+    description: 'allow steps that destroy and re-create a guest (asks first; plan: show them)',
+  },
+  { flags: '-y, --yes', key: 'yes', verbs: ASKS, description: 'confirm destructive actions without asking' },
+  {
+    flags: '--cascade',
+    key: 'cascade',
+    verbs: ['delete'],
+    description: 'delete: also delete guests cloned from the targets',
+  },
+  {
+    flags: '--no-cache',
+    key: 'cache',
+    verbs: PLANS,
+    description: 'ignore recorded steps: check and act on every step',
+  },
+  {
+    flags: '--wait',
+    key: 'wait',
+    verbs: MUTATES,
+    description: 'wait for another run holding the lock instead of exiting 3',
+  },
+  { flags: '--suite <name>', key: 'suite', verbs: ['test'], description: 'test: the suite to run' },
+  {
+    flags: '--wipe-disks',
+    key: 'wipeDisks',
+    verbs: ['setup'],
+    description: 'setup: let the ZFS step wipe disks (asks first)',
+  },
   {
     flags: '--format <format>',
     key: 'format',
+    verbs: ['graph'],
     description: 'graph: mermaid, dot or json (default mermaid)',
   },
-  { flags: '--strict', key: 'strict', description: 'validate: treat warnings as errors (exit 2), for CI' },
+  {
+    flags: '--strict',
+    key: 'strict',
+    verbs: ['validate'],
+    description: 'validate: treat warnings as errors (exit 2), for CI',
+  },
   {
     flags: '--detailed-exitcode',
     key: 'detailedExitcode',
+    verbs: ['plan'],
     description: 'plan: exit 4 when changes are pending',
   },
   {
@@ -86,12 +167,23 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     env: 'PHOENIX_RENDERER',
     pref: 'renderer',
     parse: parseRenderer,
+    verbs: RUNS,
     description: 'progress display: tree, lines, verbose or quiet',
   },
   {
     flags: '-v, --verbose',
     key: 'verbose',
+    verbs: HOST,
     description: 'stream command output, and say how the live state was read',
   },
-  { flags: '-q, --quiet', key: 'quiet', description: 'print only failures and the summary' },
+  {
+    flags: '-q, --quiet',
+    key: 'quiet',
+    verbs: RUNS,
+    description: 'print only failures and the final line',
+  },
 ];
+
+/** The options a verb takes, for its help. */
+export const optionsOf = (verb: string): OptionSpec[] =>
+  GLOBAL_OPTIONS.filter((o) => o.verbs === undefined || o.verbs.includes(verb));
