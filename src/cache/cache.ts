@@ -13,6 +13,11 @@ export interface StepRecord {
   durationMs: number;
   /** The guest's incarnation the step ran against (see LiveGuest.incarnation). */
   incarnation?: string;
+  /**
+   * Set when a later run of the step failed (a forced re-run, a re-run after a change): what the host holds is no
+   * longer known to be what this record says, so the step is stale until it succeeds again.
+   */
+  failed?: { at: string; message: string };
 }
 
 export interface StepCache {

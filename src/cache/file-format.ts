@@ -22,7 +22,10 @@ const RECORD_KEYS = new Set([
   'at',
   'durationMs',
   'incarnation',
+  'failed',
 ]);
+
+const FAILED_KEYS = new Set(['at', 'message']);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,7 +47,12 @@ function isRecord(r: unknown): r is StepRecord {
     typeof r.durationMs === 'number' &&
     Number.isFinite(r.durationMs) &&
     r.durationMs >= 0 &&
-    (r.incarnation === undefined || typeof r.incarnation === 'string')
+    (r.incarnation === undefined || typeof r.incarnation === 'string') &&
+    (r.failed === undefined ||
+      (isObject(r.failed) &&
+        onlyKeys(r.failed, FAILED_KEYS) &&
+        typeof r.failed.at === 'string' &&
+        typeof r.failed.message === 'string'))
   );
 }
 

@@ -13,6 +13,7 @@ const stepRecord = z.object({
   at: z.string(),
   durationMs: z.number().nonnegative(),
   incarnation: z.string().optional(),
+  failed: z.object({ at: z.string(), message: z.string() }).optional(),
 });
 
 export const cacheFile = z.object({

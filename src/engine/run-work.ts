@@ -84,6 +84,7 @@ export async function runWork(
     // Critical-path priority by what each step cost last time.
     weight: (step) => session.cache.get(step.address)?.durationMs ?? 1000,
     execute: (step, signal, report) => executeStep(session, io, live, step, signal, report),
+    onFailure: (step, failure) => recordFailure(session, step, failure),
     onSuccess: async (step, durationMs) => {
       await recordSuccess(session, step, durationMs);
       if (step.requested && !step.requested.streamOutput) io.out(`${step.target}: ${step.requested.note}`);
@@ -165,6 +166,20 @@ async function executeRequested(
   }
   if (requested.delayMs > 0) await sleep(requested.delayMs, undefined, { signal }).catch(() => undefined);
   return ok(undefined);
+}
+
+/**
+ * A build step that failed after it had once succeeded: its record stays (what it hashed, for `why`) but is marked
+ * failed, so the step is stale until it succeeds again (a failed `run --force` must not leave it "up to date").
+ */
+async function recordFailure(session: Session, step: PlannedStep, failure: StepFailure): Promise<void> {
+  if (step.requested) return;
+  const record = session.cache.get(step.address);
+  if (!record) return; // never succeeded: stale as "never ran" anyway
+  await session.cache.set(step.address, {
+    ...record,
+    failed: { at: new Date().toISOString(), message: failure.message },
+  });
 }
 
 /**

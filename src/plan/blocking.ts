@@ -80,6 +80,7 @@ const CONTENT_CHANGES: readonly StaleReason['type'][] = [
   'upstream',
   'forced',
   'format-changed',
+  'failed',
 ];
 
 /** Stale for a reason that changes what the snapshot would hold, while the snapshot is still there. */

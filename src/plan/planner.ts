@@ -63,6 +63,7 @@ function draft(input: PlanInput, addresses: string[], forced: ReadonlySet<string
     else {
       const detail = recreated(target);
       if (detail !== undefined) reasons.push({ type: 'recreated', detail });
+      if (record.failed) reasons.push({ type: 'failed', ...record.failed });
       if (record.fingerprint !== id.fingerprint) reasons.push(...changeReasons(id, record));
       if (target === 'host' || live.guests.has(target)) reasons.push(...checkReasons(check));
     }

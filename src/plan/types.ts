@@ -12,6 +12,8 @@ export type StaleReason =
   | { type: 'forced' }
   /** The fingerprint differs although inputs, scripts and upstream are the same: Phoenix's format changed. */
   | { type: 'format-changed' }
+  /** The step's last run failed after it had succeeded once: the host may be half-way. */
+  | { type: 'failed'; at: string; message: string }
   /** An action the user asked for (`phoenix stop 950`, `phoenix test 950`): `detail` says what it does. */
   | { type: 'requested'; detail: string };
 

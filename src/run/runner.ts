@@ -28,6 +28,8 @@ export interface RunPlanOptions {
   execute: Execute;
   /** Called the moment a step succeeds, before anything after it starts: the caller records the cache. */
   onSuccess: (step: PlannedStep, durationMs: number) => Promise<void>;
+  /** Called when a step fails, before the run goes on: the caller marks the step's record as failed. */
+  onFailure?: (step: PlannedStep, failure: StepFailure) => Promise<void>;
   concurrency: number;
   keepGoing: boolean;
   renderer: RendererName;
@@ -207,11 +209,16 @@ async function runOne(
   opts: RunPlanOptions,
 ): Promise<Outcome> {
   const began = Date.now();
+  let outcome: Outcome;
   try {
-    const outcome = await opts.execute(step, signal, report);
-    if (!outcome.ok) return outcome;
+    outcome = await opts.execute(step, signal, report);
   } catch (e) {
-    return { ok: false, error: { address: step.address, message: `internal error: ${errorText(e)}` } };
+    outcome = { ok: false, error: { address: step.address, message: `internal error: ${errorText(e)}` } };
+  }
+  if (!outcome.ok) {
+    // Best effort: a cache that cannot be written is reported by the next success, not by this failure.
+    await opts.onFailure?.(step, outcome.error).catch(() => undefined);
+    return outcome;
   }
   try {
     await opts.onSuccess(step, Date.now() - began);

@@ -152,6 +152,22 @@ describe('plan: reasons', () => {
     expect(work(planWorld(w))).toEqual([]);
   });
 
+  it('failed: a step whose last run failed after it once succeeded is stale until it succeeds again', () => {
+    const w = built([lxc(950, full)]);
+    const record = w.cache.get('950:app')!;
+    w.cache.set('950:app', {
+      ...record,
+      failed: { at: '2026-01-01T00:00:00Z', message: 'app.sh failed (exit 1)' },
+    });
+    const p = planWorld(w);
+    expect(step(p, '950:app')).toMatchObject({
+      status: 'stale',
+      reasons: [{ type: 'failed', at: '2026-01-01T00:00:00Z', message: 'app.sh failed (exit 1)' }],
+    });
+    w.cache.set('950:app', record);
+    expect(work(planWorld(w))).toEqual([]);
+  });
+
   it('noCache plans every step as never run (the bash pattern)', () => {
     const p = planWorld(built([lxc(950, full)]), { noCache: true });
     expect(p.steps.every((s) => s.status === 'stale' && s.reasons.some((r) => r.type === 'never-ran'))).toBe(

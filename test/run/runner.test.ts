@@ -118,6 +118,22 @@ describe('runPlan', () => {
     expect(runExitCode(summary)).toBe(0);
   });
 
+  it('reports a failed step to onFailure, so the caller can mark its record', async () => {
+    const plan = planOf('a -> b');
+    const { options } = harness({ fail: ['a'] });
+    const failures: string[] = [];
+    await runPlan(
+      plan,
+      options({
+        onFailure: (s, f) => {
+          failures.push(`${s.address}: ${f.message}`);
+          return Promise.resolve();
+        },
+      }),
+    );
+    expect(failures).toEqual(['a: a broke']);
+  });
+
   it('never executes an up-to-date step, yet orders through it', async () => {
     const plan = planOf('a -> b, b -> c', { b: 'up-to-date' });
     const { rec, options } = harness();
