@@ -48,7 +48,7 @@ describe('a failed forced run is recorded as failed (item 6)', () => {
     });
     const forced = await phoenix(ws, ['run', '950:app', '--force']);
     expect(forced.exit, forced.stdout + forced.stderr).toBe(1);
-    expect(readStepCache(ws.cache)['950:app']).toMatchObject({ failed: { message: expect.any(String) } });
+    expect(JSON.stringify(readStepCache(ws.cache)['950:app'])).toMatch(/"failed":\{"at":"[^"]+","message":/);
     const [why, status] = await Promise.all([
       phoenix(ws, ['why', '950']),
       phoenix(ws, ['status', '950', '--json']),
