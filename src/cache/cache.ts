@@ -18,6 +18,8 @@ export interface StepRecord {
    * longer known to be what this record says, so the step is stale until it succeeds again.
    */
   failed?: { at: string; message: string };
+  /** On a clone's `define`: the build of its source it was made from (see PlannedStep.source). */
+  source?: { address: string; fingerprint: string; incarnation?: string };
 }
 
 export interface StepCache {

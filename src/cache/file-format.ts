@@ -23,9 +23,11 @@ const RECORD_KEYS = new Set([
   'durationMs',
   'incarnation',
   'failed',
+  'source',
 ]);
 
 const FAILED_KEYS = new Set(['at', 'message']);
+const SOURCE_KEYS = new Set(['address', 'fingerprint', 'incarnation']);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,7 +54,13 @@ function isRecord(r: unknown): r is StepRecord {
       (isObject(r.failed) &&
         onlyKeys(r.failed, FAILED_KEYS) &&
         typeof r.failed.at === 'string' &&
-        typeof r.failed.message === 'string'))
+        typeof r.failed.message === 'string')) &&
+    (r.source === undefined ||
+      (isObject(r.source) &&
+        onlyKeys(r.source, SOURCE_KEYS) &&
+        typeof r.source.address === 'string' &&
+        typeof r.source.fingerprint === 'string' &&
+        (r.source.incarnation === undefined || typeof r.source.incarnation === 'string')))
   );
 }
 

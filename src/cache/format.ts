@@ -14,6 +14,9 @@ const stepRecord = z.object({
   durationMs: z.number().nonnegative(),
   incarnation: z.string().optional(),
   failed: z.object({ at: z.string(), message: z.string() }).optional(),
+  source: z
+    .object({ address: z.string(), fingerprint: z.string(), incarnation: z.string().optional() })
+    .optional(),
 });
 
 export const cacheFile = z.object({

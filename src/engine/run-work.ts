@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostSetupStep, LxcGuest, VmGuest } from '../config/model.js';
 import { ensureHypervisorJson } from '../config/hypervisor-file.js';
-import { stepsOf } from '../graph/query.js';
+import { stepsOf, targetOf } from '../graph/query.js';
 import type { StepNode } from '../graph/types.js';
 import { bindHost } from '../host/bind.js';
 import type { LiveState } from '../host/live.js';
@@ -18,17 +18,22 @@ import type { ExecutableStep, StepFailure } from '../tasks/step.js';
 import { EXIT } from './exit-codes.js';
 import { planFor, type ConvergeRequest, type Planned } from './plan.js';
 import type { Session } from './session.js';
+import type { VerbContext } from './context.js';
 
 /**
  * Plan (unless the caller already did), then run the stale steps. On --dry-run the plan is printed instead and
  * nothing is touched. A plan with no work runs nothing and spawns no process beyond the live reads.
  */
+/** What running work needs of the verb: where to print, and how to ask before destroying anything. */
+export type WorkContext = Pick<VerbContext, 'io' | 'confirm'>;
+
 export async function converge(
   session: Session,
-  io: Output,
+  ctx: WorkContext,
   request: ConvergeRequest,
   planned?: Planned,
 ): Promise<number> {
+  const { io } = ctx;
   if (!planned) {
     const read = await planFor(session, request);
     if (!read.ok) {
@@ -37,7 +42,7 @@ export async function converge(
     }
     planned = read.value;
   }
-  return runWork(session, io, planned);
+  return runWork(session, ctx, planned);
 }
 
 /**
@@ -46,9 +51,10 @@ export async function converge(
  */
 export async function runWork(
   session: Session,
-  io: Output,
+  ctx: WorkContext,
   { plan, live }: { plan: Plan; live: LiveState },
 ): Promise<number> {
+  const { io } = ctx;
   for (const [id, g] of live.guests)
     if (g.incarnation !== undefined) session.incarnations.set(id, g.incarnation);
   const work = plan.steps.filter((s) => s.status === 'stale').length;
@@ -63,6 +69,18 @@ export async function runWork(
     else io.out(formatPlan(plan, { color: io.color, diffNote: typoNotes(session.fleet.keyTypos ?? []) }));
     if (!session.options.json) io.err(`Dry run: would run ${pace}; nothing was changed.`);
     return plan.problems ? EXIT.failed : EXIT.ok;
+  }
+  // --replace never destroys without a yes: a prompt on a terminal, --yes elsewhere (exit 2, nothing changed).
+  const doomed = plan.steps.filter((s) => s.status === 'stale' && s.replace);
+  if (doomed.length > 0) {
+    const list = doomed.map((s) => targetTitle(session, s.target)).join(', ');
+    const them = doomed.length === 1 ? 'it' : 'them';
+    if (
+      !(await ctx.confirm(
+        `--replace destroys ${list} with ${doomed.length === 1 ? 'its' : 'their'} disks, then builds ${them} again.`,
+      ))
+    )
+      return EXIT.usage;
   }
   if (work > 0) io.err(`Running ${pace}.`);
   // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.
@@ -126,7 +144,9 @@ async function executeStep(
     host: bindHost(session.host, { signal, ...(session.options.verbose ? { onOutput: report } : {}) }),
     report,
     signal,
-    flags: { replace: session.options.replace, wipeDisks: session.options.wipeDisks },
+    // What the plan decided for this step, not the command's flags: --replace destroys only the guests planned.
+    ...(step.redo && { redo: true }),
+    flags: { replace: step.replace === true, wipeDisks: session.options.wipeDisks },
   };
   // The graph holds the step tables' entries, which are ExecutableSteps; the graph itself only needs StepSpec.
   switch (node.kind) {
@@ -205,12 +225,17 @@ async function recordSuccess(session: Session, step: PlannedStep, durationMs: nu
         : known;
     if (incarnation !== undefined) session.incarnations.set(node.guest.id, incarnation);
   }
+  // A clone records the incarnation of the source it was made from, as this run saw it.
+  const source = step.source && targetOf(step.source.address);
+  const sourceIncarnation =
+    typeof source === 'number' ? (session.incarnations.get(source) ?? step.source?.incarnation) : undefined;
   await session.cache.set(
     step.address,
     recordFor(step, {
       at: new Date().toISOString(),
       durationMs,
       ...(incarnation !== undefined && { incarnation }),
+      ...(sourceIncarnation !== undefined && { sourceIncarnation }),
     }),
   );
 }

@@ -41,6 +41,7 @@ export function adopt(input: AdoptInput): Map<string, StepRecord> {
       at,
       durationMs: 0,
       ...(incarnation !== undefined && { incarnation }),
+      ...(step.source && { source: step.source }),
     });
   }
   return records;

@@ -1,5 +1,5 @@
-// Changes Phoenix refuses to make without --replace: they would destroy a guest or a snapshot clones rely on.
-import type { Fleet } from '../config/model.js';
+// Changes Phoenix refuses to make without --replace (they destroy and re-create a guest), and the few it refuses
+// even with it (Proxmox would refuse them half-way: a base volume linked clones sit on).
 import type { LiveState } from '../host/live.js';
 import type { Diff, LiveCheck } from '../tasks/step.js';
 import type { StaleReason } from './types.js';
@@ -20,9 +20,12 @@ export const REPLACE_FIELDS: readonly string[] = [
   'clone_snapshot',
 ];
 
-/** Why a step cannot run as planned. `guest`: only re-creating the guest helps; `snapshot`: clones depend on it. */
+/**
+ * Why a step cannot run as planned. `guest`: only re-creating the guest helps (--replace does it); `refused`: not
+ * even that, the message says what to do first.
+ */
 export interface BlockCause {
-  scope: 'guest' | 'snapshot';
+  scope: 'guest' | 'refused';
   message: string;
 }
 
@@ -34,8 +37,24 @@ export interface BlockFacts {
   inputs: Record<string, unknown>;
 }
 
-export function blockCause(step: BlockFacts, fleet: Fleet, live: LiveState): BlockCause | undefined {
-  if (step.target === 'host' || !live.guests.has(step.target)) return undefined;
+export function blockCause(step: BlockFacts, live: LiveState): BlockCause | undefined {
+  const target = step.target;
+  if (target === 'host' || !live.guests.has(target)) return undefined;
+  const cause = ownCause({ ...step, target }, live);
+  if (cause === undefined || cause.scope === 'refused') return cause;
+  // Proxmox cannot destroy a guest whose base volumes linked clones sit on.
+  const linked = linkedClones(target, live);
+  if (linked.length === 0) return cause;
+  return {
+    scope: 'refused',
+    message:
+      `${cause.message}; but ${linked.join(', ')} ${linked.length === 1 ? 'is a linked clone' : 'are linked clones'} ` +
+      `of ${target} (on its base volumes), so it cannot be re-created while ${linked.length === 1 ? 'it exists' : 'they exist'}: ` +
+      `delete ${linked.length === 1 ? 'it' : 'them'} first (phoenix delete ${linked.join(' ')} --yes)`,
+  };
+}
+
+function ownCause(step: BlockFacts & { target: number }, live: LiveState): BlockCause | undefined {
   const changed = step.reasons.flatMap((r) => (r.type === 'input-changed' ? r.diffs : []));
   // Another incarnation under the same ID is not the guest Phoenix built: renaming it, reconfiguring it and
   // handing it the application would take over someone else's guest. Only --replace may re-create it.
@@ -45,6 +64,9 @@ export function blockCause(step: BlockFacts, fleet: Fleet, live: LiveState): Blo
   if (step.kind === 'define') {
     const fields = changed.filter((d) => REPLACE_FIELDS.includes(topField(d.field)));
     if (fields.length > 0) return { scope: 'guest', message: describeDiffs(fields) };
+    const older = step.reasons.find((r) => r.type === 'older-source');
+    if (older?.type === 'older-source')
+      return { scope: 'guest', message: `built from an older ${older.address}: ${older.detail}` };
   }
   // The step table knows drift that no in-place change can fix (wrong storage, disk larger than configured).
   if (step.check.ok === false && step.check.reason === 'drift' && step.check.needsReplace)
@@ -59,8 +81,23 @@ export function blockCause(step: BlockFacts, fleet: Fleet, live: LiveState): Blo
   const shrinks = [...drift, ...changed].filter(isShrink);
   if (shrinks.length > 0)
     return { scope: 'guest', message: `cannot shrink ${describeDiffs(shrinks.slice(0, 1))}` };
-  if (step.kind === 'snapshot' && retakes(step)) return snapshotCause(step, fleet, live);
+  if (step.kind === 'snapshot' && retakes(step)) return snapshotCause(step, live);
   return undefined;
+}
+
+/**
+ * Guests whose disks sit on base volumes of `id` (`local-lvm:base-900-disk-0/vm-950-disk-0`): linked clones. A
+ * linked clone made from a snapshot (`--full 0 --snapname`, LVM-thin or Ceph) carries no such mark; Phoenix never
+ * makes one (a clone of a guest that is not a template is a full copy).
+ */
+export function linkedClones(id: number, live: LiveState): number[] {
+  const base = new RegExp(`(?:^|[:/])base(?:vol)?-${id}-disk-\\d+[^/,]*/`);
+  const out: number[] = [];
+  for (const g of live.guests.values()) {
+    if (g.id === id || g.config === undefined) continue;
+    if (Object.values(g.config).some((v) => base.test(v.split(',')[0] ?? ''))) out.push(g.id);
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /** A VM template is read-only to Proxmox: steps that act inside the running VM can no longer run. */
@@ -74,7 +111,7 @@ function templatedVmChange(step: BlockFacts, live: LiveState): boolean {
 }
 
 /** Reasons that mean the step would now do something different from what it did. */
-const CONTENT_CHANGES: readonly StaleReason['type'][] = [
+export const CONTENT_CHANGES: readonly StaleReason['type'][] = [
   'input-changed',
   'script-changed',
   'upstream',
@@ -83,27 +120,42 @@ const CONTENT_CHANGES: readonly StaleReason['type'][] = [
   'failed',
 ];
 
-/** Stale for a reason that changes what the snapshot would hold, while the snapshot is still there. */
-function retakes(step: BlockFacts): boolean {
+/**
+ * Reasons that make a step redo its work over a result it finds in place (StepContext.redo). Not a change of
+ * Phoenix's own fingerprint format: that says nothing about what the step would produce.
+ */
+export const REDO_REASONS: readonly StaleReason['type'][] = [
+  'input-changed',
+  'script-changed',
+  'upstream',
+  'forced',
+  'failed',
+];
+
+export const redoes = (reasons: readonly StaleReason[]): boolean =>
+  reasons.some((r) => REDO_REASONS.includes(r.type));
+
+/** A snapshot step that will delete and take again a snapshot that is there. */
+export function retakes(step: Pick<BlockFacts, 'check' | 'reasons'>): boolean {
   const exists = !(step.check.ok === false && step.check.reason === 'missing');
-  const changes = step.reasons.some((r) => CONTENT_CHANGES.includes(r.type));
-  return exists && changes;
+  return exists && redoes(step.reasons);
 }
 
-function snapshotCause(step: BlockFacts, fleet: Fleet, live: LiveState): BlockCause | undefined {
-  const clones = [...fleet.guests.values()]
-    .filter((g) => g.cloneFrom === step.target && live.guests.has(g.id))
-    .map((g) => g.id);
-  if (clones.length === 0) return undefined;
-  const name =
-    typeof step.inputs['template_snapshot_name'] === 'string'
-      ? ` ${step.inputs['template_snapshot_name']}`
-      : '';
+/** Deleting a snapshot full clones were made from is safe; linked clones of it are refused. */
+function snapshotCause(step: BlockFacts & { target: number }, live: LiveState): BlockCause | undefined {
+  const linked = linkedClones(step.target, live);
+  if (linked.length === 0) return undefined;
+  const name = snapshotName(step.inputs);
   return {
-    scope: 'snapshot',
-    message: `re-takes snapshot${name} that clones ${clones.join(', ')} were made from`,
+    scope: 'refused',
+    message:
+      `re-taking snapshot ${name} of ${step.target} would delete what linked clones ${linked.join(', ')} sit on: ` +
+      `delete them first (phoenix delete ${linked.join(' ')} --yes)`,
   };
 }
+
+export const snapshotName = (inputs: Record<string, unknown>): string =>
+  typeof inputs['template_snapshot_name'] === 'string' ? inputs['template_snapshot_name'] : '(unnamed)';
 
 /** A size-like field (`storage_size_gb`, `disk_size_gb`, `zfs_volumes.0.size_gb`) going down. */
 function isShrink(d: Diff): boolean {

@@ -36,6 +36,8 @@ export function describeReason(r: StaleReason): string {
       return 'forced (--force)';
     case 'format-changed':
       return "Phoenix's fingerprint format changed";
+    case 'older-source':
+      return `built from an older ${r.address}: ${r.detail}`;
     case 'failed':
       return `last run failed (${r.at}): ${r.message}`;
     case 'requested':

@@ -3,8 +3,8 @@ import type { SecretMasker } from '../config/secrets.js';
 import { maskSecretArgs } from '../run/log.js';
 import type { Fleet } from '../config/model.js';
 import type { StepNode } from '../graph/types.js';
-import type { LiveState } from '../host/live.js';
-import type { Argv, HostNeed, LiveCheck } from '../tasks/step.js';
+import type { LiveGuest, LiveState } from '../host/live.js';
+import type { Argv, HostNeed, LiveCheck, StepContext } from '../tasks/step.js';
 
 /** What the planner needs from a step, with the spec/target pairing already resolved. */
 export interface BoundStep {
@@ -14,10 +14,21 @@ export interface BoundStep {
   preview(): Argv[];
   locks(): string[];
   needs(replacing: boolean): HostNeed[];
+  /** The guest as the step leaves it (define only; see StepSpec.predict). */
+  predict(): LiveGuest | undefined;
 }
 
+/** How the step is to run, when the planner knows: see StepContext.redo and StepContext.replacing. */
+export type RunMode = Pick<StepContext, 'redo' | 'replacing'>;
+
 /** `mask`: how secret input values are kept (keyed hashes for fingerprints; see secretMasker). */
-export function bindStep(node: StepNode, fleet: Fleet, live: LiveState, mask: SecretMasker): BoundStep {
+export function bindStep(
+  node: StepNode,
+  fleet: Fleet,
+  live: LiveState,
+  mask: SecretMasker,
+  mode: RunMode = {},
+): BoundStep {
   switch (node.kind) {
     case 'lxc': {
       const ctx = {
@@ -26,6 +37,7 @@ export function bindStep(node: StepNode, fleet: Fleet, live: LiveState, mask: Se
         target: node.guest,
         name: node.name,
         liveGuest: live.guests.get(node.guest.id),
+        ...mode,
       };
       return bind(node.spec, ctx, mask);
     }
@@ -36,11 +48,12 @@ export function bindStep(node: StepNode, fleet: Fleet, live: LiveState, mask: Se
         target: node.guest,
         name: node.name,
         liveGuest: live.guests.get(node.guest.id),
+        ...mode,
       };
       return bind(node.spec, ctx, mask);
     }
     case 'host':
-      return bind(node.spec, { fleet, live, target: node.hostStep, name: node.name }, mask);
+      return bind(node.spec, { fleet, live, target: node.hostStep, name: node.name, ...mode }, mask);
   }
 }
 
@@ -52,6 +65,7 @@ function bind<C>(
     preview(c: C): Argv[];
     locks?(c: C): string[];
     needs?(c: C, replacing: boolean): HostNeed[];
+    predict?(c: C): LiveGuest | undefined;
   },
   ctx: C,
   mask: SecretMasker,
@@ -65,5 +79,6 @@ function bind<C>(
     preview: () => spec.preview(ctx).map(maskSecretArgs),
     locks: () => spec.locks?.(ctx) ?? [],
     needs: (replacing) => spec.needs?.(ctx, replacing) ?? [],
+    predict: () => spec.predict?.(ctx),
   };
 }

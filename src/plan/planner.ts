@@ -3,13 +3,14 @@
 import type { StepRecord } from '../cache/cache.js';
 import type { Fleet } from '../config/model.js';
 import type { SecretMasker } from '../config/secrets.js';
-import { closureFor, resolveTargets } from '../graph/query.js';
-import type { StepGraph, TargetKey } from '../graph/types.js';
+import { closureFor, resolveTargets, targetOf } from '../graph/query.js';
+import type { StepGraph, StepNode, TargetKey } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
 import type { LiveCheck } from '../tasks/step.js';
 import { changeReasons, checkReasons, identify, type StepIdentity } from './assess.js';
-import { blockCause, type BlockCause } from './blocking.js';
-import type { Plan, PlannedStep, PlanRequest, StaleReason } from './types.js';
+import { blockCause, redoes, retakes, snapshotName, type BlockCause } from './blocking.js';
+import { bindStep } from './evaluate.js';
+import type { CloneSource, Plan, PlannedStep, PlanRequest, StaleReason } from './types.js';
 
 export interface PlanInput {
   graph: StepGraph;
@@ -30,6 +31,8 @@ interface Draft {
   cause?: BlockCause;
 }
 
+type Drafts = Map<string, Draft>;
+
 /** Plans the request. Unknown targets are a bug here: validate them first with resolveTargets. */
 export function plan(input: PlanInput): Plan {
   const { graph, request } = input;
@@ -47,11 +50,11 @@ export function plan(input: PlanInput): Plan {
 }
 
 /** Pass one: identity, reasons and block cause of every step of the closure, in topological order. */
-function draft(input: PlanInput, addresses: string[], forced: ReadonlySet<string>): Map<string, Draft> {
+function draft(input: PlanInput, addresses: string[], forced: ReadonlySet<string>): Drafts {
   const { graph, fleet, live, cache, scriptHash, maskSecrets, request } = input;
   const fingerprints = new Map<string, string>();
   const recreated = memoize((t: TargetKey) => recreatedDetail(t, graph, live, cache));
-  const drafts = new Map<string, Draft>();
+  const drafts: Drafts = new Map();
   for (const address of addresses) {
     const id = identify(graph, address, { fleet, live, scriptHash, maskSecrets }, fingerprints);
     fingerprints.set(address, id.fingerprint);
@@ -67,11 +70,65 @@ function draft(input: PlanInput, addresses: string[], forced: ReadonlySet<string
       if (record.fingerprint !== id.fingerprint) reasons.push(...changeReasons(id, record));
       if (target === 'host' || live.guests.has(target)) reasons.push(...checkReasons(check));
     }
+    const older = olderSource(input, id.node, record, drafts);
+    if (older) reasons.push(older);
     const facts = { kind: id.node.spec.kind, target, reasons, check, inputs: id.inputs };
-    const cause = reasons.length > 0 ? blockCause(facts, fleet, live) : undefined;
+    const cause = reasons.length > 0 ? blockCause(facts, live) : undefined;
     drafts.set(address, { id, check, reasons, ...(cause && { cause }) });
   }
   return drafts;
+}
+
+/** The step a clone's `define` is made from (its source's snapshot, template or last step), if it is a clone. */
+function cloneSourceOf(graph: StepGraph, node: StepNode): string | undefined {
+  if (node.spec.kind !== 'define') return undefined;
+  let source: string | undefined;
+  graph.forEachInEdge(node.address, (_e, attrs, from) => {
+    if (attrs.kind === 'clone') source = from;
+  });
+  return source;
+}
+
+/**
+ * Why an existing clone holds an older build than its source now has: the source's snapshot is re-taken in this
+ * run, or the source is re-created (--replace), or, from the clone's record, the snapshot was re-taken or the
+ * source re-created since the clone was made.
+ */
+function olderSource(
+  input: PlanInput,
+  node: StepNode,
+  record: StepRecord | undefined,
+  drafts: Drafts,
+): StaleReason | undefined {
+  const { graph, live, cache, request } = input;
+  const from = cloneSourceOf(graph, node);
+  if (from === undefined || node.target === 'host' || !live.guests.has(node.target)) return undefined;
+  const src = drafts.get(from);
+  const srcTarget = targetOf(from);
+  const older = (detail: string): StaleReason => ({ type: 'older-source', address: from, detail });
+  if (src && src.cause === undefined && src.id.node.spec.kind === 'snapshot' && retakes(src)) {
+    const name = snapshotName(src.id.inputs);
+    return older(`this run re-takes snapshot ${name}; ${node.target} keeps the build it was cloned from`);
+  }
+  const chain = graph.getAttribute('chains').get(srcTarget) ?? [];
+  if (request.replace && chain.some((a) => drafts.get(a)?.cause?.scope === 'guest'))
+    return older(`this run re-creates ${srcTarget} (--replace)`);
+  if (!record) return undefined;
+  if (record.source) {
+    // Cloned from another guest than the config now says: `define`'s inputs changed, which says so.
+    if (record.source.address !== from) return undefined;
+    if (src && record.source.fingerprint !== src.id.fingerprint)
+      return older(`its build changed after ${node.target} was cloned from it`);
+    const now = srcTarget === 'host' ? undefined : live.guests.get(srcTarget)?.incarnation;
+    if (now !== undefined && record.source.incarnation !== undefined && now !== record.source.incarnation)
+      return older(`${srcTarget} was re-created after ${node.target} was cloned from it`);
+    return undefined;
+  }
+  // Recorded before clones kept their source: the source step ran again after the clone was made.
+  const ran = cache.get(from)?.at;
+  return ran !== undefined && ran > record.at
+    ? older(`it ran again (${ran}) after ${node.target} was cloned (${record.at})`)
+    : undefined;
 }
 
 /** Set when the cache's records of a guest belong to another incarnation, or the guest is gone. */
@@ -91,20 +148,73 @@ function recreatedDetail(
   return old ? `guest ${target} was re-created outside Phoenix (${old.incarnation} -> ${now})` : undefined;
 }
 
-function replacedGuests(drafts: Map<string, Draft>): number[] {
+function replacedGuests(drafts: Drafts): number[] {
   const out = new Set<number>();
   for (const d of drafts.values())
     if (d.cause?.scope === 'guest' && d.id.node.target !== 'host') out.add(d.id.node.target);
   return [...out];
 }
 
-/** Pass two: --replace, statuses, "waits for" propagation and each step's `after`. */
-function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
-  const { graph, request } = input;
+/** The live state without the given guests: the host as a run leaves it once it destroyed them. */
+function without(live: LiveState, ids: ReadonlySet<number>): LiveState {
+  if (ids.size === 0) return live;
+  return { ...live, guests: new Map([...live.guests].filter(([id]) => !ids.has(id))) };
+}
+
+/**
+ * For a guest this run creates or re-creates: the first step after `define` that would fail on the guest as
+ * `define` leaves it (a clone's disk larger than its storage_size_gb, never shrunk), found before anything is
+ * destroyed or created.
+ */
+function failsAfterDefine(
+  input: PlanInput,
+  drafts: Drafts,
+  target: number,
+  after: LiveState,
+  verb: string,
+): string | undefined {
+  const chain = input.graph.getAttribute('chains').get(target) ?? [];
+  const define = drafts.get(chain[0] ?? '');
+  if (define?.id.node.spec.kind !== 'define') return undefined;
+  const predicted = bindStep(define.id.node, input.fleet, after, input.maskSecrets).predict();
+  if (!predicted) return undefined;
+  const withGuest = { ...after, guests: new Map(after.guests).set(target, predicted) };
+  for (const address of chain.slice(1)) {
+    const d = drafts.get(address);
+    if (!d) continue;
+    const check = bindStep(d.id.node, input.fleet, withGuest, input.maskSecrets).check();
+    if (check.ok === false && check.reason === 'drift' && check.needsReplace)
+      return `${address} would fail after ${verb} ${target}: ${check.needsReplace}`;
+  }
+  return undefined;
+}
+
+/** Pass two: --replace, statuses, "waits for" propagation, each step's `after` and its commands. */
+function finish(input: PlanInput, drafts: Drafts): PlannedStep[] {
+  const { graph, request, live, fleet } = input;
   const replaced = new Map<TargetKey, string>();
   for (const d of drafts.values()) {
     if (d.cause?.scope === 'guest' && !replaced.has(d.id.node.target))
       replaced.set(d.id.node.target, d.cause.message);
+  }
+  const recreating = new Set(
+    request.replace ? [...replaced.keys()].filter((t): t is number => t !== 'host') : [],
+  );
+  // The host as the run will find it: the guests it re-creates are gone before their `define` runs.
+  const after = without(live, recreating);
+  const refusedDefine = new Map<string, string>();
+  for (const [target, chain] of graph.getAttribute('chains')) {
+    if (target === 'host' || !drafts.has(chain[0] ?? '')) continue;
+    const creates = recreating.has(target) || !live.guests.has(target);
+    if (!creates) continue;
+    const failure = failsAfterDefine(
+      input,
+      drafts,
+      target,
+      after,
+      recreating.has(target) ? 're-creating' : 'creating',
+    );
+    if (failure !== undefined) refusedDefine.set(chain[0]!, failure);
   }
   const status = new Map<string, PlannedStep['status']>();
   const blockRoot = new Map<string, string | undefined>();
@@ -114,7 +224,7 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
   for (const [address, d] of drafts) {
     const { node } = d.id;
     const reasons = [...d.reasons];
-    const replacing = request.replace === true ? replaced.get(node.target) : undefined;
+    const replacing = recreating.has(node.target as number) ? replaced.get(node.target) : undefined;
     if (replacing !== undefined)
       reasons.push({ type: 'recreated', detail: `replaced (--replace): ${replacing}` });
     const preds: { p: string; chain: boolean; rank: number }[] = [];
@@ -123,7 +233,15 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
       if (pd) preds.push({ p, chain: attrs.kind === 'chain', rank: pd.id.node.rank });
     });
     preds.sort((a, b) => a.rank - b.rank);
-    const own = d.cause && !request.replace ? `needs --replace: ${d.cause.message}` : undefined;
+    const own =
+      refusedDefine.get(address) ??
+      (d.cause === undefined
+        ? undefined
+        : d.cause.scope === 'refused'
+          ? d.cause.message
+          : request.replace
+            ? undefined
+            : `needs --replace: ${d.cause.message}`);
     // A blocked step holds back its own guest's later work through the chain, even past up-to-date steps; across
     // guests (clone, dependency edges) it holds back only the directly following step, and only if that is stale.
     const viaChain = preds.find((x) => x.chain && blockRoot.get(x.p) !== undefined);
@@ -134,13 +252,20 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
     const s = blocked !== undefined ? 'blocked' : reasons.length > 0 ? 'stale' : 'up-to-date';
     status.set(address, s);
     blockRoot.set(address, own !== undefined ? address : s === 'blocked' ? waits : chainRoot);
-    const after = [
+    const afterSteps = [
       ...new Set(preds.flatMap(({ p }) => (status.get(p) === 'up-to-date' ? frontier.get(p)! : [p]))),
     ];
-    frontier.set(address, after);
-    const replace =
-      request.replace === true &&
-      ((replacing !== undefined && node.spec.kind === 'define') || d.cause?.scope === 'snapshot');
+    frontier.set(address, afterSteps);
+    const recreates = replacing !== undefined;
+    const redo = s !== 'up-to-date' && !recreates && redoes(reasons);
+    const define = node.spec.kind === 'define';
+    const retake =
+      s === 'stale' && node.spec.kind === 'snapshot' && !recreates && retakes({ check: d.check, reasons });
+    const mode = {
+      ...(redo && { redo }),
+      ...(recreates && define && node.target !== 'host' && { replacing: live.guests.get(node.target) }),
+    };
+    const source = cloneSource(graph, node, drafts, after);
     steps.push({
       address,
       target: node.target,
@@ -152,14 +277,36 @@ function finish(input: PlanInput, drafts: Map<string, Draft>): PlannedStep[] {
       inputs: d.id.inputs,
       scripts: d.id.scripts,
       upstream: d.id.upstream,
-      ...(replace && { replace }),
-      after: after.length < 2 ? after : after.sort((a, b) => rankOf(a) - rankOf(b)),
-      preview: s === 'up-to-date' ? [] : d.id.bound.preview(),
+      ...(recreates && define && { replace: true }),
+      ...(redo && { redo }),
+      ...(retake && { retake: snapshotName(d.id.inputs) }),
+      ...(source && { source }),
+      after: afterSteps.length < 2 ? afterSteps : afterSteps.sort((a, b) => rankOf(a) - rankOf(b)),
+      preview: s === 'up-to-date' ? [] : bindStep(node, fleet, after, input.maskSecrets, mode).preview(),
       ...(s === 'stale' && withLocks(d.id.bound.locks())),
       ...(d.check.ok === true && d.check.pending && { pendingRestart: d.check.pending }),
     });
   }
   return steps;
+}
+
+/** A clone's source build as planned: the source step's fingerprint, and its guest's incarnation when known. */
+function cloneSource(
+  graph: StepGraph,
+  node: StepNode,
+  drafts: Drafts,
+  after: LiveState,
+): CloneSource | undefined {
+  const from = cloneSourceOf(graph, node);
+  const src = from === undefined ? undefined : drafts.get(from);
+  if (from === undefined || !src) return undefined;
+  const target = targetOf(from);
+  const incarnation = target === 'host' ? undefined : after.guests.get(target)?.incarnation;
+  return {
+    address: from,
+    fingerprint: src.id.fingerprint,
+    ...(incarnation !== undefined && { incarnation }),
+  };
 }
 
 function withLocks(locks: string[]): { locks?: string[] } {

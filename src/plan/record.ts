@@ -4,7 +4,7 @@ import type { PlannedStep } from './types.js';
 
 export function recordFor(
   step: PlannedStep,
-  done: { at: string; durationMs: number; incarnation?: string },
+  done: { at: string; durationMs: number; incarnation?: string; sourceIncarnation?: string },
 ): StepRecord {
   return {
     fingerprint: step.fingerprint,
@@ -14,5 +14,12 @@ export function recordFor(
     at: done.at,
     durationMs: done.durationMs,
     ...(done.incarnation !== undefined && { incarnation: done.incarnation }),
+    ...(step.source && {
+      source: {
+        address: step.source.address,
+        fingerprint: step.source.fingerprint,
+        ...(done.sourceIncarnation !== undefined && { incarnation: done.sourceIncarnation }),
+      },
+    }),
   };
 }

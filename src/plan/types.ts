@@ -12,6 +12,11 @@ export type StaleReason =
   | { type: 'forced' }
   /** The fingerprint differs although inputs, scripts and upstream are the same: Phoenix's format changed. */
   | { type: 'format-changed' }
+  /**
+   * A clone (its `define`) made from a build of its source that is gone or going: the source's snapshot was (or
+   * is about to be) re-taken, or the source re-created. Only re-creating the clone gives it the new build.
+   */
+  | { type: 'older-source'; address: string; detail: string }
   /** The step's last run failed after it had succeeded once: the host may be half-way. */
   | { type: 'failed'; at: string; message: string }
   /** An action the user asked for (`phoenix stop 950`, `phoenix test 950`): `detail` says what it does. */
@@ -38,6 +43,15 @@ export interface PlannedStep {
   upstream?: Record<string, string>;
   /** Set on a guest's `define` when it will destroy and re-create the guest (`--replace`). */
   replace?: boolean;
+  /** Set when it redoes its work over a result in place (see StepContext.redo): the runner passes it on. */
+  redo?: boolean;
+  /** Set on a `snapshot` step that deletes and takes again the snapshot named here. */
+  retake?: string;
+  /**
+   * On a clone's `define`: the build of its source it is (or will be) made from, recorded with the step so a
+   * later plan can tell when the source moved on (a re-taken snapshot, a re-created source).
+   */
+  source?: CloneSource;
   /** Addresses of planned steps that must succeed first (graph edges restricted to this plan). */
   after: string[];
   /** Commands it would run, from the state read before planning. */
@@ -64,6 +78,13 @@ export interface PlannedStep {
     /** Its commands' output is the verb's output (a test runner's report): streamed to stdout, also on failure. */
     streamOutput?: boolean;
   };
+}
+
+/** The source step a clone was made from: its fingerprint then, and the source guest's incarnation. */
+export interface CloneSource {
+  address: string;
+  fingerprint: string;
+  incarnation?: string;
 }
 
 /** What the user asked for. */

@@ -75,13 +75,23 @@ function formatStep(step: PlannedStep, c: Colors, diffNote: PlanFormatOptions['d
     step.status === 'blocked'
       ? `${c.red('blocked')} ${c.bold(step.address)}: ${step.blocked ?? ''}`
       : step.status === 'stale'
-        ? `${c.yellow('run')}     ${c.bold(step.address)}${step.replace ? c.red(' (destroys and re-creates the guest)') : ''}`
+        ? `${c.yellow('run')}     ${c.bold(step.address)}${effect(step, c)}`
         : `${c.green('ok')}      ${step.address}`;
   const note = diffNote && ((d: Diff) => diffNote(step, d));
   const reasons = step.reasons.flatMap((r) => reasonLines(r, note)).map((l) => `          ${c.dim(l)}`);
   const commands =
     step.status === 'up-to-date' ? [] : step.preview.map((a) => `          $ ${formatArgv(a)}`);
   return [head, ...reasons, ...commands];
+}
+
+/** What a step does beyond the usual, in words: destroying its guest, re-taking a snapshot. */
+function effect(step: PlannedStep, c: Colors): string {
+  if (step.replace) return c.red(` (destroys ${step.target} and its disks, then builds it again)`);
+  if (step.retake !== undefined)
+    return c.yellow(
+      ` (re-takes snapshot ${step.retake}: deletes it and takes it again, so new clones get this build)`,
+    );
+  return '';
 }
 
 export interface PlanJson {
@@ -98,6 +108,8 @@ export interface PlanJson {
     reasons: StaleReason[];
     blocked?: string;
     replace?: boolean;
+    /** The snapshot a snapshot step deletes and takes again. */
+    retake?: string;
     after: string[];
     /** Host locks the step holds while it runs (the runner never runs two holders of one lock at once). */
     locks?: string[];
@@ -123,6 +135,7 @@ export function planToJson(plan: Plan): PlanJson {
       reasons: s.reasons,
       ...(s.blocked !== undefined && { blocked: s.blocked }),
       ...(s.replace && { replace: true }),
+      ...(s.retake !== undefined && { retake: s.retake }),
       after: s.after,
       ...(s.locks && { locks: s.locks }),
       commands: s.preview.map((a) => [...a]),

@@ -109,11 +109,14 @@ function snapName(g: Guest): string {
 }
 
 /**
- * `snapshot`: takes `template_snapshot_name` when it is missing. An existing snapshot is only re-taken under
- * --replace (clones are made from it; the planner blocks re-taking it otherwise).
+ * `snapshot`: takes `template_snapshot_name` when it is missing, and re-takes it (delete, take) when the build it
+ * holds changed (ctx.redo), so clones made from now on get the new build. Clones made earlier are full copies that
+ * keep the old build: the planner shows them as built from an older source. A snapshot that linked clones sit on
+ * is never deleted (the planner refuses).
  */
 export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => boolean): ExecutableStep<T> {
   const take = (g: Guest): Argv => [tool(g), 'snapshot', String(g.id), snapName(g)];
+  const drop = (g: Guest): Argv => [tool(g), 'delsnapshot', String(g.id), snapName(g)];
   return defineStep<T>({
     kind: 'snapshot',
     instances: (g) => (applies(g) ? ['snapshot'] : []),
@@ -127,16 +130,20 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
       if (live.snapshots.includes(snapName(ctx.target))) return { ok: true };
       return { ok: false, reason: 'missing', detail: `snapshot '${snapName(ctx.target)}' does not exist` };
     },
-    preview: (ctx) => (liveOf(ctx)?.snapshots?.includes(snapName(ctx.target)) ? [] : [take(ctx.target)]),
+    preview(ctx) {
+      if (!liveOf(ctx)?.snapshots?.includes(snapName(ctx.target))) return [take(ctx.target)];
+      return ctx.redo ? [drop(ctx.target), take(ctx.target)] : [];
+    },
     async run(ctx) {
       const g = ctx.target;
       const name = snapName(g);
       const before = await ctx.host.readGuestConfig(g.kind, g.id);
       if (!before) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
       if (before.snapshots?.includes(name)) {
-        if (!ctx.flags.replace) return done;
-        ctx.report(`re-taking snapshot ${name} (--replace)`);
-        const del = await exec(ctx, [tool(g), 'delsnapshot', String(g.id), name]);
+        // Still there and its build did not change (adopted, or the record was lost): keep it.
+        if (!ctx.redo) return done;
+        ctx.report(`re-taking snapshot ${name}: the build it holds changed`);
+        const del = await exec(ctx, drop(g));
         if (!del.ok) return del;
       }
       const argv = take(g);
@@ -151,6 +158,12 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
   });
 }
 
+/** The commands that destroy a guest as it is: stopped first unless already stopped. */
+export function destroyArgvs(g: Guest, live: Pick<LiveGuest, 'status'>): Argv[] {
+  const destroy = [tool(g), 'destroy', String(g.id), '--purge', '1'];
+  return live.status === 'stopped' ? [destroy] : [[tool(g), 'stop', String(g.id)], destroy];
+}
+
 /** --replace: destroy the guest so `define` can make it again (stopped first unless already stopped). */
 export async function destroyGuest(
   ctx: ActionContext<LxcGuest | VmGuest>,
@@ -160,11 +173,12 @@ export async function destroyGuest(
   ctx.report(`replacing ${label}: destroying it (--replace)`);
   const live = await ctx.host.readGuest(g.kind, g.id);
   if (!live) return done; // gone already
-  if (live.status !== 'stopped') {
-    const stop = await exec(ctx, [tool(g), 'stop', String(g.id)]);
-    if (!stop.ok) return stop;
+  const argvs = destroyArgvs(g, live);
+  for (const stop of argvs.slice(0, -1)) {
+    const res = await exec(ctx, stop);
+    if (!res.ok) return res;
   }
-  const argv = [tool(g), 'destroy', String(g.id), '--purge', '1'];
+  const argv = argvs.at(-1)!;
   const res = await exec(ctx, argv);
   if (!res.ok) return res;
   if (await ctx.host.readGuestConfig(g.kind, g.id))

@@ -31,6 +31,7 @@ import type { OsTemplate } from './lxc-define.js';
 import path from 'node:path';
 import { ok } from '../result.js';
 import {
+  destroyArgvs,
   destroyGuest,
   existenceCheck,
   featureStep,
@@ -172,18 +173,27 @@ const define = defineStep<LxcGuest>({
   },
   preview(ctx) {
     if (liveOf(ctx)) return [];
+    const destroy = ctx.replacing ? destroyArgvs(ctx.target, ctx.replacing) : [];
     const def = lxcDefinition(ctx.target, ctx.fleet, ctx.live);
-    if (def.how !== 'clone') return def.how === 'invalid' ? [] : [def.argv];
+    if (def.how !== 'clone') return def.how === 'invalid' ? destroy : [...destroy, def.argv];
     // The clone's own MAC is only known once it exists: the preview shows net0 as configured.
     const net0 = net0Key(ctx.target);
     const sourceNet0 = sourceConfig(def.source, ctx.fleet, ctx.live).net0;
     return net0.same(sourceNet0)
-      ? [def.argv]
-      : [def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
+      ? [...destroy, def.argv]
+      : [...destroy, def.argv, ['pct', 'set', id(ctx), '--net0', net0.valueFor(undefined)]];
   },
   // Only when it creates: an existing container is left alone unless --replace re-creates it.
   needs: (ctx, replacing) =>
     liveOf(ctx) && !replacing ? [] : lxcDefineNeeds(ctx.target, ctx.fleet, ctx.live),
+  predict: (ctx) => ({
+    id: ctx.target.id,
+    kind: 'lxc',
+    status: 'stopped',
+    template: false,
+    snapshots: [],
+    ...liveOrDefined(ctx),
+  }),
   // `pct clone` holds `lock: disk` on its source throughout: clones of one source queue in the runner instead
   // of failing on "CT is locked (disk)" and retrying with backoff while holding a concurrency slot.
   locks: (ctx) =>

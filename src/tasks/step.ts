@@ -37,6 +37,17 @@ export interface StepContext<T extends Guest | HostSetupStep = Guest | HostSetup
   live: LiveState;
   /** Shortcut to `live.guests.get(target.id)` for guest steps. */
   liveGuest?: LiveGuest;
+  /**
+   * Set (for its commands and its action) when the step runs again because what it produces changed: its inputs,
+   * its scripts, an upstream step, --force, or a failed last run. A result it finds in place is then replaced, not
+   * kept (a snapshot is re-taken).
+   */
+  redo?: boolean;
+  /**
+   * Set on `define` (for its commands) when this run destroys the guest and builds it again (--replace): the guest
+   * as it is now. `live` then no longer holds it, so every step's commands are those of a new guest.
+   */
+  replacing?: LiveGuest;
 }
 
 import type { Argv } from '../host/argv.js';
@@ -69,6 +80,11 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
    */
   needs?(ctx: StepContext<T>, replacing: boolean): HostNeed[];
   /**
+   * `define` only: the guest as this step leaves it (config as created or cloned, stopped), so the steps after it
+   * can be checked before a guest is created or re-created (a clone's disk larger than its storage_size_gb).
+   */
+  predict?(ctx: StepContext<T>): LiveGuest | undefined;
+  /**
    * Host locks the step holds while it runs on top of its own guest's (e.g. `guest:902`: `pct clone` puts
    * `lock: disk` on its source for the whole clone). The runner never runs two steps holding one lock at once.
    */
@@ -89,7 +105,7 @@ export interface ActionContext<T extends Guest | HostSetupStep = Guest> extends 
   report(line: string): void;
   /** Aborted when the run is interrupted: loops that wait (agent, start retries) stop at once. */
   signal?: AbortSignal;
-  /** Set by --force / --replace for this step. */
+  /** `replace`: this step destroys its guest and builds it again (--replace, planned for this step). */
   flags: { replace: boolean; wipeDisks: boolean };
 }
 
@@ -111,7 +127,9 @@ export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
   ExecutableStep<T>,
   'kind' | 'inputs' | 'check' | 'run'
 > &
-  Partial<Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs'>>;
+  Partial<
+    Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs' | 'predict'>
+  >;
 
 /**
  * A step table entry with the defaults filled in, so the entry shows only what is particular to it: one instance

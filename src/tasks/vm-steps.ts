@@ -8,7 +8,15 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
-import { destroyGuest, existenceCheck, liveOf, notRunning, snapshotStep, startStep } from './guest-common.js';
+import {
+  destroyArgvs,
+  destroyGuest,
+  existenceCheck,
+  liveOf,
+  notRunning,
+  snapshotStep,
+  startStep,
+} from './guest-common.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { formatSize } from '../host/props.js';
@@ -179,14 +187,28 @@ function vmDefine(): ExecutableStep<VmGuest> {
     },
     preview(ctx) {
       if (liveOf(ctx)) return [];
+      const destroy = ctx.replacing ? destroyArgvs(ctx.target, ctx.replacing) : [];
       const def = vmDefinition(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER);
-      if (def.how === 'invalid') return [];
-      if (def.how === 'clone') return [def.argv];
-      return [def.argv, ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`]];
+      if (def.how === 'invalid') return destroy;
+      if (def.how === 'clone') return [...destroy, def.argv];
+      return [
+        ...destroy,
+        def.argv,
+        ['qm', 'disk', 'resize', id(ctx), 'scsi0', `${ctx.target.config.disk_size_gb}G`],
+      ];
     },
     // Only when it creates: an existing VM is left alone unless --replace re-creates it.
     needs: (ctx, replacing) =>
       liveOf(ctx) && !replacing ? [] : vmDefineNeeds(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
+    predict: (ctx) =>
+      liveOf(ctx) ?? {
+        id: ctx.target.id,
+        kind: 'vm',
+        status: 'stopped',
+        template: false,
+        snapshots: [],
+        config: vmConfigAfterDefine(ctx.target, ctx.fleet, ctx.live, TEMP_DIR_PLACEHOLDER),
+      },
     async run(ctx) {
       const live = await readVmConfig(ctx);
       if (live && !ctx.flags.replace) return done;

@@ -63,3 +63,94 @@ describe('a failed forced run is recorded as failed (item 6)', () => {
     expect(readStepCache(ws.cache)['950:app']).not.toHaveProperty('failed');
   });
 });
+
+describe("a template's changed build re-takes its snapshot (item 1) and --replace asks (item 2)", () => {
+  it('re-takes the snapshot, shows the clones as built from an older source, and replaces them only with a yes', async () => {
+    const ws = copy({ extra900: { features: ['docker', 'nvidia'] } });
+    const plan = await phoenix(ws, ['plan']);
+    expect(plan.exit, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('run     900:feature:nvidia');
+    expect(plan.stdout).toMatch(
+      /run {5}900:snapshot \(re-takes snapshot base-ready: .*\)\n(.*\n)*? +\$ pct delsnapshot 900 base-ready\n +\$ pct snapshot 900 base-ready\n/,
+    );
+    for (const clone of [950, 960])
+      expect(plan.stdout).toContain(
+        `blocked ${clone}:define: needs --replace: built from an older 900:snapshot: this run re-takes snapshot base-ready`,
+      );
+
+    let from = readCalls(ws.sim).length;
+    const build = await phoenix(ws, ['LetsGo']);
+    expect(build.exit, build.stdout + build.stderr).toBe(1); // the clones are blocked
+    const retake = changes(ws, from).filter((c) => /^pct (delsnapshot|snapshot) 900 /.test(c));
+    expect(retake).toEqual(['pct delsnapshot 900 base-ready', 'pct snapshot 900 base-ready']);
+    expect(changes(ws, from).filter((c) => /^pct \w+ 9[56]0\b/.test(c))).toEqual([]);
+
+    // Never "up to date": plan, why and status say the clones are built from an older source.
+    const [again, why, status, table] = await Promise.all([
+      phoenix(ws, ['plan', '--detailed-exitcode']),
+      phoenix(ws, ['why', '950']),
+      phoenix(ws, ['status', '--json']),
+      phoenix(ws, ['status']),
+    ]);
+    expect(again.exit).toBe(4);
+    expect(again.stdout).toContain('blocked 950:define: needs --replace: built from an older 900:snapshot');
+    expect(why.stdout).toMatch(/blocked +950:define: needs --replace: built from an older 900:snapshot/);
+    expect(JSON.parse(status.stdout)).toContainEqual(
+      expect.objectContaining({ id: 950, blocked: 1, olderSource: '900:snapshot' }),
+    );
+    expect(table.stdout).toMatch(/950, 960: built from an older 900:snapshot/);
+
+    // A forced run of the snapshot step re-takes it too.
+    from = readCalls(ws.sim).length;
+    const forced = await phoenix(ws, ['run', '900:snapshot', '--force']);
+    expect(forced.exit, forced.stderr).toBe(0);
+    expect(changes(ws, from)).toEqual(['pct delsnapshot 900 base-ready', 'pct snapshot 900 base-ready']);
+
+    // --replace with no terminal and no --yes: exit 2, nothing touched.
+    from = readCalls(ws.sim).length;
+    const refused = await phoenix(ws, ['LetsGo', '--replace']);
+    expect(refused.exit).toBe(2);
+    expect(refused.stderr).toMatch(/--replace destroys 950 \(lxc, svc\), 960 \(lxc, side\) with their disks/);
+    expect(refused.stderr).toContain('pass --yes to proceed (nothing was changed)');
+    expect(changes(ws, from)).toEqual([]);
+
+    const replaced = await phoenix(ws, ['LetsGo', '--replace', '--yes']);
+    expect(replaced.exit, replaced.stdout + replaced.stderr).toBe(0);
+    const done = changes(ws, from);
+    expect(done).toContain('pct destroy 950 --purge 1');
+    expect(done.indexOf('pct destroy 950 --purge 1')).toBeLessThan(
+      done.findIndex((c) => c.startsWith('pct clone 900 950 ')),
+    );
+    const after = await phoenix(ws, ['plan', '--detailed-exitcode']);
+    expect(after.exit, after.stdout).toBe(0);
+  });
+
+  it('plan --replace shows every command; a check that would fail after the destroy blocks before it', async () => {
+    const ws = copy({ extra950: { storage_size_gb: 6 } }); // 950 was cloned from 900's 8 GiB disk
+    const plan = await phoenix(ws, ['plan', '950', '--replace']);
+    expect(plan.exit, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      'blocked 950:define: 950:disk would fail after re-creating 950: root disk is 8G, larger than storage_size_gb 6G',
+    );
+    const from = readCalls(ws.sim).length;
+    const run = await phoenix(ws, ['LetsGo', '--replace', '--yes']);
+    expect(run.exit).toBe(1);
+    expect(changes(ws, from)).toEqual([]);
+
+    const grown = copy({
+      extra900: { features: ['docker', 'nvidia'] },
+      extra950: { storage_size_gb: 16, memory_mb: 2048 },
+    });
+    const full = await phoenix(grown, ['plan', '950', '--replace']);
+    expect(full.stdout).toMatch(/run {5}950:define \(destroys 950 and its disks, then builds it again\)/);
+    for (const command of [
+      '$ pct stop 950',
+      '$ pct destroy 950 --purge 1',
+      '$ pct clone 900 950 --hostname svc --snapname base-ready',
+      '$ pct set 950 --memory 2048',
+      '$ pct resize 950 rootfs 16G',
+      '$ pct start 950',
+    ])
+      expect(full.stdout).toContain(command);
+  });
+});

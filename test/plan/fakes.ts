@@ -285,9 +285,16 @@ export function runPlan(plan: Plan, fleet: Fleet, live: LiveState, cache: Map<st
     if (step.status !== 'stale') continue;
     applyStep(fleet, live, step.address);
     const incarnation = step.target === 'host' ? undefined : live.guests.get(step.target)?.incarnation;
+    const sourceIncarnation =
+      step.source && live.guests.get(Number(step.source.address.split(':')[0]))?.incarnation;
     cache.set(
       step.address,
-      recordFor(step, { at: '2025-01-01T00:00:00Z', durationMs: 1, ...(incarnation && { incarnation }) }),
+      recordFor(step, {
+        at: '2025-01-01T00:00:00Z',
+        durationMs: 1,
+        ...(incarnation && { incarnation }),
+        ...(sourceIncarnation && { sourceIncarnation }),
+      }),
     );
     ran.push(step.address);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lxc, vm } from './fakes.js';
+import { runPlan } from './fakes.js';
 import { addresses, built, planWorld, reconfigured, step, work, world } from './harness.js';
 
 const full = {
@@ -259,35 +260,98 @@ describe('plan: blocked', () => {
     expect(step(p, '9000:configure').blocked).toBe('needs --replace: cannot shrink disk_size_gb 64 -> 32');
   });
 
-  it('re-taking a snapshot that existing clones were made from is blocked; the clone waits', () => {
-    const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
+  it('a changed build re-takes the snapshot; existing clones are built from an older source, blocked', () => {
+    const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 }), lxc(952, { clone_from_ctid: 950 })]);
     w.scripts.contents.set('/scripts/engine/app.sh', 'v2');
-    w.live.guests.delete(951); // the clone is gone, so its define must run after the snapshot
-    const free = planWorld(w);
-    expect(step(free, '950:snapshot').status).toBe('stale');
-    const w2 = built([
-      lxc(950, full),
-      lxc(951, { clone_from_ctid: 950 }),
-      lxc(952, { clone_from_ctid: 950 }),
-    ]);
-    w2.scripts.contents.set('/scripts/engine/app.sh', 'v2');
-    w2.cache.delete('952:define');
-    const p = planWorld(w2);
-    expect(step(p, '950:snapshot')).toMatchObject({
-      status: 'blocked',
-      blocked: 'needs --replace: re-takes snapshot golden that clones 951, 952 were made from',
-    });
-    expect(step(p, '952:define')).toMatchObject({ status: 'blocked', blocked: 'waits for 950:snapshot' });
-    expect(step(p, '950:app').status).toBe('stale');
+    w.cache.delete('952:define'); // recorded before Phoenix kept a clone's source: still older
+    const p = planWorld(w);
+    expect(step(p, '950:snapshot')).toMatchObject({ status: 'stale', redo: true, retake: 'golden' });
+    expect(step(p, '950:snapshot')).not.toHaveProperty('blocked');
+    for (const clone of [951, 952])
+      expect(step(p, `${clone}:define`)).toMatchObject({
+        status: 'blocked',
+        blocked: `needs --replace: built from an older 950:snapshot: this run re-takes snapshot golden; ${clone} keeps the build it was cloned from`,
+      });
+    expect(step(p, '951:configure').status).toBe('up-to-date'); // never "stale", nothing else to redo
   });
 
-  it('--replace lets a snapshot be re-taken and flags the step', () => {
+  it('a clone that does not exist yet is made from the new build after the re-take', () => {
     const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
     w.scripts.contents.set('/scripts/engine/app.sh', 'v2');
-    expect(step(planWorld(w, { replace: true }), '950:snapshot')).toMatchObject({
-      status: 'stale',
-      replace: true,
+    w.live.guests.delete(951);
+    const p = planWorld(w);
+    expect(step(p, '951:define').status).toBe('stale');
+    expect(step(p, '951:define').reasons.map((r) => r.type)).not.toContain('older-source');
+    expect(step(p, '951:define').source).toMatchObject({ address: '950:snapshot' });
+  });
+
+  it('after the re-take the clones stay built from an older source, never up to date, until --replace', () => {
+    const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
+    w.scripts.contents.set('/scripts/engine/app.sh', 'v2');
+    runPlan(planWorld(w), w.fleet, w.live, w.cache); // re-takes; 951:define stays blocked
+    const p = planWorld(w);
+    expect(step(p, '950:snapshot').status).toBe('up-to-date');
+    expect(step(p, '951:define')).toMatchObject({
+      status: 'blocked',
+      blocked:
+        'needs --replace: built from an older 950:snapshot: its build changed after 951 was cloned from it',
     });
+    const replaced = planWorld(w, { replace: true });
+    expect(step(replaced, '951:define')).toMatchObject({ status: 'stale', replace: true });
+    runPlan(replaced, w.fleet, w.live, w.cache);
+    expect(work(planWorld(w))).toEqual([]);
+  });
+
+  it('a source re-created since the clone was made leaves the clone built from an older source', () => {
+    const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
+    w.live.guests.get(950)!.incarnation = 'another-950';
+    for (const a of [
+      '950:define',
+      '950:configure',
+      '950:disk',
+      '950:start',
+      '950:feature:nvidia',
+      '950:feature:docker',
+      '950:app',
+      '950:health',
+      '950:snapshot',
+    ])
+      w.cache.set(a, { ...w.cache.get(a)!, incarnation: 'another-950' });
+    expect(step(planWorld(w), '951:define').blocked).toBe(
+      'needs --replace: built from an older 950:snapshot: 950 was re-created after 951 was cloned from it',
+    );
+  });
+
+  it('--replace re-creates the clones of a guest it re-creates, in order', () => {
+    const w = reconfigured(built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]), [
+      lxc(950, { ...full, storage_pool: 'fast-zfs' }),
+    ]);
+    const p = planWorld(w, { replace: true });
+    expect(step(p, '950:define').replace).toBe(true);
+    expect(step(p, '951:define')).toMatchObject({ status: 'stale', replace: true });
+  });
+
+  it('a snapshot that linked clones sit on is never re-taken, --replace or not', () => {
+    const w = built([lxc(950, full), lxc(951, { clone_from_ctid: 950 })]);
+    w.live.guests.get(951)!.config = { rootfs: 'local-lvm:base-950-disk-0/vm-951-disk-0,size=8G' };
+    w.scripts.contents.set('/scripts/engine/app.sh', 'v2');
+    for (const replace of [false, true])
+      expect(step(planWorld(w, { replace }), '950:snapshot')).toMatchObject({
+        status: 'blocked',
+        blocked:
+          're-taking snapshot golden of 950 would delete what linked clones 951 sit on: delete them first (phoenix delete 951 --yes)',
+      });
+  });
+
+  it('a guest that linked clones sit on is not re-created, --replace or not', () => {
+    const w = reconfigured(built([vm(9000), vm(1000, { clone_from_vmid: 9000 })]), [
+      vm(9000, { storage_pool: 'fast-zfs' }),
+    ]);
+    w.live.guests.get(1000)!.config = { scsi0: 'local-lvm:base-9000-disk-0/vm-1000-disk-0,size=16G' };
+    expect(step(planWorld(w, { replace: true }), '9000:define').blocked).toBe(
+      'storage_pool local-lvm -> fast-zfs; but 1000 is a linked clone of 9000 (on its base volumes), so it ' +
+        'cannot be re-created while it exists: delete it first (phoenix delete 1000 --yes)',
+    );
   });
 
   it('--replace re-creates the guest: every step runs, define is flagged, even beyond the requested steps', () => {
@@ -354,7 +418,6 @@ describe('plan: blocked by what the host is', () => {
         },
         inputs: {},
       },
-      w.fleet,
       w.live,
     );
     expect(cause).toEqual({ scope: 'guest', message: 'rootfs is on local, config says fast-zfs' });

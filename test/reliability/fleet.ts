@@ -11,6 +11,8 @@ const net = (ip: string) => ({ name: 'eth0', bridge: 'vmbr0', ip, gw: '10.0.0.1'
 export interface FleetOptions {
   /** Include the VM template (more steps; off for the crash test, which must stay quick). */
   vm?: boolean;
+  /** Extra keys merged into template 900's config. */
+  extra900?: Record<string, unknown>;
   /** Extra keys merged into container 950's config. */
   extra950?: Record<string, unknown>;
   /** Extra keys merged into the VM's config. */
@@ -37,6 +39,7 @@ export function fleetConfig(opts: FleetOptions = {}): Record<string, unknown> {
         network_config: net('dhcp'),
         features: ['docker'],
         template_snapshot_name: 'base-ready',
+        ...opts.extra900,
       },
       '950': {
         name: 'svc',

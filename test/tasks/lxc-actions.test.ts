@@ -293,4 +293,19 @@ describe('container lifecycle', () => {
     expect((await h.run(byKind('snapshot'))).ok).toBe(true);
     expect(host.mutating()).toEqual([]);
   });
+
+  it('an existing snapshot whose build changed is re-taken: deleted, then taken again (preview likewise)', async () => {
+    const { host, h, byKind, ct } = setup();
+    host.addGuest({ id: 950, kind: 'lxc', snapshots: ['ready'] });
+    const step = byKind('snapshot');
+    const ctx = { ...h.ctx('snapshot'), redo: true };
+    expect(step.preview(ctx)).toEqual([
+      ['pct', 'delsnapshot', '950', 'ready'],
+      ['pct', 'snapshot', '950', 'ready'],
+    ]);
+    expect(step.preview({ ...ctx, redo: false })).toEqual([]);
+    expect((await step.run(ctx)).ok).toBe(true);
+    expect(host.mutating()).toEqual(['pct delsnapshot 950 ready', 'pct snapshot 950 ready']);
+    expect(ct.config.template_snapshot_name).toBe('ready');
+  });
 });

@@ -11,5 +11,5 @@ export async function buildGuests(
   force: string[] = [],
 ): Promise<number> {
   const targets = ids.flatMap((id) => stepsOf(session.graph, id));
-  return converge(session, ctx.io, { targets, force });
+  return converge(session, ctx, { targets, force });
 }

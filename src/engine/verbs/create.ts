@@ -70,6 +70,6 @@ export async function run(ctx: VerbContext): Promise<number> {
       }
     }
     if (!plan.steps.some((s) => s.status !== 'up-to-date') && !ctx.options.dryRun) return EXIT.ok;
-    return converge(session, ctx.io, request, planned.value);
+    return converge(session, ctx, request, planned.value);
   });
 }

@@ -60,6 +60,6 @@ export async function run(ctx: VerbContext): Promise<number> {
       ctx.io.err(`Error: could not read the host state: ${plan.error}`);
       return EXIT.failed;
     }
-    return runWork(session, ctx.io, { plan: plan.value, live: live.value });
+    return runWork(session, ctx, { plan: plan.value, live: live.value });
   });
 }

@@ -52,5 +52,5 @@ export async function runPower(
   }
   for (const note of planned.value.notes) ctx.io.out(note);
   if (planned.value.steps.length === 0) return EXIT.ok;
-  return runWork(session, ctx.io, { plan: { steps: planned.value.steps }, live: live.value });
+  return runWork(session, ctx, { plan: { steps: planned.value.steps }, live: live.value });
 }

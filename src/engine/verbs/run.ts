@@ -15,7 +15,7 @@ export async function run(ctx: VerbContext): Promise<number> {
       return EXIT.failed;
     }
     const { addresses, named } = resolved.value;
-    return converge(session, ctx.io, {
+    return converge(session, ctx, {
       targets: addresses,
       force: ctx.options.force ? (named.length > 0 ? named : addresses) : [],
     });

@@ -18,6 +18,8 @@ export interface StatusRow {
   pendingRestart: string[];
   stale: number;
   blocked: number;
+  /** Set when the guest is a clone made from a build its source no longer has: the source step. */
+  olderSource?: string;
 }
 
 export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: number[]): StatusRow[] {
@@ -32,6 +34,7 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
     const guest = fleet.guests.get(id);
     const lg = live.guests.get(id);
     const steps = byGuest.get(id) ?? [];
+    const older = steps.flatMap((s) => s.reasons).find((r) => r.type === 'older-source');
     return {
       id,
       kind: guest?.kind ?? '?',
@@ -42,6 +45,7 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
       pendingRestart: steps.filter((s) => s.pendingRestart !== undefined).map((s) => s.name),
       stale: steps.filter((s) => s.status === 'stale').length,
       blocked: steps.filter((s) => s.status === 'blocked').length,
+      ...(older?.type === 'older-source' && { olderSource: older.address }),
     };
   });
 }
@@ -68,6 +72,13 @@ export function run(ctx: VerbContext): Promise<number> {
       r.blocked > 0 ? `${r.stale} (+${r.blocked} blocked)` : r.stale,
     ]);
     ctx.io.out(formatTable(head, cells, { color: ctx.io.color }));
+    const older = new Map<string, number[]>();
+    for (const r of rows)
+      if (r.olderSource) older.set(r.olderSource, [...(older.get(r.olderSource) ?? []), r.id]);
+    for (const [source, ids] of older)
+      ctx.io.out(
+        `${ids.join(', ')}: built from an older ${source}; 'phoenix create ${ids.join(' ')} --replace' re-creates ${ids.length === 1 ? 'it' : 'them'}.`,
+      );
     return EXIT.ok;
   });
 }

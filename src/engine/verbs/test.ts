@@ -49,7 +49,7 @@ export async function run(ctx: VerbContext): Promise<number> {
         }
       }
       // The runner's report is the output: streamed line by line to stdout, also when a test fails.
-      return runWork(session, ctx.io, { plan: { steps: testPlan(runs) }, live: emptyLive(session) });
+      return runWork(session, ctx, { plan: { steps: testPlan(runs) }, live: emptyLive(session) });
     },
     { lock: false },
   );
