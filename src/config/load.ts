@@ -16,7 +16,7 @@ import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
 import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
-import { MISSING_SCRIPT, readScriptModes, readScripts } from './script-files.js';
+import { MISSING_SCRIPT, readScriptFacts, readScriptModes } from './script-files.js';
 import { loadCosmiconfig, loadValidation } from '../startup.js';
 import type { cosmiconfig as cosmiconfigFn } from 'cosmiconfig';
 
@@ -43,10 +43,12 @@ export async function loadFleet(opts: LoadOptions): Promise<LoadResult> {
   const raw = found.value;
   const { fleet, problems: validated } = await validate(raw, opts.cacheFleet ?? false);
   // Scripts may appear, vanish or change without the config changing: read on every load, cached fleet or not.
-  const scripts = readScripts(fleet);
+  const facts = readScriptFacts(fleet);
+  const scripts = facts.hashes;
   fleet.scriptHashes = scripts;
   const modes = readScriptModes(fleet);
   fleet.scriptInterpreters = modes.interpreters;
+  fleet.scriptGlobals = facts.globals;
   const problems = [
     ...validated,
     ...checkScripts(

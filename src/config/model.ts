@@ -97,6 +97,8 @@ export interface Fleet {
    * hashes; they run through it).
    */
   scriptInterpreters?: ReadonlyMap<string, readonly string[]>;
+  /** Per script, the keys of `globals` its text names (config/script-files.ts globalsReadBy); set with the hashes. */
+  scriptGlobals?: ReadonlyMap<string, readonly string[]>;
   /** Guests' settings that fall back to a default because of a mistyped key. Set by loadFleet on every load. */
   keyTypos?: KeyTypo[];
 }

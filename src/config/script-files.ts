@@ -48,15 +48,53 @@ export function readScripts(
   fleet: Fleet,
   read: (file: string) => Uint8Array = readFileSync,
 ): Map<string, string> {
-  return new Map(scriptPaths(fleet).map((file) => [file, hashFile(file, read)]));
+  return readScriptFacts(fleet, read).hashes;
 }
 
-function hashFile(file: string, read: (file: string) => Uint8Array): string {
-  try {
-    return createHash('sha256').update(read(file)).digest('hex');
-  } catch {
-    return MISSING_SCRIPT;
+/** What loading learns of the fleet's scripts: their hashes, and the globals each names (see globalsReadBy). */
+export interface ScriptFacts {
+  hashes: Map<string, string>;
+  globals: Map<string, string[]>;
+}
+
+/** Reads every script of the fleet once: its hash, and which of the fleet's globals its text names. */
+export function readScriptFacts(
+  fleet: Fleet,
+  read: (file: string) => Uint8Array = readFileSync,
+): ScriptFacts {
+  const keys = Object.keys(fleet.globals ?? {});
+  const hashes = new Map<string, string>();
+  const globals = new Map<string, string[]>();
+  for (const file of scriptPaths(fleet)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = read(file);
+    } catch {
+      hashes.set(file, MISSING_SCRIPT);
+      continue;
+    }
+    hashes.set(file, createHash('sha256').update(bytes).digest('hex'));
+    if (keys.length === 0) continue;
+    const text = Buffer.from(bytes).toString('utf8');
+    globals.set(
+      file,
+      keys.filter((k) => text.includes(k)),
+    );
   }
+  return { hashes, globals };
+}
+
+/**
+ * The fleet's globals a step's scripts read: those whose key the script's text names (`jq -r .nvidia_driver_version`),
+ * so changing a global re-runs only the steps whose scripts name it. A script that reads a global some other way
+ * (a key built at run time, a helper file it sources) is not seen: name the key in the script.
+ */
+export function globalsReadBy(fleet: Fleet, scripts: readonly string[]): Record<string, unknown> {
+  const all = fleet.globals ?? {};
+  if (Object.keys(all).length === 0) return {};
+  const named = fleet.scriptGlobals ?? readScriptFacts(fleet).globals; // fleets made without loadFleet (tests)
+  const keys = new Set(scripts.flatMap((s) => named.get(s) ?? []));
+  return Object.fromEntries(Object.entries(all).filter(([k]) => keys.has(k)));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Fleet } from '../config/model.js';
 import type { SecretMasker } from '../config/secrets.js';
 import type { StepGraph, StepNode } from '../graph/types.js';
 import type { LiveState } from '../host/live.js';
-import type { LiveCheck } from '../tasks/step.js';
+import type { Diff, LiveCheck } from '../tasks/step.js';
 import { diffInputs } from './diff.js';
 import { bindStep, type BoundStep } from './evaluate.js';
 import { fingerprint } from './fingerprint.js';
@@ -44,10 +44,15 @@ export function identify(
   return { node, bound, inputs, scripts, upstream, fingerprint: fp };
 }
 
-/** Why a step with a record whose fingerprint differs is stale: inputs, scripts, upstream, else the format. */
-export function changeReasons(id: StepIdentity, record: StepRecord): StaleReason[] {
+/**
+ * Why a step with a record whose fingerprint differs is stale: inputs, scripts, upstream, else the format. Empty
+ * when the only difference is globals the step's scripts do not name (records made when every step hashed every
+ * global): the step is up to date, and what it holds is what its record says.
+ */
+export function changeReasons(id: StepIdentity, record: StepRecord, fleet: Fleet): StaleReason[] {
   const reasons: StaleReason[] = [];
-  const diffs = diffInputs(record.inputs, id.inputs);
+  const all = diffInputs(record.inputs, id.inputs);
+  const diffs = all.filter((d) => !untrackedGlobal(d, fleet));
   if (diffs.length > 0) reasons.push({ type: 'input-changed', diffs });
   const scripts = changedScripts(record.scripts, id.scripts);
   if (scripts.length > 0) reasons.push({ type: 'script-changed', scripts });
@@ -55,8 +60,14 @@ export function changeReasons(id: StepIdentity, record: StepRecord): StaleReason
   for (const [address, fp] of Object.entries(id.upstream)) {
     if (before[address] !== fp) reasons.push({ type: 'upstream', address });
   }
-  if (reasons.length === 0) reasons.push({ type: 'format-changed' });
+  if (reasons.length === 0 && diffs.length === all.length) reasons.push({ type: 'format-changed' });
   return reasons;
+}
+
+/** A global the fleet still has that the step no longer hashes: its scripts do not name it. */
+function untrackedGlobal(d: Diff, fleet: Fleet): boolean {
+  const m = /^globals\.([^.]+)/.exec(d.field);
+  return m !== null && d.desired === undefined && Object.hasOwn(fleet.globals ?? {}, m[1]!);
 }
 
 /** Scripts whose content differs; none when only their folder moved (same hashes in the same order). */

@@ -21,7 +21,7 @@ export function describeReason(r: StaleReason): string {
     case 'never-ran':
       return 'never ran';
     case 'input-changed':
-      return `input changed: ${r.diffs.map((d) => d.field).join(', ')}`;
+      return `config changed: ${r.diffs.map((d) => d.field).join(', ')}`;
     case 'script-changed':
       return `script changed: ${r.scripts.join(', ')}`;
     case 'upstream':
@@ -60,7 +60,7 @@ export function reasonLines(r: StaleReason, note?: DiffNote): string[] {
   switch (r.type) {
     case 'input-changed':
       return [
-        'input changed',
+        'config changed (recorded -> config)',
         ...r.diffs.map((d) => {
           const remark = note?.(d);
           return `  ${formatDiff(d)}${remark === undefined ? '' : `  <- ${remark}`}`;

@@ -67,8 +67,17 @@ function draft(input: PlanInput, addresses: string[], forced: ReadonlySet<string
       const detail = recreated(target);
       if (detail !== undefined) reasons.push({ type: 'recreated', detail });
       if (record.failed) reasons.push({ type: 'failed', ...record.failed });
-      if (record.fingerprint !== id.fingerprint) reasons.push(...changeReasons(id, record));
-      if (target === 'host' || live.guests.has(target)) reasons.push(...checkReasons(check));
+      if (record.fingerprint !== id.fingerprint) {
+        const changes = changeReasons(id, record, fleet);
+        reasons.push(...changes);
+        // Up to date although hashed differently: what follows folds in the fingerprint of what is there.
+        if (changes.length === 0) fingerprints.set(address, record.fingerprint);
+      }
+      // Drift is the host moving away from what Phoenix last applied; when the config changed, the host differing
+      // from the new config is that change, not drift.
+      const changed = reasons.some((r) => r.type === 'input-changed');
+      if (target === 'host' || live.guests.has(target))
+        reasons.push(...checkReasons(check).filter((r) => !(changed && r.type === 'drift')));
     }
     const older = olderSource(input, id.node, record, drafts);
     if (older) reasons.push(older);

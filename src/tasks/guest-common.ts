@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Fleet, Guest, LxcGuest, VmGuest } from '../config/model.js';
 import { LXC_GUEST_KEYS, VM_GUEST_KEYS } from '../config/schema-keys.js';
+import { globalsReadBy } from '../config/script-files.js';
 import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import type { StepOptions } from './options.js';
@@ -86,7 +87,7 @@ export function featureStep<T extends LxcGuest>(): ExecutableStep<T> {
     inputs: (ctx) => ({
       feature: featureOf(ctx).name,
       passthrough: passthrough(ctx.target),
-      globals: ctx.fleet.globals ?? {},
+      globals: globalsReadBy(ctx.fleet, [featureOf(ctx).path]),
     }),
     scripts: (ctx) => [featureOf(ctx).path],
     cascades: true,

@@ -2,6 +2,7 @@
 // hypervisor config file, called as the original orchestrator's setup_hypervisor called it. The scripts are idempotent and their effect is not read back: the cache decides.
 import path from 'node:path';
 import type { Fleet, HostSetupStep } from '../config/model.js';
+import { globalsReadBy } from '../config/script-files.js';
 import { done, exec } from './act.js';
 import type { Argv, ExecutableStep, StepContext } from './step.js';
 import { defineStep } from './step.js';
@@ -35,7 +36,7 @@ export const hostScriptStep = defineStep<HostSetupStep>({
   inputs: (ctx: StepContext<HostSetupStep>) => ({
     script: ctx.target.script,
     hypervisor: hypervisorSettings(ctx.fleet),
-    globals: ctx.fleet.globals ?? {},
+    globals: globalsReadBy(ctx.fleet, [ctx.target.path]),
   }),
   scripts: (ctx) => [ctx.target.path],
   check: () => ({ ok: 'unknown' }),

@@ -4,7 +4,13 @@
 // whatever happened.
 import path from 'node:path';
 import type { Fleet, LxcGuest } from '../config/model.js';
-import { COMMON_UTILS, MISSING_SCRIPT, commonUtilsBeside, scriptHasher } from '../config/script-files.js';
+import {
+  COMMON_UTILS,
+  MISSING_SCRIPT,
+  commonUtilsBeside,
+  globalsReadBy,
+  scriptHasher,
+} from '../config/script-files.js';
 import { hideSecrets } from '../config/secrets.js';
 import type { Result } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
@@ -124,6 +130,12 @@ async function pushAndRun(ctx: ActionContext<LxcGuest>, files: AppFiles): Promis
   return res.ok ? done : res;
 }
 
+/** The app script, the common utilities beside it when they exist, and the files some scripts push with them. */
+function appScripts(ctx: StepContext<LxcGuest>): string[] {
+  const utils = commonUtils(ctx.fleet, ctx.target);
+  return [appScript(ctx.target), ...(utils ? [utils] : []), ...presentExtras(ctx.fleet, ctx.target)];
+}
+
 export function appStep(): ExecutableStep<LxcGuest> {
   return defineStep<LxcGuest>({
     kind: 'app',
@@ -131,12 +143,10 @@ export function appStep(): ExecutableStep<LxcGuest> {
     inputs: (ctx: StepContext<LxcGuest>) => ({
       application_script: ctx.target.config.application_script,
       passthrough: passthrough(ctx.target),
-      globals: ctx.fleet.globals ?? {},
+      // The app script, the helper library it sources and the files pushed with it: what any of them names.
+      globals: globalsReadBy(ctx.fleet, appScripts(ctx)),
     }),
-    scripts(ctx) {
-      const utils = commonUtils(ctx.fleet, ctx.target);
-      return [appScript(ctx.target), ...(utils ? [utils] : []), ...presentExtras(ctx.fleet, ctx.target)];
-    },
+    scripts: appScripts,
     cascades: true,
     check: (ctx) => existenceCheck(ctx.target, liveOf(ctx)) ?? { ok: 'unknown' },
     preview(ctx) {

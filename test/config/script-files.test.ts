@@ -3,7 +3,13 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/config/load.js';
-import { MISSING_SCRIPT, readScripts, scriptHasher, scriptPaths } from '../../src/config/script-files.js';
+import {
+  MISSING_SCRIPT,
+  globalsReadBy,
+  readScripts,
+  scriptHasher,
+  scriptPaths,
+} from '../../src/config/script-files.js';
 import type { Fleet } from '../../src/config/model.js';
 import { buildStepGraph } from '../../src/graph/build.js';
 import { stepTables } from '../../src/tasks/index.js';
@@ -59,5 +65,17 @@ describe('script files', () => {
     const hash = scriptHasher({ ...fleet, scriptHashes: hashes });
     expect(hash('/a.sh')).toBe(hashes.get('/a.sh'));
     expect(() => hash('/elsewhere.sh')).toThrow(/not read with the config/);
+  });
+
+  it('knows which globals each script names, read with it at load (the example nvidia feature)', async () => {
+    const fleet = await load(resolve(REPO, 'phoenix.config.ts'));
+    const nvidia = [...(fleet.scriptGlobals ?? new Map()).keys()].find((p) =>
+      p.endsWith('install_nvidia.sh'),
+    );
+    const docker = [...(fleet.scriptGlobals ?? new Map()).keys()].find((p) =>
+      p.endsWith('install_docker.sh'),
+    );
+    expect(nvidia && globalsReadBy(fleet, [nvidia])).toEqual({ nvidia_driver_version: '580.76.05' });
+    expect(docker && globalsReadBy(fleet, [docker])).toEqual({});
   });
 });

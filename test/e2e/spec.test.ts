@@ -531,7 +531,9 @@ const rows: Row[] = [
       const r = await phoenix(['why', '950', '--config', join(dir, 'phoenix.config.ts')]);
       expect(r.code, r.out).toBe(0);
       expect(r.stdout).toContain('950: 1 of 5 steps need to run');
-      expect(r.stdout).toMatch(/stale +950:configure\n +input changed\n +memory_mb: 16384 -> 12288/);
+      expect(r.stdout).toMatch(
+        /stale +950:configure\n +config changed \(recorded -> config\)\n +memory_mb: 16384 -> 12288/,
+      );
       expect(r.stdout).toMatch(/up to date +950:app/);
       expect(changing(r.calls)).toEqual([]);
     },

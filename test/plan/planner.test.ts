@@ -153,6 +153,14 @@ describe('plan: reasons', () => {
     expect(work(planWorld(w))).toEqual([]);
   });
 
+  it('a config change is "changed", not drift; drift is the host moving from what Phoenix applied', () => {
+    const w = reconfigured(built([lxc(950, full)]), [lxc(950, { ...full, memory_mb: 4096 })]);
+    expect(step(planWorld(w), '950:configure').reasons.map((r) => r.type)).toEqual(['input-changed']);
+    const byHand = built([lxc(950, full)]);
+    byHand.live.guests.get(950)!.config!['cores'] = '8';
+    expect(step(planWorld(byHand), '950:configure').reasons.map((r) => r.type)).toEqual(['drift']);
+  });
+
   it('failed: a step whose last run failed after it once succeeded is stale until it succeeds again', () => {
     const w = built([lxc(950, full)]);
     const record = w.cache.get('950:app')!;
