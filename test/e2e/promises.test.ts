@@ -59,7 +59,11 @@ describe('a failed forced run is recorded as failed (item 6)', () => {
     const from = readCalls(ws.sim).length;
     const again = await phoenix(ws, ['LetsGo']);
     expect(again.exit, again.stdout + again.stderr).toBe(0);
-    expect(changes(ws, from)).toContain('pct exec 950 -- /tmp/phoenix_run/phoenix_hypervisor_lxc_950.sh');
+    expect(changes(ws, from)).toContainEqual(
+      expect.stringMatching(
+        /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh$/,
+      ),
+    );
     expect(readStepCache(ws.cache)['950:app']).not.toHaveProperty('failed');
   });
 });
