@@ -92,7 +92,10 @@ export function readScriptFacts(
 export function globalsReadBy(fleet: Fleet, scripts: readonly string[]): Record<string, unknown> {
   const all = fleet.globals ?? {};
   if (Object.keys(all).length === 0) return {};
-  const named = fleet.scriptGlobals ?? readScriptFacts(fleet).globals; // fleets made without loadFleet (tests)
+  // A fleet made without loadFleet (tests) has not had its scripts read: every global counts, as it would have
+  // before, rather than reading files while planning.
+  const named = fleet.scriptGlobals;
+  if (named === undefined) return all;
   const keys = new Set(scripts.flatMap((s) => named.get(s) ?? []));
   return Object.fromEntries(Object.entries(all).filter(([k]) => keys.has(k)));
 }

@@ -60,7 +60,7 @@ const stale = (p: Plan): string[] => p.steps.filter((s) => s.status !== 'up-to-d
 
 describe('globals', () => {
   it('a change to a global re-runs only the steps whose scripts name it', () => {
-    const cache = record(planOf(fleetWith({ nvidia_driver_version: '580', other: 1 }), cache0()));
+    const cache = record(planOf(fleetWith({ nvidia_driver_version: '580', other: 1 }), new Map()));
     const p = planOf(fleetWith({ nvidia_driver_version: '590', other: 1 }), cache);
     // docker and the health check only as what follows nvidia in 950's chain
     expect(stale(p)).toEqual(['950:feature:nvidia', '950:feature:docker', '950:health']);
@@ -73,7 +73,7 @@ describe('globals', () => {
 
   it('records that hashed every global stay up to date after the upgrade', () => {
     const fleet = fleetWith({ nvidia_driver_version: '580', other: 1 });
-    const cache = record(planOf(fleet, cache0()));
+    const cache = record(planOf(fleet, new Map()));
     // As the previous release recorded them: every global in every feature's inputs, so other fingerprints,
     // which the steps after them folded in.
     const old = (a: string): string => (a.includes(':feature:') ? `old-${a}` : cache.get(a)!.fingerprint);
@@ -97,7 +97,3 @@ describe('globals', () => {
     expect(stale(changed)).toEqual(['950:feature:nvidia', '950:feature:docker', '950:health']);
   });
 });
-
-function cache0(): Map<string, StepRecord> {
-  return new Map();
-}
