@@ -1,7 +1,7 @@
 // The planning half of the Make loop: read the live state of exactly the guests a request covers, then plan
 // purely against it (src/plan/planner.ts). Nothing here changes the host or the cache.
 import type { Guest } from '../config/model.js';
-import { closureFor } from '../graph/query.js';
+import { closureFor, stepsOf } from '../graph/query.js';
 import type { LiveState } from '../host/live.js';
 import { readLiveState } from '../host/read-live.js';
 import { plan } from '../plan/planner.js';
@@ -94,6 +94,20 @@ export async function withPreflight(
   const problems = await preflight(session, plan, live);
   if (!problems.ok) return problems;
   return ok(problems.value.length > 0 ? { ...plan, problems: problems.value } : plan);
+}
+
+/**
+ * The plan with the host setup steps it leaves out that are out of date (`setupLeftOut`): a plan of guests says
+ * that `phoenix setup` has work rather than leaving it out silently. Host steps check nothing live, so this reads
+ * nothing more from the host.
+ */
+export function withSetupLeftOut(session: Session, plan: Plan, live: LiveState): Plan {
+  const host = stepsOf(session.graph, 'host');
+  if (host.length === 0 || plan.steps.some((s) => s.target === 'host')) return plan;
+  const stale = planWith(session, live, { targets: host })
+    .steps.filter((s) => s.status !== 'up-to-date')
+    .map((s) => s.address);
+  return stale.length > 0 ? { ...plan, setupLeftOut: stale } : plan;
 }
 
 /** Whether a plan has work: a stale or blocked step. */

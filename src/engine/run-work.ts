@@ -10,7 +10,7 @@ import type { LiveState } from '../host/live.js';
 import { recordFor } from '../plan/record.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { Output } from '../reporters/output.js';
-import { formatPlan, planToJson, typoNotes } from '../reporters/plan.js';
+import { formatPlan, planToJson, setupNote, typoNotes } from '../reporters/plan.js';
 import { formatSummary } from '../reporters/run-summary.js';
 import { err, ok, type Result } from '../result.js';
 import { runPlan } from '../run/runner.js';
@@ -113,6 +113,8 @@ export async function runWork(
   if (blocked.length > 0) {
     for (const b of blocked) io.err(`blocked: ${b.address}: ${b.blocked ?? ''}`);
   }
+  const setup = setupNote(plan);
+  if (setup !== undefined) io.err(setup);
   return summary.interrupted
     ? EXIT.interrupted
     : summary.failed.length > 0 || blocked.length > 0

@@ -107,4 +107,9 @@ export interface Plan {
    * without a content type. A plan with problems runs nothing.
    */
   problems?: string[];
+  /**
+   * Host setup steps (`host:*`) out of date that this plan of guests leaves out: `phoenix setup` runs them
+   * (engine/plan.ts staleSetup). Said in `plan` and `LetsGo` so setup is never skipped silently.
+   */
+  setupLeftOut?: string[];
 }

@@ -52,9 +52,19 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
   }
   lines.push(...pendingLines(plan, c));
   lines.push(...(plan.problems ?? []).map((p) => `${c.red('missing')} ${p}`));
+  const setup = setupNote(plan);
+  if (setup !== undefined) lines.push(c.yellow(setup));
   if (lines.length > 0) lines.push('');
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n');
+}
+
+/** The host setup steps a plan of guests leaves out, and how to run them; undefined when there are none. */
+export function setupNote(plan: Plan): string | undefined {
+  const left = plan.setupLeftOut ?? [];
+  if (left.length === 0) return undefined;
+  const steps = left.length === 1 ? 'host setup step is' : 'host setup steps are';
+  return `setup   ${left.length} ${steps} out of date and not part of this plan: ${left.join(', ')} ('phoenix setup' runs them; 'phoenix plan host' shows why)`;
 }
 
 /** Settings already set that wait for the guest's next start (Proxmox's pending section). */
@@ -100,6 +110,8 @@ export interface PlanJson {
   summary: PlanSummary;
   /** What the host lacks for the work (a missing OS template, a storage content type): the plan cannot run. */
   problems: string[];
+  /** Host setup steps out of date that this plan leaves out: `phoenix setup` runs them. */
+  setupLeftOut: string[];
   steps: {
     address: string;
     target: number | 'host';
@@ -127,6 +139,7 @@ export function planToJson(plan: Plan): PlanJson {
     pending: summary.run + summary.blocked > 0,
     summary,
     problems: plan.problems ?? [],
+    setupLeftOut: plan.setupLeftOut ?? [],
     steps: plan.steps.map((s) => ({
       address: s.address,
       target: s.target,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatGraph } from '../../src/reporters/graph.js';
-import { formatPlan, planToJson } from '../../src/reporters/plan.js';
+import { formatPlan, planToJson, setupNote } from '../../src/reporters/plan.js';
 import { formatWhy, whyToJson } from '../../src/reporters/why.js';
 import { lxc } from './fakes.js';
 import { built, planWorld, reconfigured } from './harness.js';
@@ -101,5 +101,18 @@ describe('graph reporter', () => {
     const json = JSON.parse(formatGraph(w.graph, 'json')) as { nodes: unknown[]; edges: { kind: string }[] };
     expect(json.nodes).toHaveLength(w.graph.order);
     expect(json.edges.filter((e) => e.kind === 'clone')).toHaveLength(1);
+  });
+});
+
+describe('plan reporter: host setup left out (issue 16 item 9)', () => {
+  it('names the stale host:* steps a plan of guests leaves out, and the command that runs them', () => {
+    const plan = { ...planWorld(built([lxc(950)])), setupLeftOut: ['host:setup_zfs', 'host:setup_nfs'] };
+    expect(formatPlan(plan).split('\n')).toEqual([
+      "setup   2 host setup steps are out of date and not part of this plan: host:setup_zfs, host:setup_nfs ('phoenix setup' runs them; 'phoenix plan host' shows why)",
+      '',
+      '0 to run, 0 blocked, 4 up to date',
+    ]);
+    expect(planToJson(plan).setupLeftOut).toEqual(['host:setup_zfs', 'host:setup_nfs']);
+    expect(setupNote(planWorld(built([lxc(950)])))).toBeUndefined();
   });
 });

@@ -6,7 +6,8 @@ import { sortByBootOrder } from '../../graph/guests.js';
 import { stepsOf } from '../../graph/query.js';
 import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
-import { planWith, readLiveFor, withPreflight } from '../plan.js';
+import { setupNote } from '../../reporters/plan.js';
+import { planWith, readLiveFor, withPreflight, withSetupLeftOut } from '../plan.js';
 import { runWork } from '../run-work.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
@@ -53,9 +54,15 @@ export async function run(ctx: VerbContext): Promise<number> {
       ctx.io.err(starts.error);
       return EXIT.failed;
     }
+    // LetsGo builds guests; the host setup steps are `phoenix setup`'s, said here when they are out of date.
+    const planned = withSetupLeftOut(session, { steps: [...build, ...starts.value.steps] }, live.value);
     if (buildWork.length === 0) ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
-    if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) return EXIT.ok;
-    const plan = await withPreflight(session, { steps: [...build, ...starts.value.steps] }, live.value);
+    if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) {
+      const setup = setupNote(planned);
+      if (setup !== undefined) ctx.io.err(setup);
+      return EXIT.ok;
+    }
+    const plan = await withPreflight(session, planned, live.value);
     if (!plan.ok) {
       ctx.io.err(`Error: could not read the host state: ${plan.error}`);
       return EXIT.failed;
