@@ -80,7 +80,12 @@ export async function dispatch(
   }
   const options = resolved.value;
   const ctx: VerbContext = {
-    verb: { name: verb.name, targets: verb.targets, mutating: verb.mutating },
+    verb: {
+      name: verb.name,
+      targets: verb.targets,
+      mutating: verb.mutating,
+      ...(verb.readOnly && { readOnly: true }),
+    },
     words,
     options,
     io,

@@ -166,6 +166,7 @@ date does nothing unless --force, which re-runs the named steps (all steps of a 
     targets: 'optional',
     summary: 'list the stale steps, their reasons and commands; touch nothing',
     mutating: false,
+    readOnly: true,
     about: `Lists every out-of-date step of the guests (all when none are named) in the order it would run, why it
 is out of date, and the exact commands; blocked steps say what they need. Reads the host, touches nothing.`,
     examples: [
@@ -181,6 +182,7 @@ is out of date, and the exact commands; blocked steps say what they need. Reads 
     targets: 'addresses',
     summary: 'explain every step of a guest: up to date or stale, and why',
     mutating: false,
+    readOnly: true,
     about: `Explains every step of a guest, up to date or not: the fingerprint that matches, or the reason it must
 run with the changed inputs. One step (<id>:<step>) also shows its inputs, scripts and commands.`,
     examples: [
@@ -195,6 +197,7 @@ run with the changed inputs. One step (<id>:<step>) also shows its inputs, scrip
     targets: 'optional',
     summary: 'print the step graph (--format mermaid|dot|json)',
     mutating: false,
+    readOnly: true,
     about: `Prints the step graph of the fleet, or of the named guests and what they need: thick edges re-run what
 follows, dashed ones only order (clone, dependency). Steps that are out of date are marked.`,
     examples: [['phoenix graph 950 --format dot | dot -Tsvg > 950.svg', 'draw what 950 needs']],
@@ -206,6 +209,7 @@ follows, dashed ones only order (clone, dependency). Steps that are out of date 
     targets: 'optional',
     summary: 'a table per guest: exists, running, drift, stale steps',
     mutating: false,
+    readOnly: true,
     about: `One row per guest: whether it exists and runs, the steps whose host state drifted from what Phoenix
 applied, and how many steps are out of date or blocked.`,
     examples: [
@@ -234,6 +238,7 @@ built by the bash orchestrator, so the first LetsGo re-runs no feature or applic
     targets: 'none',
     summary: 'check the config and print a summary',
     mutating: false,
+    readOnly: true,
     about: `Checks the config (every file, JSON path and fix), and the scripts it names. Touches no host.`,
     examples: [['phoenix validate --strict', 'fail (exit 2) on warnings too, for CI']],
     load: () => import('../engine/verbs/validate.js'),

@@ -44,6 +44,8 @@ export interface VerbRule {
   targets: TargetRule;
   /** Mutating verbs take the run lock and honour --dry-run. */
   mutating: boolean;
+  /** Reads the config, the host and the cache and changes nothing: writes no run log (plan, why, status, ...). */
+  readOnly?: boolean;
 }
 
 export interface VerbContext {

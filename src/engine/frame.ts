@@ -44,7 +44,9 @@ export async function withSession(
   }
   const wantsLock = (opts.lock ?? ctx.verb.mutating) && !ctx.options.dryRun;
   const note = ctx.options.verbose ? (line: string) => ctx.io.err(line) : undefined;
-  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note);
+  // Only a verb that may change something keeps a run log: plan, why, status, graph and dry runs leave none.
+  const runLog = ctx.verb.readOnly !== true && !(ctx.verb.mutating && ctx.options.dryRun);
+  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note, runLog);
   const graphed = prepareSession(host);
   if (!graphed.ok) {
     ctx.io.err(`Error: ${graphed.error}`);

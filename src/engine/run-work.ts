@@ -95,7 +95,7 @@ export async function runWork(
         ? 'lines'
         : session.options.renderer,
     output: io.stderr,
-    logFile: session.logFile,
+    ...(session.logFile !== undefined && { logFile: session.logFile }),
     // The verb's frame owns SIGINT/SIGTERM (engine/interrupt.ts): the run stops when it says so.
     ...(session.signal && { signal: session.signal, handleSignals: false }),
     groupTitle: (t) => targetTitle(session, t),
@@ -143,7 +143,11 @@ async function executeStep(
     fleet: session.fleet,
     name: node.name,
     live,
-    host: bindHost(session.host, { signal, ...(session.options.verbose ? { onOutput: report } : {}) }),
+    host: bindHost(session.host, {
+      signal,
+      step: step.address,
+      ...(session.options.verbose ? { onOutput: report } : {}),
+    }),
     report,
     signal,
     // What the plan decided for this step, not the command's flags: --replace destroys only the guests planned.
@@ -180,6 +184,7 @@ async function executeRequested(
   for (const argv of step.preview) {
     const result = await session.host.run(argv, {
       signal,
+      step: step.address,
       ...(requested.env && { env: requested.env }),
       ...(requested.streamOutput && { onOutput: (line: string) => io.out(line) }),
     });

@@ -57,7 +57,8 @@ export interface Session {
   options: ResolvedOptions;
   target: HostTarget;
   cacheDir: string;
-  logFile: string;
+  /** The run log; none for a verb that changes nothing (see openHost). */
+  logFile: string | undefined;
   host: HostExec;
   cache: StepCache;
   /** How secret input values enter fingerprints: keyed with this cache folder's key (cache/secret-key.ts). */
@@ -149,21 +150,25 @@ export type HostSession = Pick<
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
 export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
 
-/** Pick the target host and open its backend (spawns nothing). `note` receives the `--verbose` diagnostics. */
+/**
+ * Pick the target host and open its backend (spawns nothing). `note` receives the `--verbose` diagnostics.
+ * `runLog: false` (a verb that changes nothing, a dry run): the commands it reads with are logged nowhere.
+ */
 export async function openHost(
   fleet: Fleet,
   options: ResolvedOptions,
   env: NodeJS.ProcessEnv,
   note: (line: string) => void = () => undefined,
+  runLog = true,
 ): Promise<HostSession> {
   const target = pickTarget(fleet, options, env);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
   const cacheDir = cacheDirFor(fleet.root, env);
-  const logFile = newRunLog(cacheDir);
+  const logFile = runLog ? newRunLog(cacheDir) : undefined;
   const host = createHostExec({
     node: target.node,
     pveRoot: target.pveRoot,
-    logFile,
+    ...(logFile !== undefined && { logFile }),
     env: target.env,
     launch: launchPolicy(fleet, target),
     // Passwords, tokens and keys from the config never reach the run log, even when a script echoes them.

@@ -1,22 +1,24 @@
-// A view of a HostExec for one running step: every command gets the step's abort signal (Ctrl-C kills it) and,
-// when asked, streams its output lines to the step's report (`--verbose`).
+// A view of a HostExec for one running step: every command gets the step's abort signal (Ctrl-C kills it) and
+// its address (named in the run log) and, when asked, streams its output lines to the step's report (`--verbose`).
 import type { HostExec } from './host.js';
 
 export function bindHost(
   host: HostExec,
-  bind: { signal?: AbortSignal; onOutput?: (line: string) => void },
+  bind: { signal?: AbortSignal; onOutput?: (line: string) => void; step?: string },
 ): HostExec {
   return {
     node: host.node,
     run: (argv, opts = {}) =>
       host.run(argv, {
         ...opts,
+        ...((opts.step ?? bind.step) !== undefined ? { step: opts.step ?? bind.step } : {}),
         ...((opts.signal ?? bind.signal) ? { signal: opts.signal ?? bind.signal } : {}),
         ...((opts.onOutput ?? bind.onOutput) ? { onOutput: opts.onOutput ?? bind.onOutput } : {}),
       }),
     readGuest: (kind, id) => host.readGuest(kind, id),
     readGuestConfig: (kind, id) => host.readGuestConfig(kind, id),
-    editGuestConfig: (kind, id, edit) => host.editGuestConfig(kind, id, edit),
+    editGuestConfig: (kind, id, edit, opts = {}) =>
+      host.editGuestConfig(kind, id, edit, { ...(bind.step !== undefined && { step: bind.step }), ...opts }),
     withFiles: (files, fn) => host.withFiles(files, fn),
     writeHostFile: (file, content, mode) => host.writeHostFile(file, content, mode),
   };

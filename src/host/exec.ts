@@ -113,8 +113,8 @@ export interface HostExecOptions {
    * `var/run/qemu-server/...` as a node does.
    */
   pveRoot: string;
-  /** The run log (`.phoenixcache/logs/<run>.log`), created with mode 0600. */
-  logFile: string;
+  /** The run log (`.phoenixcache/logs/<run>.log`), created with mode 0600; none for a verb that changes nothing. */
+  logFile?: string;
   /** Environment for every command (default: process.env); `RunOptions.env` adds to it. */
   env?: NodeJS.ProcessEnv;
   /** Overrides and additions to DEFAULT_TIMEOUTS, same keys. */
@@ -128,7 +128,7 @@ export interface HostExecOptions {
 
 /** The real backend: HostExec plus direct reads of the node's files, and the log it writes. */
 export interface BackendHost extends HostExec, ConfigFileReader, NodeFiles {
-  readonly logFile: string;
+  readonly logFile: string | undefined;
   /** Number of processes spawned so far (retries included). */
   readonly spawnCount: number;
   close(): void;
@@ -160,7 +160,8 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     spawned++;
     const redact = redactor.forCommand(argv);
     const timeoutMs = timeoutOverride ?? ro.timeoutMs ?? timeoutFor(argv, timeouts);
-    log.write(`${stamp()} #${n} $ ${formatArgv(redact.argv(argv))}`);
+    // The step the command runs for; outside a step Phoenix only reads the host (live state, preflight, read-backs).
+    log.write(`${stamp()} #${n} ${ro.step ?? '(read)'} $ ${formatArgv(redact.argv(argv))}`);
     const launch = launchArgv(argv, opts.launch ?? DIRECT_LAUNCH);
     if (!launch.ok) {
       log.write(`${stamp()} #${n} refused: ${launch.reason}`);
@@ -209,10 +210,10 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
     listLocalGuests: (kinds, ids) => nodeFiles.listLocalGuests(kinds, ids),
     readGuest: (kind: GuestKind, id: number): Promise<LiveGuest | undefined> => readGuestLive(host, kind, id),
     readGuestConfig: (kind, id) => readGuestConfigLive(host, kind, id),
-    async editGuestConfig(kind, id, edit) {
+    async editGuestConfig(kind, id, edit, eo = {}) {
       const file = guestConfigPath(opts.pveRoot, opts.node, kind, id);
       const n = ++seq;
-      log.write(`${stamp()} #${n} edit ${file}`);
+      log.write(`${stamp()} #${n} ${eo.step ?? '(no step)'} edit ${file}`);
       const failure = (what: string, e: unknown): Result<never, CommandFailure> => {
         const message = `cannot ${what} ${file}: ${(e as Error).message}`;
         log.write(`${stamp()} #${n} ${message}`);

@@ -19,6 +19,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Receives each line of stdout and stderr as it arrives (for `--verbose`); the result still holds all of it. */
   onOutput?: (line: string) => void;
+  /** The step the command runs for (`950:configure`): named on its line in the run log. */
+  step?: string;
 }
 
 export interface CommandResult {
@@ -66,6 +68,7 @@ export interface HostExec {
     kind: GuestKind,
     id: number,
     edit: (text: string) => string,
+    opts?: Pick<RunOptions, 'step'>,
   ): Promise<Result<{ changed: boolean }, CommandFailure>>;
   /**
    * Runs `fn` with `files` (name -> content) in a private folder on the host (0700, files 0600), removed afterwards

@@ -1,16 +1,35 @@
-// The step graph as Mermaid, Graphviz dot or JSON. Thick/bold edges cascade; dashed ones only order.
+// The step graph as Mermaid, Graphviz dot or JSON. Thick/bold edges cascade; dashed ones only order. With the
+// plan's statuses, steps out of date and blocked are filled (and the drawings carry a legend).
 import type { StepEdge, StepGraph, StepNode } from '../graph/types.js';
+import type { PlannedStep } from '../plan/types.js';
 
 export type GraphFormat = 'mermaid' | 'dot' | 'json';
+
+/** Each step's status in the plan (`phoenix graph` plans as `plan` does). */
+export type StepStatuses = ReadonlyMap<string, PlannedStep['status']>;
 
 interface View {
   nodes: StepNode[];
   edges: { from: string; to: string; attrs: StepEdge }[];
+  statuses?: StepStatuses;
 }
 
+/** Fill colours of the marked statuses (up to date is left plain). */
+const FILL: Partial<Record<PlannedStep['status'], string>> = { stale: '#ffd966', blocked: '#f4a3a3' };
+const WORDS: Record<PlannedStep['status'], string> = {
+  stale: 'out of date (runs next)',
+  blocked: 'blocked (see phoenix plan)',
+  'up-to-date': 'up to date',
+};
+
 /** `only`: restrict to these addresses (e.g. a closure); default the whole graph. */
-export function formatGraph(graph: StepGraph, format: GraphFormat, only?: readonly string[]): string {
-  const view = select(graph, only);
+export function formatGraph(
+  graph: StepGraph,
+  format: GraphFormat,
+  only?: readonly string[],
+  statuses?: StepStatuses,
+): string {
+  const view = { ...select(graph, only), ...(statuses && { statuses }) };
   switch (format) {
     case 'mermaid':
       return mermaid(view);
@@ -62,6 +81,15 @@ function mermaid(view: View): string {
     const arrow = attrs.kind === 'chain' ? (attrs.cascade ? '==>' : '-->') : `-.->|${attrs.kind}|`;
     lines.push(`  ${ids.get(from)} ${arrow} ${ids.get(to)}`);
   }
+  if (view.statuses) {
+    for (const [status, fill] of Object.entries(FILL)) {
+      const marked = view.nodes.filter((n) => view.statuses?.get(n.address) === status);
+      lines.push(`  %% ${fill}: ${WORDS[status as PlannedStep['status']]}`);
+      lines.push(`  classDef ${status} fill:${fill}`);
+      if (marked.length > 0)
+        lines.push(`  class ${marked.map((n) => ids.get(n.address)).join(',')} ${status}`);
+    }
+  }
   return lines.join('\n');
 }
 
@@ -70,7 +98,11 @@ function dot(view: View): string {
   const lines = ['digraph phoenix {', '  rankdir=TB;', '  node [shape=box];'];
   for (const [target, nodes] of groups(view.nodes)) {
     lines.push(`  subgraph ${q(`cluster_${target}`)} {`, `    label=${q(targetLabel(nodes[0]!))};`);
-    for (const n of nodes) lines.push(`    ${q(n.address)} [label=${q(n.name)}];`);
+    for (const n of nodes) {
+      const fill = FILL[view.statuses?.get(n.address) ?? 'up-to-date'];
+      const style = fill === undefined ? '' : `, style=filled, fillcolor=${q(fill)}`;
+      lines.push(`    ${q(n.address)} [label=${q(n.name)}${style}];`);
+    }
     lines.push('  }');
   }
   for (const { from, to, attrs } of view.edges) {
@@ -82,8 +114,27 @@ function dot(view: View): string {
         : `style=dashed, label=${q(attrs.kind)}`;
     lines.push(`  ${q(from)} -> ${q(to)} [${style}];`);
   }
+  lines.push(...dotLegend(q, view.statuses !== undefined));
   lines.push('}');
   return lines.join('\n');
+}
+
+/** What the fills and edge styles mean, as a cluster of sample nodes and edges. */
+function dotLegend(q: (s: string) => string, marked: boolean): string[] {
+  const lines = ['  subgraph "cluster_legend" {', '    label="legend";', '    node [shape=plaintext];'];
+  if (marked)
+    for (const status of ['stale', 'blocked', 'up-to-date'] as const) {
+      const fill = FILL[status];
+      const style = fill === undefined ? 'shape=box' : `shape=box, style=filled, fillcolor=${q(fill)}`;
+      lines.push(`    ${q(`legend:${status}`)} [label=${q(WORDS[status])}, ${style}];`);
+    }
+  lines.push(
+    '    "legend:a" [label="step"]; "legend:b" [label="step after it"]; "legend:c" [label="step"]; "legend:d" [label="step after it"];',
+    '    "legend:a" -> "legend:b" [style=bold, label="a re-run cascades"];',
+    '    "legend:c" -> "legend:d" [style=dashed, label="order only (clone, dependency)"];',
+    '  }',
+  );
+  return lines;
 }
 
 function json(view: View): string {
@@ -95,6 +146,7 @@ function json(view: View): string {
         name: n.name,
         kind: n.spec.kind,
         targetKind: n.kind,
+        ...(view.statuses?.has(n.address) && { status: view.statuses.get(n.address) }),
       })),
       edges: view.edges.map(({ from, to, attrs }) => ({
         from,

@@ -63,8 +63,8 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
 export function setupNote(plan: Plan): string | undefined {
   const left = plan.setupLeftOut ?? [];
   if (left.length === 0) return undefined;
-  const steps = left.length === 1 ? 'host setup step is' : 'host setup steps are';
-  return `setup   ${left.length} ${steps} out of date and not part of this plan: ${left.join(', ')} ('phoenix setup' runs them; 'phoenix plan host' shows why)`;
+  const [steps, them] = left.length === 1 ? ['host setup step is', 'it'] : ['host setup steps are', 'them'];
+  return `setup   ${left.length} ${steps} out of date and not part of this plan: ${left.join(', ')} ('phoenix setup' runs ${them}; 'phoenix plan host' shows why)`;
 }
 
 /** Settings already set that wait for the guest's next start (Proxmox's pending section). */

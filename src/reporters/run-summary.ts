@@ -31,7 +31,8 @@ export function formatSummary(summary: RunSummary, opts: { color?: boolean } = {
   if (summary.skipped.length > 0) counts.push(`${summary.skipped.length} skipped`);
   if (summary.blocked.length > 0) counts.push(c.yellow(`${summary.blocked.length} blocked`));
   const lines = [
-    `${counts.join(', ')} in ${formatDuration(summary.wallMs)} — log: ${displayPath(summary.logFile)}`,
+    `${counts.join(', ')} in ${formatDuration(summary.wallMs)}` +
+      (summary.logFile === '' ? '' : ` — log: ${displayPath(summary.logFile)}`),
   ];
   for (const f of summary.failed) {
     lines.push(c.red(`✗ ${f.address}: ${f.message}`));

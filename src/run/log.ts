@@ -115,12 +115,16 @@ export interface RunLog {
   close(): void;
 }
 
-/** The run log: created lazily (folder included) with mode 0600, appended to, never truncated. */
-export function openRunLog(path: string): RunLog {
+/**
+ * The run log: created lazily (folder included) with mode 0600, appended to, never truncated. Without a path
+ * (a verb that changes nothing: plan, why, status, graph, validate, a dry run) nothing is written.
+ */
+export function openRunLog(path: string | undefined): RunLog {
   let fd: number | undefined;
   return {
-    path,
+    path: path ?? '',
     write(text: string) {
+      if (path === undefined) return;
       if (fd === undefined) {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         // Never through a link: the log holds every command line and its output.

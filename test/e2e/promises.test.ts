@@ -1,7 +1,8 @@
 // Issue 16's promises, end to end on one small simulated fleet built once (test/reliability/fleet.ts: template 900
 // with a feature and a snapshot, its clones 950 and 960), each case on its own copy of the built host and cache:
 // the real `phoenix` process (bin/phoenix.js over dist/) and the simulator's call log.
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalls, writeSimConfig } from '../../simulator/src/testing.js';
 import { callLine, isStateChanging, readStepCache, tempDir } from '../reliability/helpers.js';
@@ -156,5 +157,59 @@ describe("a template's changed build re-takes its snapshot (item 1) and --replac
       '$ pct start 950',
     ])
       expect(full.stdout).toContain(command);
+  });
+});
+
+describe('setup is visible (item 9); read-only verbs write no run log, and run logs name the step (item 10)', () => {
+  it('plan and LetsGo name the stale host step; plan, why, status, graph, validate and a dry run log nothing', async () => {
+    const ws = copy(); // built with LetsGo only: host:initial_setup never ran
+    const logs = (): string[] => {
+      const dir = join(ws.cache, 'logs');
+      return existsSync(dir) ? readdirSync(dir) : [];
+    };
+    const readOnly = await Promise.all(
+      [
+        ['plan'],
+        ['plan', '--json'],
+        ['why', '950'],
+        ['status'],
+        ['graph', '--format', 'dot'],
+        ['validate'],
+        ['LetsGo', '--dry-run'],
+      ].map((args) => phoenix(ws, args)),
+    );
+    for (const r of readOnly) expect(r.exit, r.stdout + r.stderr).toBe(0);
+    expect(logs()).toEqual([]);
+    const [plan, json, , , graph, , dry] = readOnly;
+    const note =
+      "setup   1 host setup step is out of date and not part of this plan: host:initial_setup ('phoenix setup' runs it";
+    expect(plan!.stdout).toContain(note);
+    expect(dry!.stdout).toContain(note);
+    expect((JSON.parse(json!.stdout) as { setupLeftOut: string[] }).setupLeftOut).toEqual([
+      'host:initial_setup',
+    ]);
+    expect(graph!.stdout).toContain(
+      '"host:initial_setup" [label="initial_setup", style=filled, fillcolor="#ffd966"];',
+    );
+    expect(graph!.stdout).toContain('"950:app" [label="app"];');
+    expect(graph!.stdout).toContain('label="legend";');
+
+    const go = await phoenix(ws, ['LetsGo']);
+    expect(go.exit).toBe(0);
+    expect(go.stderr).toContain('Nothing to build');
+    expect(go.stderr).toContain(note);
+
+    const before = logs();
+    const setup = await phoenix(ws, ['setup']);
+    expect(setup.exit, setup.stdout + setup.stderr).toBe(0);
+    const [log] = logs().filter((l) => !before.includes(l));
+    const commands = readFileSync(join(ws.cache, 'logs', log!), 'utf8')
+      .split('\n')
+      .filter((l) => / #\d+ .*\$ /.test(l));
+    expect(commands.length).toBeGreaterThan(0);
+    expect(commands.filter((l) => !/ #\d+ \(read\) \$ (pct|qm) list$/.test(l))).toEqual([
+      expect.stringMatching(/ #\d+ host:initial_setup \$ .*hypervisor_initial_setup\.sh/),
+    ]);
+    expect((await phoenix(ws, ['plan'])).stdout).not.toContain('host setup step');
   });
 });

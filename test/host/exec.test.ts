@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,11 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 function setup(extra: Partial<HostExecOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'phx-exec-'));
   const logFile = join(dir, 'cache', 'logs', 'run.log');
-  const host = createHostExec({ node: 'pve', pveRoot: dir, logFile, ...extra });
+  const host = createHostExec({
+    node: 'pve',
+    pveRoot: dir,
+    ...('logFile' in extra ? extra : { ...extra, logFile }),
+  });
   return { dir, logFile, host, log: () => readFileSync(logFile, 'utf8') };
 }
 
@@ -118,7 +122,7 @@ describe('createHostExec', () => {
     await host.run([fixture('exit-with.sh'), '3', '', 'boom']);
     expect(statSync(logFile).mode & 0o777).toBe(0o600);
     const text = log();
-    expect(text).toMatch(/#1 \$ .*lines\.sh/);
+    expect(text).toMatch(/#1 \(read\) \$ .*lines\.sh/);
     expect(text).toMatch(/#1 exit 0 in/);
     expect(text).toContain('  #1 | one');
     expect(text).toContain('  #1 ! two');
@@ -148,6 +152,18 @@ describe('createHostExec', () => {
     expect(text).toContain('--password');
     expect(text).toContain('PVEAPIToken=***');
     expect(!r.ok && r.error.stderrTail).toBe('bad ***');
+  });
+
+  it('names the step a command runs for on its log line; without a log file it writes nothing', async () => {
+    const { host, log } = setup();
+    await host.run([fixture('lines.sh')], { step: '950:configure' });
+    await host.run([fixture('lines.sh')]);
+    expect(log()).toMatch(/#1 950:configure \$ .*lines\.sh/);
+    expect(log()).toMatch(/#2 \(read\) \$ .*lines\.sh/);
+    const { dir, host: quiet } = setup({ logFile: undefined });
+    const r = await quiet.run([fixture('lines.sh')], { step: '950:configure' });
+    expect(r.ok).toBe(true);
+    expect(existsSync(join(dir, 'cache'))).toBe(false);
   });
 
   it('keeps a --sshkeys file path in the log (the CLI takes a path)', async () => {
@@ -193,14 +209,16 @@ describe('editGuestConfig', () => {
     const conf = join(dir, 'etc', 'pve', 'nodes', 'pve', 'lxc', '950.conf');
     mkdirSync(dirname(conf), { recursive: true });
     writeFileSync(conf, 'arch: amd64\n', { mode: 0o640 });
-    const changed = await host.editGuestConfig('lxc', 950, (t) => `${t}lxc.cap.drop: \n`);
+    const changed = await host.editGuestConfig('lxc', 950, (t) => `${t}lxc.cap.drop: \n`, {
+      step: '950:configure',
+    });
     expect(changed).toEqual({ ok: true, value: { changed: true } });
     expect(readFileSync(conf, 'utf8')).toBe('arch: amd64\nlxc.cap.drop: \n');
     expect(statSync(conf).mode & 0o777).toBe(0o640);
     expect(await host.editGuestConfig('lxc', 950, (t) => t)).toEqual({ ok: true, value: { changed: false } });
     host.close();
     expect(readFileSync(logFile, 'utf8')).toMatch(
-      /#1 edit .*950\.conf\n.*#1 written\n.*#2 edit .*\n.*#2 unchanged/,
+      /#1 950:configure edit .*950\.conf\n.*#1 written\n.*#2 \(no step\) edit .*\n.*#2 unchanged/,
     );
   });
   it('fails with the file named when the guest has no config file', async () => {

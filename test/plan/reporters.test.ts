@@ -102,6 +102,23 @@ describe('graph reporter', () => {
     expect(json.nodes).toHaveLength(w.graph.order);
     expect(json.edges.filter((e) => e.kind === 'clone')).toHaveLength(1);
   });
+
+  it("marks the plan's stale and blocked steps, with a legend (issue 16 item 10)", () => {
+    const statuses = new Map(changed().plan.steps.map((s) => [s.address, s.status]));
+    const dot = formatGraph(w.graph, 'dot', undefined, statuses);
+    expect(dot).toContain('"950:define" [label="define", style=filled, fillcolor="#f4a3a3"];'); // blocked
+    expect(dot).toContain('"950:start" [label="start"];'); // up to date: plain
+    expect(dot).toMatch(/subgraph "cluster_legend" \{\n {4}label="legend";/);
+    expect(dot).toContain(
+      '[label="blocked (see phoenix plan)", shape=box, style=filled, fillcolor="#f4a3a3"]',
+    );
+    expect(dot).toContain('[style=dashed, label="order only (clone, dependency)"]');
+    const json = JSON.parse(formatGraph(w.graph, 'json', undefined, statuses)) as {
+      nodes: { address: string; status?: string }[];
+    };
+    expect(json.nodes.find((n) => n.address === '950:configure')?.status).toBe('blocked');
+    expect(formatGraph(w.graph, 'mermaid', undefined, statuses)).toMatch(/class n\d+,n\d+ blocked/);
+  });
 });
 
 describe('plan reporter: host setup left out (issue 16 item 9)', () => {
