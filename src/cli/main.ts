@@ -8,7 +8,7 @@ import { nearestWord } from '../config/typos.js';
 import { confirm } from './confirm.js';
 import { verbHelp } from './help.js';
 import { MANAGERS, routeManager, type Manager } from './manager.js';
-import { GLOBAL_OPTIONS } from './options.js';
+import { GLOBAL_OPTIONS, optionsOf } from './options.js';
 import { resolveOptions } from './resolve-options.js';
 import { findVerb, VERBS, type VerbSpec } from './verbs.js';
 
@@ -79,6 +79,11 @@ export async function dispatch(
     verb = spec;
   }
   const options = resolved.value;
+  // A verb with nothing to say in JSON refuses --json rather than print text a script would fail to parse.
+  if (options.json && !optionsOf(verb.name).some((o) => o.key === 'json')) {
+    io.err(`Error: '${verb.name}' has no JSON output: drop --json`);
+    return EXIT.usage;
+  }
   const ctx: VerbContext = {
     verb: {
       name: verb.name,

@@ -88,7 +88,12 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     verbs: MUTATES,
     description: 'list the stale steps and their commands; touch nothing',
   },
-  { flags: '--json', key: 'json', description: 'machine-readable output' },
+  {
+    flags: '--json',
+    key: 'json',
+    verbs: [...CONFIG, 'schema'],
+    description: 'one JSON document on stdout (a run: the plan, then each step); progress on stderr',
+  },
   {
     flags: '-j, --concurrency <n>',
     key: 'concurrency',

@@ -9,8 +9,9 @@ import { bindHost } from '../host/bind.js';
 import type { LiveState } from '../host/live.js';
 import { recordFor } from '../plan/record.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
-import type { Output } from '../reporters/output.js';
+import { peopleOut, type Output } from '../reporters/output.js';
 import { formatPlan, planToJson, setupNote, typoNotes } from '../reporters/plan.js';
+import { runToJson } from '../reporters/run-json.js';
 import { formatSummary } from '../reporters/run-summary.js';
 import { err, ok, type Result } from '../result.js';
 import { runPlan } from '../run/runner.js';
@@ -83,6 +84,11 @@ export async function runWork(
       return EXIT.usage;
   }
   if (work > 0) io.err(`Running ${pace}.`);
+  // For --json: what each step ran and how long it took, printed with the plan once the run is over.
+  const commands = new Map<string, string[][]>();
+  const durations = new Map<string, number>();
+  const json = session.options.json;
+  const said = peopleOut(io, json);
   // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.
   if (plan.steps.some((s) => s.target === 'host' && s.status === 'stale'))
     await ensureHypervisorJson(session.fleet);
@@ -101,11 +107,19 @@ export async function runWork(
     groupTitle: (t) => targetTitle(session, t),
     // Critical-path priority by what each step cost last time.
     weight: (step) => session.cache.get(step.address)?.durationMs ?? 1000,
-    execute: (step, signal, report) => executeStep(session, io, live, step, signal, report),
+    execute: async (step, signal, report) => {
+      const began = Date.now();
+      const onCommand = (argv: string[]): void => {
+        commands.set(step.address, [...(commands.get(step.address) ?? []), argv]);
+      };
+      const result = await executeStep(session, io, live, step, { signal, report, onCommand });
+      durations.set(step.address, Date.now() - began);
+      return result;
+    },
     onFailure: (step, failure) => recordFailure(session, step, failure),
     onSuccess: async (step, durationMs) => {
       await recordSuccess(session, step, durationMs);
-      if (step.requested && !step.requested.streamOutput) io.out(`${step.target}: ${step.requested.note}`);
+      if (step.requested && !step.requested.streamOutput) said(`${step.target}: ${step.requested.note}`);
     },
   });
   io.err(formatSummary(summary, { color: io.color }));
@@ -115,11 +129,20 @@ export async function runWork(
   }
   const setup = setupNote(plan);
   if (setup !== undefined) io.err(setup);
+  if (json) io.out(JSON.stringify(runToJson(plan, { summary, durations, commands }), null, 2));
   return summary.interrupted
     ? EXIT.interrupted
     : summary.failed.length > 0 || blocked.length > 0
       ? EXIT.failed
       : EXIT.ok;
+}
+
+/**
+ * A verb that found nothing to run and returns early: with --json it still prints its one document (the plan,
+ * every step up to date or left as it is), so a script always gets one.
+ */
+export function reportNoWork(session: Session, io: Output, plan: Plan): void {
+  if (session.options.json) io.out(JSON.stringify(runToJson(plan, undefined), null, 2));
 }
 
 /** `950 (lxc, vllm-qwen)`, or `host`: a group's title in the run's tree. */
@@ -129,15 +152,21 @@ function targetTitle(session: Session, target: number | 'host'): string {
   return g ? `${target} (${g.kind}, ${g.config.name})` : String(target);
 }
 
+/** How a running step is watched: its abort signal, its report lines, and each command it starts (for --json). */
+interface StepWatch {
+  signal: AbortSignal;
+  report: (line: string) => void;
+  onCommand: (argv: string[]) => void;
+}
+
 async function executeStep(
   session: Session,
   io: Output,
   live: LiveState,
   step: PlannedStep,
-  signal: AbortSignal,
-  report: (line: string) => void,
+  { signal, report, onCommand }: StepWatch,
 ): Promise<Result<void, StepFailure>> {
-  if (step.requested) return executeRequested(session, io, step, step.requested, signal);
+  if (step.requested) return executeRequested(session, io, step, step.requested, { signal, onCommand });
   const node: StepNode = session.graph.getNodeAttributes(step.address);
   const base = {
     fleet: session.fleet,
@@ -146,6 +175,7 @@ async function executeStep(
     host: bindHost(session.host, {
       signal,
       step: step.address,
+      onCommand,
       ...(session.options.verbose ? { onOutput: report } : {}),
     }),
     report,
@@ -179,14 +209,18 @@ async function executeRequested(
   io: Output,
   step: PlannedStep,
   requested: NonNullable<PlannedStep['requested']>,
-  signal: AbortSignal,
+  { signal, onCommand }: Pick<StepWatch, 'signal' | 'onCommand'>,
 ): Promise<Result<void, StepFailure>> {
+  // A test runner's report is the verb's output, on stdout; with --json the document is, and the report goes to
+  // stderr.
+  const stream = peopleOut(io, session.options.json);
   for (const argv of step.preview) {
     const result = await session.host.run(argv, {
       signal,
       step: step.address,
+      onCommand,
       ...(requested.env && { env: requested.env }),
-      ...(requested.streamOutput && { onOutput: (line: string) => io.out(line) }),
+      ...(requested.streamOutput && { onOutput: (line: string) => stream(line) }),
     });
     if (!result.ok)
       return err({ address: step.address, message: result.error.message, command: result.error });

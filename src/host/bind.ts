@@ -4,7 +4,12 @@ import type { HostExec } from './host.js';
 
 export function bindHost(
   host: HostExec,
-  bind: { signal?: AbortSignal; onOutput?: (line: string) => void; step?: string },
+  bind: {
+    signal?: AbortSignal;
+    onOutput?: (line: string) => void;
+    step?: string;
+    onCommand?: (argv: string[]) => void;
+  },
 ): HostExec {
   return {
     node: host.node,
@@ -12,6 +17,7 @@ export function bindHost(
       host.run(argv, {
         ...opts,
         ...((opts.step ?? bind.step) !== undefined ? { step: opts.step ?? bind.step } : {}),
+        ...((opts.onCommand ?? bind.onCommand) ? { onCommand: opts.onCommand ?? bind.onCommand } : {}),
         ...((opts.signal ?? bind.signal) ? { signal: opts.signal ?? bind.signal } : {}),
         ...((opts.onOutput ?? bind.onOutput) ? { onOutput: opts.onOutput ?? bind.onOutput } : {}),
       }),

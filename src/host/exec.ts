@@ -189,6 +189,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       return spawned;
     },
     async run(argv, ro = {}) {
+      ro.onCommand?.(redactor.forCommand(argv).argv(argv));
       const started = Date.now();
       for (let tries = 0; ; tries++) {
         const result = await attempt(argv, ro);

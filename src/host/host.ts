@@ -21,6 +21,8 @@ export interface RunOptions {
   onOutput?: (line: string) => void;
   /** The step the command runs for (`950:configure`): named on its line in the run log. */
   step?: string;
+  /** Told each command line as it starts (secret values masked, as in the log): `--json` lists a step's commands. */
+  onCommand?: (argv: string[]) => void;
 }
 
 export interface CommandResult {

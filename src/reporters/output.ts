@@ -22,3 +22,11 @@ export function processOutput(env: NodeJS.ProcessEnv): Output {
     color: isTTY && !('NO_COLOR' in env) && env.TERM !== 'dumb',
   };
 }
+
+/**
+ * Where a result line for people goes: stdout, or stderr under `--json`, where the one JSON document is the whole
+ * of stdout (notes such as `950 is already running`, a test runner's report).
+ */
+export function peopleOut(io: Output, json: boolean): (text: string) => void {
+  return (text) => (json ? io.err(text) : io.out(text));
+}

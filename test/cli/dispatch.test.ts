@@ -37,6 +37,14 @@ describe('dispatch options', () => {
     expect(r.err).toContain('option --concurrency must be a whole number from 1 to 64');
   });
 
+  it('refuses --json on a verb with nothing to say in JSON (exit 2), and takes it elsewhere', async () => {
+    const r = await phoenix('prefs', '--json');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("Error: 'prefs' has no JSON output: drop --json\n");
+    const v = await phoenix('validate', '--json', '--config', '/nonexistent/x');
+    expect(v.err).not.toContain('has no JSON output');
+  });
+
   it('refuses an unknown option after the verb', async () => {
     const r = await phoenix('status', '--bogus');
     expect(r.code).toBe(2);

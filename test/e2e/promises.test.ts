@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalls, writeSimConfig } from '../../simulator/src/testing.js';
 import { callLine, isStateChanging, readStepCache, tempDir } from '../reliability/helpers.js';
 import { writeFleet, type FleetOptions } from '../reliability/fleet.js';
+import type { PlanJson } from '../../src/reporters/plan.js';
+import type { RunJson } from '../../src/reporters/run-json.js';
 import { copyWorkspace, newWorkspace, phoenix, type FleetWorkspace } from '../reliability/workspace.js';
 
 const dirs: string[] = [];
@@ -47,8 +49,23 @@ describe('a failed forced run is recorded as failed (item 6)', () => {
         },
       ],
     });
-    const forced = await phoenix(ws, ['run', '950:app', '--force']);
+    const forced = await phoenix(ws, ['run', '950:app', '--force', '--json']);
     expect(forced.exit, forced.stdout + forced.stderr).toBe(1);
+    // --json (item 3): one document on stdout, the failed step with its error and commands; progress on stderr.
+    const doc = JSON.parse(forced.stdout) as RunJson;
+    expect(doc.steps.filter((x) => x.status !== 'up-to-date')).toEqual([
+      expect.objectContaining({
+        address: '950:app',
+        status: 'failed',
+        durationMs: expect.any(Number) as number,
+        error: expect.objectContaining({ message: expect.stringContaining('exit 3') as string }) as object,
+        commands: expect.arrayContaining([
+          ['pct', 'exec', '950', '--keep-env', '0', '--', 'rm', '-rf', '/tmp/phoenix_run'],
+        ]) as string[][],
+      }),
+    ]);
+    expect(doc.summary).toMatchObject({ ran: 0, failed: 1 });
+    expect(forced.stderr).toContain('[950:app]');
     expect(JSON.stringify(readStepCache(ws.cache)['950:app'])).toMatch(/"failed":\{"at":"[^"]+","message":/);
     const [why, status] = await Promise.all([
       phoenix(ws, ['why', '950']),
@@ -58,8 +75,15 @@ describe('a failed forced run is recorded as failed (item 6)', () => {
     expect(JSON.parse(status.stdout)).toMatchObject([{ id: 950, stale: 1 }]);
     writeSimConfig(ws.sim, { latencyScale: 0 });
     const from = readCalls(ws.sim).length;
-    const again = await phoenix(ws, ['LetsGo']);
+    const again = await phoenix(ws, ['LetsGo', '--json']);
     expect(again.exit, again.stdout + again.stderr).toBe(0);
+    const ran = JSON.parse(again.stdout) as RunJson;
+    expect(ran.steps.filter((x) => x.status !== 'up-to-date').map((x) => [x.address, x.status])).toEqual([
+      ['950:app', 'ran'],
+    ]);
+    expect(ran.plan.steps.find((x) => x.address === '950:app')?.reasons).toContainEqual(
+      expect.objectContaining({ type: 'failed' }),
+    );
     expect(changes(ws, from)).toContainEqual(
       expect.stringMatching(
         /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh$/,
@@ -175,7 +199,7 @@ describe('setup is visible (item 9); read-only verbs write no run log, and run l
         ['status'],
         ['graph', '--format', 'dot'],
         ['validate'],
-        ['LetsGo', '--dry-run'],
+        ['LetsGo', '--dry-run', '--json'],
       ].map((args) => phoenix(ws, args)),
     );
     for (const r of readOnly) expect(r.exit, r.stdout + r.stderr).toBe(0);
@@ -184,7 +208,7 @@ describe('setup is visible (item 9); read-only verbs write no run log, and run l
     const note =
       "setup   1 host setup step is out of date and not part of this plan: host:initial_setup ('phoenix setup' runs it";
     expect(plan!.stdout).toContain(note);
-    expect(dry!.stdout).toContain(note);
+    expect((JSON.parse(dry!.stdout) as PlanJson).setupLeftOut).toEqual(['host:initial_setup']);
     expect((JSON.parse(json!.stdout) as { setupLeftOut: string[] }).setupLeftOut).toEqual([
       'host:initial_setup',
     ]);

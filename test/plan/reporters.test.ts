@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatGraph } from '../../src/reporters/graph.js';
 import { formatPlan, planToJson, setupNote } from '../../src/reporters/plan.js';
+import { runToJson } from '../../src/reporters/run-json.js';
 import { formatWhy, whyToJson } from '../../src/reporters/why.js';
 import { lxc } from './fakes.js';
 import { built, planWorld, reconfigured } from './harness.js';
@@ -131,5 +132,91 @@ describe('plan reporter: host setup left out (issue 16 item 9)', () => {
     ]);
     expect(planToJson(plan).setupLeftOut).toEqual(['host:setup_zfs', 'host:setup_nfs']);
     expect(setupNote(planWorld(built([lxc(950)])))).toBeUndefined();
+  });
+});
+
+describe('run reporter: --json (issue 16 item 3)', () => {
+  it('gives each step of the plan what became of it: status, duration, error and the commands it ran', () => {
+    const { plan } = changed(); // 950:define and 950:configure blocked, the rest up to date
+    const stale = { ...plan.steps.find((s) => s.address === '951:configure')!, status: 'stale' as const };
+    const next = { ...plan.steps.find((s) => s.address === '951:start')!, status: 'stale' as const };
+    const failing = { ...plan.steps.find((s) => s.address === '951:disk')!, status: 'stale' as const };
+    const steps = plan.steps.map((s) =>
+      s.address === stale.address
+        ? stale
+        : s.address === next.address
+          ? next
+          : s.address === failing.address
+            ? failing
+            : s,
+    );
+    const doc = runToJson(
+      { steps },
+      {
+        summary: {
+          ran: ['951:configure'],
+          skipped: ['951:start'],
+          skipReasons: { '951:start': 'upstream 951:disk failed' },
+          failed: [
+            {
+              address: '951:disk',
+              message: 'pct resize failed',
+              command: {
+                reason: 'exit-non-zero',
+                argv: ['pct', 'resize', '951', 'rootfs', '9G'],
+                exitCode: 2,
+                stderrTail: 'no space',
+                message: 'pct resize 951 failed (exit 2): no space',
+              },
+            },
+          ],
+          blocked: ['950:define', '950:configure'],
+          upToDate: 6,
+          wallMs: 1200,
+          logFile: '/c/logs/run.log',
+          interrupted: false,
+        },
+        durations: new Map([
+          ['951:configure', 300],
+          ['951:disk', 40],
+        ]),
+        commands: new Map([['951:configure', [['pct', 'set', '951', '--memory', '512']]]]),
+      },
+    );
+    const byAddress = new Map(doc.steps.map((s) => [s.address, s]));
+    expect(byAddress.get('951:configure')).toEqual({
+      address: '951:configure',
+      target: 951,
+      status: 'ran',
+      durationMs: 300,
+      commands: [['pct', 'set', '951', '--memory', '512']],
+    });
+    expect(byAddress.get('951:disk')).toMatchObject({
+      status: 'failed',
+      durationMs: 40,
+      error: {
+        message: 'pct resize failed',
+        command: { argv: ['pct', 'resize', '951', 'rootfs', '9G'], exitCode: 2 },
+      },
+    });
+    expect(byAddress.get('951:start')).toMatchObject({
+      status: 'skipped',
+      reason: 'upstream 951:disk failed',
+    });
+    expect(byAddress.get('950:define')).toMatchObject({
+      status: 'blocked',
+      reason: expect.stringContaining('--replace'),
+    });
+    expect(doc.summary).toEqual({
+      ran: 1,
+      failed: 1,
+      skipped: 1,
+      blocked: 2,
+      upToDate: plan.steps.length - 5,
+      interrupted: false,
+      wallMs: 1200,
+    });
+    expect(doc.log).toBe('/c/logs/run.log');
+    expect(doc.plan.steps).toHaveLength(plan.steps.length);
   });
 });

@@ -7,7 +7,8 @@ import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
-import { converge } from '../run-work.js';
+import { converge, reportNoWork } from '../run-work.js';
+import { peopleOut } from '../../reporters/output.js';
 import { planFor } from '../plan.js';
 import { stepsOf } from '../../graph/query.js';
 
@@ -63,13 +64,20 @@ export async function run(ctx: VerbContext): Promise<number> {
       const own = plan.steps.filter((s) => s.target === id);
       if (own.every((s) => s.status === 'up-to-date')) {
         const g = fleet.guests.get(id);
-        ctx.io.out(
+        // A result for people; with --json the document says it, and this goes with the progress.
+        peopleOut(
+          ctx.io,
+          ctx.options.json,
+        )(
           `${id} (${g?.kind ?? ''}, ${g?.config.name ?? ''}) already exists in the desired state: ` +
             `all ${own.length} steps up to date.`,
         );
       }
     }
-    if (!plan.steps.some((s) => s.status !== 'up-to-date') && !ctx.options.dryRun) return EXIT.ok;
+    if (!plan.steps.some((s) => s.status !== 'up-to-date') && !ctx.options.dryRun) {
+      reportNoWork(session, ctx.io, plan);
+      return EXIT.ok;
+    }
     return converge(session, ctx, request, planned.value);
   });
 }

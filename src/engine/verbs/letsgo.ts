@@ -8,7 +8,7 @@ import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
 import { setupNote } from '../../reporters/plan.js';
 import { planWith, readLiveFor, withPreflight, withSetupLeftOut } from '../plan.js';
-import { runWork } from '../run-work.js';
+import { reportNoWork, runWork } from '../run-work.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
 import { powerPlan } from '../requests.js';
@@ -60,6 +60,7 @@ export async function run(ctx: VerbContext): Promise<number> {
     if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) {
       const setup = setupNote(planned);
       if (setup !== undefined) ctx.io.err(setup);
+      reportNoWork(session, ctx.io, planned);
       return EXIT.ok;
     }
     const plan = await withPreflight(session, planned, live.value);

@@ -4,7 +4,8 @@
 import { sortByBootOrder } from '../../graph/guests.js';
 import type { VerbContext } from '../context.js';
 import { readLiveOf } from '../plan.js';
-import { runWork } from '../run-work.js';
+import { reportNoWork, runWork } from '../run-work.js';
+import { peopleOut } from '../../reporters/output.js';
 import { EXIT } from '../exit-codes.js';
 import { withSession } from '../frame.js';
 import type { Session } from '../session.js';
@@ -50,7 +51,11 @@ export async function runPower(
     ctx.io.err(planned.error);
     return EXIT.failed;
   }
-  for (const note of planned.value.notes) ctx.io.out(note);
-  if (planned.value.steps.length === 0) return EXIT.ok;
+  // Notes for people (`950 is already running`); with --json the document is the output and they go to stderr.
+  for (const note of planned.value.notes) peopleOut(ctx.io, ctx.options.json)(note);
+  if (planned.value.steps.length === 0) {
+    reportNoWork(session, ctx.io, { steps: [] });
+    return EXIT.ok;
+  }
   return runWork(session, ctx, { plan: { steps: planned.value.steps }, live: live.value });
 }
