@@ -205,7 +205,7 @@ describe('run reporter: --json (issue 16 item 3)', () => {
     });
     expect(byAddress.get('950:define')).toMatchObject({
       status: 'blocked',
-      reason: expect.stringContaining('--replace'),
+      reason: expect.stringContaining('--replace') as string,
     });
     expect(doc.summary).toEqual({
       ran: 1,
