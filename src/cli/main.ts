@@ -24,11 +24,12 @@ const EXAMPLES = `Examples:
   phoenix run 902:snapshot        run one step and the stale steps it needs`;
 
 export async function main(argv: string[], io: Output = processOutput(process.env)): Promise<void> {
-  // A closed pipe (`phoenix graph | head`) is the reader's choice, not an error.
+  // A closed pipe (`phoenix LetsGo | head -1`) is the reader's choice, not a reason to stop the work halfway: what
+  // would have been printed there is dropped (processOutput stops writing), the run goes on to its own exit code,
+  // and the run log keeps every command.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
+      if (e.code !== 'EPIPE') throw e;
     });
   }
   process.exitCode = await dispatch(argv, io, process.env, process.cwd());

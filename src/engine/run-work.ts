@@ -83,7 +83,9 @@ export async function runWork(
     )
       return EXIT.usage;
   }
-  if (work > 0) io.err(`Running ${pace}.`);
+  // --quiet: only failures and the final line (the summary) on stderr.
+  const quiet = session.options.renderer === 'quiet';
+  if (work > 0 && !quiet) io.err(`Running ${pace}.`);
   // For --json: what each step ran and how long it took, printed with the plan once the run is over.
   const commands = new Map<string, string[][]>();
   const durations = new Map<string, number>();
@@ -128,7 +130,7 @@ export async function runWork(
     for (const b of blocked) io.err(`blocked: ${b.address}: ${b.blocked ?? ''}`);
   }
   const setup = setupNote(plan);
-  if (setup !== undefined) io.err(setup);
+  if (setup !== undefined && !quiet) io.err(setup);
   if (json) io.out(JSON.stringify(runToJson(plan, { summary, durations, commands }), null, 2));
   return summary.interrupted
     ? EXIT.interrupted

@@ -13,13 +13,26 @@ export interface Output {
 
 export function processOutput(env: NodeJS.ProcessEnv): Output {
   const isTTY = Boolean(process.stdout.isTTY) && !env.CI;
+  const out = writer(process.stdout);
+  const err = writer(process.stderr);
   return {
-    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    out: (t) => out(t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => err(t.endsWith('\n') ? t : `${t}\n`),
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY,
     color: isTTY && !('NO_COLOR' in env) && env.TERM !== 'dumb',
+  };
+}
+
+/** Writes to a stream until its reader goes away (EPIPE), then drops what follows instead of failing again. */
+function writer(stream: NodeJS.WriteStream): (text: string) => void {
+  let gone = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') gone = true;
+  });
+  return (text) => {
+    if (!gone) stream.write(text);
   };
 }
 

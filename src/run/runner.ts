@@ -6,7 +6,7 @@
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, color } from 'listr2';
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import type { Plan, PlannedStep } from '../plan/types.js';
-import { createLineRenderer, type EventRenderer } from '../reporters/run-lines.js';
+import { createLineRenderer, startReason, type EventRenderer } from '../reporters/run-lines.js';
 import { formatDuration, formatSummary } from '../reporters/run-summary.js';
 import { type Result, ok } from '../result.js';
 import type { StepFailure } from '../tasks/step.js';
@@ -70,7 +70,9 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunSumm
   const tree = opts.renderer === 'tree' && stream.isTTY === true;
   const lines: EventRenderer | undefined = tree
     ? undefined
-    : createLineRenderer(opts.output, opts.renderer === 'tree' ? 'lines' : opts.renderer);
+    : createLineRenderer(opts.output, opts.renderer === 'tree' ? 'lines' : opts.renderer, (a) =>
+        startReason(byAddress.get(a)),
+      );
   const wrappers = new Map<string, ListrTaskWrapper<unknown, never, never>>();
 
   const controller = new AbortController();
@@ -186,9 +188,11 @@ function showInTree(
     case 'wait':
       task.title = `${step.name} ${color.dim(`waiting for ${e.on}`)}`;
       return;
-    case 'start':
-      task.title = step.name;
+    case 'start': {
+      const reason = startReason(step);
+      task.title = reason === undefined ? step.name : `${step.name} ${color.dim(reason)}`;
       return;
+    }
     case 'output':
       task.output = e.line;
       return;

@@ -49,6 +49,8 @@ export interface RunOpts {
   env?: NodeJS.ProcessEnv;
   /** Called once the process is spawned (crash tests kill it). */
   onSpawn?: (pid: number) => void;
+  /** Close the reading end of its stdout at once, as `| head -0` would: every write to stdout fails with EPIPE. */
+  closeStdout?: boolean;
 }
 
 /** `node bin/phoenix.js ...args` with `--sim-dir`, collecting output. Never rejects. */
@@ -61,7 +63,8 @@ export function runPhoenix(ws: Workspace, args: string[], opts: RunOpts = {}): P
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    if (opts.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     child.on('close', (exit, signal) => done({ exit, signal, stdout, stderr }));

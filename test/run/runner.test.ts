@@ -343,6 +343,27 @@ describe('renderers', () => {
     ]);
   });
 
+  it('lines and tree: a step says why it runs when it starts (issue 16 item 7); a requested step does not', async () => {
+    const { options, output } = harness();
+    const plan = planOf('a -> b', {}, ['c']);
+    plan.steps[0]!.reasons = [
+      { type: 'input-changed', diffs: [{ field: 'memory_mb', actual: 512, desired: 1024 }] },
+    ];
+    plan.steps[1]!.reasons = [{ type: 'failed', at: '2026-01-01T00:00:00Z', message: 'x'.repeat(200) }];
+    plan.steps[2]!.reasons = [{ type: 'requested', detail: 'started c' }];
+    plan.steps[2]!.requested = { action: 'start', note: 'started c', delayMs: 0 };
+    await runPlan(plan, options());
+    const starts = output()
+      .split('\n')
+      .filter((l) => / start/.test(l));
+    expect(starts).toContain('[a] start: config changed: memory_mb');
+    expect(starts.find((l) => l.startsWith('[b]'))).toMatch(
+      /^\[b\] start: last run failed \(2026-01-01T00:00:00Z\): x+…$/,
+    );
+    expect(starts.find((l) => l.startsWith('[b]'))!.length).toBeLessThan(80);
+    expect(starts).toContain('[c] start');
+  });
+
   it('verbose: also streams what steps report', async () => {
     const { options, output } = harness();
     await runPlan(planOf('', {}, ['a']), options({ renderer: 'verbose' }));
