@@ -56,10 +56,13 @@ export async function run(ctx: VerbContext): Promise<number> {
     }
     // LetsGo builds guests; the host setup steps are `phoenix setup`'s, said here when they are out of date.
     const planned = withSetupLeftOut(session, { steps: [...build, ...starts.value.steps] }, live.value);
-    if (buildWork.length === 0) ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
+    // Under --quiet this is said only when it is the final line (nothing to start either).
+    const quiet = ctx.options.renderer === 'quiet';
+    if (buildWork.length === 0 && !(quiet && starts.value.steps.length > 0))
+      ctx.io.err(`Nothing to build: all ${build.length} steps are up to date.`);
     if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) {
       const setup = setupNote(planned);
-      if (setup !== undefined) ctx.io.err(setup);
+      if (setup !== undefined && !quiet) ctx.io.err(setup);
       reportNoWork(session, ctx.io, planned);
       return EXIT.ok;
     }
