@@ -135,7 +135,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<RunSumm
       registerSignalListeners: false, // The runner handles Ctrl-C: it must stop steps cleanly, not exit.
       renderer: tree ? TreeRenderer : 'silent',
       rendererOptions: {
-        collapseSubtasks: false,
+        // A guest whose steps are all done folds into its one line, leaving the screen to the running ones.
+        collapseSubtasks: true,
         collapseErrors: false,
         collapseSkips: false,
         showSkipMessage: true,
