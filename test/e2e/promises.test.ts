@@ -86,7 +86,7 @@ describe('a failed forced run is recorded as failed (item 6)', () => {
     );
     expect(changes(ws, from)).toContainEqual(
       expect.stringMatching(
-        /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh$/,
+        /^pct exec 950 --keep-env 0 -- env .* \/tmp\/phoenix_run\/phoenix_hypervisor_lxc_950\.sh 950$/,
       ),
     );
     expect(readStepCache(ws.cache)['950:app']).not.toHaveProperty('failed');
