@@ -87,14 +87,19 @@ export interface TestRun {
   target: number | 'host';
   argv: Argv;
   env: Record<string, string>;
+  /** Set when a guest's suites run one runner call each (the original's runner): part of the address. */
+  suite?: string;
 }
 
 /** Test runs as steps, one after another; their output is the verb's output. */
 export function testPlan(runs: readonly TestRun[]): PlannedStep[] {
   let previous: string[] = [];
   return runs.map((r) => {
-    const address = `${r.target}:test`;
-    const note = r.target === 'host' ? 'tests of the hypervisor' : `tests of ${r.target}`;
+    const address = r.suite === undefined ? `${r.target}:test` : `${r.target}:test:${r.suite}`;
+    const note =
+      r.target === 'host'
+        ? 'tests of the hypervisor'
+        : `tests of ${r.target}${r.suite === undefined ? '' : ` (suite ${r.suite})`}`;
     const step: PlannedStep = {
       address,
       target: r.target,

@@ -172,6 +172,17 @@ describe("the user's install root under --sim", () => {
     );
   });
 
+  it("phoenix test calls the tree's test_runner.sh with the CTID and the suite, once per suite, as the original did", async () => {
+    const from = readCalls(ws.sim).length;
+    const r = await phoenix('test', '950');
+    expect(r.exit, r.stderr).toBe(0);
+    const runner = join(tree, 'bin/tests/test_runner.sh');
+    expect(readCalls(ws.sim).slice(from).map(line)).toEqual([
+      `script ${runner} 950 smoke`,
+      `script ${runner} 950 integration_tests`,
+    ]);
+  });
+
   it("with runScripts in the tree's phoenix.sim.json, its scripts do run", async () => {
     writeFileSync(join(tree, 'phoenix.sim.json'), '{ "runScripts": true }\n');
     expect((await phoenix('run', '910:feature:docker', '--force')).exit).toBe(0);

@@ -1,5 +1,7 @@
 // `phoenix test <ids...|hypervisor> [--suite NAME]`: the guest test runner with the target ID, or the hypervisor
-// test runner, as the managers did; --suite is passed through.
+// test runner, as the managers did; --suite is passed through. A fleet read from the original's JSON files has the
+// original's runner, which takes `CTID SUITE` and finds the suite's tests itself: it is called once per suite, as
+// run_post_deployment_validation called it.
 import { resolveTargets } from '../targets.js';
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -7,7 +9,7 @@ import { withSession } from '../frame.js';
 import { testPlan, type TestRun } from '../requests.js';
 import { runWork } from '../run-work.js';
 import { emptyLive } from '../plan.js';
-import type { Guest } from '../../config/model.js';
+import type { Fleet, Guest } from '../../config/model.js';
 import { err, ok, type Result } from '../../result.js';
 
 /** The test scripts of the guest's suite (every suite when none is named); an unknown suite names the known ones. */
@@ -21,6 +23,30 @@ function suiteScripts(g: Guest, suite: string | undefined): Result<string[], str
     `Error: ${g.id} has no test suite '${suite}'` +
       (known.length > 0 ? ` (its suites: ${known.join(', ')})` : ' (it defines no tests)'),
   );
+}
+
+/** Whether the guest's tests are the original's: read from its JSON files, run by its `test_runner.sh CTID SUITE`. */
+const originalRunner = (g: Guest): boolean => g.origin.file.endsWith('.json');
+
+/** The runs that test one guest. */
+function guestRuns(
+  fleet: Fleet,
+  g: Guest,
+  suite: string | undefined,
+  env: Record<string, string>,
+): Result<TestRun[], string> {
+  const scripts = suiteScripts(g, suite);
+  if (!scripts.ok) return scripts;
+  if (originalRunner(g)) {
+    const suites = suite === undefined ? Object.keys(g.scripts.tests) : [suite];
+    return ok(
+      suites.map((s) => ({ target: g.id, suite: s, argv: [fleet.guestTestRunner, String(g.id), s], env })),
+    );
+  }
+  const named = suite === undefined ? [] : ['--suite', suite];
+  return ok([
+    { target: g.id, argv: [fleet.guestTestRunner, String(g.id), ...named, '--', ...scripts.value], env },
+  ]);
 }
 
 export async function run(ctx: VerbContext): Promise<number> {
@@ -39,13 +65,13 @@ export async function run(ctx: VerbContext): Promise<number> {
           return EXIT.failed;
         }
         for (const g of targets.value) {
-          const scripts = suiteScripts(g, ctx.options.suite);
-          if (!scripts.ok) {
-            ctx.io.err(scripts.error);
+          const guest = guestRuns(fleet, g, ctx.options.suite, env);
+          if (!guest.ok) {
+            ctx.io.err(guest.error);
             return EXIT.failed;
           }
-          const argv = [fleet.guestTestRunner, String(g.id), ...suite, '--', ...scripts.value];
-          runs.push({ target: g.id, argv, env });
+          if (guest.value.length === 0) ctx.io.out(`${g.id} defines no tests`);
+          runs.push(...guest.value);
         }
       }
       // The runner's report is the output: streamed line by line to stdout, also when a test fails.
