@@ -22,7 +22,7 @@ export interface LxcDesired {
   mounts: DesiredMount[];
   /** Raw `lxc.*` lines that must be present, as [key, value]. */
   raw: [string, string][];
-  /** Keys of which only the desired line may exist (single-valued, e.g. lxc.apparmor.profile). */
+  /** Keys of which only the desired lines may exist (lxc.apparmor.profile, lxc.cap.keep), in their order. */
   rawExclusive: string[];
 }
 
@@ -92,6 +92,27 @@ export function parseRawLine(line: string): [string, string] {
   return kv;
 }
 
+const CAP_KEEP = 'lxc.cap.keep';
+/** Keys whose value is a list of capabilities. */
+const CAP_KEYS = new Set([CAP_KEEP, 'lxc.cap.drop']);
+
+/**
+ * The conf lines of one `lxc_options` entry. LXC splits a capability list on blanks only (lxc `src/lxc/confile.c`
+ * set_config_cap_keep / set_config_cap_drop) and refuses to start on an unknown capability (`src/lxc/conf.c`
+ * dropcaps_except), so `lxc.cap.keep=sys_admin,mknod` written as it is would be one capability named
+ * `sys_admin,mknod`: a comma-separated list becomes one line per capability, as the original's
+ * apply_configurations wrote it.
+ */
+export function rawLines(option: string): [string, string][] {
+  const [key, value] = parseRawLine(option);
+  if (!CAP_KEYS.has(key) || !value.includes(',')) return [[key, value]];
+  return value
+    .split(',')
+    .map((cap) => cap.trim())
+    .filter((cap) => cap !== '')
+    .map((cap) => [key, cap]);
+}
+
 function desiredMounts(guest: LxcGuest): DesiredMount[] {
   const c = guest.config;
   const zfs = c.zfs_volumes.map((v) => ({
@@ -123,7 +144,10 @@ export function desiredLxc(guest: LxcGuest): LxcDesired {
   if (ns !== undefined) keys.push(nameserverKey(ns));
   // Empty pct_options leaves `features` alone, as the original did (clones inherit their source's features).
   if (c.pct_options.length > 0) keys.push(propsKey('features', parseProps(c.pct_options.join(','))));
-  const raw = c.lxc_options.map(parseRawLine);
+  // The same line twice is one line in the file (a second copy would never be written, and always differ).
+  const raw = c.lxc_options
+    .flatMap(rawLines)
+    .filter(([k, v], i, all) => all.findIndex(([k2, v2]) => k2 === k && v2 === v) === i);
   if (c.apparmor_profile !== undefined) {
     const without = raw.filter(([k]) => k !== APPARMOR_KEY);
     raw.length = 0;
@@ -133,7 +157,8 @@ export function desiredLxc(guest: LxcGuest): LxcDesired {
       for (const line of NESTING_LINES)
         if (!raw.some(([k, v]) => k === line[0] && v === line[1])) raw.push([...line]);
   }
-  const rawExclusive = raw.some(([k]) => k === APPARMOR_KEY) ? [APPARMOR_KEY] : [];
+  // The original replaced every lxc.cap.keep line with the configured ones; the AppArmor profile is single-valued.
+  const rawExclusive = [APPARMOR_KEY, CAP_KEEP].filter((key) => raw.some(([k]) => k === key));
   return { keys, mounts: desiredMounts(guest), raw, rawExclusive };
 }
 
@@ -178,13 +203,15 @@ function diffRaw(
   const diffs: Diff[] = [];
   const removeKeys: string[] = [];
   const append: [string, string][] = [];
+  const joined = (values: string[]): string | undefined =>
+    values.length === 0 ? undefined : values.join(' | ');
   for (const key of desired.rawExclusive) {
-    const want = desired.raw.find(([k]) => k === key)?.[1];
+    const want = desired.raw.filter(([k]) => k === key).map(([, v]) => v);
     const have = liveRaw.filter(([k]) => k === key).map(([, v]) => v);
-    if (have.length === 1 && have[0] === want) continue;
-    diffs.push({ field: key, actual: have.length === 0 ? undefined : have.join(' | '), desired: want });
+    if (have.length === want.length && have.every((v, i) => v === want[i])) continue;
+    diffs.push({ field: key, actual: joined(have), desired: joined(want) });
     if (have.length > 0) removeKeys.push(key);
-    if (want !== undefined) append.push([key, want]);
+    for (const value of want) append.push([key, value]);
   }
   for (const [key, value] of desired.raw) {
     if (desired.rawExclusive.includes(key)) continue;

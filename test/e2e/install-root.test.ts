@@ -134,6 +134,17 @@ describe("the user's install root under --sim", () => {
     expect(state.guests[910]?.config.mp0).toMatch(/^fastPool-shared-volumes:.*,mp=\/data/);
   });
 
+  it('a capability list in lxc_options is one lxc.cap.keep line per capability; a value with blanks stays whole', () => {
+    expect(readSimState(ws.sim).guests[953]?.lxc).toEqual(
+      expect.arrayContaining([
+        ['lxc.cap.keep', 'sys_admin'],
+        ['lxc.cap.keep', 'mknod'],
+        ['lxc.cap.keep', 'sys_chroot'],
+        ['lxc.mount.auto', 'proc:rw sys:rw'],
+      ]),
+    );
+  });
+
   it('VM features are delivered inside the VM through cloud-init, never run on the host', () => {
     expect(scripts().some((a) => a.some((x) => x.includes('vm_features')))).toBe(false);
     const state = readSimState(ws.sim);

@@ -120,6 +120,33 @@ describe('container desired config', () => {
     });
   });
 
+  it('writes a capability list as one lxc.cap.keep line per capability, replacing the old lines (LXC splits on blanks)', () => {
+    const caps = lxc(954, {
+      ...ct.config,
+      lxc_options: ['lxc.cap.keep=sys_admin,mknod,sys_chroot', 'lxc.mount.auto=proc:rw sys:rw'],
+    });
+    const keep = (...values: string[]): [string, string][] => values.map((v) => ['lxc.cap.keep', v]);
+    const base: [string, string][] = [
+      ['lxc.mount.auto', 'proc:rw sys:rw'],
+      ['lxc.apparmor.profile', 'unconfined'],
+    ];
+    // Written by an earlier Phoenix as one line, which LXC reads as a single unknown capability.
+    const changes = diffLxc(desiredLxc(caps), {
+      config: converged,
+      rawLxc: [...base, ...keep('sys_admin,mknod,sys_chroot')],
+    });
+    expect(changes.raw).toEqual({
+      removeKeys: ['lxc.cap.keep'],
+      append: keep('sys_admin', 'mknod', 'sys_chroot'),
+    });
+    const file = applyRawEdit('arch: amd64\nlxc.cap.keep: sys_admin,mknod,sys_chroot\n', changes.raw!);
+    expect(file).toBe(
+      'arch: amd64\nlxc.cap.keep: sys_admin\nlxc.cap.keep: mknod\nlxc.cap.keep: sys_chroot\n',
+    );
+    const done = { config: converged, rawLxc: [...base, ...keep('sys_admin', 'mknod', 'sys_chroot')] };
+    expect(diffLxc(desiredLxc(caps), done).raw).toBeUndefined();
+  });
+
   it('adds missing mount points on the next free mpN and leaves present ones alone', () => {
     const withVols = lxc(954, {
       zfs_volumes: [{ name: 'data', pool: 'tank', size_gb: 10, mount_point: '/data' }],
