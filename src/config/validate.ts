@@ -19,6 +19,7 @@ export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Probl
   return [
     ...checkSources(fleet),
     ...checkClones(fleet, invalid),
+    ...checkCloneDisks(fleet),
     ...checkBindMountSources(fleet),
     ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
@@ -107,6 +108,35 @@ function checkClones(fleet: Fleet, invalid: Invalid): Problem[] {
         ),
       );
     }
+  }
+  return problems;
+}
+
+const diskSize = (g: Guest): { key: string; gb: number } =>
+  g.kind === 'lxc'
+    ? { key: 'storage_size_gb', gb: g.config.storage_size_gb }
+    : { key: 'disk_size_gb', gb: g.config.disk_size_gb };
+
+/**
+ * A clone starts with its source's disk, and disks are never shrunk: a clone configured smaller than its source
+ * would fail at its `configure` (VM) or `disk` (container) step, after it was cloned. Warned here, before anything
+ * runs (a warning: the user's HEAD tree has such a VM, 1001 at 32 GB from 9000 at the 50 GB default, and still loads).
+ */
+function checkCloneDisks(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    const source = g.cloneFrom === undefined ? undefined : fleet.guests.get(g.cloneFrom);
+    if (source === undefined || source.kind !== g.kind) continue;
+    const own = diskSize(g);
+    const from = diskSize(source);
+    if (own.gb >= from.gb) continue;
+    problems.push(
+      warning(
+        ...at(g, own.key),
+        `${own.key} ${own.gb} is smaller than the ${from.gb} GB disk ${kindName(g)} ${g.id} gets as a clone of ${source.id}; disks are never shrunk, so building it fails`,
+        `set ${own.key} to ${from.gb} or more, or lower ${from.key} of ${kindName(source)} ${source.id}`,
+      ),
+    );
   }
   return problems;
 }

@@ -355,6 +355,21 @@ describe('validation rules', () => {
     expect(match.line).toEqual(expect.any(Number));
   });
 
+  test('a clone configured with a smaller disk than its source is a warning naming both sizes', async () => {
+    const { problems } = await problemsAfter(VM_FILE, (d) => {
+      vm(d, 1).disk_size_gb = 32; // its template 8000 has the vm_defaults 50
+    });
+    expect(problems).toMatchObject([
+      {
+        severity: 'warning',
+        path: ['vms', 1, 'disk_size_gb'],
+        message:
+          'disk_size_gb 32 is smaller than the 50 GB disk VM 8001 gets as a clone of 8000; disks are never shrunk, so building it fails',
+        hint: 'set disk_size_gb to 50 or more, or lower disk_size_gb of VM 8000',
+      },
+    ]);
+  });
+
   test('a bind mount on a container nothing clones is fine', async () => {
     const { problems } = await problemsAfter(LXC_FILE, (d) => {
       lxc(d, '950').volumes = [{ host_path: '/srv/models', mount_point: '/models' }];
