@@ -69,10 +69,10 @@ describe('script files', () => {
 
   it('knows which globals each script names, read with it at load (the example nvidia feature)', async () => {
     const fleet = await load(resolve(REPO, 'phoenix.config.ts'));
-    const nvidia = [...(fleet.scriptGlobals ?? new Map()).keys()].find((p) =>
+    const nvidia = [...(fleet.scriptGlobals ?? new Map<string, never>()).keys()].find((p) =>
       p.endsWith('install_nvidia.sh'),
     );
-    const docker = [...(fleet.scriptGlobals ?? new Map()).keys()].find((p) =>
+    const docker = [...(fleet.scriptGlobals ?? new Map<string, never>()).keys()].find((p) =>
       p.endsWith('install_docker.sh'),
     );
     expect(nvidia && globalsReadBy(fleet, [nvidia])).toEqual({ nvidia_driver_version: '580.76.05' });
