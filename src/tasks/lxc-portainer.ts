@@ -2,6 +2,7 @@
 // runs on the host with the CTID as $1, after the features and before the application script, as the original's
 // run_portainer_script did in its state machine.
 import type { LxcGuest } from '../config/model.js';
+import { globalsReadBy } from '../config/script-files.js';
 import { existenceCheck, liveOf, passthrough, runHostScript } from './guest-common.js';
 import type { ExecutableStep, StepContext } from './step.js';
 import { defineStep } from './step.js';
@@ -18,7 +19,7 @@ export const portainerStep: ExecutableStep<LxcGuest> = defineStep<LxcGuest>({
   inputs: (ctx) => ({
     portainer_role: ctx.target.config.portainer_role,
     passthrough: passthrough(ctx.target),
-    globals: ctx.fleet.globals ?? {},
+    globals: globalsReadBy(ctx.fleet, [script(ctx)]),
   }),
   scripts: (ctx) => [script(ctx)],
   cascades: true,
