@@ -178,7 +178,7 @@ export async function dispatchInProcess(
 export function stepsIn(output: string): { started: string[]; ok: string[]; failed: string[] } {
   const grab = (re: RegExp) => [...output.matchAll(re)].map((m) => m[1] ?? '');
   return {
-    started: grab(/^\[(\S+)\] start$/gm),
+    started: grab(/^\[(\S+)\] start(?:: .*)?$/gm),
     ok: grab(/^\[(\S+)\] ok\b/gm),
     failed: grab(/^\[(\S+)\] FAILED\b/gm),
   };
