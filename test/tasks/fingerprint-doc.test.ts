@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readScripts } from '../../src/config/script-files.js';
 import { buildStepGraph } from '../../src/graph/build.js';
 import { stepTables } from '../../src/tasks/index.js';
 import type { StepContext } from '../../src/tasks/step.js';
@@ -24,9 +25,17 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
       }),
       lxc(
         901,
-        { clone_from_ctid: 900, features: ['nvidia'], health_check: { command: 'check_gw.sh' } },
+        {
+          clone_from_ctid: 900,
+          features: ['nvidia'],
+          health_check: { command: 'check_gw.sh' },
+          apparmor_profile: 'lxc-phoenix-v2',
+          portainer_role: 'agent',
+        },
         {
           healthCheck: `${ROOT}/bin/health_checks/check_gw.sh`,
+          apparmorProfile: `${ROOT}/etc/apparmor/lxc-phoenix-v2`,
+          portainer: `${ROOT}/bin/lxc_setup/phoenix_hypervisor_feature_install_portainer.sh`,
         },
       ),
       vm(9000, {
@@ -45,6 +54,11 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
       },
     ],
   );
+  // The apparmor step exists only for a profile the install root has: this one reads as present.
+  fleet.scriptHashes = new Map([
+    ...readScripts(fleet),
+    [`${ROOT}/etc/apparmor/lxc-phoenix-v2`, 'a'.repeat(64)],
+  ]);
   const graph = buildStepGraph(fleet, stepTables);
   if (!graph.ok) throw new Error(graph.error.message);
   const out: Record<string, Record<string, Row>> = { lxc: {}, vm: {}, host: {} };
