@@ -169,7 +169,14 @@ export function renderVmlist(
 export function renderStorageCfg(
   storages: Record<
     string,
-    { type: string; content: readonly string[]; path?: string; disabled?: boolean; nodes?: string[]; shared?: boolean }
+    {
+      type: string;
+      content: readonly string[];
+      path?: string;
+      disabled?: boolean;
+      nodes?: string[];
+      shared?: boolean;
+    }
   >,
 ): string {
   const sections = Object.entries(storages).map(([sid, st]) => {

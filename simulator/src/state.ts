@@ -188,7 +188,9 @@ export function storageOnNode(def: StorageDef, node: string): boolean {
 }
 
 /** A version 1 state (one node, guests and volumes without a node) as a cluster of that one node. */
-function upgrade(raw: ClusterState | (Omit<ClusterState, 'version' | 'nodes' | 'nodeVolumes'> & V1)): ClusterState {
+function upgrade(
+  raw: ClusterState | (Omit<ClusterState, 'version' | 'nodes' | 'nodeVolumes'> & V1),
+): ClusterState {
   if (raw.version === 2) return raw;
   const { node, ...rest } = raw;
   const nodeVolumes: ClusterState['nodeVolumes'] = { [node]: {} };

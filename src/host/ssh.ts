@@ -73,10 +73,7 @@ export function remoteScript(s: RemoteScript): string {
   const files = s.files ?? [];
   const needsDir = files.length > 0 || s.input !== undefined;
   if (needsDir) {
-    lines.push(
-      'T=$(mktemp -d "${TMPDIR:-/tmp}/phoenix.XXXXXXXX") || exit 255',
-      'trap \'rm -rf "$T"\' EXIT',
-    );
+    lines.push('T=$(mktemp -d "${TMPDIR:-/tmp}/phoenix.XXXXXXXX") || exit 255', 'trap \'rm -rf "$T"\' EXIT');
   }
   for (const f of files) {
     const dest = `"$T/files"${shellQuote(f.local)}`;
@@ -85,7 +82,11 @@ export function remoteScript(s: RemoteScript): string {
     lines.push(`chmod ${(f.mode & 0o777).toString(8)} ${dest}`);
   }
   if (s.input !== undefined) {
-    lines.push(`base64 -d > "$T/stdin" <<'${HEREDOC}' || exit 255`, ...base64Lines(Buffer.from(s.input)), HEREDOC);
+    lines.push(
+      `base64 -d > "$T/stdin" <<'${HEREDOC}' || exit 255`,
+      ...base64Lines(Buffer.from(s.input)),
+      HEREDOC,
+    );
   }
   for (const [k, v] of Object.entries(s.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not an environment variable name: ${k}`);

@@ -2,7 +2,7 @@
 import { effectiveConfig, guestNotFound, type Ctx } from '../context.js';
 import { ParamError as PveParamError, PveError } from '../errors.js';
 import { maskPassword } from '../guests.js';
-import { checkNode, viewOf } from './nodes.js';
+import { viewOf } from './nodes.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import { clusterOf, isShared, type GuestState, type SimState } from '../state.js';
 import { getStorage, storagePath } from '../storage.js';
@@ -92,7 +92,8 @@ export function getPath(
   if (a === 'nodes' && parts.length === 1) return s.nodes.map((n) => nodeEntry(n, fingerprint));
   if (a === 'nodes' && b !== undefined) {
     const ns = viewOf(s, b);
-    if (parts.length === 2) return [{ name: 'lxc' }, { name: 'qemu' }, { name: 'storage' }, { name: 'tasks' }];
+    if (parts.length === 2)
+      return [{ name: 'lxc' }, { name: 'qemu' }, { name: 'storage' }, { name: 'tasks' }];
     if (c === 'storage' && parts.length === 3) return storageList(ns, opts);
     if (c === 'storage' && d !== undefined && e === 'content' && parts.length === 5) {
       const st = getStorage(ns, d);

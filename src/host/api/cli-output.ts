@@ -39,7 +39,8 @@ export function formatAplinfo(data: unknown): string | undefined {
   return data
     .map((e: unknown) => {
       const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
-      return `${String(o.section ?? 'system')}\t${String(o.template ?? '')}\n`;
+      const text = (v: unknown, dflt: string): string => (typeof v === 'string' ? v : dflt);
+      return `${text(o.section, 'system')}\t${text(o.template, '')}\n`;
     })
     .join('');
 }

@@ -42,9 +42,19 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 15_000, totalMs: 180_000 };
 
 export interface ApiClient {
-  call(method: Method, path: string, params?: Params, opts?: CallOptions): Promise<Result<unknown, ApiFailure>>;
+  call(
+    method: Method,
+    path: string,
+    params?: Params,
+    opts?: CallOptions,
+  ): Promise<Result<unknown, ApiFailure>>;
   /** A GET whose `data` must have `schema`'s shape. */
-  read<T>(path: string, schema: z.ZodType<T>, params?: Params, opts?: CallOptions): Promise<Result<T, ApiFailure>>;
+  read<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    params?: Params,
+    opts?: CallOptions,
+  ): Promise<Result<T, ApiFailure>>;
   /** Requests sent so far (retries included), and how many of them wrote (POST, PUT, DELETE). */
   readonly requests: number;
   readonly writes: number;
@@ -129,8 +139,9 @@ export function createApiClient(opts: ClientOptions): ApiClient {
         `${stamp()} #a${n} ${res.status}${outcome.ok ? '' : ` ${redact(failureText(outcome.error))}`} in ${seconds(started)}`,
       );
     } catch (e) {
-      outcome = err(networkFailure(e, o.signal));
-      opts.log?.write(`${stamp()} #a${n} ${redact(failureText(outcome.error))} after ${seconds(started)}`);
+      const failure = networkFailure(e, o.signal);
+      outcome = err(failure);
+      opts.log?.write(`${stamp()} #a${n} ${redact(failureText(failure))} after ${seconds(started)}`);
     }
     return outcome;
   };
@@ -157,7 +168,10 @@ export function createApiClient(opts: ClientOptions): ApiClient {
       if (parsed.success) return ok(parsed.data);
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-      return err({ kind: 'schema', message: `GET ${path}: unexpected answer${where}: ${issue?.message ?? ''}` });
+      return err({
+        kind: 'schema',
+        message: `GET ${path}: unexpected answer${where}: ${issue?.message ?? ''}`,
+      });
     },
     get requests() {
       return requests;
@@ -187,7 +201,10 @@ export function envelope(status: number, statusText: string, body: string): Resu
     typeof obj.errors === 'object' && obj.errors !== null
       ? Object.fromEntries(Object.entries(obj.errors).map(([k, v]) => [k, String(v).trim()]))
       : undefined;
-  const text = [message.trim() || `HTTP ${status}`, ...Object.entries(errors ?? {}).map(([k, v]) => `${k}: ${v}`)];
+  const text = [
+    message.trim() || `HTTP ${status}`,
+    ...Object.entries(errors ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
   return err({ kind: 'http', status, message: text.join('\n'), ...(errors && { errors }) });
 }
 
@@ -233,7 +250,6 @@ function backoff(tries: number, r: RetryPolicy): number {
   const step = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** tries);
   return Math.round(step * (0.5 + Math.random() * 0.5));
 }
-
 
 function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(2)}s`;

@@ -114,7 +114,8 @@ export function ctRootOnly(key: string, value: string): string | undefined {
   if (key === 'hookscript') return 'hookscript: only root@pam may change it';
   if (key === 'features') {
     const extra = [...parseProps(value).keys()].filter((k) => k !== 'nesting');
-    if (extra.length > 0) return `features ${extra.join(', ')}: only root@pam may change features other than nesting`;
+    if (extra.length > 0)
+      return `features ${extra.join(', ')}: only root@pam may change features other than nesting`;
   }
   if (/^(?:mp\d+|rootfs)$/.test(key)) {
     const volume = parseProps(value, 'volume').get('volume') ?? '';
@@ -138,7 +139,8 @@ function vmRootOnly(key: string, value: string): string | undefined {
 /** A tool's sub-command: `qm disk resize` and `qm guest exec` have two words. */
 function subcommand(words: readonly string[]): { sub: string; args: readonly string[] } {
   const [first = '', second = '', ...rest] = words;
-  if ((first === 'disk' || first === 'guest') && second !== '') return { sub: `${first} ${second}`, args: rest };
+  if ((first === 'disk' || first === 'guest') && second !== '')
+    return { sub: `${first} ${second}`, args: rest };
   return { sub: first, args: words.slice(1) };
 }
 
@@ -207,7 +209,9 @@ function routeGuest(
       return routeSet(kind, id, opts, argv, here);
     case 'resize':
     case 'disk resize':
-      return api(here, TOKEN_SAFE, [task('PUT', `${base}/resize`, { disk: pos[1] ?? '', size: pos[2] ?? '' })]);
+      return api(here, TOKEN_SAFE, [
+        task('PUT', `${base}/resize`, { disk: pos[1] ?? '', size: pos[2] ?? '' }),
+      ]);
     case 'start':
     case 'stop':
       return api(here, TOKEN_SAFE, [task('POST', `${base}/status/${sub}`, paramsOf(opts))]);
@@ -216,7 +220,9 @@ function routeGuest(
     case 'destroy':
       return api(here, TOKEN_SAFE, [task('DELETE', base, paramsOf(opts))]);
     case 'snapshot':
-      return api(here, TOKEN_SAFE, [task('POST', `${base}/snapshot`, { snapname: pos[1] ?? '', ...paramsOf(opts) })]);
+      return api(here, TOKEN_SAFE, [
+        task('POST', `${base}/snapshot`, { snapname: pos[1] ?? '', ...paramsOf(opts) }),
+      ]);
     case 'delsnapshot':
       return api(here, TOKEN_SAFE, [task('DELETE', `${base}/snapshot/${enc(pos[1] ?? '')}`, paramsOf(opts))]);
     case 'template':
@@ -224,20 +230,36 @@ function routeGuest(
         { method: 'POST', path: `${base}/template`, expect: kind === 'lxc' ? 'template' : 'task' },
       ]);
     case 'config':
-      return api(here, TOKEN_SAFE, [{ method: 'GET', path: `${base}/config`, expect: 'sync' }], { kind: 'json' });
+      return api(here, TOKEN_SAFE, [{ method: 'GET', path: `${base}/config`, expect: 'sync' }], {
+        kind: 'json',
+      });
     case 'guest cmd':
-      return api(here, TOKEN_SAFE, [{ method: 'POST', path: `${base}/agent/${enc(pos[1] ?? '')}`, expect: 'sync' }]);
+      return api(here, TOKEN_SAFE, [
+        { method: 'POST', path: `${base}/agent/${enc(pos[1] ?? '')}`, expect: 'sync' },
+      ]);
     case 'guest exec':
       return api(
         here,
         TOKEN_SAFE,
-        [{ method: 'POST', path: `${base}/agent/exec`, params: { command: rest ?? pos.slice(1) }, expect: 'sync' }],
+        [
+          {
+            method: 'POST',
+            path: `${base}/agent/exec`,
+            params: { command: rest ?? pos.slice(1) },
+            expect: 'sync',
+          },
+        ],
         { kind: 'guest-exec', node: here, guestPath: base },
       );
     case 'exec':
       return ssh(here, 'pct exec has no API: it runs lxc-attach on the node that holds the container', argv);
     case 'push':
-      return ssh(here, 'pct push has no API: the file goes to the node over ssh, then into the container', argv, pos[1]);
+      return ssh(
+        here,
+        'pct push has no API: the file goes to the node over ssh, then into the container',
+        argv,
+        pos[1],
+      );
     default:
       return ssh(here, `${kind === 'lxc' ? 'pct' : 'qm'} ${sub} has no API route in Phoenix`, argv);
   }
@@ -254,7 +276,9 @@ function routeCreate(
   const node = ctx.placedNode(Number(id)) ?? ctx.node;
   if (kind === 'lxc' && ostemplate?.startsWith('/'))
     return ssh(node, 'an OS template named by a host path is only allowed for root@pam', argv);
-  const rootOnly = [...opts].map(([k, v]) => (kind === 'lxc' ? ctRootOnly(k, v) : vmRootOnly(k, v))).find(Boolean);
+  const rootOnly = [...opts]
+    .map(([k, v]) => (kind === 'lxc' ? ctRootOnly(k, v) : vmRootOnly(k, v)))
+    .find(Boolean);
   if (rootOnly !== undefined) return ssh(node, rootOnly, argv);
   const params: Record<string, string> = { vmid: id, ...paramsOf(opts, ['sshkeys']) };
   if (kind === 'lxc' && ostemplate !== undefined) params.ostemplate = ostemplate;
@@ -282,8 +306,11 @@ function routeClone(
   const want = ctx.placedNode(Number(newid)) ?? srcNode;
   const params: Record<string, string> = { newid, ...paramsOf(opts) };
   const clonePath = `${guestBase(srcNode, kind, source)}/clone`;
-  if (want === srcNode) return api(srcNode, TOKEN_SAFE, [{ method: 'POST', path: clonePath, params, expect: 'task' }]);
-  const storages = opts.has('storage') ? [opts.get('storage') ?? ''] : (ctx.guestStorages(Number(source)) ?? []);
+  if (want === srcNode)
+    return api(srcNode, TOKEN_SAFE, [{ method: 'POST', path: clonePath, params, expect: 'task' }]);
+  const storages = opts.has('storage')
+    ? [opts.get('storage') ?? '']
+    : (ctx.guestStorages(Number(source)) ?? []);
   const shared = storages.length > 0 && storages.every((s) => ctx.sharedStorage(s) === true);
   if (shared) {
     return api(srcNode, `cloned on ${srcNode} straight to ${want}: ${storages.join(', ')} is shared`, [
@@ -293,7 +320,9 @@ function routeClone(
   const local = storages.filter((s) => ctx.sharedStorage(s) !== true);
   const why =
     `cloned in full on ${srcNode}, then moved to ${want}: ` +
-    (local.length > 0 ? `${local.join(', ')} is local to ${srcNode}` : `the source's storage is not known to be shared`);
+    (local.length > 0
+      ? `${local.join(', ')} is local to ${srcNode}`
+      : `the source's storage is not known to be shared`);
   return api(srcNode, why, [
     { method: 'POST', path: clonePath, params: { ...params, full: '1' }, expect: 'task' },
     {
@@ -306,8 +335,16 @@ function routeClone(
 }
 
 /** `pct set` / `qm set`: the token-safe keys through the API, root-only ones over ssh (`pct set` on the node). */
-function routeSet(kind: 'lxc' | 'qemu', id: string, opts: Map<string, string>, argv: Argv, node: string): Route {
-  const rootOnly = [...opts].map(([k, v]) => (kind === 'lxc' ? ctRootOnly(k, v) : vmRootOnly(k, v))).find(Boolean);
+function routeSet(
+  kind: 'lxc' | 'qemu',
+  id: string,
+  opts: Map<string, string>,
+  argv: Argv,
+  node: string,
+): Route {
+  const rootOnly = [...opts]
+    .map(([k, v]) => (kind === 'lxc' ? ctRootOnly(k, v) : vmRootOnly(k, v)))
+    .find(Boolean);
   if (rootOnly !== undefined) return ssh(node, rootOnly, argv);
   const route = api(node, TOKEN_SAFE, [
     {

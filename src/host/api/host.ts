@@ -12,11 +12,24 @@ import type { LiveStateRequest } from '../read-live.js';
 import { HostReadError } from '../read-live.js';
 import { withPrivateFiles } from '../temp-files.js';
 import { err, ok, type Result } from '../../result.js';
-import { DEFAULT_SSH, remoteScript, shellLine, sshArgv, type ShippedFile, type SshOptions } from '../ssh.js';
+import { DEFAULT_SSH, remoteScript, shellLine, sshArgv, type SshOptions } from '../ssh.js';
 import type { ApiClient, ApiFailure } from './client.js';
-import { formatAplinfo, formatGuestExec, formatStorageStatus, formatVolumeList, uriEscape } from './cli-output.js';
-import { describeRoute, isPveTool, routeCommand, type ApiCall, type Route, type RouteContext } from './commands.js';
-import { believedStatus, configFromApi, isMissing, readGuestDetails, readRunState, type KnownStatus } from './live.js';
+import {
+  formatAplinfo,
+  formatGuestExec,
+  formatStorageStatus,
+  formatVolumeList,
+  uriEscape,
+} from './cli-output.js';
+import {
+  describeRoute,
+  isPveTool,
+  routeCommand,
+  type ApiCall,
+  type Route,
+  type RouteContext,
+} from './commands.js';
+import { believedStatus, configFromApi, readGuestDetails, readRunState, type KnownStatus } from './live.js';
 import { agentExec, agentExecStatus, clusterResources, guestConfig, upidOrNull } from './schemas.js';
 import { parseUpid, pollDelay, taskFailureMessage, waitForTask } from './tasks.js';
 import { clusterView, isShared, type ClusterView } from './view.js';
@@ -27,8 +40,8 @@ import { shipScript } from './ship.js';
 export interface Placement {
   /** The node a guest of the config is placed on (config `node`, recorded choice or policy). */
   nodeOf(id: number): string | undefined;
-  /** The per-node copy of template `source` on `node`, when the plan made one. */
-  copyOf(source: number, node: string): number | undefined;
+  /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
+  snapshotOf(id: number): string | undefined;
 }
 
 /** Run states Phoenix saw its own tasks leave, so a lagging /cluster/resources does not undo them. */
@@ -45,6 +58,8 @@ export interface ApiHostOptions {
   statuses?: StatusMemory;
   /** PHOENIX_COMMAND_TIMEOUT_MS: replaces every task budget (tests). */
   timeoutOverride?: number;
+  /** A line for the run log (a lane change the token forced). */
+  note?: (line: string) => void;
 }
 
 /** A guest-less command (pvesm, pveam, scripts) needs a node: the step's. 'host' means every node in turn. */
@@ -63,7 +78,7 @@ export interface ApiHost extends HostExec {
   close(): Promise<void>;
 }
 
-const NO_PLACEMENT: Placement = { nodeOf: () => undefined, copyOf: () => undefined };
+const NO_PLACEMENT: Placement = { nodeOf: () => undefined, snapshotOf: () => undefined };
 
 const memoryStatuses = (): StatusMemory => {
   const m = new Map<number, KnownStatus>();
@@ -74,7 +89,11 @@ const memoryStatuses = (): StatusMemory => {
 };
 
 /** Root-only refusals of a token (pve-container check_ct_modify_config_perm, qemu-server, pve-storage). */
-const ROOT_ONLY = [/only allowed for root@pam/, /only root can set/, /Only root can pass arbitrary filesystem paths/];
+const ROOT_ONLY = [
+  /only allowed for root@pam/,
+  /only root can set/,
+  /Only root can pass arbitrary filesystem paths/,
+];
 
 export function createApiHost(opts: ApiHostOptions): ApiHost {
   const { client, local } = opts;
@@ -99,7 +118,6 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     placedNode: (id) => placement.nodeOf(id),
     sharedStorage: (s) => isShared(v, s),
     guestStorages: (id) => storagesOfGuest(id),
-    copyOf: (source, n) => placement.copyOf(source, n),
   });
 
   /** The storages a guest's disks are on, from configs read this run (clone routes need them). */
@@ -153,19 +171,24 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     else {
       res = await runApi(route, argv, ro, started);
       if (!res.ok && ROOT_ONLY.some((re) => re.test(res.ok ? '' : res.error.stderrTail))) {
-        local.logLine?.(`the token was refused a root-only setting: ${formatArgv(argv)} goes over ssh instead`);
+        opts.note?.(`the token was refused a root-only setting: ${formatArgv(argv)} goes over ssh instead`);
         res = await runSsh({ lane: 'ssh', node: route.node, why: 'root-only', argv }, argv, ro);
       }
     }
-    if (res.ok) await remember(argv, route);
+    if (res.ok) remember(argv, route);
     return res;
   };
 
   /** A host script of the hypervisor's own setup: run on every node in turn, stopping at the first failure. */
-  const runEverywhere = async (argv: Argv, ro: RunOptions): Promise<Result<CommandResult, CommandFailure>> => {
+  const runEverywhere = async (
+    argv: Argv,
+    ro: RunOptions,
+  ): Promise<Result<CommandResult, CommandFailure>> => {
     const v = await view();
     if (!v.ok) return v;
-    let last: Result<CommandResult, CommandFailure> = err(failure(argv, 'exit-non-zero', 'the cluster has no node'));
+    let last: Result<CommandResult, CommandFailure> = err(
+      failure(argv, 'exit-non-zero', 'the cluster has no node'),
+    );
     for (const node of [...v.value.nodes.keys()].sort()) {
       last = await runOn(node, argv, ro);
       if (!last.ok) return last;
@@ -174,7 +197,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   };
 
   /** What the host learns from its own successful commands: where guests went, and the state it left them in. */
-  const remember = async (argv: Argv, route: Route): Promise<void> => {
+  const remember = (argv: Argv, route: Route): void => {
     if (!isPveTool(argv) || current === undefined || route.lane === 'refused') return;
     const tool = argv[0] === 'pct' || argv[0]?.endsWith('/pct') ? 'lxc' : 'vm';
     const sub = argv[1];
@@ -246,7 +269,13 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const upidText = upidOrNull.safeParse(data);
     const upid = upidText.success && upidText.data !== null ? parseUpid(upidText.data) : undefined;
     if (upid === undefined)
-      return err(failure(argv, 'exit-non-zero', `${call.method} ${call.path} answered no task ID: ${JSON.stringify(data)}`));
+      return err(
+        failure(
+          argv,
+          'exit-non-zero',
+          `${call.method} ${call.path} answered no task ID: ${JSON.stringify(data)}`,
+        ),
+      );
     const timeoutMs = opts.timeoutOverride ?? ro.timeoutMs ?? taskBudget(argv);
     const waited = await waitForTask(client, upid, {
       ...(timeoutMs !== undefined && { timeoutMs }),
@@ -256,12 +285,21 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const f = waited.error;
     const message = `${shortCommand(argv)} failed: ${taskFailureMessage(f)}`;
     const tail = f.kind === 'failed' ? [...f.logTail, f.exitstatus] : [taskFailureMessage(f)];
-    const reason = f.kind === 'timeout' ? 'timeout' : f.kind === 'api' && f.failure.kind === 'cancelled' ? 'cancelled' : 'exit-non-zero';
+    const reason =
+      f.kind === 'timeout'
+        ? 'timeout'
+        : f.kind === 'api' && f.failure.kind === 'cancelled'
+          ? 'cancelled'
+          : 'exit-non-zero';
     return err({ reason, argv, exitCode: 255, stderrTail: tail.join('\n'), message });
   };
 
   /** `POST .../lxc/{id}/template` answers null (the task's UPID is lost): done when the config says template. */
-  const waitTemplate = async (call: ApiCall, argv: Argv, ro: RunOptions): Promise<Result<string[], CommandFailure>> => {
+  const waitTemplate = async (
+    call: ApiCall,
+    argv: Argv,
+    ro: RunOptions,
+  ): Promise<Result<string[], CommandFailure>> => {
     const configPath = call.path.replace(/\/template$/, '/config');
     const budget = opts.timeoutOverride ?? ro.timeoutMs ?? 10 * 60_000;
     const began = Date.now();
@@ -271,8 +309,15 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       if (configFromApi(conf.value).config.template === '1') return ok([]);
       const delay = pollDelay(n);
       if (Date.now() - began + delay > budget)
-        return err(failure(argv, 'timeout', `${shortCommand(argv)}: the container is not a template after ${Math.round(budget / 1000)}s`));
-      if (!(await sleep(delay, ro.signal))) return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
+        return err(
+          failure(
+            argv,
+            'timeout',
+            `${shortCommand(argv)}: the container is not a template after ${Math.round(budget / 1000)}s`,
+          ),
+        );
+      if (!(await sleep(delay, ro.signal)))
+        return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
     }
   };
 
@@ -284,7 +329,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     ro: RunOptions,
   ): Promise<Result<string, CommandFailure>> => {
     const o = route.output;
-    const bad = (what: string) => err(failure(argv, 'exit-non-zero', `${shortCommand(argv)}: unexpected answer (${what})`));
+    const bad = (what: string) =>
+      err(failure(argv, 'exit-non-zero', `${shortCommand(argv)}: unexpected answer (${what})`));
     switch (o.kind) {
       case 'none':
         return ok('');
@@ -309,7 +355,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     ro: RunOptions,
   ): Promise<Result<string, CommandFailure>> => {
     const pid = agentExec.safeParse(data);
-    if (!pid.success) return err(failure(argv, 'exit-non-zero', `${shortCommand(argv)}: the agent answered no pid`));
+    if (!pid.success)
+      return err(failure(argv, 'exit-non-zero', `${shortCommand(argv)}: the agent answered no pid`));
     const budget = opts.timeoutOverride ?? ro.timeoutMs ?? 60 * 60_000;
     const began = Date.now();
     for (let n = 0; ; n++) {
@@ -318,7 +365,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       if (st.value.exited) return ok(formatGuestExec(st.value));
       const delay = pollDelay(n);
       if (Date.now() - began + delay > budget) return ok(formatGuestExec(st.value));
-      if (!(await sleep(delay, ro.signal))) return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
+      if (!(await sleep(delay, ro.signal)))
+        return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
     }
   };
 
@@ -330,7 +378,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const shipped = await shipScript(route, argv, ro);
     if (!shipped.ok) return err(failure(argv, 'file-error', shipped.error));
     const { script, plain } = shipped.value;
-    const sshCmd = plain !== undefined ? sshArgv(route.node, plain, sshOpts) : sshArgv(route.node, 'sh -s', sshOpts);
+    const sshCmd =
+      plain !== undefined ? sshArgv(route.node, plain, sshOpts) : sshArgv(route.node, 'sh -s', sshOpts);
     const res = await local.run(sshCmd, {
       ...(ro.timeoutMs !== undefined && { timeoutMs: ro.timeoutMs }),
       ...(ro.signal && { signal: ro.signal }),
@@ -339,7 +388,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     });
     if (res.ok) return ok({ ...res.value, argv });
     const e = res.error;
-    const unreachable = e.exitCode === 255 && /ssh|Permission denied|Host key|Could not resolve|Connection/i.test(e.stderrTail);
+    const unreachable =
+      e.exitCode === 255 && /ssh|Permission denied|Host key|Could not resolve|Connection/i.test(e.stderrTail);
     const hint = unreachable
       ? ` (ssh to ${sshOpts.user}@${route.node} failed: \`ssh ${sshOpts.user}@${route.node} true\` must work without a password)`
       : '';
@@ -367,7 +417,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const failures: CommandFailure[] = [];
     await eachLimited(wanted, 8, async (id) => {
       const g = guests.get(id)!;
-      const read = await readGuestDetails(client, g.node!, g.kind, id, req.snapshots?.get(id));
+      const read = await readGuestDetails(client, g.node!, g.kind, id, placement.snapshotOf(id));
       if (!read.ok) {
         failures.push(apiFailure(['GET', `${g.kind} ${id} config`], read.error));
         return;
@@ -396,10 +446,10 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       return typeof node === 'string' ? node : defaultNode;
     },
     run: (argv, ro) => runOn(node, argv, ro),
-    readGuest: host.readGuest,
-    readGuestConfig: host.readGuestConfig,
-    editGuestConfig: host.editGuestConfig,
-    withFiles: host.withFiles,
+    readGuest: (kind, id) => host.readGuest(kind, id),
+    readGuestConfig: (kind, id) => host.readGuestConfig(kind, id),
+    editGuestConfig: (kind, id, edit) => host.editGuestConfig(kind, id, edit),
+    withFiles: (files, fn) => host.withFiles(files, fn),
   });
 
   const host: ApiHost = {
@@ -434,7 +484,13 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       const node = await nodeOfGuest(id);
       if (!node.ok) return node;
       if (node.value === undefined)
-        return err(failure(['edit', `${kind} ${id}`], 'file-error', `${kind === 'lxc' ? 'CT' : 'VM'} ${id} does not exist`));
+        return err(
+          failure(
+            ['edit', `${kind} ${id}`],
+            'file-error',
+            `${kind === 'lxc' ? 'CT' : 'VM'} ${id} does not exist`,
+          ),
+        );
       return editOverSsh(local, sshOpts, node.value, kind, id, edit);
     },
     withFiles: (files, fn) => withPrivateFiles(files, fn),
@@ -457,7 +513,11 @@ function taskBudget(argv: Argv): number | undefined {
   return Number.isFinite(seconds) ? seconds * 1000 + 2 * 60_000 : undefined;
 }
 
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]!);
@@ -479,7 +539,13 @@ export function apiFailure(argv: Argv, f: ApiFailure): CommandFailure {
   const status = f.kind === 'http' ? ` (HTTP ${f.status})` : '';
   const message = `${shortCommand(argv)} failed${status}: ${f.message.split('\n')[0] ?? ''}`;
   const reason: CommandFailure['reason'] =
-    f.kind === 'cancelled' ? 'cancelled' : f.kind === 'network' ? (f.timeout ? 'timeout' : 'spawn-error') : 'exit-non-zero';
+    f.kind === 'cancelled'
+      ? 'cancelled'
+      : f.kind === 'network'
+        ? f.timeout
+          ? 'timeout'
+          : 'spawn-error'
+        : 'exit-non-zero';
   return { reason, argv, ...(f.kind === 'http' && { exitCode: 255 }), stderrTail: f.message, message };
 }
 
@@ -501,7 +567,13 @@ async function editOverSsh(
   const file = `"\${PHOENIX_PVE_ROOT-}"/etc/pve/nodes/${shellLine([node])}/${dir}/${id}.conf`;
   const label = ['edit', `/etc/pve/nodes/${node}/${dir}/${id}.conf`];
   const read = await local.run(sshArgv(node, `cat ${file}`, ssh));
-  if (!read.ok) return err({ ...read.error, reason: 'file-error', argv: label, message: `cannot read ${label[1]} on ${node}: ${read.error.message}` });
+  if (!read.ok)
+    return err({
+      ...read.error,
+      reason: 'file-error',
+      argv: label,
+      message: `cannot read ${label[1]} on ${node}: ${read.error.message}`,
+    });
   const text = read.value.stdout;
   const next = edit(text);
   if (next === text) return ok({ changed: false });
@@ -514,13 +586,21 @@ async function editOverSsh(
     `flock -w 10 9 || { echo "can't lock file '/run/lock/lxc/pve-config-${id}.lock' - got timeout" >&2; exit 1; }`,
     `[ "$(sha1sum < "$f" | cut -d' ' -f1)" = ${sha1} ] || { echo "config of ${id} changed since Phoenix read it; run again" >&2; exit 1; }`,
     `base64 -d > "$f.tmp.$$" <<'PHOENIX_EOF_7f3a9c' || exit 1`,
-    ...(Buffer.from(next).toString('base64').match(/.{1,76}/g) ?? []),
+    ...(Buffer.from(next)
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []),
     'PHOENIX_EOF_7f3a9c',
     'mv "$f.tmp.$$" "$f"',
     '',
   ].join('\n');
   const wrote = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
-  if (!wrote.ok) return err({ ...wrote.error, reason: 'file-error', argv: label, message: `cannot write ${label[1]} on ${node}: ${wrote.error.message}` });
+  if (!wrote.ok)
+    return err({
+      ...wrote.error,
+      reason: 'file-error',
+      argv: label,
+      message: `cannot write ${label[1]} on ${node}: ${wrote.error.message}`,
+    });
   return ok({ changed: true });
 }
 

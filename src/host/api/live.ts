@@ -88,7 +88,9 @@ export async function readRunState(
 
 /** `Configuration file 'nodes/pve1/lxc/101.conf' does not exist` (500): not on that node. */
 export function isMissing(f: ApiFailure): boolean {
-  return f.kind === 'http' && /does not exist|no such (?:VM|CT)|unable to find configuration file/.test(f.message);
+  return (
+    f.kind === 'http' && /does not exist|no such (?:VM|CT)|unable to find configuration file/.test(f.message)
+  );
 }
 
 /** A run state Phoenix recorded itself after a power task, with when. */

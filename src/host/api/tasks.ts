@@ -114,10 +114,16 @@ export async function waitForTask(
         const log = await readLogTail(client, base, 50);
         return ok({ upid, exitstatus, warnings: log.filter((l) => /WARN/.test(l)) });
       }
-      return err({ kind: 'failed', upid, exitstatus, logTail: await readLogTail(client, base, opts.tailLines ?? 10) });
+      return err({
+        kind: 'failed',
+        upid,
+        exitstatus,
+        logTail: await readLogTail(client, base, opts.tailLines ?? 10),
+      });
     }
     const delay = pollDelay(n);
-    if (Date.now() - began + delay > budget) return err({ kind: 'timeout', upid, afterMs: Date.now() - began });
+    if (Date.now() - began + delay > budget)
+      return err({ kind: 'timeout', upid, afterMs: Date.now() - began });
     if (!(await sleep(delay, opts.signal)))
       return err({ kind: 'api', upid, failure: { kind: 'cancelled', message: 'cancelled' } });
   }
@@ -145,4 +151,3 @@ export function taskFailureMessage(f: TaskFailure): string {
       return `${what}: its status could not be read: ${f.failure.message}`;
   }
 }
-

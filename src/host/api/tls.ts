@@ -23,12 +23,7 @@ export function normalizeFingerprint(raw: string): Result<string, string> {
     return err(
       'must be a SHA-256 fingerprint: 32 hex pairs joined by colons, as `pvenode cert info` prints it (AB:CD:...)',
     );
-  return ok(
-    hex
-      .toUpperCase()
-      .match(/../g)!
-      .join(':'),
-  );
+  return ok(hex.toUpperCase().match(/../g)!.join(':'));
 }
 
 /** The certificate did not match the pin: named by both fingerprints, so the user can tell a change from an attack. */
