@@ -68,7 +68,8 @@ export class Ctx {
       if (!(e instanceof PveError)) throw e;
       if (onFail) await onFail();
       this.err(e.message.replace(/\n+$/, '').replace(/\n/g, ' ') + '\n');
-      return checked ? 255 : 0;
+      // Behind the simulated API the task's exitstatus tells the failure, whatever the CLI would exit with.
+      return checked || process.env.PHOENIX_SIM_VIA === 'api' ? 255 : 0;
     }
   }
 }

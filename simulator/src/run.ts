@@ -164,6 +164,8 @@ export async function runTool(tool: string, argv: string[], load: Loader | undef
     write(2, render(e));
     exit = e.exit;
   }
-  appendCall(dir, { tool, argv, exit, ms: Date.now() - t0 });
+  // A command the simulated API ran for a request says so: the request has its own line (tool "api").
+  const via = process.env.PHOENIX_SIM_VIA;
+  appendCall(dir, { tool, argv, exit, ms: Date.now() - t0, ...(via ? { via } : {}) });
   return exit;
 }
