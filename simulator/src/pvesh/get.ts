@@ -95,6 +95,14 @@ export function getPath(
     if (parts.length === 2)
       return [{ name: 'lxc' }, { name: 'qemu' }, { name: 'storage' }, { name: 'tasks' }];
     if (c === 'storage' && parts.length === 3) return storageList(ns, opts);
+    // pve-manager PVE/API2/Nodes.pm apl_info (the catalogue `pveam available` prints): every entry is amd64.
+    if (c === 'aplinfo' && parts.length === 3)
+      return ctx.cfg.catalog.map((t) => ({
+        template: t.name,
+        section: t.section,
+        type: 'lxc',
+        architecture: 'amd64',
+      }));
     if (c === 'storage' && d !== undefined && e === 'content' && parts.length === 5) {
       const st = getStorage(ns, d);
       return Object.entries(st.volumes)

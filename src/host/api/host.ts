@@ -103,11 +103,14 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   let current: ClusterView | undefined;
   let defaultNode = '';
 
+  /** Whether the view was read and no live read has used it yet (the session's open reads it once). */
+  let unused = false;
   const view = async (refresh = false): Promise<Result<ClusterView, CommandFailure>> => {
     if (current && !refresh) return ok(current);
     const res = await client.read('/cluster/resources', clusterResources);
     if (!res.ok) return err(apiFailure(['GET', '/cluster/resources'], res.error));
     current = clusterView(res.value);
+    unused = true;
     defaultNode ||= [...current.nodes.keys()].sort()[0] ?? '';
     return ok(current);
   };
@@ -397,7 +400,9 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   };
 
   const readLive = async (req: LiveStateRequest): Promise<Result<LiveState, CommandFailure>> => {
-    const v = await view(true);
+    // The first live read uses the view the session's open just read; later ones (after acting) read it again.
+    const v = await view(!unused);
+    unused = false;
     if (!v.ok) return v;
     const kinds = req.kinds ?? ['lxc', 'vm'];
     const guests = new Map<number, LiveGuest>();
@@ -462,6 +467,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       placement = p;
     },
     on: bound,
+    forGuest: (id) => bound(current?.guests.get(id)?.node ?? placement.nodeOf(id) ?? defaultNode),
+    forHostSetup: () => bound({ every: true }),
     laneOf(argv, node) {
       if (current === undefined) return 'api';
       return describeRoute(routeCommand(argv, routeCtx(current, node)));
