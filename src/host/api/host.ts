@@ -2,6 +2,7 @@
 // Proxmox API (commands.ts decides each command's lane) plus the ssh lane for what only root on the node may do.
 // It knows where every guest lives (one /cluster/resources read, kept current as its own tasks move guests) and
 // where the fleet wants the others (the placement the engine hands it), so `pct start 950` goes to 950's node.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { formatArgv, type Argv } from '../argv.js';
 import type { GuestKind } from '../../config/model.js';
@@ -584,7 +585,6 @@ async function editOverSsh(
   const text = read.value.stdout;
   const next = edit(text);
   if (next === text) return ok({ changed: false });
-  const { createHash } = await import('node:crypto');
   const sha1 = createHash('sha1').update(text).digest('hex');
   const lockDir = '"${PHOENIX_PVE_ROOT-}"/run/lock/lxc';
   const script = [
