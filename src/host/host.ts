@@ -95,4 +95,6 @@ export interface HostExec {
   forGuest?(id: number): HostExec;
   /** A cluster: the host a hypervisor setup step runs on (every node in turn). */
   forHostSetup?(): HostExec;
+  /** A cluster: the lane a command of a guest's step takes and why (`api POST /nodes/pve2/lxc`, `ssh root@pve2: ...`). */
+  laneOf?(argv: Argv, guest?: number): string;
 }

@@ -17,12 +17,20 @@ interface ApiInfo {
   url: string;
   token: string;
   fingerprint: string;
+  ssh: string;
 }
 
 const FLEET = {
   hypervisor: { setup_scripts: [] },
   lxc: {
-    '101': { name: 'web', template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst', node: 'pve2' },
+    '101': {
+      name: 'web',
+      template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
+      node: 'pve2',
+      // Only root@pam may set keyctl, and no API sets raw lxc.* lines: both take the ssh lane.
+      pct_options: ['nesting=1', 'keyctl=1'],
+      apparmor_profile: 'unconfined',
+    },
   },
   vms: [
     {
@@ -72,6 +80,7 @@ function phoenix(args: string[], fingerprint = api.fingerprint): Promise<{ code:
     PHOENIX_API_URL: api.url,
     PHOENIX_API_TOKEN: api.token,
     PHOENIX_API_FINGERPRINT: fingerprint,
+    PHOENIX_SSH: api.ssh,
     PHOENIX_CACHE_DIR: join(work, 'cache'),
     PHOENIX_PREFS_DIR: join(work, 'prefs'),
   };
@@ -106,6 +115,12 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(existsSync(join(sim, 'etc/pve/nodes/pve1/qemu-server/200.conf'))).toBe(true);
     // The CT's OS template went to pve2's own local storage (not shared), over the API.
     expect(requestsSince(0)).toContain('POST /nodes/pve2/aplinfo');
+    // The root-only setting and the raw line went over ssh to pve2: pct ran there, not behind a request.
+    const conf = readFileSync(join(sim, 'etc/pve/nodes/pve2/lxc/101.conf'), 'utf8');
+    expect(conf).toContain('features: nesting=1,keyctl=1');
+    expect(conf).toContain('lxc.apparmor.profile: unconfined');
+    const bySsh = readCalls(sim).filter((c) => c.tool === 'pct' && (c as { via?: string }).via === undefined);
+    expect(bySsh.map((c) => c.argv.slice(0, 2).join(' '))).toEqual(['set 101']);
 
     const before = readCalls(sim).length;
     const again = await phoenix(['LetsGo']);

@@ -35,6 +35,8 @@ export interface ApiInfo {
   token: string;
   /** SHA-256 of the certificate, colon hex as `pvenode cert info` prints it. */
   fingerprint: string;
+  /** The simulated nodes' `ssh` (PHOENIX_SSH): `ssh root@<node> CMD` runs CMD as that node, for the ssh lane. */
+  ssh: string;
 }
 
 export interface RunningServer extends ApiInfo {
@@ -80,6 +82,37 @@ function writeNodes(dir: string, nodes: string[]): void {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   writeFileSync(file, `${JSON.stringify({ ...raw, nodes }, null, 2)}\n`);
+}
+
+const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * DIR/bin/ssh: what `ssh [options] [--] user@node CMD` does on a cluster, for the simulated nodes. OpenSSH joins the
+ * words after the destination with spaces and the login shell runs them (`sh -c`); here that shell runs with the
+ * simulated tools first on PATH, as that node (PHOENIX_SIM_NODE), with the node's files under DIR (PHOENIX_PVE_ROOT).
+ */
+function writeSsh(opts: ServeOptions): string {
+  const bin = join(opts.dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const file = join(bin, 'ssh');
+  const script = [
+    '#!/bin/sh',
+    '# Written by phoenix sim serve: ssh to a simulated node (see simulator/src/api/server.ts writeSsh).',
+    'while [ $# -gt 0 ]; do',
+    '  case "$1" in',
+    '    --) shift; break ;;',
+    '    -[bcDEeFIiJLlmOopQRSWw]) shift 2 ;;',
+    '    -*) shift ;;',
+    '    *) break ;;',
+    '  esac',
+    'done',
+    'node=${1#*@}; shift',
+    `PHOENIX_SIM_DIR=${shq(opts.dir)} PHOENIX_PVE_ROOT=${shq(opts.dir)} PHOENIX_SIM_NODE="$node" PATH=${shq(opts.binDir)}:"$PATH" exec sh -c "$*"`,
+    '',
+  ].join('\n');
+  writeFileSync(file, script, { mode: 0o700 });
+  chmodSync(file, 0o700);
+  return file;
 }
 
 /** The body of a PUT/POST: form-encoded (a repeated key is an array) or JSON; the query string is merged in. */
@@ -287,7 +320,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  const info: ApiInfo = { url: `https://127.0.0.1:${port}`, token, fingerprint };
+  const info: ApiInfo = { url: `https://127.0.0.1:${port}`, token, fingerprint, ssh: writeSsh(opts) };
   const infoFile = join(opts.dir, API_INFO_FILE);
   writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   chmodSync(infoFile, 0o600); // an older file keeps its mode otherwise

@@ -72,8 +72,8 @@ export interface ApiHost extends HostExec {
   setPlacement(p: Placement): void;
   /** This host as one step sees it: commands without a guest of their own go to `node`. */
   on(node: TargetNode): HostExec;
-  /** The lane a command would take, for plans: `api POST /nodes/pve1/lxc` or `ssh root@pve2: why`. */
-  laneOf(argv: Argv, node: string): string;
+  /** The lane a command of a guest's step would take, for plans: `api POST /nodes/pve1/lxc` or `ssh root@pve2: why`. */
+  laneOf(argv: Argv, guest?: number): string;
   readLive(req: LiveStateRequest): Promise<Result<LiveState, CommandFailure>>;
   readonly client: ApiClient;
   close(): Promise<void>;
@@ -470,8 +470,12 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     on: bound,
     forGuest: (id) => bound(current?.guests.get(id)?.node ?? placement.nodeOf(id) ?? defaultNode),
     forHostSetup: () => bound({ every: true }),
-    laneOf(argv, node) {
+    laneOf(argv, guest) {
       if (current === undefined) return 'api';
+      const node =
+        guest === undefined
+          ? defaultNode
+          : (current.guests.get(guest)?.node ?? placement.nodeOf(guest) ?? defaultNode);
       return describeRoute(routeCommand(argv, routeCtx(current, node)));
     },
     readLive,
