@@ -82,9 +82,12 @@ export interface WaitOptions {
   tailLines?: number;
 }
 
-/** Pause before the n-th status poll: quick at first (most tasks are short), then every 2 s. */
+/**
+ * Pause before the n-th status poll: quick at first (most tasks take well under a second), every 0.5 s for the
+ * next ~10 s (a status read is cheap: pvedaemon reads one file), then every 2 s.
+ */
 export function pollDelay(n: number): number {
-  return n < 6 ? 50 * 2 ** n : n < 20 ? 1_000 : 2_000;
+  return n < 3 ? 50 * 2 ** n : n < 23 ? 500 : 2_000;
 }
 
 const encode = (upid: string): string => encodeURIComponent(upid);
