@@ -107,11 +107,18 @@ function writeSsh(opts: ServeOptions): string {
     '  esac',
     'done',
     'node=${1#*@}; shift',
-    `PHOENIX_SIM_DIR=${shq(opts.dir)} PHOENIX_PVE_ROOT=${shq(opts.dir)} PHOENIX_SIM_NODE="$node" PATH=${shq(opts.binDir)}:"$PATH" exec sh -c "$*"`,
+    `PHOENIX_SIM_DIR=${shq(opts.dir)} PHOENIX_PVE_ROOT=${shq(opts.dir)} PHOENIX_SIM_NODE="$node" PATH=${shq(bin)}:${shq(opts.binDir)}:"$PATH" exec sh -c "$*"`,
     '',
   ].join('\n');
   writeFileSync(file, script, { mode: 0o700 });
   chmodSync(file, 0o700);
+  // What else a node runs for Phoenix (wget of a cloud image's checksums) is the simulator's stand-in for scripts.
+  const wget = join(bin, 'wget');
+  const standIn = join(opts.binDir, 'phoenix-sim-script');
+  writeFileSync(wget, `#!/bin/sh\nexec ${shq(process.execPath)} ${shq(standIn)} wget "$@"\n`, {
+    mode: 0o700,
+  });
+  chmodSync(wget, 0o700);
   return file;
 }
 

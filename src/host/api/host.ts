@@ -456,7 +456,27 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     readGuestConfig: (kind, id) => host.readGuestConfig(kind, id),
     editGuestConfig: (kind, id, edit) => host.editGuestConfig(kind, id, edit),
     withFiles: (files, fn) => host.withFiles(files, fn),
+    writeHostFile: (file, content, mode) => writeFileOn(node, file, content, mode),
   });
+
+  /** A file no Proxmox command writes, written over ssh on the node (every node for a hypervisor setup step). */
+  const writeFileOn = async (
+    target: TargetNode,
+    file: string,
+    content: string,
+    mode: number,
+  ): Promise<Result<{ changed: boolean }, CommandFailure>> => {
+    if (typeof target === 'string') return writeOverSsh(local, sshOpts, target, file, content, mode);
+    const v = await view();
+    if (!v.ok) return v;
+    let changed = false;
+    for (const node of [...v.value.nodes.keys()].sort()) {
+      const res = await writeOverSsh(local, sshOpts, node, file, content, mode);
+      if (!res.ok) return res;
+      changed ||= res.value.changed;
+    }
+    return ok({ changed });
+  };
 
   const host: ApiHost = {
     get node() {
@@ -506,6 +526,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       return editOverSsh(local, sshOpts, node.value, kind, id, edit);
     },
     withFiles: (files, fn) => withPrivateFiles(files, fn),
+    writeHostFile: (file, content, mode) => writeFileOn(defaultNode, file, content, mode),
     async close() {
       await client.close();
     },
@@ -613,6 +634,44 @@ async function editOverSsh(
       message: `cannot write ${label[1]} on ${node}: ${wrote.error.message}`,
     });
   return ok({ changed: true });
+}
+
+/**
+ * A file on a node (an AppArmor profile, a cloud-init snippet): sent inside a script on ssh's stdin, written beside
+ * its place and renamed over it, left alone when it already holds the content with the mode. `PHOENIX_PVE_ROOT`
+ * is unset on a real node; the simulator's ssh sets it to its folder.
+ */
+async function writeOverSsh(
+  local: BackendHost,
+  ssh: SshOptions,
+  node: string,
+  file: string,
+  content: string,
+  mode: number,
+): Promise<Result<{ changed: boolean }, CommandFailure>> {
+  const octal = (mode & 0o7777).toString(8);
+  const script = [
+    `f="\${PHOENIX_PVE_ROOT-}"${shellLine([file])}`,
+    'mkdir -p "$(dirname "$f")" || exit 1',
+    't="$f.phoenix.$$"',
+    `base64 -d > "$t" <<'PHOENIX_EOF_7f3a9c' || exit 1`,
+    ...(Buffer.from(content)
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []),
+    'PHOENIX_EOF_7f3a9c',
+    `if [ -f "$f" ] && cmp -s "$t" "$f" && [ "$(stat -c %a "$f")" = ${octal} ]; then rm -f "$t"; echo unchanged; exit 0; fi`,
+    `chmod ${octal} "$t" && mv "$t" "$f" && echo written`,
+    '',
+  ].join('\n');
+  const res = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
+  if (!res.ok)
+    return err({
+      ...res.error,
+      reason: 'file-error',
+      argv: ['write', file],
+      message: `cannot write ${file} on ${node}: ${res.error.message}`,
+    });
+  return ok({ changed: res.value.stdout.includes('written') });
 }
 
 export { remoteScript };

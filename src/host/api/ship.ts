@@ -3,6 +3,7 @@
 // (ssh.ts remoteScript): `pct push` carries the local file, a host script carries itself, and either carries its
 // environment, working folder and stdin, so nothing secret appears on a command line.
 import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type { Argv } from '../argv.js';
 import type { RunOptions } from '../host.js';
 import { err, ok, type Result } from '../../result.js';
@@ -33,11 +34,10 @@ export async function shipScript(
   ro: RunOptions,
 ): Promise<Result<Shipment, string>> {
   const files: ShippedFile[] = [];
-  // A host script is a file on this machine: it goes along. `pct push`'s source file too.
-  const locals = [
-    ...(isPveTool(route.argv) ? [] : [route.argv[0] ?? '']),
-    ...(route.push ? [route.push] : []),
-  ];
+  // A host script (a path) is a file on this machine: it goes along; a bare program name (wget) is the node's own.
+  // `pct push`'s source file goes along too.
+  const script = !isPveTool(route.argv) && isAbsolute(route.argv[0] ?? '') ? [route.argv[0] ?? ''] : [];
+  const locals = [...script, ...(route.push ? [route.push] : [])];
   for (const local of locals) {
     const f = await shipFile(local);
     if (!f.ok) return f;
