@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Argv } from './argv.js';
 
-/** One word for a POSIX shell: itself when it holds nothing the shell would read, else single-quoted. */
+/** One word quoted for a POSIX shell (itself when it holds nothing the shell would read, else single-quoted). */
 export function shellQuote(word: string): string {
   if (/^[\w@%+=:,./-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;

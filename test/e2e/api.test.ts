@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimDir, readCalls } from '../../simulator/src/testing.js';
+import { createHttpTransport } from '../../src/host/api/http.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'phoenix.js');
@@ -102,9 +103,18 @@ const requestsSince = (from: number): string[] =>
     .map((c) => c.argv.join(' '));
 
 describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
-  it('writes api.json for its owner only', () => {
+  it('writes api.json for its owner only, and answers a wrong token with 401 (the request logged)', async () => {
     expect(statSync(join(sim, 'api.json')).mode & 0o777).toBe(0o600);
     expect(api.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const http = createHttpTransport({
+      url: api.url,
+      token: 'root@pam!phoenix=wrong',
+      trust: { pin: api.fingerprint },
+    });
+    const res = await http.request({ method: 'GET', path: '/version', timeoutMs: 10_000 });
+    await http.close();
+    expect(res.status).toBe(401);
+    expect(readCalls(sim).at(-1)).toMatchObject({ tool: 'api', argv: ['GET', '/version'], exit: 401 });
   });
 
   it('builds each guest on its node, then a no-op LetsGo reads guests + 2 requests at most and writes nothing', async () => {
