@@ -10,6 +10,8 @@ import { createApiClient } from '../host/api/client.js';
 import { createApiHost, type ApiHost, type StatusMemory } from '../host/api/host.js';
 import { createHttpTransport } from '../host/api/http.js';
 import { STATUS_LAG_MS, type KnownStatus } from '../host/api/live.js';
+import { placeGuests, type Placed, type PlacementRequest } from '../host/api/placement.js';
+import type { ClusterView } from '../host/api/view.js';
 import { createRedactor, openRunLog } from '../run/log.js';
 import { readOwnFile, writePrivateFile } from '../private-files.js';
 import { err, ok, type Result } from '../result.js';
@@ -49,6 +51,7 @@ export async function openApiHost(
   env: NodeJS.ProcessEnv,
   note: (line: string) => void,
   cacheDir: string,
+  record: boolean,
 ): Promise<Result<ApiHost, { message: string; exit: number }>> {
   const redactor = createRedactor([...fleetSecrets(fleet), access.token]);
   const client = createApiClient({
@@ -63,13 +66,6 @@ export async function openApiHost(
     statuses: await statusFile(join(cacheDir, `api-status-${shortHash(access.url)}.json`)),
     note,
   });
-  host.setPlacement({
-    nodeOf: (id) => nodeKey(fleet, id),
-    snapshotOf: (id) => {
-      const name = fleet.guests.get(id)?.config.template_snapshot_name;
-      return typeof name === 'string' ? name : undefined;
-    },
-  });
   const view = await host.view();
   if (!view.ok) {
     await host.close();
@@ -82,7 +78,60 @@ export async function openApiHost(
     });
   }
   note(`api: ${access.url}, nodes ${[...view.value.nodes.keys()].sort().join(', ')}`);
+  const placed = await placeFleet(
+    fleet,
+    view.value,
+    join(cacheDir, `api-placement-${shortHash(access.url)}.json`),
+    record,
+  );
+  for (const [id, p] of placed.fresh) note(`placement: ${id} on ${p.node}: ${p.why}`);
+  host.setPlacement({
+    nodeOf: (id) => nodeKey(fleet, id) ?? placed.nodes.get(id),
+    reasonOf: (id) =>
+      placed.fresh.get(id)?.why ?? (placed.recorded.has(id) ? 'placed by an earlier run' : undefined),
+    snapshotOf: (id) => {
+      const name = fleet.guests.get(id)?.config.template_snapshot_name;
+      return typeof name === 'string' ? name : undefined;
+    },
+  });
   return ok(host);
+}
+
+/**
+ * Nodes for the fleet's guests without a `node` key (src/host/api/placement.ts), each choice kept in the cache
+ * folder so it stays put across runs. `record`: a run that may change things writes new choices; a plan or a dry
+ * run only shows them.
+ */
+async function placeFleet(
+  fleet: Fleet,
+  view: ClusterView,
+  file: string,
+  record: boolean,
+): Promise<{ nodes: Map<number, string>; recorded: Set<number>; fresh: Map<number, Placed> }> {
+  const recorded = new Map<number, string>();
+  try {
+    for (const [id, node] of Object.entries(JSON.parse(await readOwnFile(file)) as Record<string, string>))
+      if (typeof node === 'string') recorded.set(Number(id), node);
+  } catch {
+    // nothing recorded yet
+  }
+  const known = new Map(recorded);
+  const requests: PlacementRequest[] = [];
+  for (const g of fleet.guests.values()) {
+    const key = nodeKey(fleet, g.id);
+    if (key !== undefined) known.set(g.id, key);
+    requests.push({
+      id: g.id,
+      storage: g.config.storage_pool,
+      memoryMb: g.config.memory_mb,
+      ...(g.cloneFrom !== undefined && { cloneFrom: g.cloneFrom }),
+    });
+  }
+  const fresh = placeGuests(view, requests, known);
+  const nodes = new Map(recorded);
+  for (const [id, p] of fresh) nodes.set(id, p.node);
+  if (record && fresh.size > 0) await writePrivateFile(file, JSON.stringify(Object.fromEntries(nodes)));
+  return { nodes, recorded: new Set(recorded.keys()), fresh };
 }
 
 function nodeKey(fleet: Fleet, id: number): string | undefined {

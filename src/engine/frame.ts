@@ -52,7 +52,7 @@ export async function withSession(
     ctx.io.err(`Error: ${api.error}`);
     return EXIT.usage;
   }
-  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note, runLog, api.value);
+  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note, runLog, api.value, wantsLock);
   if (!host.ok) {
     ctx.io.err(host.error.message);
     return host.error.exit;

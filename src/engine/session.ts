@@ -187,6 +187,8 @@ export async function openHost(
   note: (line: string) => void = () => undefined,
   runLog = true,
   api?: ApiAccess,
+  /** Whether the run may record what it decides (the api transport's placement): not for plans and dry runs. */
+  record = false,
 ): Promise<Result<HostSession, OpenFailure>> {
   const target = pickTarget(fleet, options, env, api);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
@@ -202,7 +204,7 @@ export async function openHost(
     redact: fleetSecrets(fleet),
   });
   if (api === undefined) return ok({ fleet, options, target, cacheDir, logFile, host: local, note });
-  const opened = await openApiHost(fleet, api, local, env, note, cacheDir);
+  const opened = await openApiHost(fleet, api, local, env, note, cacheDir, record);
   if (!opened.ok) return opened;
   return ok({
     fleet,

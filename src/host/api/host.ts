@@ -41,6 +41,8 @@ import { shipScript } from './ship.js';
 export interface Placement {
   /** The node a guest of the config is placed on (config `node`, recorded choice or policy). */
   nodeOf(id: number): string | undefined;
+  /** Why the placement chose the guest's node, when no `node` key named it (for plans). */
+  reasonOf?(id: number): string | undefined;
   /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
   snapshotOf(id: number): string | undefined;
 }
@@ -496,7 +498,9 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
         guest === undefined
           ? defaultNode
           : (current.guests.get(guest)?.node ?? placement.nodeOf(guest) ?? defaultNode);
-      return describeRoute(routeCommand(argv, routeCtx(current, node)));
+      const lane = describeRoute(routeCommand(argv, routeCtx(current, node)));
+      const why = guest !== undefined && !current.guests.has(guest) ? placement.reasonOf?.(guest) : undefined;
+      return why === undefined ? lane : `${lane} (${guest} placed on ${node}: ${why})`;
     },
     readLive,
     run: (argv, ro) => runOn(defaultNode, argv, ro),

@@ -7,6 +7,7 @@ import { bool01, clusterResources, numeric } from '../../../src/host/api/schemas
 import { parseUpid } from '../../../src/host/api/tasks.js';
 import { normalizeFingerprint } from '../../../src/host/api/tls.js';
 import { clusterView } from '../../../src/host/api/view.js';
+import { placeGuests } from '../../../src/host/api/placement.js';
 import { resolveApiAccess } from '../../../src/engine/api-access.js';
 import type { ResolvedOptions } from '../../../src/engine/context.js';
 import { writeAction } from '../../../simulator/src/api/routes.js';
@@ -201,5 +202,46 @@ describe('pct/qm argv -> API calls (docs/cluster.md mapping table)', () => {
       const back = writeAction(call.method, call.path, params);
       expect(back && [back.tool, ...back.argv], argv.join(' ')).toEqual(argv);
     }
+  });
+});
+
+describe('placement of a guest without a node key', () => {
+  const GiB = 1024 ** 3;
+  const view = clusterView(
+    clusterResources.parse([
+      { type: 'node', node: 'pve1', status: 'online', maxmem: 64 * GiB, mem: 40 * GiB },
+      { type: 'node', node: 'pve2', status: 'online', maxmem: 64 * GiB, mem: 30 * GiB },
+      { type: 'node', node: 'pve3', status: 'offline', maxmem: 64 * GiB, mem: 0 },
+      ...['pve1', 'pve2', 'pve3'].map((node) => ({ type: 'storage', storage: 'local-lvm', node, shared: 0 })),
+      { type: 'storage', storage: 'fast', node: 'pve1', shared: 0 },
+      { type: 'lxc', vmid: 900, node: 'pve1' },
+    ]),
+  );
+  const place = (reqs: Parameters<typeof placeGuests>[1], known = new Map<number, string>()) =>
+    Object.fromEntries([...placeGuests(view, reqs, known)].map(([id, p]) => [id, p.node]));
+
+  it('takes the online node with the most free memory that has the storage, counting what it placed', () => {
+    // pve2 has 34 GiB free, pve1 24 GiB; pve3 is offline. 12 GiB to pve2 leaves it 22 GiB: the next goes to pve1.
+    expect(
+      place([
+        { id: 101, storage: 'local-lvm', memoryMb: 12 * 1024 },
+        { id: 102, storage: 'local-lvm', memoryMb: 1024 },
+        { id: 103, storage: 'fast', memoryMb: 1024 },
+      ]),
+    ).toEqual({ 101: 'pve2', 102: 'pve1', 103: 'pve1' });
+  });
+
+  it('puts a clone beside its source, even one placed in the same pass, and keeps what is known', () => {
+    expect(
+      place(
+        [
+          { id: 951, storage: 'local-lvm', memoryMb: 512, cloneFrom: 950 },
+          { id: 950, storage: 'local-lvm', memoryMb: 512 },
+          { id: 952, storage: 'local-lvm', memoryMb: 512, cloneFrom: 900 },
+          { id: 953, storage: 'local-lvm', memoryMb: 512 },
+        ],
+        new Map([[953, 'pve1']]),
+      ),
+    ).toEqual({ 950: 'pve2', 951: 'pve2', 952: 'pve1' });
   });
 });
