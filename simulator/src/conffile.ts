@@ -147,16 +147,16 @@ export function importConfFile(g: GuestState, text: string): void {
 
 /**
  * `/etc/pve/.vmlist` in pmxcfs' own layout (valid JSON; pve-cluster src/pmxcfs/status.c cfs_create_vmlist_msg):
- * no `ids` key at all without guests. Rows here are sorted; pmxcfs prints them in hash-table order.
+ * every guest of the cluster with its node; no `ids` key at all without guests. Rows here are sorted; pmxcfs
+ * prints them in hash-table order.
  */
 export function renderVmlist(
   version: number,
-  node: string,
-  guests: { vmid: number; type: string; version: number }[],
+  guests: { vmid: number; type: string; node: string; version: number }[],
 ): string {
   const rows = guests
     .sort((a, b) => a.vmid - b.vmid)
-    .map((g) => `"${g.vmid}": { "node": "${node}", "type": "${g.type}", "version": ${g.version} }`);
+    .map((g) => `"${g.vmid}": { "node": "${g.node}", "type": "${g.type}", "version": ${g.version} }`);
   if (rows.length === 0) return `{\n"version": ${version}\n\n}\n`;
   return `{\n"version": ${version},\n"ids": {\n${rows.join(',\n')}}\n\n}\n`;
 }
@@ -167,7 +167,17 @@ export function renderVmlist(
  * (`local-lvm` is `pve/data`); content is written in the state's order (Proxmox writes it in Perl hash order).
  */
 export function renderStorageCfg(
-  storages: Record<string, { type: string; content: readonly string[]; path?: string; disabled?: boolean }>,
+  storages: Record<
+    string,
+    {
+      type: string;
+      content: readonly string[];
+      path?: string;
+      disabled?: boolean;
+      nodes?: string[];
+      shared?: boolean;
+    }
+  >,
 ): string {
   const sections = Object.entries(storages).map(([sid, st]) => {
     const lines = [`${st.type}: ${sid}`];
@@ -175,6 +185,8 @@ export function renderStorageCfg(
       lines.push(`\tpath ${st.path ?? (sid === 'local' ? '/var/lib/vz' : `/mnt/pve/${sid}`)}`);
     if (st.type === 'lvmthin') lines.push('\tthinpool data', '\tvgname pve');
     lines.push(`\tcontent ${st.content.length > 0 ? st.content.join(',') : 'none'}`);
+    if (st.nodes) lines.push(`\tnodes ${st.nodes.join(',')}`);
+    if (st.shared && st.type !== 'nfs') lines.push('\tshared 1');
     if (st.disabled) lines.push('\tdisable');
     return lines.join('\n');
   });

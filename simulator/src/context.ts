@@ -3,7 +3,7 @@ import { PveError } from './errors.js';
 import type { CmdSpec, Parsed } from './getopt.js';
 import { write } from './output.js';
 import { latencyMs, type LatencyKey, type SimConfig } from './simconfig.js';
-import { readState, transact, type GuestState, type SimState } from './state.js';
+import { clusterOf, readState, transact, type GuestState, type SimState } from './state.js';
 
 /** Sleeps ms (a plain timer: node:timers/promises is one more module to load on every call). */
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,6 +21,8 @@ export class Ctx {
     readonly argv: string[],
     readonly dir: string,
     readonly cfg: SimConfig,
+    /** The node the command runs on (undefined: the cluster's first node). */
+    readonly node?: string,
   ) {}
 
   out(text: string): void {
@@ -32,11 +34,13 @@ export class Ctx {
   now(): number {
     return Date.now();
   }
+  /** The state as this command's node sees it. */
   read(): SimState {
-    return readState(this.dir, this.cfg);
+    return readState(this.dir, this.cfg, this.node);
   }
+  /** A transaction on this command's node's view. */
   tx<T>(fn: (s: SimState) => T): Promise<T> {
-    return transact(this.dir, this.cfg, fn);
+    return transact(this.dir, this.cfg, fn, this.node);
   }
   async sleep(key: LatencyKey): Promise<void> {
     const ms = latencyMs(this.cfg, key);
@@ -64,7 +68,8 @@ export class Ctx {
       if (!(e instanceof PveError)) throw e;
       if (onFail) await onFail();
       this.err(e.message.replace(/\n+$/, '').replace(/\n/g, ' ') + '\n');
-      return checked ? 255 : 0;
+      // Behind the simulated API the task's exitstatus tells the failure, whatever the CLI would exit with.
+      return checked || process.env.PHOENIX_SIM_VIA === 'api' ? 255 : 0;
     }
   }
 }
@@ -109,10 +114,15 @@ export function loadGuest(s: SimState, type: 'lxc' | 'qemu', vmid: number | stri
   return g;
 }
 
-/** Dies when another guest (CT or VM) already owns the id. */
+/** The guest of that id anywhere in the cluster (VMIDs are unique across it: pmxcfs' vmlist). */
+export function clusterGuest(s: SimState, id: number | string): GuestState | undefined {
+  return clusterOf(s).guests[String(id)];
+}
+
+/** Dies when another guest (CT or VM) on any node already owns the id (PVE::Cluster::check_vmid_unused). */
 export function checkUnused(s: SimState, id: string): void {
-  const g = s.guests[id];
-  if (g) throw new PveError(`${guestWord(g.type)} ${id} already exists on node '${s.node}'`);
+  const g = clusterGuest(s, id);
+  if (g) throw new PveError(`${guestWord(g.type)} ${id} already exists on node '${g.node ?? s.node}'`);
 }
 
 export function checkLock(g: GuestState): void {

@@ -12,7 +12,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setStatus } from './context.js';
-import type { GuestState, SimState } from './state.js';
+import type { GuestState } from './state.js';
+
+/** The guests whose processes the files show (one node's). */
+export interface ProcessView {
+  guests: Record<string, GuestState>;
+}
 
 const UNIX_HEADER = 'Num       RefCount Protocol Flags    Type St Inode Path';
 /** Sockets any node has (systemd, pmxcfs, a connected one without a path): list_active_containers skips them. */
@@ -28,7 +33,7 @@ const pidDir = (dir: string): string => join(dir, 'var', 'run', 'qemu-server');
 const pidfileName = (vmid: number): string => `/var/run/qemu-server/${vmid}.pid`;
 
 /** `/proc/net/unix` of the node: the lines of the running containers' command sockets, by vmid. */
-export function renderProcNetUnix(state: SimState): string {
+export function renderProcNetUnix(state: ProcessView): string {
   const lines = [UNIX_HEADER, ...OTHER_SOCKETS];
   for (const g of Object.values(state.guests)) {
     if (g.type !== 'lxc' || g.status !== 'running') continue;
@@ -93,7 +98,7 @@ const runningPid = (g: GuestState | undefined): number | undefined =>
  * Brings the process files in line with the state after a change: `before` is the state the change started from
  * (undefined: write everything, as for a folder that has no process files yet).
  */
-export function writeProcesses(dir: string, before: SimState | undefined, state: SimState): void {
+export function writeProcesses(dir: string, before: ProcessView | undefined, state: ProcessView): void {
   const unix = procNetUnixPath(dir);
   const fresh = before === undefined || !existsSync(unix);
   mkdirSync(join(dir, 'proc', 'net'), { recursive: true });
@@ -170,7 +175,7 @@ function activeContainers(unix: string): Set<number> {
  * Stops every running guest whose process the files no longer show (something killed it, or a test made its pid
  * file stale). Returns how many. A folder without process files (made before they existed) is left alone.
  */
-export function reapProcesses(dir: string, state: SimState): number {
+export function reapProcesses(dir: string, state: ProcessView): number {
   const unix = readOrUndefined(procNetUnixPath(dir));
   if (unix === undefined) return 0;
   const sockets = activeContainers(unix);

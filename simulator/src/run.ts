@@ -59,6 +59,16 @@ function resolve(
   }
 }
 
+/** A tool runs on a node of the cluster or nowhere. */
+function checkSimNode(ctx: Ctx, node: string): void {
+  const nodes = ctx.read().nodes;
+  if (!nodes.includes(node)) {
+    throw new PveError(
+      `${ctx.tool} (Phoenix simulator): PHOENIX_SIM_NODE '${node}' is not a node of this cluster (${nodes.join(', ')})`,
+    );
+  }
+}
+
 function lockPath(tool: string, id: string): string {
   return tool === 'qm' ? `/var/lock/qemu-server/lock-${id}.conf` : `/run/lock/lxc/pve-config-${id}.lock`;
 }
@@ -106,10 +116,13 @@ export async function runTool(tool: string, argv: string[], load: Loader | undef
   }
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const cfg = loadSimConfig(dir);
-  const ctx = new Ctx(tool, argv, dir, cfg);
+  // The node this tool runs on, as `ssh root@<node>` sets it; the cluster's first node by default.
+  const node = process.env.PHOENIX_SIM_NODE || undefined;
+  const ctx = new Ctx(tool, argv, dir, cfg, node);
   let exit = 0;
   try {
     if (!load) throw new PveError(`unknown simulated tool '${tool}'`);
+    if (node !== undefined) checkSimNode(ctx, node);
     const { commands, aliases, catchAll } = await load();
     const startup = latencyMs(cfg, 'startup');
     if (startup > 0) await delay(startup);
@@ -151,6 +164,8 @@ export async function runTool(tool: string, argv: string[], load: Loader | undef
     write(2, render(e));
     exit = e.exit;
   }
-  appendCall(dir, { tool, argv, exit, ms: Date.now() - t0 });
+  // A command the simulated API ran for a request says so: the request has its own line (tool "api").
+  const via = process.env.PHOENIX_SIM_VIA;
+  appendCall(dir, { tool, argv, exit, ms: Date.now() - t0, ...(via ? { via } : {}) });
   return exit;
 }

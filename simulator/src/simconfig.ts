@@ -15,6 +15,10 @@ export interface StorageDef {
   /** Capacity in KiB (what `pvesm status` reports as Total). */
   totalKiB?: number;
   disabled?: boolean;
+  /** One set of volumes seen by every node (default: true for nfs, false otherwise), as storage.cfg's `shared`. */
+  shared?: boolean;
+  /** The nodes that have it (storage.cfg's `nodes`); default every node. */
+  nodes?: string[];
 }
 
 export interface TemplateDef {
@@ -102,7 +106,10 @@ export const DEFAULT_LATENCY = {
 export type LatencyKey = keyof typeof DEFAULT_LATENCY;
 
 export interface SimConfig {
+  /** The node of a one-node state (when `nodes` is not given). */
   node: string;
+  /** The cluster's nodes (a fresh state starts with them; nodes added later join). The first is the default. */
+  nodes?: string[];
   /** 0 = no latency at all (unit tests), 1 = realistic. Env PHOENIX_SIM_LATENCY_SCALE overrides. */
   latencyScale: number;
   latency: Partial<Record<LatencyKey, number>>;

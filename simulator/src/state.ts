@@ -1,5 +1,6 @@
-// The simulator's state: one JSON document, changed in short transactions under a file lock, with the guest
-// config files mirrored where a real node keeps them (etc/pve/nodes/<node>/...).
+// The simulator's state: one JSON document for the whole simulated cluster, changed in short transactions under a
+// file lock, with the guest config files mirrored where pmxcfs keeps them (etc/pve/nodes/<node>/...). Commands see
+// it as one node does (a SimState view: that node's guests and storages); the cluster behind a view is clusterOf.
 import {
   appendFileSync,
   existsSync,
@@ -96,6 +97,8 @@ export interface GuestState {
   guestAgent?: boolean;
   /** VM: the cloud-init instance its last boot ran, and the data it ran (cloud-init-boot.ts). */
   cloudInitRun?: { instance: string; user: string; vendor: string };
+  /** The node whose `nodes/<node>/` folder holds the config (set when a view is folded back into the cluster). */
+  node?: string;
 }
 
 export interface VolumeState {
@@ -115,13 +118,35 @@ export interface StorageState extends StorageDef {
   applied?: string;
 }
 
+/** The cluster as one node sees it: what commands run on that node work on. */
 export interface SimState {
-  version: 1;
+  version: 2;
+  /** The node acting. */
   node: string;
+  /** Every node of the cluster, in order (the first is the default one). */
+  nodes: string[];
   vmlistVersion: number;
+  /** The storages this node has, each with the volumes this node sees (its own, or the shared ones). */
   storages: Record<string, StorageState>;
+  /** The guests whose config lives on this node. */
   guests: Record<string, GuestState>;
   /** Calls that matched each fault rule so far, keyed by rule index + match. */
+  faultCounters: Record<string, number>;
+  execCounters: Record<string, number>;
+  nextPid: number;
+}
+
+/** What state.json holds: the whole cluster. */
+export interface ClusterState {
+  version: 2;
+  nodes: string[];
+  vmlistVersion: number;
+  /** storage.cfg: every storage's definition; `volumes` holds a shared storage's volumes (empty for local ones). */
+  storages: Record<string, StorageState>;
+  /** Volumes of node-local storages: node -> storage -> volume name -> volume. */
+  nodeVolumes: Record<string, Record<string, Record<string, VolumeState>>>;
+  /** Every guest of the cluster, with its `node`. */
+  guests: Record<string, GuestState>;
   faultCounters: Record<string, number>;
   execCounters: Record<string, number>;
   nextPid: number;
@@ -130,15 +155,21 @@ export interface SimState {
 export const STATE_FILE = 'state.json';
 export const CALLS_FILE = 'calls.jsonl';
 
-export function initialState(cfg: SimConfig): SimState {
+/** The nodes a fresh state starts with: sim.json's `nodes`, else its `node`. */
+export function configNodes(cfg: SimConfig): string[] {
+  return cfg.nodes && cfg.nodes.length > 0 ? [...cfg.nodes] : [cfg.node];
+}
+
+export function initialState(cfg: SimConfig): ClusterState {
   const storages: Record<string, StorageState> = {};
   for (const [sid, def] of Object.entries(allStorages(cfg)))
     storages[sid] = { ...def, volumes: {}, applied: JSON.stringify(def) };
   return {
-    version: 1,
-    node: cfg.node,
+    version: 2,
+    nodes: configNodes(cfg),
     vmlistVersion: 1,
     storages,
+    nodeVolumes: {},
     guests: {},
     faultCounters: {},
     execCounters: {},
@@ -146,17 +177,138 @@ export function initialState(cfg: SimConfig): SimState {
   };
 }
 
+/** A shared storage has one set of volumes for every node (PVE: nfs, or any storage marked `shared`). */
+export function isShared(def: StorageDef): boolean {
+  return def.shared ?? def.type === 'nfs';
+}
+
+/** Whether storage.cfg makes the storage available on the node (no `nodes` list: on every node). */
+export function storageOnNode(def: StorageDef, node: string): boolean {
+  return def.nodes === undefined || def.nodes.includes(node);
+}
+
+/** A version 1 state (one node, guests and volumes without a node) as a cluster of that one node. */
+function upgrade(
+  raw: ClusterState | (Omit<ClusterState, 'version' | 'nodes' | 'nodeVolumes'> & V1),
+): ClusterState {
+  if (raw.version === 2) return raw;
+  const { node, ...rest } = raw;
+  const nodeVolumes: ClusterState['nodeVolumes'] = { [node]: {} };
+  for (const [sid, st] of Object.entries(rest.storages)) {
+    if (isShared(st)) continue;
+    nodeVolumes[node]![sid] = st.volumes;
+    st.volumes = {};
+  }
+  for (const g of Object.values(rest.guests)) g.node = node;
+  return { ...rest, version: 2, nodes: [node], nodeVolumes };
+}
+
+interface V1 {
+  version: 1;
+  node: string;
+}
+
+const clusters = new WeakMap<SimState, ClusterState>();
+
+/** The cluster behind a node's view (cluster-wide reads: VMIDs, resources; moving a guest to another node). */
+export function clusterOf(s: SimState): ClusterState {
+  const c = clusters.get(s);
+  if (!c) throw new Error('not a node view of the simulator state');
+  return c;
+}
+
+/** The volumes of a storage as a node sees them (created empty on first use). */
+export function volumesOn(c: ClusterState, node: string, sid: string): Record<string, VolumeState> {
+  const st = c.storages[sid];
+  if (st && isShared(st)) return st.volumes;
+  return ((c.nodeVolumes[node] ??= {})[sid] ??= {});
+}
+
+/** The node's view of the cluster; its guest and volume objects are the cluster's own. */
+export function nodeView(c: ClusterState, node: string): SimState {
+  const storages: Record<string, StorageState> = {};
+  for (const [sid, st] of Object.entries(c.storages)) {
+    if (!storageOnNode(st, node)) continue;
+    storages[sid] = isShared(st) ? st : { ...st, volumes: volumesOn(c, node, sid) };
+  }
+  const guests: Record<string, GuestState> = {};
+  for (const [id, g] of Object.entries(c.guests)) if (g.node === node) guests[id] = g;
+  const view: SimState = {
+    version: 2,
+    node,
+    nodes: c.nodes,
+    vmlistVersion: c.vmlistVersion,
+    storages,
+    guests,
+    faultCounters: c.faultCounters,
+    execCounters: c.execCounters,
+    nextPid: c.nextPid,
+  };
+  clusters.set(view, c);
+  return view;
+}
+
+/** Writes a view's changes back: its guests (new ones get its node), storage settings, volumes, the pid counter. */
+function foldView(c: ClusterState, v: SimState): void {
+  const guests: Record<string, GuestState> = {};
+  // Other nodes' guests as the cluster now has them (a guest moved away by this view is among them).
+  for (const [id, g] of Object.entries(c.guests)) if (g.node !== v.node) guests[id] = g;
+  for (const [id, g] of Object.entries(v.guests)) {
+    // pmxcfs refuses a config whose VMID another node holds; commands check first, so this is a simulator bug.
+    if (guests[id]) throw new Error(`simulator: guest ${id} on ${guests[id].node} and ${v.node}`);
+    g.node = v.node;
+    guests[id] = g;
+  }
+  c.guests = guests;
+  for (const [sid, st] of Object.entries(v.storages)) {
+    if (c.storages[sid] === st) continue;
+    const { volumes, ...def } = st;
+    c.storages[sid] = { ...(c.storages[sid] ?? def), ...def, volumes: c.storages[sid]?.volumes ?? {} };
+    (c.nodeVolumes[v.node] ??= {})[sid] = volumes;
+  }
+  c.nextPid = Math.max(c.nextPid, v.nextPid);
+}
+
+/**
+ * Moves a guest (config and its node-local volumes) to another node, as a migration does; the view no longer
+ * holds it.
+ */
+export function moveGuest(s: SimState, id: string, target: string, volids: string[]): void {
+  const c = clusterOf(s);
+  const g = s.guests[id];
+  if (!g) return;
+  for (const volid of volids) {
+    const m = /^([^:]+):(.+)$/.exec(volid);
+    const st = m ? c.storages[m[1]!] : undefined;
+    if (!m || !st || isShared(st)) continue;
+    const from = volumesOn(c, s.node, m[1]!);
+    const vol = from[m[2]!];
+    if (!vol) continue;
+    delete from[m[2]!];
+    volumesOn(c, target, m[1]!)[m[2]!] = vol;
+  }
+  delete s.guests[id];
+  g.node = target;
+  c.guests[id] = g;
+}
+
 /**
  * Storages from sim.json that appeared after the state was created are added (never removed); a definition that
- * changed in sim.json is applied again. Otherwise the state wins, so what `pvesm set` changed stays.
+ * changed in sim.json is applied again. Otherwise the state wins, so what `pvesm set` changed stays. Nodes named in
+ * sim.json's `nodes` join the cluster (never leave it).
  */
-function reconcileStorages(state: SimState, cfg: SimConfig): void {
+function reconcile(state: ClusterState, cfg: SimConfig): void {
   for (const [sid, def] of Object.entries(allStorages(cfg))) {
     const cur = state.storages[sid];
     const applied = JSON.stringify(def);
     if (!cur) state.storages[sid] = { ...def, volumes: {}, applied };
     else if (cur.applied !== applied) Object.assign(cur, def, { volumes: cur.volumes, applied });
   }
+  for (const n of cfg.nodes ?? []) if (!state.nodes.includes(n)) state.nodes.push(n);
+  // Every node's local storages have a volume list, so building a view never changes the state.
+  for (const node of state.nodes)
+    for (const [sid, st] of Object.entries(state.storages))
+      if (!isShared(st) && storageOnNode(st, node)) volumesOn(state, node, sid);
 }
 
 export function confDir(dir: string, node: string, type: GuestType): string {
@@ -173,15 +325,21 @@ const sha1 = (s: string): string => crypto().createHash('sha1').update(s).digest
  * Picks up hand edits of the mirrored conf files (e.g. raw lxc.* lines appended by Phoenix). Returns the text of
  * each file found exactly as rendered from the state, by vmid: a transaction need not hash or rewrite those again.
  */
-function importEdits(dir: string, state: SimState): Map<number, string> {
+function importEdits(dir: string, state: ClusterState): Map<number, string> {
   const current = new Map<number, string>();
-  // Every call reads every guest's file: join() once per type, not once per guest.
-  const dirs = { lxc: confDir(dir, state.node, 'lxc') + sep, qemu: confDir(dir, state.node, 'qemu') + sep };
+  // Every call reads every guest's file: join() once per node and type, not once per guest.
+  const dirs = new Map<string, string>();
+  const dirOf = (node: string, type: GuestType): string => {
+    const key = `${node}/${type}`;
+    let d = dirs.get(key);
+    if (d === undefined) dirs.set(key, (d = confDir(dir, node, type) + sep));
+    return d;
+  };
   for (const g of Object.values(state.guests)) {
-    if (!g.mirrorHash) continue;
+    if (!g.mirrorHash || !g.node) continue;
     let text: string;
     try {
-      text = readFileSync(`${dirs[g.type]}${g.vmid}.conf`, 'utf8');
+      text = readFileSync(`${dirOf(g.node, g.type)}${g.vmid}.conf`, 'utf8');
     } catch {
       continue;
     }
@@ -198,16 +356,16 @@ function importEdits(dir: string, state: SimState): Map<number, string> {
   return current;
 }
 
-function readStateFile(dir: string, cfg: SimConfig): SimState {
-  let state: SimState;
+function readStateFile(dir: string, cfg: SimConfig): ClusterState {
+  let state: ClusterState;
   try {
-    state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as SimState;
+    state = upgrade(JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as ClusterState);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     state = initialState(cfg);
     writeFreshStorageCfg(dir, state);
   }
-  reconcileStorages(state, cfg);
+  reconcile(state, cfg);
   return state;
 }
 
@@ -215,7 +373,7 @@ function readStateFile(dir: string, cfg: SimConfig): SimState {
  * A node always has `/etc/pve/storage.cfg`; before the first write of a fresh folder it is the initial one. Written
  * next to its place and renamed, so parallel first calls (same content) cannot leave half a file.
  */
-function writeFreshStorageCfg(dir: string, state: SimState): void {
+function writeFreshStorageCfg(dir: string, state: ClusterState): void {
   const file = join(dir, 'etc', 'pve', 'storage.cfg');
   if (existsSync(file)) return;
   try {
@@ -229,28 +387,47 @@ function writeFreshStorageCfg(dir: string, state: SimState): void {
 }
 
 /**
- * A consistent snapshot of the state without taking the lock (writes are atomic renames), as the node sees it:
- * hand edits of the conf files imported, guests whose process is gone stopped.
+ * The process table under the simulator's folder is the first node's (the node a local Phoenix runs on); other
+ * nodes' guests have no process files.
  */
-export function readState(dir: string, cfg: SimConfig): SimState {
+function firstNodeGuests(state: ClusterState): { guests: Record<string, GuestState> } {
+  const first = state.nodes[0];
+  const guests: Record<string, GuestState> = {};
+  for (const [id, g] of Object.entries(state.guests)) if (g.node === first) guests[id] = g;
+  return { guests };
+}
+
+/**
+ * The whole cluster, read without the lock (writes are atomic renames): hand edits of the conf files imported,
+ * the first node's guests whose process is gone stopped.
+ */
+export function readCluster(dir: string, cfg: SimConfig): ClusterState {
   const state = readStateFile(dir, cfg);
-  reapProcesses(dir, state);
+  reapProcesses(dir, firstNodeGuests(state));
   importEdits(dir, state);
   return state;
 }
 
+/** A consistent snapshot of the state as `node` (default: the first node) sees it, read without the lock. */
+export function readState(dir: string, cfg: SimConfig, node?: string): SimState {
+  const c = readCluster(dir, cfg);
+  return nodeView(c, node ?? c.nodes[0]!);
+}
+
 function writeMirrors(
   dir: string,
-  before: SimState | undefined,
-  state: SimState,
+  before: ClusterState | undefined,
+  state: ClusterState,
   current: Map<number, string>,
 ): void {
-  const node = state.node;
-  for (const t of ['lxc', 'qemu'] as const) mkdirSync(confDir(dir, node, t), { recursive: true });
+  for (const node of state.nodes)
+    for (const t of ['lxc', 'qemu'] as const) mkdirSync(confDir(dir, node, t), { recursive: true });
+  // On a node these point at its own folder; the simulator's one folder is seen from the first node.
+  const first = state.nodes[0]!;
   for (const [link, target] of [
-    ['local', `nodes/${node}`],
-    ['lxc', `nodes/${node}/lxc`],
-    ['qemu-server', `nodes/${node}/qemu-server`],
+    ['local', `nodes/${first}`],
+    ['lxc', `nodes/${first}/lxc`],
+    ['qemu-server', `nodes/${first}/qemu-server`],
   ] as const) {
     const p = join(dir, 'etc', 'pve', link);
     if (!existsSync(p)) {
@@ -263,11 +440,12 @@ function writeMirrors(
   }
   for (const g of Object.values(state.guests)) {
     const text = renderConfFile(g);
+    const moved = before?.guests[g.vmid] !== undefined && before.guests[g.vmid]!.node !== g.node;
     // Unchanged since it was read (exec, push, start...): most writes then load no node:crypto at all.
-    if (current.get(g.vmid) === text) continue;
+    if (!moved && current.get(g.vmid) === text) continue;
     const h = sha1(text);
-    if (h !== g.mirrorHash) {
-      writeFileAtomic.sync(confPath(dir, node, g), text, { fsync: false });
+    if (moved || h !== g.mirrorHash) {
+      writeFileAtomic.sync(confPath(dir, g.node!, g), text, { fsync: false });
       g.mirrorHash = h;
     }
   }
@@ -275,33 +453,35 @@ function writeMirrors(
   const storageText = renderStorageCfg(state.storages);
   if (!existsSync(storageCfg) || readFileSync(storageCfg, 'utf8') !== storageText)
     writeFileAtomic.sync(storageCfg, storageText, { fsync: false });
-  const ids = Object.values(state.guests).map((g) => ({
-    vmid: g.vmid,
-    type: g.type,
-    version: g.listVersion,
-  }));
   if (before) {
     for (const g of Object.values(before.guests)) {
-      if (!state.guests[g.vmid]) {
+      const now = state.guests[g.vmid];
+      if (!now || now.node !== g.node || now.type !== g.type) {
         try {
-          unlinkSync(confPath(dir, node, g));
+          unlinkSync(confPath(dir, g.node!, g));
         } catch {
           // already gone
         }
       }
     }
   }
+  const ids = Object.values(state.guests).map((g) => ({
+    vmid: g.vmid,
+    type: g.type,
+    node: g.node!,
+    version: g.listVersion,
+  }));
   const sameSet =
     before !== undefined &&
     Object.keys(before.guests).length === ids.length &&
-    ids.every((g) => before.guests[g.vmid]?.type === g.type);
+    ids.every((g) => before.guests[g.vmid]?.type === g.type && before.guests[g.vmid]?.node === g.node);
   if (!sameSet || !existsSync(join(dir, 'etc', 'pve', '.vmlist'))) {
     if (before && !sameSet) state.vmlistVersion += 1;
-    writeFileAtomic.sync(join(dir, 'etc', 'pve', '.vmlist'), renderVmlist(state.vmlistVersion, node, ids), {
+    writeFileAtomic.sync(join(dir, 'etc', 'pve', '.vmlist'), renderVmlist(state.vmlistVersion, ids), {
       fsync: false,
     });
   }
-  writeProcesses(dir, before, state);
+  writeProcesses(dir, before && firstNodeGuests(before), firstNodeGuests(state));
 }
 
 const LOCK_OPTS = {
@@ -332,10 +512,14 @@ async function withFileLock<T>(dir: string, fn: () => T): Promise<T> {
 }
 
 /**
- * Runs fn on the current state under the lock; writes the state and mirrors if fn changed anything. When fn
+ * Runs fn on the whole cluster under the lock; writes the state and mirrors if fn changed anything. When fn
  * throws, nothing is written.
  */
-export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimState) => T): Promise<T> {
+export async function transactCluster<T>(
+  dir: string,
+  cfg: SimConfig,
+  fn: (state: ClusterState) => T,
+): Promise<T> {
   return withFileLock(dir, () => {
     const existed = existsSync(join(dir, STATE_FILE));
     const state = readStateFile(dir, cfg);
@@ -343,13 +527,28 @@ export async function transact<T>(dir: string, cfg: SimConfig, fn: (state: SimSt
     const storedText = JSON.stringify(state);
     // A guest stopped because its process is gone is a change to store, but not a stop whose files go: a stale
     // pid file stays where it is, as on a node.
-    const beforeText = reapProcesses(dir, state) > 0 ? JSON.stringify(state) : storedText;
-    const before = JSON.parse(beforeText) as SimState;
+    const beforeText = reapProcesses(dir, firstNodeGuests(state)) > 0 ? JSON.stringify(state) : storedText;
+    const before = JSON.parse(beforeText) as ClusterState;
     const result = fn(state);
     if (!existed || JSON.stringify(state) !== storedText) {
       writeMirrors(dir, existed ? before : undefined, state, current);
       writeFileAtomic.sync(join(dir, STATE_FILE), JSON.stringify(state), { fsync: false });
     }
+    return result;
+  });
+}
+
+/** Runs fn on `node`'s view (default: the first node) under the lock, as transactCluster does. */
+export async function transact<T>(
+  dir: string,
+  cfg: SimConfig,
+  fn: (state: SimState) => T,
+  node?: string,
+): Promise<T> {
+  return transactCluster(dir, cfg, (c) => {
+    const view = nodeView(c, node ?? c.nodes[0]!);
+    const result = fn(view);
+    foldView(c, view);
     return result;
   });
 }

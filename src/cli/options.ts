@@ -1,5 +1,14 @@
 // Every command-line option, declared once as data and registered in a loop (see main.ts).
 import { parseConcurrency, parseRenderer, type Parse, type PrefKey } from '../prefs/values.js';
+import { err, ok, type Result } from '../result.js';
+/** A TCP port, 0 for any free one. */
+function parsePort(raw: string): Result<number, string> {
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 && n <= 65535
+    ? ok(n)
+    : err(`must be a port number, 0-65535 (got '${raw}')`);
+}
+
 // Precedence for options that also have an env variable or a preference: flag > env > preference > default.
 
 export interface OptionSpec {
@@ -82,6 +91,38 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     verbs: HOST,
     description: 'simulator state folder (implies --sim; default .phoenixcache/sim beside the config)',
   },
+  {
+    flags: '--api <url>',
+    key: 'api',
+    env: 'PHOENIX_API_URL',
+    description:
+      'drive a Proxmox VE cluster through its HTTPS API (https://node:8006); token from PHOENIX_API_TOKEN or --token-file',
+  },
+  {
+    flags: '--token-file <path>',
+    key: 'tokenFile',
+    path: true,
+    description: 'file holding the API token, user@realm!tokenid=secret (else PHOENIX_API_TOKEN)',
+  },
+  {
+    flags: '--fingerprint <sha256>',
+    key: 'fingerprint',
+    env: 'PHOENIX_API_FINGERPRINT',
+    description: "the API certificate's SHA-256 fingerprint, as `pvenode cert info` prints it (pins it)",
+  },
+  {
+    flags: '--ca-file <path>',
+    key: 'caFile',
+    env: 'PHOENIX_API_CA_FILE',
+    path: true,
+    description: "a CA certificate (PEM) the API's certificate must chain to, instead of a pin",
+  },
+  {
+    flags: '--nodes <list>',
+    key: 'nodes',
+    description: "sim serve: the simulated cluster's nodes (pve1,pve2)",
+  },
+  { flags: '--port <n>', key: 'port', parse: parsePort, description: 'sim serve: the port (default 8006)' },
   {
     flags: '-n, --dry-run',
     key: 'dryRun',

@@ -43,6 +43,7 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'tests',
   'volumes',
   'zfs_volumes',
+  'node',
 ];
 
 /** vmGuest's keys (a VM's config); any other key is passed through to scripts. */
@@ -67,4 +68,5 @@ export const VM_GUEST_KEYS: readonly string[] = [
   'boot_order',
   'boot_delay',
   'shutdown_timeout',
+  'node',
 ];

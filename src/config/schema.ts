@@ -231,7 +231,15 @@ export const lxcGuest = z.looseObject({
   health_check: healthCheck.optional(),
   tests: testSuites.optional(),
   volumes: z.array(lxcVolume).default([]),
-  zfs_volumes: z.array(zfsVolume).default([]),
+  zfs_volumes: z
+    .array(zfsVolume)
+    .default(
+      [],
+    ) /** The cluster node the guest lives on (the api transport; one node's CLI ignores it): pve-manager node names. */,
+  node: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2')
+    .optional(),
 });
 
 /** A VM's network settings, as written (`nameserver` still apart from `nameservers`). */
@@ -306,6 +314,11 @@ export const vmGuest = z.looseObject({
    * default; never 0, which would make a host reboot kill VMs at once).
    */
   shutdown_timeout: z.number().int().min(1).max(86400).default(180),
+  /** The cluster node the guest lives on (the api transport; one node's CLI ignores it): pve-manager node names. */
+  node: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2')
+    .optional(),
 });
 
 /** Settings for the hypervisor setup scripts are kept as data and handed to the scripts unchanged. */

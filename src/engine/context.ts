@@ -5,6 +5,14 @@ export interface ResolvedOptions {
   config?: string;
   sim: boolean;
   simDir?: string;
+  /** The cluster's API URL (`--api`, PHOENIX_API_URL): the api transport instead of the local CLI. */
+  api?: string;
+  tokenFile?: string;
+  fingerprint?: string;
+  caFile?: string;
+  /** sim serve. */
+  nodes?: string;
+  port?: number;
   dryRun: boolean;
   json: boolean;
   concurrency: number;

@@ -10,6 +10,8 @@ export const EXIT = {
   locked: 3,
   /** `plan --detailed-exitcode` only: the plan has changes pending. */
   changesPending: 4,
+  /** `--api`: the server's certificate is not the pinned one (or not trusted); not a byte of a request was sent. */
+  untrusted: 5,
   /** Interrupted (Ctrl-C, SIGINT): completed steps are recorded; the next run resumes. */
   interrupted: 130,
   /** Stopped by SIGTERM: as interrupted. */
@@ -24,5 +26,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   2    bad usage or invalid config (nothing was touched)
   3    another phoenix run holds the lock for this host (use --wait to queue)
   4    plan --detailed-exitcode: changes are pending
+  5    --api: the server's certificate does not match --fingerprint or is not trusted (nothing was sent)
   130  interrupted (SIGINT, Ctrl-C); completed steps are recorded and the next run resumes
   143  stopped by SIGTERM; as 130`;

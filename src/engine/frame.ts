@@ -8,6 +8,7 @@ import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { loadConfigFor } from './load-config.js';
 import { openHost, prepareSession, attachCache } from './session.js';
+import { resolveApiAccess } from './api-access.js';
 import { acquireRunLock } from './lock.js';
 import { watchInterrupts } from './interrupt.js';
 import { cacheDirProblem } from './cache-dir.js';
@@ -46,8 +47,17 @@ export async function withSession(
   const note = ctx.options.verbose ? (line: string) => ctx.io.err(line) : undefined;
   // Only a verb that may change something keeps a run log: plan, why, status, graph and dry runs leave none.
   const runLog = ctx.verb.readOnly !== true && !(ctx.verb.mutating && ctx.options.dryRun);
-  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note, runLog);
-  const graphed = prepareSession(host);
+  const api = resolveApiAccess(ctx.options, ctx.env, ctx.cwd);
+  if (!api.ok) {
+    ctx.io.err(`Error: ${api.error}`);
+    return EXIT.usage;
+  }
+  const host = await openHost(loaded.value.fleet, ctx.options, ctx.env, note, runLog, api.value, wantsLock);
+  if (!host.ok) {
+    ctx.io.err(host.error.message);
+    return host.error.exit;
+  }
+  const graphed = prepareSession(host.value);
   if (!graphed.ok) {
     ctx.io.err(`Error: ${graphed.error}`);
     return EXIT.usage;

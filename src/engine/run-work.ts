@@ -170,11 +170,16 @@ async function executeStep(
 ): Promise<Result<void, StepFailure>> {
   if (step.requested) return executeRequested(session, io, step, step.requested, { signal, onCommand });
   const node: StepNode = session.graph.getNodeAttributes(step.address);
+  // On a cluster a step's commands go to its guest's node (one node's CLI runs everything where it is).
+  const host =
+    node.kind === 'host'
+      ? (session.host.forHostSetup?.() ?? session.host)
+      : (session.host.forGuest?.(node.guest.id) ?? session.host);
   const base = {
     fleet: session.fleet,
     name: node.name,
     live,
-    host: bindHost(session.host, {
+    host: bindHost(host, {
       signal,
       step: step.address,
       onCommand,

@@ -21,9 +21,11 @@ import { fleetSecrets, secretMasker } from '../config/secrets.js';
 import { loadSecretKey } from '../cache/secret-key.js';
 import { buildStepGraph } from '../graph/build.js';
 import { stepTables } from '../tasks/index.js';
+import type { ApiAccess } from './api-access.js';
+import { openApiHost } from './api-host.js';
 
 export interface HostTarget {
-  kind: 'sim' | 'node';
+  kind: 'sim' | 'node' | 'api';
   /**
    * Under --sim: the fleet's own scripts really run (their pct/qm calls reach the simulator). Only when the config
    * says so (`"runScripts": true` in phoenix.sim.json beside it): otherwise they are recorded, never run.
@@ -74,8 +76,25 @@ export interface Session {
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */
-export function pickTarget(fleet: Fleet, options: ResolvedOptions, env: NodeJS.ProcessEnv): HostTarget {
+export function pickTarget(
+  fleet: Fleet,
+  options: ResolvedOptions,
+  env: NodeJS.ProcessEnv,
+  api?: ApiAccess,
+): HostTarget {
   const cacheDir = cacheDirFor(fleet.root, env);
+  if (api !== undefined) {
+    // The cluster's node names come from its API; the run lock is this machine's (the API has no lock to share).
+    return {
+      kind: 'api',
+      node: '',
+      pveRoot: join(cacheDir, 'api'),
+      env,
+      describe: `cluster at ${api.url}`,
+      identity: `api-${shortHash(api.url)}`,
+      lockDir: join(cacheDir, 'api-locks'),
+    };
+  }
   if (options.sim || options.simDir) {
     const simDir = resolve(options.simDir ?? join(cacheDir, 'sim'));
     const node = typeof fleet.hypervisor.node === 'string' ? fleet.hypervisor.node : 'pve';
@@ -150,9 +169,16 @@ export type HostSession = Pick<
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
 export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
 
+/** Why a host could not be opened, with the exit code it means. */
+export interface OpenFailure {
+  message: string;
+  exit: number;
+}
+
 /**
  * Pick the target host and open its backend (spawns nothing). `note` receives the `--verbose` diagnostics.
- * `runLog: false` (a verb that changes nothing, a dry run): the commands it reads with are logged nowhere.
+ * `runLog: false` (a verb that changes nothing, a dry run): the commands it reads with are logged nowhere. The API
+ * transport reads the cluster once here, so an unreachable or untrusted server fails before anything else.
  */
 export async function openHost(
   fleet: Fleet,
@@ -160,12 +186,15 @@ export async function openHost(
   env: NodeJS.ProcessEnv,
   note: (line: string) => void = () => undefined,
   runLog = true,
-): Promise<HostSession> {
-  const target = pickTarget(fleet, options, env);
+  api?: ApiAccess,
+  /** Whether the run may record what it decides (the api transport's placement): not for plans and dry runs. */
+  record = false,
+): Promise<Result<HostSession, OpenFailure>> {
+  const target = pickTarget(fleet, options, env, api);
   if (target.kind === 'sim') await prepareSimulator(fleet, target);
   const cacheDir = cacheDirFor(fleet.root, env);
   const logFile = runLog ? newRunLog(cacheDir) : undefined;
-  const host = createHostExec({
+  const local = createHostExec({
     node: target.node,
     pveRoot: target.pveRoot,
     ...(logFile !== undefined && { logFile }),
@@ -174,7 +203,18 @@ export async function openHost(
     // Passwords, tokens and keys from the config never reach the run log, even when a script echoes them.
     redact: fleetSecrets(fleet),
   });
-  return { fleet, options, target, cacheDir, logFile, host, note };
+  if (api === undefined) return ok({ fleet, options, target, cacheDir, logFile, host: local, note });
+  const opened = await openApiHost(fleet, api, local, env, note, cacheDir, record);
+  if (!opened.ok) return opened;
+  return ok({
+    fleet,
+    options,
+    target: { ...target, node: opened.value.node },
+    cacheDir,
+    logFile,
+    host: opened.value,
+    note,
+  });
 }
 
 /** Build the step graph of the fleet; an error is a graph the config's rules should have refused. */

@@ -88,4 +88,13 @@ export interface HostExec {
     content: string,
     mode: number,
   ): Promise<Result<{ changed: boolean }, CommandFailure>>;
+  /**
+   * A cluster (the api transport): this host as one guest's steps see it, so commands that name no guest (pvesm,
+   * pveam, pvesh, scripts) go to that guest's node. One node's CLI has no such method: every command runs there.
+   */
+  forGuest?(id: number): HostExec;
+  /** A cluster: the host a hypervisor setup step runs on (every node in turn). */
+  forHostSetup?(): HostExec;
+  /** A cluster: the lane a command of a guest's step takes and why (`api POST /nodes/pve2/lxc`, `ssh root@pve2: ...`). */
+  laneOf?(argv: Argv, guest?: number): string;
 }

@@ -5,6 +5,8 @@ import type { GuestKind } from '../config/model.js';
 export interface LiveGuest {
   id: number;
   kind: GuestKind;
+  /** The node that holds it, when the host is a cluster (the API transport); one node's CLI leaves it out. */
+  node?: string;
   /** `running`, `stopped`, or another QMP run state for VMs (`paused`, ...). */
   status: string;
   /** The config's `lock:` value, when a task holds or left one. */

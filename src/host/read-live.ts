@@ -78,7 +78,12 @@ export interface LiveStateRequest {
   note?: (line: string) => void;
 }
 
-type ReadHost = HostExec & Partial<ConfigFileReader> & Partial<NodeFiles>;
+type ReadHost = HostExec &
+  Partial<ConfigFileReader> &
+  Partial<NodeFiles> & {
+    /** A host that reads its live state its own way (the api transport: /cluster/resources and configs). */
+    readLive?: (req: LiveStateRequest) => Promise<Result<LiveState, CommandFailure>>;
+  };
 
 const TOOL: Record<GuestKind, string> = { lxc: 'pct', vm: 'qm' };
 
@@ -93,6 +98,7 @@ export async function readLiveState(
   host: ReadHost,
   req: LiveStateRequest,
 ): Promise<Result<LiveState, CommandFailure>> {
+  if (host.readLive) return host.readLive(req);
   const kinds = req.kinds ?? (['lxc', 'vm'] as const);
   const [listed, pvesm] = await Promise.all([
     listGuests(host, kinds, req),

@@ -13,6 +13,8 @@ export interface PlanFormatOptions {
   all?: boolean;
   /** A remark on a step's changed input (see typoNotes). */
   diffNote?: (step: PlannedStep, d: Diff) => string | undefined;
+  /** On a cluster: the lane each command takes (api or ssh) and why, shown under it. */
+  lane?: (argv: readonly string[], target: number | 'host') => string | undefined;
 }
 
 /** Notes for inputs that changed only because a mistyped key left the setting at its default. */
@@ -48,7 +50,7 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
   const shown = plan.steps.filter((s) => options.all === true || s.status !== 'up-to-date');
   const lines: string[] = [];
   for (const step of shown) {
-    lines.push(...formatStep(step, c, options.diffNote));
+    lines.push(...formatStep(step, c, options));
   }
   lines.push(...pendingLines(plan, c));
   lines.push(...(plan.problems ?? []).map((p) => `${c.red('missing')} ${p}`));
@@ -80,7 +82,8 @@ export function pendingLines(plan: Plan, c: Colors = pc.createColors(false)): st
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-function formatStep(step: PlannedStep, c: Colors, diffNote: PlanFormatOptions['diffNote']): string[] {
+function formatStep(step: PlannedStep, c: Colors, options: PlanFormatOptions): string[] {
+  const { diffNote, lane } = options;
   const head =
     step.status === 'blocked'
       ? `${c.red('blocked')} ${c.bold(step.address)}: ${step.blocked ?? ''}`
@@ -90,7 +93,15 @@ function formatStep(step: PlannedStep, c: Colors, diffNote: PlanFormatOptions['d
   const note = diffNote && ((d: Diff) => diffNote(step, d));
   const reasons = step.reasons.flatMap((r) => reasonLines(r, note)).map((l) => `          ${c.dim(l)}`);
   const commands =
-    step.status === 'up-to-date' ? [] : step.preview.map((a) => `          $ ${formatArgv(a)}`);
+    step.status === 'up-to-date'
+      ? []
+      : step.preview.flatMap((a) => {
+          const via = lane?.(a, step.target);
+          return [
+            `          $ ${formatArgv(a)}`,
+            ...(via === undefined ? [] : [`            ${c.dim(`via ${via}`)}`]),
+          ];
+        });
   return [head, ...reasons, ...commands];
 }
 

@@ -3,7 +3,7 @@
 import type { Ctx } from '../context.js';
 import { bootDiskBytes, guestName, isTemplate, memBytes, uptimeSec } from '../guests.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
-import type { GuestState, SimState } from '../state.js';
+import { clusterOf, isShared, nodeView, type GuestState, type SimState } from '../state.js';
 
 function guestStatusAt(g: GuestState, t: number): string {
   let st = g.statusLog[0]?.status ?? g.status;
@@ -11,13 +11,26 @@ function guestStatusAt(g: GuestState, t: number): string {
   return st;
 }
 
+/**
+ * `/cluster/resources` (pve-manager API2/Cluster.pm resources): every node's guests, the nodes, and one entry per
+ * node and enabled storage. Existence, node, lock and tags are live (pmxcfs); status, name, template and the
+ * numbers are what pvestatd last broadcast, resourcesStaleMs ago (a guest younger than that has none yet).
+ */
 export function clusterResources(ctx: Ctx, s: SimState, type?: string): unknown[] {
+  const c = clusterOf(s);
   const now = ctx.now();
   const stale = ctx.cfg.resourcesStaleMs * ctx.cfg.latencyScale;
   const out: unknown[] = [];
   if (type === undefined || type === 'vm') {
-    for (const g of Object.values(s.guests).sort((a, b) => a.vmid - b.vmid)) {
-      const base = { id: `${g.type}/${g.vmid}`, vmid: g.vmid, node: s.node, type: g.type };
+    for (const g of Object.values(c.guests).sort((a, b) => a.vmid - b.vmid)) {
+      const base: Record<string, unknown> = {
+        id: `${g.type}/${g.vmid}`,
+        vmid: g.vmid,
+        node: g.node,
+        type: g.type,
+      };
+      if (g.config.lock) base.lock = g.config.lock;
+      if (g.config.tags) base.tags = g.config.tags;
       if (stale > 0 && g.createdAt > now - stale) {
         out.push({ ...base, status: 'unknown' });
         continue;
@@ -42,47 +55,59 @@ export function clusterResources(ctx: Ctx, s: SimState, type?: string): unknown[
         diskwrite: 0,
       };
       if (g.type === 'qemu') r.memhost = r.mem;
-      if (g.config.lock) r.lock = g.config.lock;
-      if (g.config.tags) r.tags = g.config.tags;
       out.push(r);
     }
   }
   if (type === undefined || type === 'node') {
-    out.push({
-      id: `node/${s.node}`,
-      node: s.node,
-      type: 'node',
-      status: 'online',
-      level: '',
-      maxcpu: 16,
-      cpu: 0.03,
-      maxmem: 68719476736,
-      mem: 8589934592,
-      maxdisk: 100861726720,
-      disk: 10366459904,
-      uptime: 864000,
-      cgroup_mode: 2,
-    });
+    for (const node of c.nodes) {
+      const used = Object.values(c.guests)
+        .filter((g) => g.node === node && g.status === 'running')
+        .reduce((sum, g) => sum + memBytes(g), 0);
+      out.push({
+        id: `node/${node}`,
+        node,
+        type: 'node',
+        status: 'online',
+        level: '',
+        maxcpu: 16,
+        cpu: 0.03,
+        maxmem: NODE_MEMORY,
+        mem: NODE_BASE_MEMORY + used,
+        maxdisk: 100861726720,
+        disk: 10366459904,
+        uptime: 864000,
+        'cgroup-mode': 2,
+        'host-arch': 'x86_64',
+      });
+    }
   }
   if (type === undefined || type === 'storage') {
-    for (const sid of Object.keys(s.storages).sort()) {
-      const st = s.storages[sid]!;
-      out.push({
-        id: `storage/${s.node}/${sid}`,
-        storage: sid,
-        node: s.node,
-        type: 'storage',
-        status: st.disabled ? 'unknown' : 'available',
-        plugintype: st.type,
-        content: st.content.join(','),
-        shared: 0,
-        maxdisk: totalKiB(st) * 1024,
-        disk: usedKiB(st) * 1024,
-      });
+    for (const node of c.nodes) {
+      const ns = node === s.node ? s : nodeView(c, node);
+      for (const sid of Object.keys(ns.storages).sort()) {
+        const st = ns.storages[sid]!;
+        if (st.disabled) continue; // storage_check_enabled: not listed
+        out.push({
+          id: `storage/${node}/${sid}`,
+          storage: sid,
+          node,
+          type: 'storage',
+          status: 'available',
+          plugintype: st.type,
+          content: st.content.join(','),
+          shared: isShared(st) ? 1 : 0,
+          maxdisk: totalKiB(st) * 1024,
+          disk: usedKiB(st) * 1024,
+        });
+      }
     }
   }
   return out;
 }
+
+/** A node's memory, and what it uses with no guest running (placement reads `mem`/`maxmem`). */
+const NODE_MEMORY = 68719476736;
+const NODE_BASE_MEMORY = 4294967296;
 
 export function guestListEntry(g: GuestState, now: number): Record<string, unknown> {
   const running = g.status === 'running';

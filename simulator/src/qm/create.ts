@@ -1,6 +1,6 @@
 // `qm create`: the config is written holding `lock: create`, then the task allocates (or imports) the drives.
 import { existsSync } from 'node:fs';
-import { guestWord, newGuest, setStatus, type Command } from '../context.js';
+import { clusterGuest, guestWord, newGuest, setStatus, type Command } from '../context.js';
 import { ParamError, PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
 import { discardGuest, newUuid, nextPid } from '../guests.js';
@@ -16,10 +16,10 @@ export const create: Command = {
     const id = Number(p.params.vmid);
     const o = p.opts;
     await ctx.tx((s) => {
-      const g = s.guests[id];
+      const g = clusterGuest(s, id);
       if (g)
         throw new PveError(
-          `unable to create VM ${id} - ${guestWord(g.type)} ${id} already exists on node '${s.node}'`,
+          `unable to create VM ${id} - ${guestWord(g.type)} ${id} already exists on node '${g.node}'`,
         );
       for (const [k, v] of Object.entries(o)) {
         if (/^(ide|sata|scsi|virtio)\d+$/.test(k)) {
