@@ -54,6 +54,9 @@ export function snapshotCommands(
               if (!d.cloudinit && !canSnapshot(s, d.volid))
                 throw new PveError('snapshot feature is not available');
             }
+            // A bind or device mount point is asked too, and a host path has no snapshot feature (F9.4).
+            if (type === 'lxc' && Object.entries(g.config).some(([k, v]) => /^mp\d+$/.test(k) && v.startsWith('/')))
+              throw new PveError('snapshot feature is not available');
             g.config.lock = 'snapshot';
             locked = true;
           });

@@ -38,12 +38,14 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'clone_from_ctid',
   'dependencies',
   'template_snapshot_name',
+  'enable_lifecycle_snapshots',
   'application_script',
   'health_check',
   'tests',
   'volumes',
   'zfs_volumes',
   'node',
+  'mount_points',
 ];
 
 /** vmGuest's keys (a VM's config); any other key is passed through to scripts. */
@@ -55,6 +57,7 @@ export const VM_GUEST_KEYS: readonly string[] = [
   'template_image_url',
   'clone_from_vmid',
   'template_snapshot_name',
+  'enable_lifecycle_snapshots',
   'cores',
   'memory_mb',
   'disk_size_gb',

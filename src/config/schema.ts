@@ -165,6 +165,32 @@ export const lxcVolume = z
     message: 'needs either host_path (a bind mount) or pool and size_gb (a new volume)',
   });
 
+/** A container id (uid or gid) as the container sees it: LXC maps 0..65535 by default. */
+const containerId = z.number().int().min(0).max(65535);
+
+/**
+ * A bind mount of a host folder (the user's later `mount_points`): `mpN: <host_path>,mp=<container_path>`. The
+ * folder is created when missing and, with `owner_uid`/`owner_gid` (ids inside the container), owned by the host
+ * ids they map to (shifted for an unprivileged container).
+ */
+export const mountPoint = z
+  .looseObject({
+    host_path: safeAbsolutePath.refine((p) => p !== '/' && !p.startsWith('/dev/'), {
+      message: 'must be a host folder (not / and not a device under /dev/)',
+    }),
+    container_path: safeAbsolutePath.refine((p) => p !== '/', { message: 'must not be / (the root disk)' }),
+    owner_uid: containerId.optional(),
+    owner_gid: containerId.optional(),
+    read_only: z.boolean().default(false),
+  })
+  .refine((m) => (m.owner_uid === undefined) === (m.owner_gid === undefined), {
+    message: 'owner_uid and owner_gid go together: set both, or neither',
+    path: ['owner_gid'],
+  })
+  .refine((m) => !/\/\.\.?(\/|$)/.test(m.host_path) && !/\/\.\.?(\/|$)/.test(m.container_path), {
+    message: 'must not contain /./ or /../ (Proxmox refuses them)',
+  });
+
 /**
  * One raw `lxc.*` line, with a key Proxmox keeps (lxc-keys.ts): any other line Proxmox drops when it loads the
  * config, while Phoenix, reading the file, would believe it applied.
@@ -227,19 +253,24 @@ export const lxcGuest = z.looseObject({
   clone_from_ctid: guestId.optional(),
   dependencies: z.array(guestId).default([]),
   template_snapshot_name: snapshotName.optional(),
+  /**
+   * The lifecycle snapshot (`final-form`, the original's create_final_form_snapshot) taken by the guest's last step;
+   * unset means on, `false` turns it off (a storage without snapshots needs that). Never taken of a container with
+   * a bind mount, which Proxmox cannot snapshot.
+   */
+  enable_lifecycle_snapshots: z.boolean().optional(),
   application_script: scriptName.optional(),
   health_check: healthCheck.optional(),
   tests: testSuites.optional(),
   volumes: z.array(lxcVolume).default([]),
-  zfs_volumes: z
-    .array(zfsVolume)
-    .default(
-      [],
-    ) /** The cluster node the guest lives on (the api transport; one node's CLI ignores it): pve-manager node names. */,
+  zfs_volumes: z.array(zfsVolume).default([]),
+  /** The cluster node the guest lives on (the api transport; one node's CLI ignores it): pve-manager node names. */
   node: z
     .string()
     .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2')
     .optional(),
+  /** Bind mounts of host folders, applied by the `mounts` step (the user's later layout's key). */
+  mount_points: z.array(mountPoint).default([]),
 });
 
 /** A VM's network settings, as written (`nameserver` still apart from `nameservers`). */
@@ -293,6 +324,8 @@ export const vmGuest = z.looseObject({
     .optional(),
   clone_from_vmid: guestId.optional(),
   template_snapshot_name: snapshotName.optional(),
+  /** The lifecycle snapshot `final-form` of a VM that is not a template: unset means on, `false` turns it off. */
+  enable_lifecycle_snapshots: z.boolean().optional(),
   cores: z.number().int().min(1).max(8192).default(1),
   memory_mb: z.number().int().min(16).default(2048),
   disk_size_gb: z.number().int().min(1).max(131072).default(32),

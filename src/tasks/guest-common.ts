@@ -5,9 +5,9 @@ import type { Fleet, Guest, LxcGuest, VmGuest } from '../config/model.js';
 import { LXC_GUEST_KEYS, VM_GUEST_KEYS } from '../config/schema-keys.js';
 import { globalsReadBy } from '../config/script-files.js';
 import type { LiveGuest } from '../host/live.js';
-import type { Result } from '../result.js';
 import type { StepOptions } from './options.js';
-import { done, exec, fail, verifyFailed } from './act.js';
+import { done, exec, fail, fieldOrigin, verifyFailed } from './act.js';
+import { err, type Result } from '../result.js';
 import type { ActionContext, Argv, ExecutableStep, LiveCheck, StepContext, StepFailure } from './step.js';
 import { defineStep } from './step.js';
 
@@ -102,25 +102,57 @@ export function featureStep<T extends LxcGuest>(): ExecutableStep<T> {
   });
 }
 
-/** The snapshot name the step takes. */
-function snapName(g: Guest): string {
-  const name = g.config.template_snapshot_name;
-  if (name === undefined) throw new Error(`guest ${g.id} has no template_snapshot_name`); // instances() guards
-  return name;
+/** The lifecycle snapshot every guest gets after its last step (the original's `create_final_form_snapshot`). */
+export const LIFECYCLE_SNAPSHOT = 'final-form';
+
+/**
+ * Whether a guest takes the lifecycle snapshot: unless the config turns it off. Never a VM template (read-only),
+ * nor a container with a bind mount: Proxmox refuses to snapshot it (pve-guest-common `AbstractConfig.pm`
+ * `snapshot_prepare` asks every mount point's storage, and pve-storage `Storage.pm` `volume_has_feature` answers
+ * no for a host path: `snapshot feature is not available`; docs/proxmox-facts.md F9.4).
+ */
+export function takesLifecycleSnapshot(g: Guest): boolean {
+  if (g.config.enable_lifecycle_snapshots === false) return false;
+  if (g.kind === 'vm') return !g.config.is_template;
+  return !hasBindMount(g);
+}
+
+/** A container mount point that is a host path (`volumes[].host_path`, `mount_points`). */
+export function hasBindMount(g: LxcGuest): boolean {
+  return g.config.volumes.some((v) => v.host_path !== undefined) || g.config.mount_points.length > 0;
 }
 
 /**
- * `snapshot`: takes `template_snapshot_name` when it is missing, and re-takes it (delete, take) when the build it
- * holds changed (ctx.redo), so clones made from now on get the new build. Clones made earlier are full copies that
- * keep the old build: the planner shows them as built from an older source. A snapshot that linked clones sit on
- * is never deleted (the planner refuses).
+ * The lifecycle snapshots a guest takes on top of its `template_snapshot_name` (none when the template snapshot
+ * already has that name, as the user's templates' `final-form`).
+ */
+export function lifecycleSnapshots(g: Guest): string[] {
+  return takesLifecycleSnapshot(g) && g.config.template_snapshot_name !== LIFECYCLE_SNAPSHOT
+    ? [LIFECYCLE_SNAPSHOT]
+    : [];
+}
+
+/** Every snapshot the step keeps: `template_snapshot_name` first, then the lifecycle ones. */
+function snapNames(g: Guest): string[] {
+  const t = g.config.template_snapshot_name;
+  return [...(t === undefined ? [] : [t]), ...lifecycleSnapshots(g)];
+}
+
+/**
+ * `snapshot`: every guest's last step (before a VM becomes a template). It takes `template_snapshot_name` and the
+ * lifecycle snapshot (`final-form`, the guest as its steps left it) when they are missing, and re-takes them
+ * (delete, take) when what they hold changed (ctx.redo: an upstream step re-ran, its inputs changed, --force), so
+ * clones made from now on get the new build; never on a run that changed nothing, unlike the original, which
+ * re-took `final-form` on every run. A snapshot that linked clones sit on is never deleted (the planner refuses).
  */
 export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => boolean): ExecutableStep<T> {
-  const take = (g: Guest): Argv => [tool(g), 'snapshot', String(g.id), snapName(g)];
-  const drop = (g: Guest): Argv => [tool(g), 'delsnapshot', String(g.id), snapName(g)];
+  const take = (g: Guest, name: string): Argv => [tool(g), 'snapshot', String(g.id), name];
+  const drop = (g: Guest, name: string): Argv => [tool(g), 'delsnapshot', String(g.id), name];
   return defineStep<T>({
     kind: 'snapshot',
-    instances: (g) => (applies(g) ? ['snapshot'] : []),
+    instances: (g) => (applies(g) && snapNames(g).length > 0 ? ['snapshot'] : []),
+    // Not the lifecycle snapshot: added, it is taken because it is missing, and turning it on or off changes
+    // nothing the template snapshot holds (a changed input would re-take the snapshot clones are made from).
     inputs: (ctx) => ({ template_snapshot_name: ctx.target.config.template_snapshot_name }),
     cascades: true,
     check(ctx) {
@@ -128,35 +160,60 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
       const bad = existenceCheck(ctx.target, live);
       if (bad) return bad;
       if (live?.snapshots === undefined) return { ok: 'unknown' };
-      if (live.snapshots.includes(snapName(ctx.target))) return { ok: true };
-      return { ok: false, reason: 'missing', detail: `snapshot '${snapName(ctx.target)}' does not exist` };
+      const missing = snapNames(ctx.target).filter((n) => !live.snapshots?.includes(n));
+      if (missing.length === 0) return { ok: true };
+      const list = missing.map((n) => `'${n}'`).join(', ');
+      return { ok: false, reason: 'missing', detail: `snapshot ${list} does not exist` };
     },
     preview(ctx) {
-      if (!liveOf(ctx)?.snapshots?.includes(snapName(ctx.target))) return [take(ctx.target)];
-      return ctx.redo ? [drop(ctx.target), take(ctx.target)] : [];
+      const have = liveOf(ctx)?.snapshots ?? [];
+      return snapNames(ctx.target).flatMap((n) => {
+        if (!have.includes(n)) return [take(ctx.target, n)];
+        return ctx.redo ? [drop(ctx.target, n), take(ctx.target, n)] : [];
+      });
     },
     async run(ctx) {
       const g = ctx.target;
-      const name = snapName(g);
       const before = await ctx.host.readGuestConfig(g.kind, g.id);
       if (!before) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
-      if (before.snapshots?.includes(name)) {
-        // Still there and its build did not change (adopted, or the record was lost): keep it.
-        if (!ctx.redo) return done;
-        ctx.report(`re-taking snapshot ${name}: the build it holds changed`);
-        const del = await exec(ctx, drop(g));
-        if (!del.ok) return del;
+      for (const name of snapNames(g)) {
+        if (before.snapshots?.includes(name)) {
+          // Still there and what it holds did not change (adopted, or the record was lost): keep it.
+          if (!ctx.redo) continue;
+          ctx.report(`re-taking snapshot ${name}: what it holds changed`);
+          const del = await exec(ctx, drop(g, name));
+          if (!del.ok) return del;
+        }
+        const argv = take(g, name);
+        ctx.report(`taking snapshot ${name}`);
+        const res = await exec(ctx, argv);
+        if (!res.ok) return snapshotFailed(ctx, name, res.error);
+        const after = await ctx.host.readGuestConfig(g.kind, g.id);
+        if (!after?.snapshots?.includes(name))
+          return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
       }
-      const argv = take(g);
-      ctx.report(`taking snapshot ${name}`);
-      const res = await exec(ctx, argv);
-      if (!res.ok) return res;
-      const after = await ctx.host.readGuestConfig(g.kind, g.id);
-      if (!after?.snapshots?.includes(name))
-        return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
       return done;
     },
   });
+}
+
+/** A storage without snapshots: say which setting turns the lifecycle snapshot off. */
+function snapshotFailed(
+  ctx: ActionContext<LxcGuest | VmGuest>,
+  name: string,
+  error: StepFailure,
+): Result<never, StepFailure> {
+  if (
+    !lifecycleSnapshots(ctx.target).includes(name) ||
+    !/snapshot feature is not available/.test(error.message)
+  )
+    return err(error);
+  return fail(
+    ctx,
+    `${error.message} (a disk of ${kindWord(ctx.target)} ${ctx.target.id} is on a storage without snapshots: ` +
+      `set enable_lifecycle_snapshots: false for it at ${fieldOrigin(ctx.target, 'enable_lifecycle_snapshots')})`,
+    error.command,
+  );
 }
 
 /** The commands that destroy a guest as it is: stopped first unless already stopped. */

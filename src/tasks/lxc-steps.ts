@@ -372,7 +372,7 @@ export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableSt
     portainerStep,
     appStep(),
     healthStep(options),
-    snapshotStep<LxcGuest>((g) => g.config.template_snapshot_name !== undefined),
+    snapshotStep<LxcGuest>(() => true),
   ];
 }
 

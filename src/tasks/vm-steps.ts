@@ -434,7 +434,7 @@ export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableSte
     startStep<VmGuest>(options),
     agentStep(options),
     vmFeatureStep,
-    snapshotStep<VmGuest>((g) => g.config.template_snapshot_name !== undefined && !g.config.is_template),
+    snapshotStep<VmGuest>((g) => !g.config.is_template),
     templateStep(options),
   ];
 }

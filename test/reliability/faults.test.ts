@@ -306,7 +306,7 @@ describe('faults at every step kind', () => {
     writeSimConfig(ws.sim, { latencyScale: 0 });
     const second = await phoenix(ws, ['create', '960', '950']);
     expect(second.exit, second.stderr).toBe(0);
-    expect(stepsIn(second.stdout + second.stderr).started).toEqual(['960:disk', '960:start']);
+    expect(stepsIn(second.stdout + second.stderr).started).toEqual(['960:disk', '960:start', '960:snapshot']);
   });
 
   it.concurrent('the hypervisor setup step', async () => {

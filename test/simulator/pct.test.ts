@@ -447,6 +447,14 @@ describe('pct snapshots', () => {
     expect(r.stdout).toBe('');
     expect(run(dir, ['pct', 'config', '101']).stdout).not.toContain('lock');
   });
+
+  it('[F9.4] refuses to snapshot a container with a bind mount point', async () => {
+    const dir = await simDir();
+    ok(dir, createCt(101), ['pct', 'set', '101', '--mp0', '/srv/data,mp=/data']);
+    const r = run(dir, ['pct', 'snapshot', '101', 's1']);
+    expect([r.stderr, r.code]).toEqual(['snapshot feature is not available\n', 255]);
+    ok(dir, ['pct', 'set', '101', '--delete', 'mp0'], ['pct', 'snapshot', '101', 's1']);
+  });
 });
 
 describe('inside CTs: exec / push / pull', () => {

@@ -71,6 +71,7 @@ describe('container lifecycle', () => {
       'pct exec 950 --keep-env 0 -- rm -rf /tmp/phoenix_run',
       'pct exec 950 --keep-env 0 -- sh -c curl -fsS localhost',
       'pct snapshot 950 ready',
+      'pct snapshot 950 final-form',
     ]);
     const conf = readFileSync(host.confFile(950), 'utf8');
     expect(conf).toContain('lxc.mount.auto: sys:rw\n');
@@ -289,13 +290,13 @@ describe('container lifecycle', () => {
 
   it('an existing snapshot is left alone', async () => {
     const { host, h, byKind } = setup();
-    host.addGuest({ id: 950, kind: 'lxc', snapshots: ['ready'] });
+    host.addGuest({ id: 950, kind: 'lxc', snapshots: ['ready', 'final-form'] });
     expect((await h.run(byKind('snapshot'))).ok).toBe(true);
     expect(host.mutating()).toEqual([]);
   });
 
   it('an existing snapshot whose build changed is re-taken: deleted, then taken again (preview likewise)', async () => {
-    const { host, h, byKind, ct } = setup();
+    const { host, h, byKind, ct } = setup({ enable_lifecycle_snapshots: false });
     host.addGuest({ id: 950, kind: 'lxc', snapshots: ['ready'] });
     const step = byKind('snapshot');
     const ctx = { ...h.ctx('snapshot'), redo: true };
@@ -307,5 +308,27 @@ describe('container lifecycle', () => {
     expect((await step.run(ctx)).ok).toBe(true);
     expect(host.mutating()).toEqual(['pct delsnapshot 950 ready', 'pct snapshot 950 ready']);
     expect(ct.config.template_snapshot_name).toBe('ready');
+  });
+
+  it('a guest that is no clone source takes its lifecycle snapshot, and only the missing one', async () => {
+    const { host, h, byKind } = setup({ template_snapshot_name: undefined });
+    host.addGuest({ id: 950, kind: 'lxc', snapshots: [] });
+    expect((await h.run(byKind('snapshot'))).ok).toBe(true);
+    expect(host.mutating()).toEqual(['pct snapshot 950 final-form']);
+    host.calls.length = 0;
+    expect((await h.run(byKind('snapshot'))).ok).toBe(true);
+    expect(host.mutating()).toEqual([]);
+  });
+
+  it('a storage without snapshots names the setting that turns the lifecycle snapshot off', async () => {
+    const { host, h, byKind } = setup({ template_snapshot_name: undefined });
+    host.addGuest({ id: 950, kind: 'lxc', snapshots: [] });
+    host.on(/^pct snapshot 950 final-form$/, { exit: 255, stderr: 'snapshot feature is not available\n' });
+    const res = await h.run(byKind('snapshot'));
+    expect(res.ok).toBe(false);
+    if (!res.ok)
+      expect(res.error.message).toMatch(
+        /snapshot feature is not available.*enable_lifecycle_snapshots: false.*lxc_configs\.950\.enable_lifecycle_snapshots/,
+      );
   });
 });

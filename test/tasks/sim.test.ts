@@ -229,17 +229,18 @@ describe('steps against the simulator', () => {
         ['lxc.cgroup2.devices.allow', 'c 195:* rwm'],
       ]),
     );
-    expect((await s.host.readGuest('lxc', 900))?.snapshots).toEqual(['base-snapshot']);
+    expect((await s.host.readGuest('lxc', 900))?.snapshots).toEqual(['base-snapshot', 'final-form']);
+    expect((await s.host.readGuest('lxc', 950))?.snapshots).toEqual(['final-form']);
     expect((await s.host.readGuest('vm', 9000))?.template).toBe(true);
     const vmChild = await s.host.readGuest('vm', 1001);
-    expect(vmChild).toMatchObject({ status: 'running', snapshots: ['ready'] });
+    expect(vmChild).toMatchObject({ status: 'running', snapshots: ['final-form', 'ready'] });
     expect(vmChild?.config?.scsi0).toContain('size=24G');
 
     const before = s.calls().length;
     s.lines.length = 0;
     const again = async (g: Guest): Promise<(string | undefined)[]> => {
       const names = ['define', 'configure', g.kind === 'lxc' ? 'disk' : 'agent', 'start'];
-      if (g.config.template_snapshot_name !== undefined) names.push(g.id === 9000 ? 'template' : 'snapshot');
+      names.push(g.id === 9000 ? 'template' : 'snapshot');
       const out = [];
       for (const name of names) out.push(await s.runStep(g, name));
       return out;
@@ -273,6 +274,7 @@ describe('steps against the simulator', () => {
     expect(acted.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual([
       'pct set',
       'pct resize',
+      'pct snapshot',
       'pct snapshot',
     ]);
     expect(acted).toContain(`pct resize 900 rootfs ${grown.config.storage_size_gb}G`);

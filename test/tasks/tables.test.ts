@@ -76,7 +76,10 @@ describe('instances', () => {
       'health',
       'snapshot',
     ]);
-    expect(names(tables.lxc, clone)).toEqual(['define', 'configure', 'disk', 'start']);
+    expect(names(tables.lxc, clone)).toEqual(['define', 'configure', 'disk', 'start', 'snapshot']);
+    // enable_lifecycle_snapshots: false drops the step of a guest that is no clone source.
+    const plain = withConfig(clone, { enable_lifecycle_snapshots: false });
+    expect(names(tables.lxc, plain)).toEqual(['define', 'configure', 'disk', 'start']);
   });
 
   it('gives a VM template a template step and never a snapshot', () => {
@@ -404,10 +407,16 @@ describe('container previews and checks', () => {
     ]);
     expect(step(tables.lxc, ct, 'snapshot', [running(950, {})]).preview()).toEqual([
       ['pct', 'snapshot', '950', 'ready'],
+      ['pct', 'snapshot', '950', 'final-form'],
     ]);
     expect(step(tables.lxc, ct, 'snapshot', [running(950, {}, { snapshots: ['ready'] })]).check()).toEqual({
-      ok: true,
+      ok: false,
+      reason: 'missing',
+      detail: "snapshot 'final-form' does not exist",
     });
+    expect(
+      step(tables.lxc, ct, 'snapshot', [running(950, {}, { snapshots: ['final-form', 'ready'] })]).check(),
+    ).toEqual({ ok: true });
   });
 });
 
