@@ -55,7 +55,10 @@ export function snapshotCommands(
                 throw new PveError('snapshot feature is not available');
             }
             // A bind or device mount point is asked too, and a host path has no snapshot feature (F9.4).
-            if (type === 'lxc' && Object.entries(g.config).some(([k, v]) => /^mp\d+$/.test(k) && v.startsWith('/')))
+            if (
+              type === 'lxc' &&
+              Object.entries(g.config).some(([k, v]) => /^mp\d+$/.test(k) && v.startsWith('/'))
+            )
               throw new PveError('snapshot feature is not available');
             g.config.lock = 'snapshot';
             locked = true;

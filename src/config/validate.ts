@@ -21,6 +21,7 @@ export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Probl
     ...checkClones(fleet, invalid),
     ...checkCloneDisks(fleet),
     ...checkBindMountSources(fleet),
+    ...checkMountPaths(fleet),
     ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
     ...checkHostSteps(fleet),
@@ -155,19 +156,76 @@ function checkBindMountSources(fleet: Fleet): Problem[] {
   for (const [sourceId, clones] of cloned) {
     const source = fleet.guests.get(sourceId);
     if (source?.kind !== 'lxc') continue;
-    source.config.volumes.forEach((v, index) => {
-      if (v.host_path === undefined) return;
-      const type = v.host_path.startsWith('/dev/') ? 'device' : 'bind';
+    const binds = [
+      ...source.config.volumes.flatMap((v, index) =>
+        v.host_path === undefined ? [] : [{ host: v.host_path, where: ['volumes', index, 'host_path'] }],
+      ),
+      ...source.config.mount_points.map((m, index) => ({
+        host: m.host_path,
+        where: ['mount_points', index, 'host_path'],
+      })),
+    ];
+    binds.forEach(({ host, where }) => {
+      const type = host.startsWith('/dev/') ? 'device' : 'bind';
       const list = clones.sort((a, b) => a - b).join(', ');
       problems.push(
         error(
-          ...at(source, 'volumes', index, 'host_path'),
+          ...at(source, ...where),
           `container ${source.id} is cloned by ${list}, and Proxmox cannot clone a container with a ${type} mount ` +
             `(pct clone: unable to clone mountpoint (type ${type}))`,
           `move this mount to the volumes of the clones that need it (a clone gets its own mounts after cloning)`,
         ),
       );
     });
+  }
+  return problems;
+}
+
+/**
+ * A container's mount points: one per container path; and a container with a bind mount cannot be snapshotted
+ * (docs/proxmox-facts.md F9.4), so it cannot have a template_snapshot_name and takes no lifecycle snapshot.
+ */
+function checkMountPaths(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    if (g.kind !== 'lxc') continue;
+    const c = g.config;
+    const paths: [string, JsonPath][] = [
+      ...c.zfs_volumes.map((v, i): [string, JsonPath] => [v.mount_point, ['zfs_volumes', i, 'mount_point']]),
+      ...c.volumes.map((v, i): [string, JsonPath] => [v.mount_point, ['volumes', i, 'mount_point']]),
+      ...c.mount_points.map((m, i): [string, JsonPath] => [
+        m.container_path,
+        ['mount_points', i, 'container_path'],
+      ]),
+    ];
+    const seen = new Map<string, string>();
+    for (const [p, where] of paths) {
+      const first = seen.get(p);
+      if (first !== undefined)
+        problems.push(
+          error(...at(g, ...where), `${p} is already mounted by ${first}`, 'mount each container path once'),
+        );
+      else seen.set(p, where.join('.'));
+    }
+    const bind = c.mount_points.length > 0 || c.volumes.some((v) => v.host_path !== undefined);
+    if (!bind) continue;
+    const why = 'Proxmox cannot snapshot a container with a bind mount (snapshot feature is not available)';
+    if (c.template_snapshot_name !== undefined)
+      problems.push(
+        error(
+          ...at(g, 'template_snapshot_name'),
+          `container ${g.id} has a bind mount, and ${why}`,
+          'remove template_snapshot_name, or the bind mounts',
+        ),
+      );
+    else if (c.enable_lifecycle_snapshots === true)
+      problems.push(
+        warning(
+          ...at(g, 'enable_lifecycle_snapshots'),
+          `container ${g.id} takes no lifecycle snapshot: ${why}`,
+          'remove enable_lifecycle_snapshots, or set it to false',
+        ),
+      );
   }
   return problems;
 }

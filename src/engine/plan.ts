@@ -43,7 +43,17 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     ...(ids.length === 0 && { kinds: [] }),
     note: session.note,
   });
-  return live.ok ? ok(live.value) : err(live.error.message);
+  if (!live.ok) return err(live.error.message);
+  const paths = ids.flatMap((id) => {
+    const g = session.fleet.guests.get(id);
+    return g?.kind === 'lxc' ? g.config.mount_points.map((m) => m.host_path) : [];
+  });
+  if (paths.length === 0) return ok(live.value);
+  // The bind mounts' host folders: a stat each, no process.
+  const hostPaths = new Map(
+    await Promise.all(paths.map(async (p) => [p, (await session.host.statHostPath(p)) ?? null] as const)),
+  );
+  return ok({ ...live.value, hostPaths });
 }
 
 /** Read the live state of some guests: only the listings of their kinds (`start 950` needs no `qm list`). */

@@ -27,5 +27,7 @@ export function bindHost(
       host.editGuestConfig(kind, id, edit, { ...(bind.step !== undefined && { step: bind.step }), ...opts }),
     withFiles: (files, fn) => host.withFiles(files, fn),
     writeHostFile: (file, content, mode) => host.writeHostFile(file, content, mode),
+    statHostPath: (file) => host.statHostPath(file),
+    ensureHostDir: (dir, owner) => host.ensureHostDir(dir, owner),
   };
 }

@@ -9,10 +9,10 @@ import { formatArgv } from './argv.js';
 import { createRedactor, openRunLog } from '../run/log.js';
 import type { Redactor, RunLog } from '../run/log.js';
 import type { Argv } from './argv.js';
-import type { CommandFailure, CommandResult, HostExec, RunOptions } from './host.js';
+import type { CommandFailure, CommandResult, HostExec, HostPathInfo, RunOptions } from './host.js';
 import type { LiveGuest } from './live.js';
 import { createConfigFileReader, guestConfigPath, readGuestConfigLive, readGuestLive } from './read-live.js';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { chown, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
 import { createNodeFiles, type NodeFiles } from './node-files.js';
@@ -260,9 +260,47 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       log.write(`${stamp()} #${n} written`);
       return ok({ changed: true });
     },
+    statHostPath: (file) => statHostPath(join(opts.pveRoot, file)),
+    async ensureHostDir(dir, owner) {
+      const target = join(opts.pveRoot, dir);
+      const n = ++seq;
+      const own = owner ? ` owned by ${owner.uid}:${owner.gid}` : '';
+      log.write(`${stamp()} #${n} folder ${target}${own}`);
+      const failure = (message: string): Result<never, CommandFailure> => {
+        log.write(`${stamp()} #${n} ${message}`);
+        return err({ reason: 'file-error', argv: ['mkdir', '-p', target], stderrTail: message, message });
+      };
+      try {
+        let info = await statHostPath(target);
+        let changed = false;
+        if (info === undefined) {
+          await mkdir(target, { recursive: true, mode: 0o755 });
+          info = await statHostPath(target);
+          changed = true;
+        }
+        // Never through a link: a chown as root would land wherever it points.
+        if (info?.kind !== 'dir')
+          return failure(`${target} is ${info ? `a ${info.kind}` : 'missing'}, not a folder`);
+        if (owner && (info.uid !== owner.uid || info.gid !== owner.gid)) {
+          await chown(target, owner.uid, owner.gid);
+          changed = true;
+        }
+        log.write(`${stamp()} #${n} ${changed ? 'done' : 'unchanged'}`);
+        return ok({ changed });
+      } catch (e) {
+        return failure(`cannot make ${target}${own}: ${(e as Error).message}`);
+      }
+    },
     close: () => log.close(),
   };
   return host;
+}
+
+async function statHostPath(file: string): Promise<HostPathInfo | undefined> {
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return undefined;
+  const kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'link' : 'other';
+  return { kind, uid: st.uid, gid: st.gid };
 }
 
 /** Exponential backoff with jitter (50-100% of the step), so parallel waiters do not retry in lockstep. */

@@ -3,7 +3,8 @@
 import type { GuestKind } from '../config/model.js';
 import type { Result } from '../result.js';
 import type { Argv } from './argv.js';
-import type { LiveGuest } from './live.js';
+import type { HostPathInfo, LiveGuest } from './live.js';
+export type { HostPathInfo };
 import type { TempFiles } from './temp-files.js';
 
 export interface RunOptions {
@@ -97,4 +98,14 @@ export interface HostExec {
   forHostSetup?(): HostExec;
   /** A cluster: the lane a command of a guest's step takes and why (`api POST /nodes/pve2/lxc`, `ssh root@pve2: ...`). */
   laneOf?(argv: Argv, guest?: number): string;
+  /** The host path (under the simulator: inside its folder), or undefined when it does not exist. No process. */
+  statHostPath(file: string): Promise<HostPathInfo | undefined>;
+  /**
+   * Makes a host folder (and its parents) when it is missing and, with `owner`, gives the folder itself (not what
+   * it holds) that owner. Refuses a path that is a symbolic link or not a folder. Logged like a command.
+   */
+  ensureHostDir(
+    dir: string,
+    owner?: { uid: number; gid: number },
+  ): Promise<Result<{ changed: boolean }, CommandFailure>>;
 }

@@ -50,9 +50,18 @@ export function configAfterStart(
   return merged;
 }
 
+/** A path on the host as `lstat` sees it (a final symbolic link is not followed). */
+export interface HostPathInfo {
+  kind: 'dir' | 'file' | 'link' | 'other';
+  uid: number;
+  gid: number;
+}
+
 export interface LiveState {
   node: string;
   guests: Map<number, LiveGuest>;
   /** Storage IDs that exist on the node, when read. */
   storages?: Set<string>;
+  /** Host folders the config's bind mounts name, when read: null when missing. */
+  hostPaths?: Map<string, HostPathInfo | null>;
 }

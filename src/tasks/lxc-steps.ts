@@ -21,6 +21,7 @@ import type { LxcDefinition } from './lxc-define.js';
 import { desiredLxc, diffLxc } from './lxc-desired.js';
 import type { ManagedKey } from './lxc-desired.js';
 import { healthStep } from './lxc-health.js';
+import { mountsStep } from './lxc-mounts.js';
 import type { StepOptions } from './options.js';
 import { stepOptions } from './options.js';
 import { GIB, diskSizeBytes, formatSize } from '../host/props.js';
@@ -367,6 +368,7 @@ export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableSt
     configure,
     apparmorStep,
     disk,
+    mountsStep,
     startStep(options),
     featureStep<LxcGuest>(),
     portainerStep,

@@ -304,6 +304,52 @@ const cases: Case[] = [
       message: /container 901 is cloned by 950, and Proxmox cannot clone a container with a bind mount/,
     },
   },
+  {
+    name: 'mount_points on a container that others clone',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '901').mount_points = [{ host_path: '/srv/models', container_path: '/models' }]),
+    expected: {
+      path: ['lxc_configs', '901', 'mount_points', 0, 'host_path'],
+      message: /container 901 is cloned by 950, and Proxmox cannot clone a container with a bind mount/,
+    },
+  },
+  // docs/proxmox-facts.md F9.4: a container with a bind mount cannot be snapshotted.
+  {
+    name: 'a bind mount on a container with template_snapshot_name',
+    file: LXC_FILE,
+    edit: (d) => {
+      const ct = lxc(d, '953');
+      ct.template_snapshot_name = 'base';
+      ct.mount_points = [{ host_path: '/srv/models', container_path: '/models' }];
+    },
+    expected: {
+      path: ['lxc_configs', '953', 'template_snapshot_name'],
+      message: /Proxmox cannot snapshot a container with a bind mount/,
+    },
+  },
+  {
+    name: 'one container path mounted twice',
+    file: LXC_FILE,
+    edit: (d) => {
+      const ct = lxc(d, '953');
+      ct.volumes = [{ pool: 'local-lvm', size_gb: 4, mount_point: '/data' }];
+      ct.mount_points = [{ host_path: '/srv/data', container_path: '/data' }];
+    },
+    expected: {
+      path: ['lxc_configs', '953', 'mount_points', 0, 'container_path'],
+      message: /\/data is already mounted by volumes\.0\.mount_point/,
+    },
+  },
+  {
+    name: 'owner_uid without owner_gid',
+    file: LXC_FILE,
+    edit: (d) =>
+      (lxc(d, '953').mount_points = [{ host_path: '/srv/data', container_path: '/data', owner_uid: 33 }]),
+    expected: {
+      path: ['lxc_configs', '953', 'mount_points', 0, 'owner_gid'],
+      message: /owner_uid and owner_gid go together/,
+    },
+  },
 ];
 
 describe('raw lxc.* keys follow pve-container (LXC/Config.pm is_valid_lxc_conf_key)', () => {

@@ -145,6 +145,8 @@ describe.skipIf(!built)('the live read from the node’s files and from pct/qm l
           readGuestConfigFile: (kind, id) => sim.readGuestConfigFile(kind, id),
           readStorageConfigFile: () => sim.readStorageConfigFile(),
           writeHostFile: (file, content, mode) => sim.writeHostFile(file, content, mode),
+          statHostPath: (file) => sim.statHostPath(file),
+          ensureHostDir: (dir, owner) => sim.ensureHostDir(dir, owner),
         };
         const fromListings = await readLiveState(listingOnly, { ids });
         expect(fromFiles.ok && fromListings.ok, JSON.stringify([fromFiles, fromListings])).toBe(true);

@@ -249,6 +249,8 @@ function noCommandHost(files?: NodeFiles): HostExec & Partial<NodeFiles> & { cal
     editGuestConfig: () => Promise.reject(new Error('read-only test host')),
     withFiles: () => Promise.reject(new Error('read-only test host')),
     writeHostFile: () => Promise.reject(new Error('read-only test host')),
+    statHostPath: () => Promise.resolve(undefined),
+    ensureHostDir: () => Promise.reject(new Error('read-only test host')),
     ...(files && { listLocalGuests: files.listLocalGuests.bind(files) }),
   };
 }

@@ -67,6 +67,8 @@ function fakeHost(
     calls,
     editGuestConfig: () => Promise.reject(new Error('read-only test host')),
     writeHostFile: () => Promise.reject(new Error('read-only test host')),
+    statHostPath: () => Promise.resolve(undefined),
+    ensureHostDir: () => Promise.reject(new Error('read-only test host')),
     run(argv): Promise<Result<CommandResult, CommandFailure>> {
       calls.push(argv.join(' '));
       const r = respond(argv) ?? err(`unexpected command ${argv.join(' ')}`);

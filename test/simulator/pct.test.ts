@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCalls, readSimState } from '../../simulator/src/testing.js';
@@ -502,5 +502,27 @@ describe('inside CTs: exec / push / pull', () => {
       ['pct', ['list'], 0],
       ['pct', ['status', '999'], 2],
     ]);
+  });
+});
+
+describe('pct bind mount points', () => {
+  it('[F13.1] refuses to start, or to hot-plug into a running CT, a bind mount of a missing folder', async () => {
+    const dir = await simDir();
+    ok(dir, createCt(101), ['pct', 'set', '101', '--mp0', '/srv/logs,mp=/var/log/app']);
+    const start = run(dir, ['pct', 'start', '101']);
+    expect(start.code).not.toBe(0);
+    expect(start.stderr).toContain("directory '/srv/logs' does not exist");
+    expect(start.stderr).toContain("startup for container '101' failed");
+    mkdirSync(join(dir, 'srv/logs'), { recursive: true });
+    ok(dir, ['pct', 'start', '101']);
+    const hot = run(dir, ['pct', 'set', '101', '--mp1', '/srv/certs,mp=/etc/certs']);
+    expect(hot.code).toBe(255);
+    expect(hot.stderr).toMatch(
+      /^400 Parameter verification failed\.\nmp1: unable to hotplug mp1: directory '\/srv\/certs' does not exist\n/,
+    );
+    expect(run(dir, ['pct', 'config', '101']).stdout).not.toContain('mp1');
+    mkdirSync(join(dir, 'srv/certs'), { recursive: true });
+    ok(dir, ['pct', 'set', '101', '--mp1', '/srv/certs,mp=/etc/certs']);
+    expect(run(dir, ['pct', 'config', '101']).stdout).toContain('mp1: /srv/certs,mp=/etc/certs\n');
   });
 });

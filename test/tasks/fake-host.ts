@@ -8,6 +8,7 @@ import type {
   CommandResult,
   GuestConfigView,
   HostExec,
+  HostPathInfo,
   RunOptions,
 } from '../../src/host/host.js';
 import type { LiveGuest } from '../../src/host/live.js';
@@ -159,6 +160,35 @@ export class FakeHost implements HostExec {
     const before = this.files.get(file);
     const changed = before?.content !== content || before.mode !== mode;
     this.files.set(file, { content, mode });
+    return Promise.resolve({ ok: true, value: { changed } });
+  }
+
+  /** Host folders: path -> owner (what statHostPath and ensureHostDir see and change). */
+  readonly dirs = new Map<string, HostPathInfo>();
+  /** The folder calls made, in order: `mkdir -p /x`, `chown 100033:100033 /x`. */
+  readonly dirCalls: string[] = [];
+
+  statHostPath(file: string): Promise<HostPathInfo | undefined> {
+    return Promise.resolve(this.dirs.get(file));
+  }
+
+  ensureHostDir(
+    dir: string,
+    owner?: { uid: number; gid: number },
+  ): Promise<Result<{ changed: boolean }, CommandFailure>> {
+    let info = this.dirs.get(dir);
+    let changed = false;
+    if (info === undefined) {
+      this.dirCalls.push(`mkdir -p ${dir}`);
+      info = { kind: 'dir', uid: 0, gid: 0 };
+      changed = true;
+    }
+    if (owner && (info.uid !== owner.uid || info.gid !== owner.gid)) {
+      this.dirCalls.push(`chown ${owner.uid}:${owner.gid} ${dir}`);
+      info = { ...info, ...owner };
+      changed = true;
+    }
+    this.dirs.set(dir, info);
     return Promise.resolve({ ok: true, value: { changed } });
   }
 

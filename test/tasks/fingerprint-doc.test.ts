@@ -31,6 +31,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
           health_check: { command: 'check_gw.sh' },
           apparmor_profile: 'lxc-phoenix-v2',
           portainer_role: 'agent',
+          mount_points: [{ host_path: '/srv/logs', container_path: '/var/log/app' }],
         },
         {
           healthCheck: `${ROOT}/bin/health_checks/check_gw.sh`,

@@ -152,6 +152,7 @@ describe('inputs (the fingerprint table)', () => {
       configure: false,
       apparmor: false,
       disk: false,
+      mounts: false,
       start: false,
       feature: true,
       portainer: true,

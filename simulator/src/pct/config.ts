@@ -1,12 +1,12 @@
 // `pct set`, with changes to a running CT kept pending; `pct config` and `pct pending` (config-commands.ts).
 import { configCommands } from '../config-commands.js';
 import { checkLock, loadGuest, type Command } from '../context.js';
-import { PveError } from '../errors.js';
+import { ParamError, PveError } from '../errors.js';
 import { lazyOptions } from '../getopt.js';
 import { addUnused, checkDigest, configDisks, revertPending, setRequest, setValue } from '../guests.js';
 import { vmidArg } from '../props.js';
 import { freeVolume } from '../storage.js';
-import { allocMount } from './mounts.js';
+import { allocMount, missingBindDir } from './mounts.js';
 import { normalizeNet } from './net.js';
 import { LXC_HOTPLUG, lxcSetOptions } from './options.js';
 
@@ -53,6 +53,10 @@ export const set: Command = {
         let v = v0;
         if (/^net\d+$/.test(k)) v = normalizeNet(v, k);
         else if (k === 'rootfs' || /^mp\d+$/.test(k)) v = allocMount(s, Number(id), k, v, 'local', scratch);
+        // A bind mount hot-plugged into a running CT is mounted at once: its folder must exist (F13.1).
+        const missing = running && LXC_HOTPLUG.test(k) ? missingBindDir(ctx.dir, { [k]: v }) : undefined;
+        if (missing)
+          throw new ParamError({ [k]: `unable to hotplug ${k}: directory '${missing.path}' does not exist` });
         setValue(g, k, v, !running || LXC_HOTPLUG.test(k));
       }
     });

@@ -1,4 +1,6 @@
 // pct's volumes (`rootfs`, `mpN`): storage checks and allocation of `SID:N` sizes.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ParamError, PveError } from '../errors.js';
 import { formatSize, GiB, mountFormat, parsePropString, printPropString } from '../props.js';
 import type { SimState } from '../state.js';
@@ -40,4 +42,24 @@ export function allocMount(
     map.size ??= formatSize(v.size);
   }
   return printPropString(fmt, map);
+}
+
+/**
+ * The host folder of the first bind mount point among `keys` that does not exist (F13.1): the node's files live in
+ * the simulator's folder, so `/srv/x` is `<dir>/srv/x`. Device mounts (`/dev/...`) are not checked.
+ */
+export function missingBindDir(
+  dir: string,
+  config: Record<string, string>,
+  keys: Iterable<string> = Object.keys(config),
+): { key: string; path: string } | undefined {
+  for (const key of keys) {
+    const value = config[key];
+    if (!/^mp\d+$/.test(key) || value === undefined) continue;
+    const path = value.split(',')[0]!.replace(/^volume=/, '');
+    if (!path.startsWith('/') || path.startsWith('/dev/')) continue;
+    const full = join(dir, path);
+    if (!existsSync(full) || !statSync(full).isDirectory()) return { key, path };
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { PveError } from '../errors.js';
 import { bool, int, type OptSpec } from '../getopt.js';
 import { isTemplate, startGuest } from '../guests.js';
 import { vmidArg } from '../props.js';
+import { missingBindDir } from './mounts.js';
 
 export const start: Command = {
   task: true,
@@ -22,6 +23,12 @@ export const start: Command = {
         if (g.status === 'running') throw new PveError(`CT ${id} already running`);
         if (isTemplate(g)) throw new PveError("you can't start a CT if it's a template");
         if (p.opts.skiplock !== '1') checkLock(g);
+        // The pre-start hook mounts every mount point, pending ones included (F13.1).
+        const missing = missingBindDir(ctx.dir, { ...g.config, ...g.pending });
+        if (missing)
+          throw new PveError(
+            `mount point ${missing.key}: directory '${missing.path}' does not exist\nstartup for container '${id}' failed`,
+          );
       });
       await ctx.sleep('start');
       await ctx.tx((s) => {

@@ -7,7 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { formatArgv, type Argv } from '../argv.js';
 import type { GuestKind } from '../../config/model.js';
 import type { BackendHost } from '../exec.js';
-import type { CommandFailure, CommandResult, GuestConfigView, HostExec, RunOptions } from '../host.js';
+import type {
+  CommandFailure,
+  CommandResult,
+  GuestConfigView,
+  HostExec,
+  HostPathInfo,
+  RunOptions,
+} from '../host.js';
 import type { LiveGuest, LiveState } from '../live.js';
 import type { LiveStateRequest } from '../read-live.js';
 import { HostReadError } from '../read-live.js';
@@ -459,7 +466,12 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     editGuestConfig: (kind, id, edit) => host.editGuestConfig(kind, id, edit),
     withFiles: (files, fn) => host.withFiles(files, fn),
     writeHostFile: (file, content, mode) => writeFileOn(node, file, content, mode),
+    statHostPath: (file) => statOverSsh(local, sshOpts, nodeName(node), file),
+    ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, nodeName(node), dir, owner),
   });
+
+  /** Host paths of a guest's step live on its node; a setup step's on the default node. */
+  const nodeName = (target: TargetNode): string => (typeof target === 'string' ? target : defaultNode);
 
   /** A file no Proxmox command writes, written over ssh on the node (every node for a hypervisor setup step). */
   const writeFileOn = async (
@@ -531,6 +543,8 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     },
     withFiles: (files, fn) => withPrivateFiles(files, fn),
     writeHostFile: (file, content, mode) => writeFileOn(defaultNode, file, content, mode),
+    statHostPath: (file) => statOverSsh(local, sshOpts, defaultNode, file),
+    ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, defaultNode, dir, owner),
     async close() {
       await client.close();
     },
@@ -676,6 +690,60 @@ async function writeOverSsh(
       message: `cannot write ${file} on ${node}: ${res.error.message}`,
     });
   return ok({ changed: res.value.stdout.includes('written') });
+}
+
+/** A host path on a node, as `stat` sees it without following a final link (one ssh). */
+async function statOverSsh(
+  local: BackendHost,
+  ssh: SshOptions,
+  node: string,
+  file: string,
+): Promise<HostPathInfo | undefined> {
+  const script = `f="\${PHOENIX_PVE_ROOT-}"${shellLine([file])}\n[ -e "$f" ] || [ -L "$f" ] || exit 3\nstat -c '%F %u %g' "$f"\n`;
+  const res = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
+  if (!res.ok) return undefined;
+  const m = /^(.*) (\d+) (\d+)\s*$/.exec(res.value.stdout.trim());
+  if (!m) return undefined;
+  const type = m[1]!;
+  const kind =
+    type === 'directory'
+      ? 'dir'
+      : type.startsWith('regular')
+        ? 'file'
+        : type === 'symbolic link'
+          ? 'link'
+          : 'other';
+  return { kind, uid: Number(m[2]), gid: Number(m[3]) };
+}
+
+/** ensureHostDir on a node: made when missing, the folder itself chowned, never through a link (one ssh). */
+async function ensureDirOverSsh(
+  local: BackendHost,
+  ssh: SshOptions,
+  node: string,
+  dir: string,
+  owner?: { uid: number; gid: number },
+): Promise<Result<{ changed: boolean }, CommandFailure>> {
+  const own = owner ? `${owner.uid}:${owner.gid}` : '';
+  const script = [
+    `d="\${PHOENIX_PVE_ROOT-}"${shellLine([dir])}`,
+    '[ -L "$d" ] && { echo "$d is a symbolic link, not a folder" >&2; exit 1; }',
+    '[ -d "$d" ] || { mkdir -p "$d" && echo changed; } || exit 1',
+    '[ -d "$d" ] || { echo "$d is not a folder" >&2; exit 1; }',
+    ...(own
+      ? [`[ "$(stat -c %u:%g "$d")" = ${own} ] || { chown ${own} "$d" && echo changed; } || exit 1`]
+      : []),
+    '',
+  ].join('\n');
+  const res = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
+  if (!res.ok)
+    return err({
+      ...res.error,
+      reason: 'file-error',
+      argv: ['mkdir', '-p', dir],
+      message: `cannot make ${dir} on ${node}: ${res.error.message}`,
+    });
+  return ok({ changed: res.value.stdout.includes('changed') });
 }
 
 export { remoteScript };
