@@ -46,6 +46,7 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'zfs_volumes',
   'node',
   'mount_points',
+  'id_maps',
 ];
 
 /** vmGuest's keys (a VM's config); any other key is passed through to scripts. */

@@ -192,6 +192,27 @@ export const mountPoint = z
   });
 
 /**
+ * One id mapping of an unprivileged container (the user's later `id_maps`): `size` container ids from
+ * `container_id` are the host's ids from `host_id` (`{"type": "gid", "host_id": 33, "container_id": 33, "size": 1}`
+ * shares the host's www-data group). The ids around it keep Proxmox's usual shift (lxc-idmap.ts).
+ */
+export const idMap = z
+  .looseObject({
+    type: z.enum(['uid', 'gid'], { error: 'must be uid or gid' }),
+    host_id: z.number().int().min(0).max(4294967294),
+    container_id: containerId,
+    size: z.number().int().min(1).max(65536).default(1),
+  })
+  .refine((m) => m.container_id + m.size <= 65536, {
+    message: 'container_id + size must be at most 65536 (the container ids LXC maps)',
+    path: ['size'],
+  })
+  .refine((m) => m.host_id + m.size <= 4294967295, {
+    message: 'host_id + size must be at most 4294967295',
+    path: ['size'],
+  });
+
+/**
  * One raw `lxc.*` line, with a key Proxmox keeps (lxc-keys.ts): any other line Proxmox drops when it loads the
  * config, while Phoenix, reading the file, would believe it applied.
  */
@@ -271,6 +292,8 @@ export const lxcGuest = z.looseObject({
     .optional(),
   /** Bind mounts of host folders, applied by the `mounts` step (the user's later layout's key). */
   mount_points: z.array(mountPoint).default([]),
+  /** Id mappings of an unprivileged container, written as complete `lxc.idmap` lines by the `idmap` step. */
+  id_maps: z.array(idMap).default([]),
 });
 
 /** A VM's network settings, as written (`nameserver` still apart from `nameservers`). */

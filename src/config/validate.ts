@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Fleet, Guest, GuestKind, HostSetupStep, Problem } from './model.js';
 import { error, warning, type JsonPath } from './problems.js';
 import { guestCycles } from '../graph/guests.js';
+import { completeMap, mapOverlap } from '../tasks/lxc-idmap.js';
 
 const kindName = (g: Guest) => (g.kind === 'lxc' ? 'container' : 'VM');
 const at = (g: Guest, ...rest: JsonPath): [string, JsonPath] => [g.origin.file, [...g.origin.path, ...rest]];
@@ -22,6 +23,7 @@ export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Probl
     ...checkCloneDisks(fleet),
     ...checkBindMountSources(fleet),
     ...checkMountPaths(fleet),
+    ...checkIdMaps(fleet),
     ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
     ...checkHostSteps(fleet),
@@ -226,6 +228,50 @@ function checkMountPaths(fleet: Fleet): Problem[] {
           'remove enable_lifecycle_snapshots, or set it to false',
         ),
       );
+  }
+  return problems;
+}
+
+/**
+ * `id_maps`: only for an unprivileged container, never beside raw `lxc.idmap` lines, and no id mapped twice on
+ * either side once the usual shift fills the rest (pve-container `LXC.pm` `validate_id_maps`; Proxmox would only
+ * warn at start and LXC then fail).
+ */
+function checkIdMaps(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    if (g.kind !== 'lxc' || g.config.id_maps.length === 0) continue;
+    if (!g.config.unprivileged) {
+      problems.push(
+        error(
+          ...at(g, 'id_maps'),
+          `container ${g.id} is privileged: its ids are the host's, there is nothing to map`,
+          'set unprivileged: true, or remove id_maps',
+        ),
+      );
+      continue;
+    }
+    const raw = g.config.lxc_options.findIndex((l) => /^lxc\.idmap\s*[:=]/.test(l));
+    if (raw >= 0)
+      problems.push(
+        error(
+          ...at(g, 'lxc_options', raw),
+          'lxc.idmap lines and id_maps would both write the map',
+          'keep id_maps and remove the lxc.idmap line',
+        ),
+      );
+    for (const type of ['u', 'g'] as const) {
+      const overlap = mapOverlap(completeMap(g.config.id_maps, type));
+      if (overlap === undefined) continue;
+      const index = g.config.id_maps.findIndex((m) => (m.type === 'uid' ? 'u' : 'g') === type);
+      problems.push(
+        error(
+          ...at(g, 'id_maps', Math.max(index, 0)),
+          overlap,
+          'map each container id and each host id once (host ids 100000..165535 are the shifted ids around the entries)',
+        ),
+      );
+    }
   }
   return problems;
 }

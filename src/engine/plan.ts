@@ -4,6 +4,7 @@ import type { Guest } from '../config/model.js';
 import { closureFor, stepsOf } from '../graph/query.js';
 import type { LiveState } from '../host/live.js';
 import { readLiveState } from '../host/read-live.js';
+import { SUBID_FILES } from '../tasks/lxc-idmap-step.js';
 import { plan } from '../plan/planner.js';
 import { scriptHasher } from '../config/script-files.js';
 import type { Plan } from '../plan/types.js';
@@ -44,16 +45,24 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     note: session.note,
   });
   if (!live.ok) return err(live.error.message);
-  const paths = ids.flatMap((id) => {
+  const cts = ids.flatMap((id) => {
     const g = session.fleet.guests.get(id);
-    return g?.kind === 'lxc' ? g.config.mount_points.map((m) => m.host_path) : [];
+    return g?.kind === 'lxc' ? [g] : [];
   });
-  if (paths.length === 0) return ok(live.value);
-  // The bind mounts' host folders: a stat each, no process.
-  const hostPaths = new Map(
-    await Promise.all(paths.map(async (p) => [p, (await session.host.statHostPath(p)) ?? null] as const)),
-  );
-  return ok({ ...live.value, hostPaths });
+  const paths = cts.flatMap((g) => g.config.mount_points.map((m) => m.host_path));
+  const files = cts.some((g) => g.config.id_maps.length > 0) ? SUBID_FILES : [];
+  if (paths.length === 0 && files.length === 0) return ok(live.value);
+  // The bind mounts' host folders and the subordinate id files: a stat or a read each, no process.
+  const host = session.host;
+  const [hostPaths, hostFiles] = await Promise.all([
+    Promise.all(paths.map(async (p) => [p, (await host.statHostPath(p)) ?? null] as const)),
+    Promise.all(files.map(async (f) => [f, (await host.readHostFile(f)) ?? null] as const)),
+  ]);
+  return ok({
+    ...live.value,
+    ...(paths.length > 0 && { hostPaths: new Map(hostPaths) }),
+    ...(files.length > 0 && { hostFiles: new Map(hostFiles) }),
+  });
 }
 
 /** Read the live state of some guests: only the listings of their kinds (`start 950` needs no `qm list`). */

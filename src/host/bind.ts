@@ -28,6 +28,7 @@ export function bindHost(
     withFiles: (files, fn) => host.withFiles(files, fn),
     writeHostFile: (file, content, mode) => host.writeHostFile(file, content, mode),
     statHostPath: (file) => host.statHostPath(file),
+    readHostFile: (file) => host.readHostFile(file),
     ensureHostDir: (dir, owner) => host.ensureHostDir(dir, owner),
   };
 }

@@ -261,6 +261,7 @@ export function createHostExec(opts: HostExecOptions): BackendHost {
       return ok({ changed: true });
     },
     statHostPath: (file) => statHostPath(join(opts.pveRoot, file)),
+    readHostFile: (file) => readFile(join(opts.pveRoot, file), 'utf8').catch(() => undefined),
     async ensureHostDir(dir, owner) {
       const target = join(opts.pveRoot, dir);
       const n = ++seq;

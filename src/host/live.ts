@@ -62,6 +62,8 @@ export interface LiveState {
   guests: Map<number, LiveGuest>;
   /** Storage IDs that exist on the node, when read. */
   storages?: Set<string>;
+  /** Host files a step checks (`/etc/subuid`, `/etc/subgid`), when read: null when missing. */
+  hostFiles?: Map<string, string | null>;
   /** Host folders the config's bind mounts name, when read: null when missing. */
   hostPaths?: Map<string, HostPathInfo | null>;
 }

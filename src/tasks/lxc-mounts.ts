@@ -124,6 +124,7 @@ export const mountsStep = defineStep<LxcGuest>({
   inputs: (ctx) => ({
     mount_points: ctx.target.config.mount_points,
     unprivileged: ctx.target.config.unprivileged,
+    id_maps: ctx.target.config.id_maps,
   }),
   check(ctx: StepContext<LxcGuest>): LiveCheck {
     const g = ctx.target;

@@ -340,6 +340,36 @@ const cases: Case[] = [
       message: /\/data is already mounted by volumes\.0\.mount_point/,
     },
   },
+  // pve-container LXC.pm validate_id_maps (docs/proxmox-facts.md F14).
+  {
+    name: 'an id mapped twice once the shifted ranges fill the rest',
+    file: LXC_FILE,
+    edit: (d) =>
+      (lxc(d, '953').id_maps = [
+        { type: 'gid', host_id: 33, container_id: 33, size: 1 },
+        { type: 'gid', host_id: 100040, container_id: 500, size: 1 },
+      ]),
+    expected: {
+      path: ['lxc_configs', '953', 'id_maps', 0],
+      message: /invalid map entry '.*': host gid 100040 is also mapped by entry 'g 34 100034 466'/,
+    },
+  },
+  {
+    name: 'an id map past the container ids LXC maps',
+    file: LXC_FILE,
+    edit: (d) => (lxc(d, '953').id_maps = [{ type: 'uid', host_id: 2000, container_id: 65000, size: 1000 }]),
+    expected: { path: ['lxc_configs', '953', 'id_maps', 0, 'size'], message: /at most 65536/ },
+  },
+  {
+    name: 'id maps on a privileged container',
+    file: LXC_FILE,
+    edit: (d) => {
+      const ct = lxc(d, '953');
+      ct.unprivileged = false;
+      ct.id_maps = [{ type: 'gid', host_id: 33, container_id: 33, size: 1 }];
+    },
+    expected: { path: ['lxc_configs', '953', 'id_maps'], message: /is privileged/ },
+  },
   {
     name: 'owner_uid without owner_gid',
     file: LXC_FILE,

@@ -146,6 +146,7 @@ describe.skipIf(!built)('the live read from the node’s files and from pct/qm l
           readStorageConfigFile: () => sim.readStorageConfigFile(),
           writeHostFile: (file, content, mode) => sim.writeHostFile(file, content, mode),
           statHostPath: (file) => sim.statHostPath(file),
+          readHostFile: (file) => sim.readHostFile(file),
           ensureHostDir: (dir, owner) => sim.ensureHostDir(dir, owner),
         };
         const fromListings = await readLiveState(listingOnly, { ids });

@@ -250,6 +250,7 @@ function noCommandHost(files?: NodeFiles): HostExec & Partial<NodeFiles> & { cal
     withFiles: () => Promise.reject(new Error('read-only test host')),
     writeHostFile: () => Promise.reject(new Error('read-only test host')),
     statHostPath: () => Promise.resolve(undefined),
+    readHostFile: () => Promise.resolve(undefined),
     ensureHostDir: () => Promise.reject(new Error('read-only test host')),
     ...(files && { listLocalGuests: files.listLocalGuests.bind(files) }),
   };

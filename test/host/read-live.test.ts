@@ -68,6 +68,7 @@ function fakeHost(
     editGuestConfig: () => Promise.reject(new Error('read-only test host')),
     writeHostFile: () => Promise.reject(new Error('read-only test host')),
     statHostPath: () => Promise.resolve(undefined),
+    readHostFile: () => Promise.resolve(undefined),
     ensureHostDir: () => Promise.reject(new Error('read-only test host')),
     run(argv): Promise<Result<CommandResult, CommandFailure>> {
       calls.push(argv.join(' '));

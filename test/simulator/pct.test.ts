@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCalls, readSimState } from '../../simulator/src/testing.js';
@@ -524,5 +524,38 @@ describe('pct bind mount points', () => {
     mkdirSync(join(dir, 'srv/certs'), { recursive: true });
     ok(dir, ['pct', 'set', '101', '--mp1', '/srv/certs,mp=/etc/certs']);
     expect(run(dir, ['pct', 'config', '101']).stdout).toContain('mp1: /srv/certs,mp=/etc/certs\n');
+  });
+});
+
+describe('pct id maps', () => {
+  it('[F14.1] keeps the lxc.idmap lines written into the config file, in order', async () => {
+    const dir = await simDir();
+    ok(dir, createCt(101));
+    const lines = ['u 0 100000 65536', 'g 0 100000 33', 'g 33 33 1', 'g 34 100034 65502'];
+    appendFileSync(
+      join(dir, 'etc/pve/nodes/pve/lxc/101.conf'),
+      lines.map((l) => `lxc.idmap: ${l}\n`).join(''),
+    );
+    ok(dir, ['pct', 'set', '101', '--cores', '2']);
+    expect(run(dir, ['pct', 'config', '101']).stdout).toContain(
+      lines.map((l) => `lxc.idmap: ${l}\n`).join(''),
+    );
+  });
+
+  it('[F14.2] refuses to start a map whose host range root holds no subordinate ids for', async () => {
+    const dir = await simDir();
+    ok(dir, createCt(101));
+    const lines = ['u 0 100000 65536', 'g 0 100000 33', 'g 33 33 1', 'g 34 100034 65502'];
+    appendFileSync(
+      join(dir, 'etc/pve/nodes/pve/lxc/101.conf'),
+      lines.map((l) => `lxc.idmap: ${l}\n`).join(''),
+    );
+    const r = run(dir, ['pct', 'start', '101']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('newgidmap failed to write mapping: g 33 33 1');
+    expect(r.stderr).toContain("startup for container '101' failed");
+    mkdirSync(join(dir, 'etc'), { recursive: true });
+    writeFileSync(join(dir, 'etc/subgid'), 'root:100000:65536\nroot:33:1\n');
+    ok(dir, ['pct', 'start', '101']);
   });
 });

@@ -168,6 +168,10 @@ export class FakeHost implements HostExec {
   /** The folder calls made, in order: `mkdir -p /x`, `chown 100033:100033 /x`. */
   readonly dirCalls: string[] = [];
 
+  readHostFile(file: string): Promise<string | undefined> {
+    return Promise.resolve(this.files.get(file)?.content);
+  }
+
   statHostPath(file: string): Promise<HostPathInfo | undefined> {
     return Promise.resolve(this.dirs.get(file));
   }

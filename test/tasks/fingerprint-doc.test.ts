@@ -32,6 +32,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
           apparmor_profile: 'lxc-phoenix-v2',
           portainer_role: 'agent',
           mount_points: [{ host_path: '/srv/logs', container_path: '/var/log/app' }],
+          id_maps: [{ type: 'gid', host_id: 33, container_id: 33, size: 1 }],
         },
         {
           healthCheck: `${ROOT}/bin/health_checks/check_gw.sh`,

@@ -1,5 +1,5 @@
 // pct's volumes (`rootfs`, `mpN`): storage checks and allocation of `SID:N` sizes.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParamError, PveError } from '../errors.js';
 import { formatSize, GiB, mountFormat, parsePropString, printPropString } from '../props.js';
@@ -60,6 +60,37 @@ export function missingBindDir(
     if (!path.startsWith('/') || path.startsWith('/dev/')) continue;
     const full = join(dir, path);
     if (!existsSync(full) || !statSync(full).isDirectory()) return { key, path };
+  }
+  return undefined;
+}
+
+/**
+ * The first `lxc.idmap` range root holds no subordinate ids for (F14.2): LXC writes the map with newuidmap /
+ * newgidmap, which check `/etc/subuid` / `/etc/subgid` (a node's own files, here inside the simulator's folder; a
+ * missing file reads as the stock `root:100000:65536`). A map that includes host id 0 is written directly.
+ */
+export function unheldIdRange(dir: string, lxc: readonly [string, string][]): string | undefined {
+  const entries = lxc
+    .filter(([k]) => k === 'lxc.idmap')
+    .map(([, v]) => /^([ug])\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(v.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ type: m[1]!, host: Number(m[3]), size: Number(m[4]), line: m[0].trim() }));
+  for (const type of ['u', 'g']) {
+    const own = entries.filter((e) => e.type === type);
+    if (own.some((e) => e.host === 0)) continue;
+    const file = join(dir, 'etc', type === 'u' ? 'subuid' : 'subgid');
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : 'root:100000:65536\n';
+    const ranges = text
+      .split('\n')
+      .map((l) => /^root:(\d+):(\d+)$/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [Number(m[1]), Number(m[2])] as const);
+    for (const e of own) {
+      let at = e.host;
+      for (const [start, size] of [...ranges].sort((a, b) => a[0] - b[0]))
+        if (start <= at && start + size > at) at = start + size;
+      if (at < e.host + e.size) return `new${type}idmap failed to write mapping: ${e.line}`;
+    }
   }
   return undefined;
 }

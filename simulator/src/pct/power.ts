@@ -4,7 +4,7 @@ import { PveError } from '../errors.js';
 import { bool, int, type OptSpec } from '../getopt.js';
 import { isTemplate, startGuest } from '../guests.js';
 import { vmidArg } from '../props.js';
-import { missingBindDir } from './mounts.js';
+import { missingBindDir, unheldIdRange } from './mounts.js';
 
 export const start: Command = {
   task: true,
@@ -29,6 +29,8 @@ export const start: Command = {
           throw new PveError(
             `mount point ${missing.key}: directory '${missing.path}' does not exist\nstartup for container '${id}' failed`,
           );
+        const unheld = unheldIdRange(ctx.dir, g.lxc);
+        if (unheld) throw new PveError(`${unheld}\nstartup for container '${id}' failed`);
       });
       await ctx.sleep('start');
       await ctx.tx((s) => {

@@ -467,6 +467,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     withFiles: (files, fn) => host.withFiles(files, fn),
     writeHostFile: (file, content, mode) => writeFileOn(node, file, content, mode),
     statHostPath: (file) => statOverSsh(local, sshOpts, nodeName(node), file),
+    readHostFile: (file) => readOverSsh(local, sshOpts, nodeName(node), file),
     ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, nodeName(node), dir, owner),
   });
 
@@ -544,6 +545,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     withFiles: (files, fn) => withPrivateFiles(files, fn),
     writeHostFile: (file, content, mode) => writeFileOn(defaultNode, file, content, mode),
     statHostPath: (file) => statOverSsh(local, sshOpts, defaultNode, file),
+    readHostFile: (file) => readOverSsh(local, sshOpts, defaultNode, file),
     ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, defaultNode, dir, owner),
     async close() {
       await client.close();
@@ -714,6 +716,18 @@ async function statOverSsh(
           ? 'link'
           : 'other';
   return { kind, uid: Number(m[2]), gid: Number(m[3]) };
+}
+
+/** A text file on a node; undefined when missing or unreadable (one ssh). */
+async function readOverSsh(
+  local: BackendHost,
+  ssh: SshOptions,
+  node: string,
+  file: string,
+): Promise<string | undefined> {
+  const script = `f="\${PHOENIX_PVE_ROOT-}"${shellLine([file])}\n[ -f "$f" ] || exit 3\ncat "$f"\n`;
+  const res = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
+  return res.ok ? res.value.stdout : undefined;
 }
 
 /** ensureHostDir on a node: made when missing, the folder itself chowned, never through a link (one ssh). */
