@@ -37,6 +37,8 @@ export interface GuestScripts {
 interface GuestBase {
   id: number;
   origin: Origin;
+  /** The keys the config writes for this guest (a VM's with vm_defaults'), for `validate`'s key lists. */
+  declared?: string[];
   scripts: GuestScripts;
   /** The guest this one is cloned from, if any. */
   cloneFrom?: number;

@@ -1,11 +1,11 @@
-import { renameSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadFleet } from '../../src/config/load.js';
 import type { Fleet, LxcGuest, VmGuest } from '../../src/config/model.js';
 import { DEFAULT_SETUP_SCRIPTS } from '../../src/config/schema.js';
 import { summarizeFleet } from '../../src/config/summary.js';
-import { HV_FILE, LEGACY_FIXTURE, LXC_FILE, VM_FILE, editJson, legacyCopy, vm } from './helpers.js';
+import { HV_FILE, LEGACY_FIXTURE, LXC_FILE, VM_FILE, editJson, legacyCopy, lxc, vm } from './helpers.js';
 
 async function load(config: string): Promise<Fleet> {
   const result = await loadFleet({ config, cwd: '/' });
@@ -24,7 +24,7 @@ describe('legacy layout', () => {
   test('an install root loads into containers and VMs without problems', async () => {
     const fleet = await load(LEGACY_FIXTURE);
     expect([...fleet.guests.keys()].sort()).toEqual([8000, 8001, 900, 901, 950, 953]);
-    expect(summarizeFleet(fleet)).toEqual({ containers: 4, vms: 2, templates: 3 });
+    expect(summarizeFleet(fleet)).toMatchObject({ containers: 4, vms: 2, templates: 3 });
     expect(fleet.files).toEqual([etc(HV_FILE), etc(LXC_FILE), etc(VM_FILE)]);
     expect(fleet.root).toBe(LEGACY_FIXTURE);
     expect(fleet.hypervisorConfigFile).toBe(etc(HV_FILE));
@@ -162,7 +162,7 @@ describe('legacy layout', () => {
     const result = await loadFleet({ config: root, cwd: '/' });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(summarizeFleet(result.value.fleet)).toEqual({ containers: 4, vms: 0, templates: 2 });
+    expect(summarizeFleet(result.value.fleet)).toMatchObject({ containers: 4, vms: 0, templates: 2 });
     expect(result.value.warnings).toMatchObject([
       { severity: 'warning', message: expect.stringContaining('file not found') as unknown },
     ]);
@@ -176,5 +176,28 @@ describe('legacy layout', () => {
     const fleet = await load(root);
     expect(qm(fleet, 8001).config.memory_mb).toBe(1024);
     expect(qm(fleet, 8000).config.memory_mb).toBe(4096);
+  });
+});
+
+describe('nothing silent (issue 19 item 6)', () => {
+  test('validate names the keys only passed to scripts apart from those acted on, and the files not read', async () => {
+    const root = legacyCopy();
+    editJson(root, LXC_FILE, (d) => {
+      const ct = lxc(d, '950');
+      ct.traefik_service = { name: 'api', port: 8000 };
+      ct.docker_stacks = ['monitoring'];
+      ct.mount_points = [{ host_path: '/srv/logs', container_path: '/var/log/app' }];
+    });
+    writeFileSync(path.join(root, 'etc', 'phoenix_stacks_config.json'), '{}');
+    writeFileSync(path.join(root, 'etc', 'phoenix_stacks_config.schema.json'), '{}');
+    const result = await loadFleet({ config: root, cwd: '/' });
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    const s = summarizeFleet(result.value.fleet);
+    const g = s.guests.find((x) => x.id === 950)!;
+    expect(g.passed_to_scripts).toEqual(expect.arrayContaining(['traefik_service', 'docker_stacks']));
+    expect(g.passed_to_scripts).not.toContain('mount_points');
+    expect(g.acts_on).toEqual(expect.arrayContaining(['mount_points', 'memory_mb']));
+    expect(g.acts_on).not.toContain('docker_stacks');
+    expect(s.unread_files).toEqual(['phoenix_stacks_config.json']);
   });
 });

@@ -245,6 +245,8 @@ const rows: Row[] = [
       expect(valid.code).toBe(0);
       expect(valid.stdout).toContain('Config OK');
       expect(valid.stdout).toContain('6 containers, 2 VMs');
+      expect(valid.stdout).toContain('Keys passed to scripts only');
+      expect(valid.stdout).toContain('  950 (vllm-qwen): vllm_model\n');
       expect(schema.code).toBe(0);
       expect(JSON.parse(schema.stdout)).toMatchObject({
         properties: { lxc_configs: { additionalProperties: { properties: { memory_mb: {} } } } },

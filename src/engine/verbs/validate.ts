@@ -24,6 +24,16 @@ export async function run(ctx: VerbContext): Promise<number> {
     ctx.io.out(
       `${s.containers} containers, ${s.vms} VMs, ${s.templates} templates, ${loaded.value.warnings} warning${loaded.value.warnings === 1 ? '' : 's'}`,
     );
+    // Nothing silent: what Phoenix only hands to scripts, and what it does not read at all.
+    const passed = s.guests.filter((g) => g.passed_to_scripts.length > 0);
+    if (passed.length > 0) {
+      ctx.io.out(
+        'Keys passed to scripts only (Phoenix does not act on them; --json lists the keys it acts on):',
+      );
+      for (const g of passed) ctx.io.out(`  ${g.id} (${g.name}): ${g.passed_to_scripts.join(', ')}`);
+    }
+    if (s.unread_files.length > 0)
+      ctx.io.out(`Files beside the config Phoenix does not read: ${s.unread_files.join(', ')}`);
   }
   return EXIT.ok;
 }
