@@ -320,6 +320,17 @@ describe('container lifecycle', () => {
     expect(host.mutating()).toEqual([]);
   });
 
+  it('the lifecycle snapshot is re-taken only when what it holds changed (redo), never otherwise', async () => {
+    const { host, h, byKind } = setup({ template_snapshot_name: undefined });
+    host.addGuest({ id: 950, kind: 'lxc', snapshots: ['final-form'] });
+    const step = byKind('snapshot');
+    expect(step.preview(h.ctx('snapshot'))).toEqual([]);
+    expect((await step.run(h.ctx('snapshot'))).ok).toBe(true);
+    expect(host.mutating()).toEqual([]);
+    expect((await step.run({ ...h.ctx('snapshot'), redo: true })).ok).toBe(true);
+    expect(host.mutating()).toEqual(['pct delsnapshot 950 final-form', 'pct snapshot 950 final-form']);
+  });
+
   it('a storage without snapshots names the setting that turns the lifecycle snapshot off', async () => {
     const { host, h, byKind } = setup({ template_snapshot_name: undefined });
     host.addGuest({ id: 950, kind: 'lxc', snapshots: [] });
