@@ -374,6 +374,7 @@ function readStateFile(dir: string, cfg: SimConfig): ClusterState {
  * next to its place and renamed, so parallel first calls (same content) cannot leave half a file.
  */
 function writeFreshStorageCfg(dir: string, state: ClusterState): void {
+  writeFreshSubIds(dir);
   const file = join(dir, 'etc', 'pve', 'storage.cfg');
   if (existsSync(file)) return;
   try {
@@ -383,6 +384,22 @@ function writeFreshStorageCfg(dir: string, state: ClusterState): void {
     renameSync(tmp, file);
   } catch {
     // a read-only folder: the first write makes it
+  }
+}
+
+/** A node's stock `/etc/subuid` and `/etc/subgid`: root holds the ids unprivileged containers map to (F14.2). */
+function writeFreshSubIds(dir: string): void {
+  for (const name of ['subuid', 'subgid']) {
+    const file = join(dir, 'etc', name);
+    if (existsSync(file)) continue;
+    try {
+      mkdirSync(join(dir, 'etc'), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, 'root:100000:65536\n');
+      renameSync(tmp, file);
+    } catch {
+      // a read-only folder
+    }
   }
 }
 
