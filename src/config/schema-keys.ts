@@ -47,6 +47,7 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'node',
   'mount_points',
   'id_maps',
+  'firewall',
 ];
 
 /** vmGuest's keys (a VM's config); any other key is passed through to scripts. */
@@ -73,4 +74,5 @@ export const VM_GUEST_KEYS: readonly string[] = [
   'boot_delay',
   'shutdown_timeout',
   'node',
+  'firewall',
 ];

@@ -212,6 +212,64 @@ export const idMap = z
     path: ['size'],
   });
 
+/** An IPv4 address or network (`10.0.0.12`, `10.0.0.0/24`), as a firewall rule's source or destination. */
+const ipv4OrCidr = z
+  .string()
+  .regex(
+    new RegExp(`^${ipv4}(?:/(?:3[0-2]|[12]?\\d))?$`),
+    'must be an IPv4 address or network like 10.0.0.12 or 10.0.0.0/24',
+  );
+
+const portNumber = (p: string): boolean => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
+
+/**
+ * One firewall rule of a guest (the user's later `firewall.rules`): written as Proxmox writes it into the guest's
+ * `/etc/pve/firewall/<id>.fw` (`IN ACCEPT -source S -dest D -p P -dport PORT # comment`; pve-firewall
+ * `Firewall.pm` `parse_fw_rule`). `port` is the destination port: a port, a range `8000:8080`, or a list `80,443`.
+ */
+export const firewallRule = z
+  .looseObject({
+    type: z.enum(['in', 'out'], { error: 'must be in or out' }),
+    action: z.enum(['ACCEPT', 'DROP', 'REJECT'], { error: 'must be ACCEPT, DROP or REJECT' }),
+    proto: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$|^\d{1,3}$/, 'must be a protocol name like tcp, udp or icmp')
+      .optional(),
+    port: z
+      .union([z.string(), z.number().int()])
+      .transform(String)
+      .refine(
+        (v) =>
+          v.split(',').every((part) => {
+            const [a, b, ...rest] = part.split(':');
+            if (rest.length > 0 || a === undefined || !portNumber(a)) return false;
+            return b === undefined || (portNumber(b) && Number(a) <= Number(b));
+          }),
+        { message: 'must be ports 1..65535: 443, a range 8000:8080, or a list 80,443' },
+      )
+      .optional(),
+    source: ipv4OrCidr.optional(),
+    dest: ipv4OrCidr.optional(),
+    comment: z
+      .string()
+      .regex(/^[^\n\r]*$/, 'must be one line')
+      .optional(),
+  })
+  .refine((r) => r.port === undefined || ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(r.proto ?? ''), {
+    message: 'a port needs proto tcp, udp, udplite, sctp or dccp',
+    path: ['port'],
+  });
+
+const firewallPolicy = z.enum(['ACCEPT', 'DROP', 'REJECT'], { error: 'must be ACCEPT, DROP or REJECT' });
+
+/** A guest's firewall: its `.fw` file (options and rules) and `firewall=1` on its network device. */
+export const guestFirewall = z.looseObject({
+  enabled: z.boolean().default(true),
+  policy_in: firewallPolicy.optional(),
+  policy_out: firewallPolicy.optional(),
+  rules: z.array(firewallRule).default([]),
+});
+
 /**
  * One raw `lxc.*` line, with a key Proxmox keeps (lxc-keys.ts): any other line Proxmox drops when it loads the
  * config, while Phoenix, reading the file, would believe it applied.
@@ -294,6 +352,8 @@ export const lxcGuest = z.looseObject({
   mount_points: z.array(mountPoint).default([]),
   /** Id mappings of an unprivileged container, written as complete `lxc.idmap` lines by the `idmap` step. */
   id_maps: z.array(idMap).default([]),
+  /** The container's firewall, applied by the `firewall` step. */
+  firewall: guestFirewall.optional(),
 });
 
 /** A VM's network settings, as written (`nameserver` still apart from `nameservers`). */
@@ -375,6 +435,8 @@ export const vmGuest = z.looseObject({
     .string()
     .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2')
     .optional(),
+  /** The VM's firewall, applied by the `firewall` step. */
+  firewall: guestFirewall.optional(),
 });
 
 /** Settings for the hypervisor setup scripts are kept as data and handed to the scripts unchanged. */

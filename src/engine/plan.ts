@@ -5,6 +5,7 @@ import { closureFor, stepsOf } from '../graph/query.js';
 import type { LiveState } from '../host/live.js';
 import { readLiveState } from '../host/read-live.js';
 import { SUBID_FILES } from '../tasks/lxc-idmap-step.js';
+import { firewallFile } from '../tasks/firewall.js';
 import { plan } from '../plan/planner.js';
 import { scriptHasher } from '../config/script-files.js';
 import type { Plan } from '../plan/types.js';
@@ -50,7 +51,11 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     return g?.kind === 'lxc' ? [g] : [];
   });
   const paths = cts.flatMap((g) => g.config.mount_points.map((m) => m.host_path));
-  const files = cts.some((g) => g.config.id_maps.length > 0) ? SUBID_FILES : [];
+  const walled = ids.filter((id) => session.fleet.guests.get(id)?.config.firewall !== undefined);
+  const files = [
+    ...(cts.some((g) => g.config.id_maps.length > 0) ? SUBID_FILES : []),
+    ...walled.map(firewallFile),
+  ];
   if (paths.length === 0 && files.length === 0) return ok(live.value);
   // The bind mounts' host folders and the subordinate id files: a stat or a read each, no process.
   const host = session.host;

@@ -21,6 +21,7 @@ import type { LxcDefinition } from './lxc-define.js';
 import { desiredLxc, diffLxc } from './lxc-desired.js';
 import type { ManagedKey } from './lxc-desired.js';
 import { healthStep } from './lxc-health.js';
+import { firewallStep } from './firewall.js';
 import { idmapStep } from './lxc-idmap-step.js';
 import { mountsStep } from './lxc-mounts.js';
 import type { StepOptions } from './options.js';
@@ -367,6 +368,7 @@ export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableSt
   return [
     define,
     configure,
+    firewallStep<LxcGuest>(),
     idmapStep,
     apparmorStep,
     disk,

@@ -8,6 +8,7 @@ import type { LiveGuest } from '../host/live.js';
 import type { Result } from '../result.js';
 import { ok } from '../result.js';
 import { done, exec, fail, verifyFailed } from './act.js';
+import { firewallStep } from './firewall.js';
 import {
   destroyArgvs,
   destroyGuest,
@@ -430,6 +431,7 @@ export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableSte
   return [
     vmDefine(),
     configureStep(),
+    firewallStep<VmGuest>(),
     cloudInitStep,
     startStep<VmGuest>(options),
     agentStep(options),

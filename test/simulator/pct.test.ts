@@ -559,3 +559,13 @@ describe('pct id maps', () => {
     ok(dir, ['pct', 'start', '101']);
   });
 });
+
+describe('pct firewall flag', () => {
+  it('[F15.2] keeps firewall=1 on a network device', async () => {
+    const dir = await simDir();
+    ok(dir, createCt(101));
+    const net0 = /^net0: (.*)$/m.exec(run(dir, ['pct', 'config', '101']).stdout)?.[1] ?? '';
+    ok(dir, ['pct', 'set', '101', '--net0', `${net0},firewall=1`]);
+    expect(run(dir, ['pct', 'config', '101']).stdout).toMatch(/^net0: .*firewall=1/m);
+  });
+});

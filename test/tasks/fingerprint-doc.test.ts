@@ -33,6 +33,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
           portainer_role: 'agent',
           mount_points: [{ host_path: '/srv/logs', container_path: '/var/log/app' }],
           id_maps: [{ type: 'gid', host_id: 33, container_id: 33, size: 1 }],
+          firewall: { rules: [{ type: 'in', action: 'ACCEPT', proto: 'tcp', port: '22' }] },
         },
         {
           healthCheck: `${ROOT}/bin/health_checks/check_gw.sh`,
@@ -46,7 +47,12 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
         features: ['docker'],
         template_snapshot_name: 'ready',
       }),
-      vm(1000, { clone_from_vmid: 9000, features: ['docker'], template_snapshot_name: 'built' }),
+      vm(1000, {
+        clone_from_vmid: 9000,
+        features: ['docker'],
+        template_snapshot_name: 'built',
+        firewall: { rules: [] },
+      }),
     ],
     [
       {

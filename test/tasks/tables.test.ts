@@ -150,6 +150,7 @@ describe('inputs (the fingerprint table)', () => {
     expect(cascades).toEqual({
       define: false,
       configure: false,
+      firewall: false,
       idmap: false,
       apparmor: false,
       disk: false,
