@@ -111,7 +111,13 @@ describe("a template's changed build re-takes its snapshot (item 1) and --replac
     const build = await phoenix(ws, ['LetsGo']);
     expect(build.exit, build.stdout + build.stderr).toBe(1); // the clones are blocked
     const retake = changes(ws, from).filter((c) => /^pct (delsnapshot|snapshot) 900 /.test(c));
-    expect(retake).toEqual(['pct delsnapshot 900 base-ready', 'pct snapshot 900 base-ready']);
+    // The lifecycle snapshot holds the same build: re-taken with it.
+    expect(retake).toEqual([
+      'pct delsnapshot 900 base-ready',
+      'pct snapshot 900 base-ready',
+      'pct delsnapshot 900 final-form',
+      'pct snapshot 900 final-form',
+    ]);
     expect(changes(ws, from).filter((c) => /^pct \w+ 9[56]0\b/.test(c))).toEqual([]);
 
     // Never "up to date": plan, why and status say the clones are built from an older source.
@@ -133,7 +139,12 @@ describe("a template's changed build re-takes its snapshot (item 1) and --replac
     from = readCalls(ws.sim).length;
     const forced = await phoenix(ws, ['run', '900:snapshot', '--force']);
     expect(forced.exit, forced.stderr).toBe(0);
-    expect(changes(ws, from)).toEqual(['pct delsnapshot 900 base-ready', 'pct snapshot 900 base-ready']);
+    expect(changes(ws, from)).toEqual([
+      'pct delsnapshot 900 base-ready',
+      'pct snapshot 900 base-ready',
+      'pct delsnapshot 900 final-form',
+      'pct snapshot 900 final-form',
+    ]);
 
     // --replace with no terminal and no --yes: exit 2, nothing touched.
     from = readCalls(ws.sim).length;
