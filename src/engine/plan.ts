@@ -50,18 +50,21 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     const g = session.fleet.guests.get(id);
     return g?.kind === 'lxc' ? [g] : [];
   });
-  const paths = cts.flatMap((g) => g.config.mount_points.map((m) => m.host_path));
+  // A cluster: a guest's host folders are on its node (the live state keys them by path alone).
+  const hostOf = (id: number) => session.host.forGuest?.(id) ?? session.host;
+  const paths = cts.flatMap((g) => g.config.mount_points.map((m) => [g.id, m.host_path] as const));
   const walled = ids.filter((id) => session.fleet.guests.get(id)?.config.firewall !== undefined);
+  const idmapped = cts.find((g) => g.config.id_maps.length > 0);
   const files = [
-    ...(cts.some((g) => g.config.id_maps.length > 0) ? SUBID_FILES : []),
-    ...walled.map(firewallFile),
+    ...(idmapped ? SUBID_FILES.map((f) => [idmapped.id, f] as const) : []),
+    ...walled.map((id) => [id, firewallFile(id)] as const),
   ];
   if (paths.length === 0 && files.length === 0) return ok(live.value);
-  // The bind mounts' host folders and the subordinate id files: a stat or a read each, no process.
-  const host = session.host;
+  // The bind mounts' host folders, the subordinate id files and the guests' firewall files: a stat or a read
+  // each (on a node no process; over the api transport one ssh each).
   const [hostPaths, hostFiles] = await Promise.all([
-    Promise.all(paths.map(async (p) => [p, (await host.statHostPath(p)) ?? null] as const)),
-    Promise.all(files.map(async (f) => [f, (await host.readHostFile(f)) ?? null] as const)),
+    Promise.all(paths.map(async ([id, p]) => [p, (await hostOf(id).statHostPath(p)) ?? null] as const)),
+    Promise.all(files.map(async ([id, f]) => [f, (await hostOf(id).readHostFile(f)) ?? null] as const)),
   ]);
   return ok({
     ...live.value,
