@@ -760,4 +760,4 @@ async function ensureDirOverSsh(
   return ok({ changed: res.value.stdout.includes('changed') });
 }
 
-export { remoteScript };
+export { remoteScript, statOverSsh, readOverSsh, ensureDirOverSsh };

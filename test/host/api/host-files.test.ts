@@ -1,0 +1,59 @@
+// The api transport's host folders and files (issue 19): the scripts it sends over ssh, run here by a local sh in
+// place of the node (PHOENIX_PVE_ROOT points them at a temp folder, as the simulator's root).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensureDirOverSsh, readOverSsh, statOverSsh } from '../../../src/host/api/host.js';
+import type { BackendHost } from '../../../src/host/exec.js';
+import { DEFAULT_SSH } from '../../../src/host/ssh.js';
+import { err, ok } from '../../../src/result.js';
+
+/** A local host whose ssh runs the script with sh on this machine, under `root`. */
+function nodeAt(root: string): { local: BackendHost; lines: string[][] } {
+  const lines: string[][] = [];
+  const local = {
+    run(argv: string[], opts?: { input?: string }) {
+      lines.push(argv);
+      const r = spawnSync('sh', ['-s'], {
+        input: opts?.input ?? '',
+        encoding: 'utf8',
+        env: { ...process.env, PHOENIX_PVE_ROOT: root },
+      });
+      const result = { argv, exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: 1 };
+      return Promise.resolve(
+        r.status === 0
+          ? ok(result)
+          : err({ reason: 'exit', argv, exitCode: r.status ?? 1, stderrTail: r.stderr, message: r.stderr }),
+      );
+    },
+  } as unknown as BackendHost;
+  return { local, lines };
+}
+
+// Root can give a folder any owner; anyone else only their own.
+const uid = process.getuid?.() ?? 0;
+const OWNER = uid === 0 ? { uid: 100033, gid: 33 } : { uid, gid: process.getgid?.() ?? 0 };
+
+describe('host folders and files over ssh', () => {
+  it('stats, reads, makes and owns a folder on the node; never through a link', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'phoenix-apifiles-'));
+    const { local, lines } = nodeAt(root);
+    expect(await statOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/logs')).toBeUndefined();
+    const made = await ensureDirOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/logs', OWNER);
+    expect(made).toMatchObject({ ok: true, value: { changed: true } });
+    expect(statSync(join(root, 'srv/logs')).uid).toBe(OWNER.uid);
+    expect(await statOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/logs')).toEqual({ kind: 'dir', ...OWNER });
+    const again = await ensureDirOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/logs', OWNER);
+    expect(again).toMatchObject({ ok: true, value: { changed: false } });
+    mkdirSync(join(root, 'etc'));
+    writeFileSync(join(root, 'etc/subgid'), 'root:100000:65536\n');
+    expect(await readOverSsh(local, DEFAULT_SSH, 'pve2', '/etc/subgid')).toBe('root:100000:65536\n');
+    expect(await readOverSsh(local, DEFAULT_SSH, 'pve2', '/etc/subuid')).toBeUndefined();
+    symlinkSync('/etc', join(root, 'srv/link'));
+    const link = await ensureDirOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/link', { uid: 1, gid: 1 });
+    expect(link.ok).toBe(false);
+    expect(lines.every((l) => l.includes('root@pve2'))).toBe(true);
+  });
+});
