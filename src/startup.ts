@@ -30,3 +30,15 @@ export const loadPrefsStore = () => import('./prefs/store.js');
 
 /** esbuild: only to compile a phoenix.config.ts whose compiled copy is not cached (config/module-loader.ts). */
 export const loadEsbuild = () => import('esbuild');
+
+/**
+ * The API transport (undici and the typed client): only under `--api`. Its option checks
+ * (engine/api-access.ts) load without it. Kept in step: test/e2e/api.test.ts runs it.
+ */
+export const loadApiHost = () => import('./engine/api-host.js');
+
+/**
+ * execa: only when a command is run. A no-op plan or LetsGo on a node reads the node's files and spawns nothing
+ * (issue 18). Kept in step: every test that runs a command (test/host/exec.test.ts).
+ */
+export const loadExeca = () => import('execa');

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { err, ok, type Result } from '../result.js';
-import { normalizeFingerprint, type Trust } from '../host/api/tls.js';
+import { normalizeFingerprint } from '../host/api/fingerprint.js';
+import type { Trust } from '../host/api/tls.js';
 import type { ResolvedOptions } from './context.js';
 
 export interface ApiAccess {

@@ -22,7 +22,7 @@ import { loadSecretKey } from '../cache/secret-key.js';
 import { buildStepGraph } from '../graph/build.js';
 import { stepTables } from '../tasks/index.js';
 import type { ApiAccess } from './api-access.js';
-import { openApiHost } from './api-host.js';
+import { loadApiHost } from '../startup.js';
 
 export interface HostTarget {
   kind: 'sim' | 'node' | 'api';
@@ -204,7 +204,7 @@ export async function openHost(
     redact: fleetSecrets(fleet),
   });
   if (api === undefined) return ok({ fleet, options, target, cacheDir, logFile, host: local, note });
-  const opened = await openApiHost(fleet, api, local, env, note, cacheDir, record);
+  const opened = await (await loadApiHost()).openApiHost(fleet, api, local, env, note, cacheDir, record);
   if (!opened.ok) return opened;
   return ok({
     fleet,

@@ -16,7 +16,7 @@ import { chown, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { ConfigFileReader } from './read-live.js';
 import { createNodeFiles, type NodeFiles } from './node-files.js';
-import { execa } from 'execa';
+import { loadExeca } from '../startup.js';
 import { withPrivateFiles } from './temp-files.js';
 import { OUTPUT_LIMIT, streamTail, type StreamTail } from './output.js';
 import { DIRECT_LAUNCH, launchArgv, PROXMOX_TOOLS, type LaunchPolicy } from './launch.js';
@@ -354,6 +354,7 @@ async function spawn(
   sink: { out: StreamTail; err: StreamTail },
 ): Promise<Outcome> {
   const [file, ...args] = argv;
+  const { execa } = await loadExeca();
   const started = Date.now();
   const child = execa(file ?? '', args, {
     reject: false,

@@ -6,25 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { buildConnector } from 'undici';
-import { err, ok, type Result } from '../../result.js';
-
-/**
- * A SHA-256 fingerprint as Proxmox prints it: 32 upper-case hex pairs joined by `:`. Accepts either case, and the
- * 64 hex digits without colons.
- */
-export function normalizeFingerprint(raw: string): Result<string, string> {
-  const s = raw.trim();
-  const hex = /^[0-9A-Fa-f]{64}$/.test(s)
-    ? s
-    : /^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/.test(s)
-      ? s.replace(/:/g, '')
-      : undefined;
-  if (hex === undefined)
-    return err(
-      'must be a SHA-256 fingerprint: 32 hex pairs joined by colons, as `pvenode cert info` prints it (AB:CD:...)',
-    );
-  return ok(hex.toUpperCase().match(/../g)!.join(':'));
-}
+export { normalizeFingerprint } from './fingerprint.js';
 
 /** The certificate did not match the pin: named by both fingerprints, so the user can tell a change from an attack. */
 export class PinMismatchError extends Error {
