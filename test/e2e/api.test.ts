@@ -117,7 +117,7 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(readCalls(sim).at(-1)).toMatchObject({ tool: 'api', argv: ['GET', '/version'], exit: 401 });
   });
 
-  it('builds each guest on its node, then a no-op LetsGo reads guests + 2 requests at most and writes nothing', async () => {
+  it('builds each guest on its node, then a no-op LetsGo reads each guest's config and snapshots once and writes nothing', async () => {
     const build = await phoenix(['LetsGo']);
     expect(build.code, build.stderr).toBe(0);
     // Where pmxcfs keeps each guest's config: the node the config named.
@@ -136,7 +136,9 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     const again = await phoenix(['LetsGo']);
     expect(again.code, again.stderr).toBe(0);
     const served = requestsSince(before);
-    expect(served.length).toBeLessThanOrEqual(2 + 2);
+    // /cluster/resources, then per guest its config and (since every guest has a snapshot step, issue 19) its
+    // snapshot list: 1 + 2 x guests. Issue 15's target is guests + 2; the API has no cluster-wide snapshot read.
+    expect(served.length, served.join('\n')).toBeLessThanOrEqual(1 + 2 * 2);
     expect(served.filter((r) => !r.startsWith('GET '))).toEqual([]);
     // Nothing ran on a node behind the API's back either.
     expect(
