@@ -117,7 +117,7 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(readCalls(sim).at(-1)).toMatchObject({ tool: 'api', argv: ['GET', '/version'], exit: 401 });
   });
 
-  it('builds each guest on its node, then a no-op LetsGo reads each guest's config and snapshots once and writes nothing', async () => {
+  it('builds each guest on its node, then a no-op LetsGo reads each guest’s config and snapshots once and writes nothing', async () => {
     const build = await phoenix(['LetsGo']);
     expect(build.code, build.stderr).toBe(0);
     // Where pmxcfs keeps each guest's config: the node the config named.
