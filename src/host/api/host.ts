@@ -39,9 +39,8 @@ import {
 } from './commands.js';
 import { believedStatus, configFromApi, readGuestDetails, readRunState, type KnownStatus } from './live.js';
 import { agentExec, agentExecStatus, clusterResources, guestConfig, upidOrNull } from './schemas.js';
-import { parseUpid, pollDelay, taskFailureMessage, waitForTask } from './tasks.js';
+import { parseUpid, poll, taskFailureMessage, waitForTask } from './tasks.js';
 import { clusterView, isShared, type ClusterView } from './view.js';
-import { sleep } from './sleep.js';
 import { shipScript } from './ship.js';
 
 /** Where the fleet wants its guests: the engine's placement, handed to the host before any step runs. */
@@ -315,23 +314,24 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   ): Promise<Result<string[], CommandFailure>> => {
     const configPath = call.path.replace(/\/template$/, '/config');
     const budget = opts.timeoutOverride ?? ro.timeoutMs ?? 10 * 60_000;
-    const began = Date.now();
-    for (let n = 0; ; n++) {
-      const conf = await client.read(configPath, guestConfig);
-      if (!conf.ok) return err(apiFailure(argv, conf.error));
-      if (configFromApi(conf.value).config.template === '1') return ok([]);
-      const delay = pollDelay(n);
-      if (Date.now() - began + delay > budget)
-        return err(
-          failure(
+    const end = await poll<Result<string[], CommandFailure>>(
+      async () => {
+        const conf = await client.read(configPath, guestConfig);
+        if (!conf.ok) return err(apiFailure(argv, conf.error));
+        return configFromApi(conf.value).config.template === '1' ? ok([]) : undefined;
+      },
+      { budgetMs: budget, signal: ro.signal },
+    );
+    if ('done' in end) return end.done;
+    return err(
+      end.kind === 'timeout'
+        ? failure(
             argv,
             'timeout',
             `${shortCommand(argv)}: the container is not a template after ${Math.round(budget / 1000)}s`,
-          ),
-        );
-      if (!(await sleep(delay, ro.signal)))
-        return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
-    }
+          )
+        : failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`),
+    );
   };
 
   /** The stdout the CLI would have printed. */
@@ -371,16 +371,20 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     if (!pid.success)
       return err(failure(argv, 'exit-non-zero', `${shortCommand(argv)}: the agent answered no pid`));
     const budget = opts.timeoutOverride ?? ro.timeoutMs ?? 60 * 60_000;
-    const began = Date.now();
-    for (let n = 0; ; n++) {
-      const st = await client.read(`${base}/agent/exec-status`, agentExecStatus, { pid: pid.data.pid });
-      if (!st.ok) return err(apiFailure(argv, st.error));
-      if (st.value.exited) return ok(formatGuestExec(st.value));
-      const delay = pollDelay(n);
-      if (Date.now() - began + delay > budget) return ok(formatGuestExec(st.value));
-      if (!(await sleep(delay, ro.signal)))
-        return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
-    }
+    let last: Parameters<typeof formatGuestExec>[0] | undefined;
+    const end = await poll<Result<string, CommandFailure>>(
+      async () => {
+        const st = await client.read(`${base}/agent/exec-status`, agentExecStatus, { pid: pid.data.pid });
+        if (!st.ok) return err(apiFailure(argv, st.error));
+        last = st.value;
+        return st.value.exited ? ok(formatGuestExec(st.value)) : undefined;
+      },
+      { budgetMs: budget, signal: ro.signal },
+    );
+    if ('done' in end) return end.done;
+    // Out of budget: what the command printed so far, as `qm guest exec` prints a command still running.
+    if (end.kind === 'timeout' && last !== undefined) return ok(formatGuestExec(last));
+    return err(failure(argv, 'cancelled', `${shortCommand(argv)} was cancelled`));
   };
 
   const runSsh = async (

@@ -90,6 +90,28 @@ export function pollDelay(n: number): number {
   return n < 3 ? 50 * 2 ** n : n < 23 ? 500 : 2_000;
 }
 
+/** How a poll ended when `attempt` gave no answer: out of budget (after `afterMs`), or cancelled by the signal. */
+export type PollEnd = { kind: 'timeout'; afterMs: number } | { kind: 'cancelled' };
+
+/**
+ * Calls `attempt(n)` with pollDelay pauses until it answers (anything but undefined), the next pause would go past
+ * `budgetMs`, or the signal stops a pause. The one poll loop of the API transport: tasks, templates, agent commands.
+ */
+export async function poll<T>(
+  attempt: (n: number) => Promise<T | undefined>,
+  o: { budgetMs: number; signal?: AbortSignal | undefined; sleep?: WaitOptions['sleep'] },
+): Promise<{ done: T } | PollEnd> {
+  const sleep = o.sleep ?? pause;
+  const began = Date.now();
+  for (let n = 0; ; n++) {
+    const answer = await attempt(n);
+    if (answer !== undefined) return { done: answer };
+    const delay = pollDelay(n);
+    if (Date.now() - began + delay > o.budgetMs) return { kind: 'timeout', afterMs: Date.now() - began };
+    if (!(await sleep(delay, o.signal))) return { kind: 'cancelled' };
+  }
+}
+
 const encode = (upid: string): string => encodeURIComponent(upid);
 
 /** Polls the task until it stops, then judges its exit status. */
@@ -99,18 +121,18 @@ export async function waitForTask(
   opts: WaitOptions = {},
 ): Promise<Result<TaskResult, TaskFailure>> {
   const budget = opts.timeoutMs ?? TASK_TIMEOUTS[upid.type] ?? DEFAULT_TASK_TIMEOUT;
-  const sleep = opts.sleep ?? pause;
-  const began = Date.now();
   const base = `/nodes/${encodeURIComponent(upid.node)}/tasks/${encode(upid.upid)}`;
-  for (let n = 0; ; n++) {
-    const status = await client.read(`${base}/status`, taskStatus, undefined, {
-      ...(opts.signal && { signal: opts.signal }),
-    });
-    if (!status.ok) {
-      // Right after the fork the log may not be visible on another node yet (bpg retries "no such task").
-      if (!(status.error.kind === 'http' && status.error.status === 400 && n < 5))
+  const end = await poll<Result<TaskResult, TaskFailure>>(
+    async (n) => {
+      const status = await client.read(`${base}/status`, taskStatus, undefined, {
+        ...(opts.signal && { signal: opts.signal }),
+      });
+      if (!status.ok) {
+        // Right after the fork the log may not be visible on another node yet (bpg retries "no such task").
+        if (status.error.kind === 'http' && status.error.status === 400 && n < 5) return undefined;
         return err({ kind: 'api', upid, failure: status.error });
-    } else if (status.value.status !== 'running') {
+      }
+      if (status.value.status === 'running') return undefined;
       const exitstatus = status.value.exitstatus ?? 'unexpected status';
       if (exitstatus === 'OK') return ok({ upid, exitstatus });
       if (/^WARNINGS: \d+$/.test(exitstatus)) {
@@ -123,13 +145,12 @@ export async function waitForTask(
         exitstatus,
         logTail: await readLogTail(client, base, opts.tailLines ?? 10),
       });
-    }
-    const delay = pollDelay(n);
-    if (Date.now() - began + delay > budget)
-      return err({ kind: 'timeout', upid, afterMs: Date.now() - began });
-    if (!(await sleep(delay, opts.signal)))
-      return err({ kind: 'api', upid, failure: { kind: 'cancelled', message: 'cancelled' } });
-  }
+    },
+    { budgetMs: budget, signal: opts.signal, ...(opts.sleep && { sleep: opts.sleep }) },
+  );
+  if ('done' in end) return end.done;
+  if (end.kind === 'timeout') return err({ kind: 'timeout', upid, afterMs: end.afterMs });
+  return err({ kind: 'api', upid, failure: { kind: 'cancelled', message: 'cancelled' } });
 }
 
 /** The last `lines` lines of a task's log (the whole log is read: `limit=0`; task logs are short). */

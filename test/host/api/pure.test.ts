@@ -4,13 +4,34 @@ import { describe, expect, it } from 'vitest';
 import { dispatchRetryable, envelope } from '../../../src/host/api/client.js';
 import { routeCommand, type RouteContext } from '../../../src/host/api/commands.js';
 import { bool01, clusterResources, numeric } from '../../../src/host/api/schemas.js';
-import { parseUpid } from '../../../src/host/api/tasks.js';
+import { parseUpid, poll } from '../../../src/host/api/tasks.js';
 import { normalizeFingerprint } from '../../../src/host/api/tls.js';
 import { clusterView } from '../../../src/host/api/view.js';
 import { placeGuests } from '../../../src/host/api/placement.js';
 import { resolveApiAccess } from '../../../src/engine/api-access.js';
 import type { ResolvedOptions } from '../../../src/engine/context.js';
 import { writeAction } from '../../../simulator/src/api/routes.js';
+
+describe('the poll loop (tasks, templates, agent commands)', () => {
+  it('asks until an answer, stops before a pause past the budget, and stops when a pause is cancelled', async () => {
+    const pauses: number[] = [];
+    const sleep = (ms: number) => (pauses.push(ms), Promise.resolve(true));
+    expect(
+      await poll((n) => Promise.resolve(n === 3 ? 'done' : undefined), { budgetMs: 60_000, sleep }),
+    ).toEqual({
+      done: 'done',
+    });
+    expect(pauses).toEqual([50, 100, 200]);
+    expect(await poll(() => Promise.resolve(undefined), { budgetMs: 10, sleep })).toMatchObject({
+      kind: 'timeout',
+    });
+    const cancelled = await poll(() => Promise.resolve(undefined), {
+      budgetMs: 60_000,
+      sleep: () => Promise.resolve(false),
+    });
+    expect(cancelled).toEqual({ kind: 'cancelled' });
+  });
+});
 
 describe('UPIDs (pve-common PVE/UPID.pm decode)', () => {
   it('reads node, type, worker ID and start time; the ID may be empty and pstart 9 digits', () => {
