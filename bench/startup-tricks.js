@@ -29,7 +29,7 @@ async function bundle(dir, name, body) {
     platform: 'node',
     target: 'node20',
     mainFields: ['module', 'main'],
-    external: ['esbuild', 'cosmiconfig'], // as scripts/bundle-cli.js: loaded from node_modules at run time
+    external: ['esbuild', 'typescript'], // as scripts/bundle-cli.js
     banner: {
       js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url); const __filename = import.meta.filename; const __dirname = import.meta.dirname;",
     },

@@ -23,8 +23,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Prefer a package's ESM build: jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow.
   mainFields: ['module', 'main'],
-  // esbuild is a native binary it loads at run time; cosmiconfig is loaded only for rc/YAML configs.
-  external: ['esbuild', 'cosmiconfig'],
+  // esbuild is a native binary it loads at run time. cosmiconfig's own TypeScript loader is never used (ours
+  // compiles with esbuild), so the compiler it would require stays out of the bundle.
+  external: ['esbuild', 'typescript'],
   // CommonJS dependencies call require() for Node's own modules (commander, graphology, proper-lockfile), and
   // write-file-atomic seeds its temp names with __filename.
   banner: {

@@ -17,12 +17,6 @@ export const loadValidation = () => import('./config/normalize.js');
 export const loadCacheSchema = () => import('./cache/format.js');
 
 /**
- * cosmiconfig: only for the config formats only it reads (.phoenixrc, YAML); config/search.ts finds the file in its
- * order. Kept in step: test/config/search.test.ts.
- */
-export const loadCosmiconfig = () => import('cosmiconfig');
-
-/**
  * conf (and its ajv): only when a preferences file exists; prefs/read.ts names the file as conf does. Kept in
  * step: test/prefs/read.test.ts.
  */

@@ -14,11 +14,10 @@ import { secretMasker, type SecretMasker } from './secrets.js';
 import { loadSecretKey } from '../cache/secret-key.js';
 import { configCacheDir } from './cache-dirs.js';
 import { hypervisorJsonPath } from './hypervisor-file.js';
-import { findConfigFile } from './search.js';
 import { checkScripts, validateFleet } from './validate.js';
 import { MISSING_SCRIPT, readScriptFacts, readScriptModes } from './script-files.js';
-import { loadCosmiconfig, loadValidation } from '../startup.js';
-import type { cosmiconfig as cosmiconfigFn } from 'cosmiconfig';
+import { loadValidation } from '../startup.js';
+import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 
 export interface LoadOptions {
   /** `--config`: a config file, a legacy folder (or install root), or a legacy JSON file. */
@@ -156,9 +155,8 @@ async function loadConfigFile(file: string, hooks?: ModuleLoadHooks): Promise<So
     }
     return ok(configSource(file, read.value.json, read.value.text));
   }
-  const { cosmiconfig } = await loadCosmiconfig();
   try {
-    const { found, texts } = explorer(cosmiconfig, hooks);
+    const { found, texts } = explorer(hooks);
     return fromCosmiconfig(await found.load(file), file, texts);
   } catch (e) {
     return err(loaderProblems(e, file));
@@ -201,11 +199,17 @@ function loaderProblems(e: unknown, file: string): Problem[] {
   return err.mark === undefined ? [p] : [{ ...p, line: err.mark.line + 1, column: err.mark.column + 1 }];
 }
 
-type Cosmiconfig = typeof cosmiconfigFn;
 type Loader = (file: string, contents: string) => Promise<unknown>;
 
-/** cosmiconfig reads what only it reads (.phoenixrc, YAML); our loaders serve anything those files `$import`. */
-function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
+/** cosmiconfig 9's search places for "phoenix", in its order, then phoenix.config.json. */
+export const SEARCH_PLACES = [...getDefaultSearchPlaces('phoenix'), 'phoenix.config.json'];
+
+/**
+ * cosmiconfig finds the config (from a folder upward to the nearest package.json, or only in it) and reads what
+ * only it reads (.phoenixrc, YAML); our loaders read modules (compiled with esbuild, cached) and JSON (with
+ * positions for problems).
+ */
+function explorer(hooks?: ModuleLoadHooks, searchStrategy: 'none' | 'project' = 'none') {
   const texts = new Map<string, string>();
   const moduleLoader = async (file: string) => {
     const loaded = await loadConfigModule(file, hooks);
@@ -219,7 +223,8 @@ function explorer(cosmiconfig: Cosmiconfig, hooks?: ModuleLoadHooks) {
     return Promise.resolve(read.value.json);
   };
   const found = cosmiconfig('phoenix', {
-    searchStrategy: 'none',
+    searchStrategy,
+    searchPlaces: SEARCH_PLACES,
     loaders: Object.fromEntries<Loader>([
       ...MODULE_EXT.map((ext): [string, Loader] => [ext, moduleLoader]),
       ['.json', jsonLoader],
@@ -257,6 +262,14 @@ function fromCosmiconfig(
 async function search(dir: string, hooks?: ModuleLoadHooks, onlyHere = false): Promise<SourceRead> {
   const legacy = findLegacyLayout(dir);
   if (legacy !== undefined) return ok(await readLegacy(legacy));
-  const file = findConfigFile(dir, onlyHere);
-  return file === undefined ? fromCosmiconfig(null, dir) : loadConfigFile(file, hooks);
+  try {
+    const { found, texts } = explorer(hooks, onlyHere ? 'none' : 'project');
+    const result = await found.search(dir);
+    // package.json is read again for the positions of its problems (cosmiconfig keeps no text of it).
+    if (result !== null && path.basename(result.filepath) === 'package.json')
+      return loadConfigFile(result.filepath, hooks);
+    return fromCosmiconfig(result, dir, texts);
+  } catch (e) {
+    return err(loaderProblems(e, dir));
+  }
 }
