@@ -2,7 +2,7 @@
 // and never through a symbolic link. Phoenix runs as root: a link planted where it writes would let anyone
 // overwrite a root-owned file, and a link where it reads would feed it someone else's data.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 
 /** A folder that exists, is a real folder (not a link), and is 0700. Created with its parents when missing. */
@@ -47,13 +47,17 @@ export async function writePrivateFile(file: string, data: string): Promise<void
   }
 }
 
-/** A file's text, refusing a symbolic link (ELOOP): a link where Phoenix keeps its own files was planted. */
-export async function readOwnFile(file: string): Promise<string> {
-  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+/**
+ * A file's text, refusing a symbolic link (ELOOP): a link where Phoenix keeps its own files was planted. Read
+ * synchronously: these files are small and local, and an asynchronous read costs four thread-pool round trips
+ * (open, stat, read, close), which for the step cache of a 3,000-guest fleet is most of reading it.
+ */
+export function readOwnFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    return await fh.readFile('utf8');
+    return readFileSync(fd, 'utf8');
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

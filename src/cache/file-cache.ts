@@ -37,31 +37,20 @@ async function load(folder: string): Promise<{ records: Map<string, StepRecord>;
       warnings.push(`step cache ${folder} is unreadable (${message(e)}); treating it as empty`);
     return { records, warnings };
   }
-  const files = names.filter((n) => FILE.test(n)).sort();
-  // A few files at a time rather than one by one; not all at once, which a 1,000-guest fleet would turn into
-  // more open files than a process may have.
-  for (let i = 0; i < files.length; i += READ_BATCH) {
-    const batch = files.slice(i, i + READ_BATCH);
-    const read = await Promise.all(
-      batch.map((name) => readTargetFile(join(folder, name), name.slice(0, -'.json'.length))),
-    );
-    read.forEach((parsed, j) => {
-      const path = join(folder, batch[j] ?? '');
-      if (typeof parsed === 'string')
-        warnings.push(`step cache file ${path} ${parsed}; treating it as empty`);
-      else for (const [address, record] of Object.entries(parsed.steps)) records.set(address, record);
-    });
+  for (const name of names.filter((n) => FILE.test(n)).sort()) {
+    const path = join(folder, name);
+    const parsed = await readTargetFile(path, name.slice(0, -'.json'.length));
+    if (typeof parsed === 'string') warnings.push(`step cache file ${path} ${parsed}; treating it as empty`);
+    else for (const [address, record] of Object.entries(parsed.steps)) records.set(address, record);
   }
   return { records, warnings };
 }
-
-const READ_BATCH = 32;
 
 /** The file's contents, or what is wrong with it. */
 async function readTargetFile(path: string, target: string): Promise<CacheFile | string> {
   let json: unknown;
   try {
-    json = JSON.parse(await readOwnFile(path));
+    json = JSON.parse(readOwnFile(path));
   } catch (e) {
     // A link where Phoenix keeps its own records was planted: never followed, never written through.
     if (isLinkRefused(e)) return 'is a symbolic link (not followed)';

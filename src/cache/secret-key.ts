@@ -14,7 +14,7 @@ export async function loadSecretKey(dir: string): Promise<Buffer> {
   await ensurePrivateDir(dir);
   for (let attempt = 0; ; attempt++) {
     try {
-      const text = (await readOwnFile(file)).trim();
+      const text = readOwnFile(file).trim();
       if (!/^[0-9a-f]{64}$/.test(text))
         throw new Error(`${file} is not a Phoenix key (64 hex digits): remove it and run again`);
       return Buffer.from(text, 'hex');

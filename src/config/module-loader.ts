@@ -49,7 +49,7 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
   }
   const phoenix = phoenixEntry();
   const key = sha256(`${CACHE_FORMAT}\0${phoenix.file}\0${source}`);
-  const compiled = await cachedCopy(file, key);
+  const compiled = cachedCopy(file, key);
   if (compiled === undefined) {
     hooks.onCompile?.(file);
     const built = await compile(file, phoenix);
@@ -69,19 +69,18 @@ function cacheDirs(file: string): string[] {
 }
 
 /** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */
-async function cachedCopy(file: string, key: string): Promise<CachedCopy | undefined> {
+function cachedCopy(file: string, key: string): CachedCopy | undefined {
   for (const dir of cacheDirs(file)) {
     const copy = path.join(dir, `${key}.mjs`);
     if (!existsSync(copy)) continue;
     try {
       // Never through a link (readOwnFile refuses one): the copy is code that runs as root.
-      const manifest = JSON.parse(await readOwnFile(path.join(dir, `${key}.json`))) as CacheManifest;
+      const manifest = JSON.parse(readOwnFile(path.join(dir, `${key}.json`))) as CacheManifest;
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
       // The copy must be the code the manifest names: a torn or swapped copy is compiled again, never imported.
-      if (fresh && manifest.code === sha256(await readOwnFile(copy)))
-        return { file: copy, code: manifest.code };
+      if (fresh && manifest.code === sha256(readOwnFile(copy))) return { file: copy, code: manifest.code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
@@ -121,7 +120,7 @@ async function pruneCopies(dir: string, keep: string, source: string): Promise<v
     if (!m || m[1] === keep || m[2] !== 'json') continue;
     let owner: string | undefined;
     try {
-      owner = (JSON.parse(await readOwnFile(path.join(dir, name))) as CacheManifest).source;
+      owner = (JSON.parse(readOwnFile(path.join(dir, name))) as CacheManifest).source;
     } catch {
       owner = undefined; // torn or a link: not a copy anyone can use
     }

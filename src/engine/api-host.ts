@@ -20,10 +20,10 @@ import { EXIT } from './exit-codes.js';
 import { shortHash } from './paths.js';
 
 /** Run states Phoenix's tasks left, in `<cache>/api-status-<url hash>.json` (0600), pruned once they are old. */
-async function statusFile(file: string): Promise<StatusMemory> {
+function statusFile(file: string): StatusMemory {
   const known = new Map<number, KnownStatus>();
   try {
-    const raw = JSON.parse(await readOwnFile(file)) as Record<string, KnownStatus>;
+    const raw = JSON.parse(readOwnFile(file)) as Record<string, KnownStatus>;
     for (const [id, s] of Object.entries(raw))
       if (Date.now() - s.at < STATUS_LAG_MS) known.set(Number(id), s);
   } catch {
@@ -63,7 +63,7 @@ export async function openApiHost(
     client,
     local,
     ssh: { user: 'root', program: env.PHOENIX_SSH ?? 'ssh' },
-    statuses: await statusFile(join(cacheDir, `api-status-${shortHash(access.url)}.json`)),
+    statuses: statusFile(join(cacheDir, `api-status-${shortHash(access.url)}.json`)),
     note,
   });
   const view = await host.view();
@@ -110,7 +110,7 @@ async function placeFleet(
 ): Promise<{ nodes: Map<number, string>; recorded: Set<number>; fresh: Map<number, Placed> }> {
   const recorded = new Map<number, string>();
   try {
-    for (const [id, node] of Object.entries(JSON.parse(await readOwnFile(file)) as Record<string, string>))
+    for (const [id, node] of Object.entries(JSON.parse(readOwnFile(file)) as Record<string, string>))
       if (typeof node === 'string') recorded.set(Number(id), node);
   } catch {
     // nothing recorded yet
