@@ -54,6 +54,26 @@ export interface Normalized {
   invalid: Map<number, DeclaredGuest>;
 }
 
+/** The user's script that writes cluster.fw from `shared_volumes.firewall` (and the one Phoenix's step replaces). */
+export const FIREWALL_SETUP_SCRIPT = 'hypervisor_feature_setup_firewall.sh';
+
+/**
+ * With `shared_volumes.firewall` declared Phoenix writes cluster.fw itself (`host:firewall`), in the place of the
+ * user's hypervisor_feature_setup_firewall.sh, which writes the same file (both running, each would undo the other),
+ * or last when the script is not listed.
+ */
+function withFirewallStep(steps: HostSetupStep[], origin: Origin): HostSetupStep[] {
+  const own: HostSetupStep = {
+    script: FIREWALL_SETUP_SCRIPT,
+    name: 'firewall',
+    path: '',
+    origin,
+    own: 'firewall',
+  };
+  const at = steps.findIndex((s) => s.name === hostStepName(FIREWALL_SETUP_SCRIPT));
+  return at < 0 ? [...steps, own] : [...steps.slice(0, at), own, ...steps.slice(at + 1)];
+}
+
 export function normalize(raw: RawSource): Normalized {
   const problems: Problem[] = [...raw.problems];
 
@@ -69,7 +89,7 @@ export function normalize(raw: RawSource): Normalized {
   problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)));
   const hv = hvParsed.success ? hvParsed.data : hypervisor.parse({});
   const listed = isPlainObject(raw.hypervisor.value) && raw.hypervisor.value.setup_scripts !== undefined;
-  const hostSteps: HostSetupStep[] = hv.setup_scripts.map((script, index) => ({
+  const scripted: HostSetupStep[] = hv.setup_scripts.map((script, index) => ({
     script,
     name: hostStepName(script),
     path: hypervisorSetupScript(dirs, script),
@@ -77,6 +97,13 @@ export function normalize(raw: RawSource): Normalized {
       ? { origin: { file: raw.hypervisor.file, path: [...raw.hypervisor.path, 'setup_scripts', index] } }
       : {}),
   }));
+  const hostSteps =
+    hv.shared_volumes?.firewall === undefined
+      ? scripted
+      : withFirewallStep(scripted, {
+          file: raw.hypervisor.file,
+          path: [...raw.hypervisor.path, 'shared_volumes', 'firewall'],
+        });
 
   const guests = new Map<number, Guest>();
   const invalid = new Map<number, DeclaredGuest>();

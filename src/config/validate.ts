@@ -388,7 +388,8 @@ export function checkScripts(
     missingDirs.set(dir, p);
     problems.push(p);
   };
-  for (const step of fleet.hostSteps) check(step.path, stepAt(fleet, step), 'hypervisor setup script', true);
+  for (const step of fleet.hostSteps)
+    if (!step.own) check(step.path, stepAt(fleet, step), 'hypervisor setup script', true);
   for (const g of fleet.guests.values()) {
     g.scripts.features.forEach((f, index) =>
       check(f.path, at(g, 'features', index), `feature script for ${f.name}`, g.kind === 'lxc'),
