@@ -14,7 +14,7 @@ import {
   lockoutWarning,
 } from '../../src/tasks/host-firewall.js';
 import { makeStepTables } from '../../src/tasks/index.js';
-import type { ActionContext, StepContext } from '../../src/tasks/step.js';
+import type { StepContext } from '../../src/tasks/step.js';
 import { HV_FILE, editJson, legacyCopy } from '../config/helpers.js';
 import { FakeHost } from './fake-host.js';
 import { fast, fleetOf, tempRoot } from './fixtures.js';
@@ -196,7 +196,7 @@ describe('host:firewall', () => {
         host,
         report: (l) => lines.push(l),
         flags: { replace: false, wipeDisks: false },
-      } as ActionContext<HostSetupStep>);
+      });
     expect((await run()).ok).toBe(true);
     expect(host.files.get(CLUSTER_FW)?.content).toBe(
       FILE.replace('[RULES]', '[IPSET management]\n\n192.168.5.0/24\n\n[RULES]'),
