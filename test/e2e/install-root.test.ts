@@ -224,7 +224,9 @@ describe("the user's install root under --sim", () => {
     const steps = (JSON.parse(plan.stdout) as { steps: { address: string; status: string }[] }).steps;
     expect(steps.filter((s) => s.status !== 'up-to-date').map((s) => s.address)).toEqual(['host:firewall']);
     const from = readCalls(ws.sim).length;
-    expect((await phoenix('setup')).stderr).toContain('1 run, 12 up to date');
+    const setup = await phoenix('setup');
+    expect(setup.stderr).toContain('1 run, 12 up to date');
+    expect(setup.stderr).toContain('Warning: host:firewall: inbound policy DROP on every node');
     expect(readCalls(ws.sim).slice(from)).toEqual([]); // a file write: no process, no script
     expect(readFileSync(clusterFw(), 'utf8')).toContain('-dport 2050 # NFS on the fixture host');
   });
