@@ -22,8 +22,10 @@ import {
   vmFeatureScript,
 } from './scripts.js';
 import {
+  firewallRule,
   guestId,
   healthCheck,
+  hostFirewall,
   hypervisor,
   lxcGuest,
   lxcNetwork,
@@ -86,7 +88,7 @@ export function normalize(raw: RawSource): Normalized {
 
   const hvParsed = hypervisor.safeParse(raw.hypervisor.value, REPORT);
   if (!hvParsed.success) problems.push(...fromZod(hvParsed.error, raw.hypervisor));
-  problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)));
+  problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)), ...firewallTypos(raw.hypervisor));
   const hv = hvParsed.success ? hvParsed.data : hypervisor.parse({});
   const listed = isPlainObject(raw.hypervisor.value) && raw.hypervisor.value.setup_scripts !== undefined;
   const scripted: HostSetupStep[] = hv.setup_scripts.map((script, index) => ({
@@ -171,6 +173,24 @@ const NESTED_KEYS: Record<string, string[]> = {
   health_check: Object.keys(healthCheck.shape),
   user_config: Object.keys(vmUserConfig.shape),
 };
+
+/**
+ * Mistyped keys of the host firewall: one there silently drops rules or a policy of a firewall that may be
+ * turned on with inbound traffic dropped.
+ */
+function firewallTypos(hv: Located): Problem[] {
+  const sv = isPlainObject(hv.value) ? hv.value.shared_volumes : undefined;
+  const at = { file: hv.file, path: [...hv.path, 'shared_volumes'], value: sv };
+  const fw = isPlainObject(sv) ? sv.firewall : undefined;
+  const rules = isPlainObject(fw) && Array.isArray(fw.global_firewall_rules) ? fw.global_firewall_rules : [];
+  const rulesAt = [...at.path, 'firewall', 'global_firewall_rules'];
+  return [
+    ...typos(at, ['firewall'], { firewall: Object.keys(hostFirewall.shape) }),
+    ...rules.flatMap((value: unknown, i) =>
+      typos({ file: hv.file, path: [...rulesAt, i], value }, Object.keys(firewallRule.shape)),
+    ),
+  ];
+}
 
 function typos(at: Located, known: string[], nested: Record<string, string[]> = {}): Problem[] {
   if (!isPlainObject(at.value)) return [];

@@ -262,6 +262,24 @@ describe('host:firewall in the config', () => {
     expect(none.ok && none.value.fleet.hostSteps.map((s) => s.name)).toContain('setup_firewall');
   });
 
+  it('warns of a mistyped key of the firewall or of a rule, which would drop a policy or a match silently', async () => {
+    const r = await load(
+      (hv) =>
+        (hv.shared_volumes = {
+          firewall: {
+            enabled: true,
+            default_input_polcy: 'ACCEPT',
+            global_firewall_rules: [{ type: 'in', action: 'ACCEPT', sorce: '10.0.0.0/24' }],
+          },
+        }),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.warnings.map((p) => [p.path.join('.'), p.message])).toEqual([
+      ['shared_volumes.firewall.default_input_polcy', 'unknown key; did you mean default_input_policy?'],
+      ['shared_volumes.firewall.global_firewall_rules.0.sorce', 'unknown key; did you mean source?'],
+    ]);
+  });
+
   it('refuses an invalid rule or policy with its JSON path', async () => {
     const r = await load(
       (hv) =>
