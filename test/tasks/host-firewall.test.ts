@@ -280,6 +280,19 @@ describe('host:firewall in the config', () => {
     ]);
   });
 
+  it('warns when guests declare a firewall that the datacenter firewall, off, would not apply', async () => {
+    const off = await load((hv) => (hv.shared_volumes = { firewall: { ...FIREWALL, enabled: false } }));
+    if (!off.ok) throw new Error(JSON.stringify(off.error));
+    expect(off.value.warnings.map((p) => [p.path.join('.'), p.message])).toEqual([
+      [
+        'shared_volumes.firewall.enabled',
+        '950 declares a firewall, but with the datacenter firewall off Proxmox applies no rule, theirs included',
+      ],
+    ]);
+    const on = await load((hv) => (hv.shared_volumes = { firewall: FIREWALL }));
+    expect(on.ok && on.value.warnings).toEqual([]);
+  });
+
   it('refuses an invalid rule or policy with its JSON path', async () => {
     const r = await load(
       (hv) =>
