@@ -16,10 +16,10 @@ export interface VerbSpec extends VerbRule {
 export const STEP_NAMES = `Steps (address them as <id>:<step>):
   containers  define, configure, firewall, idmap, apparmor, disk, mounts, start, feature:<name>, portainer, app, health, snapshot
   VMs         define, configure, firewall, cloudinit, start, agent, feature:<name>, snapshot, template
-  host        host:<setup script> (hypervisor_feature_setup_zfs.sh is host:setup_zfs)
+  host        host:<setup script> (hypervisor_feature_setup_zfs.sh is host:setup_zfs), host:firewall
 A guest has only the steps its config asks for (app with application_script, mounts with mount_points,
 portainer with portainer_role, ...; snapshot unless enable_lifecycle_snapshots is false and there is no
-template_snapshot_name); 'phoenix why <id>' lists them.`;
+template_snapshot_name; host:firewall with shared_volumes.firewall); 'phoenix why <id>' lists them.`;
 
 /** The manager verbs (`lxc`, `vm`, `hypervisor`) stand for other verbs: main.ts routes them before loading. */
 const routedByTheCli = (): never => {
@@ -34,7 +34,9 @@ export const VERBS: VerbSpec[] = [
     summary: 'run the hypervisor setup steps (host:*) that are out of date',
     mutating: true,
     about: `Runs the hypervisor setup scripts (hypervisor.setup_scripts, in that order) whose step is out of date:
-never run, or its script or the hypervisor settings changed. Each gets the hypervisor config file as $1.`,
+never run, or its script or the hypervisor settings changed. Each gets the hypervisor config file as $1.
+With shared_volumes.firewall, host:firewall writes it into /etc/pve/firewall/cluster.fw instead of
+hypervisor_feature_setup_firewall.sh.`,
     examples: [
       ['phoenix setup --dry-run', 'which setup scripts would run, and why'],
       ['phoenix setup --force', 'run every setup script again'],

@@ -66,6 +66,12 @@ export interface HostSetupStep {
   path: string;
   /** Where the script is listed (`setup_scripts[i]`); absent when it comes from the default sequence. */
   origin?: Origin;
+  /**
+   * Set on the host step Phoenix does itself instead of running a script: `firewall` writes `shared_volumes.firewall`
+   * into cluster.fw (tasks/host-firewall.ts). It takes the place of hypervisor_feature_setup_firewall.sh, which does
+   * that job in the user's tree; `script` and `path` name that script, which is not run.
+   */
+  own?: 'firewall';
 }
 
 export interface Fleet {

@@ -22,8 +22,10 @@ import {
   vmFeatureScript,
 } from './scripts.js';
 import {
+  firewallRule,
   guestId,
   healthCheck,
+  hostFirewall,
   hypervisor,
   lxcGuest,
   lxcNetwork,
@@ -54,6 +56,26 @@ export interface Normalized {
   invalid: Map<number, DeclaredGuest>;
 }
 
+/** The user's script that writes cluster.fw from `shared_volumes.firewall` (and the one Phoenix's step replaces). */
+export const FIREWALL_SETUP_SCRIPT = 'hypervisor_feature_setup_firewall.sh';
+
+/**
+ * With `shared_volumes.firewall` declared Phoenix writes cluster.fw itself (`host:firewall`), in the place of the
+ * user's hypervisor_feature_setup_firewall.sh, which writes the same file (both running, each would undo the other),
+ * or last when the script is not listed.
+ */
+function withFirewallStep(steps: HostSetupStep[], origin: Origin): HostSetupStep[] {
+  const own: HostSetupStep = {
+    script: FIREWALL_SETUP_SCRIPT,
+    name: 'firewall',
+    path: '',
+    origin,
+    own: 'firewall',
+  };
+  const at = steps.findIndex((s) => s.name === hostStepName(FIREWALL_SETUP_SCRIPT));
+  return at < 0 ? [...steps, own] : [...steps.slice(0, at), own, ...steps.slice(at + 1)];
+}
+
 export function normalize(raw: RawSource): Normalized {
   const problems: Problem[] = [...raw.problems];
 
@@ -66,10 +88,10 @@ export function normalize(raw: RawSource): Normalized {
 
   const hvParsed = hypervisor.safeParse(raw.hypervisor.value, REPORT);
   if (!hvParsed.success) problems.push(...fromZod(hvParsed.error, raw.hypervisor));
-  problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)));
+  problems.push(...typos(raw.hypervisor, Object.keys(hypervisor.shape)), ...firewallTypos(raw.hypervisor));
   const hv = hvParsed.success ? hvParsed.data : hypervisor.parse({});
   const listed = isPlainObject(raw.hypervisor.value) && raw.hypervisor.value.setup_scripts !== undefined;
-  const hostSteps: HostSetupStep[] = hv.setup_scripts.map((script, index) => ({
+  const scripted: HostSetupStep[] = hv.setup_scripts.map((script, index) => ({
     script,
     name: hostStepName(script),
     path: hypervisorSetupScript(dirs, script),
@@ -77,6 +99,13 @@ export function normalize(raw: RawSource): Normalized {
       ? { origin: { file: raw.hypervisor.file, path: [...raw.hypervisor.path, 'setup_scripts', index] } }
       : {}),
   }));
+  const hostSteps =
+    hv.shared_volumes?.firewall === undefined
+      ? scripted
+      : withFirewallStep(scripted, {
+          file: raw.hypervisor.file,
+          path: [...raw.hypervisor.path, 'shared_volumes', 'firewall'],
+        });
 
   const guests = new Map<number, Guest>();
   const invalid = new Map<number, DeclaredGuest>();
@@ -144,6 +173,24 @@ const NESTED_KEYS: Record<string, string[]> = {
   health_check: Object.keys(healthCheck.shape),
   user_config: Object.keys(vmUserConfig.shape),
 };
+
+/**
+ * Mistyped keys of the host firewall: one there silently drops rules or a policy of a firewall that may be
+ * turned on with inbound traffic dropped.
+ */
+function firewallTypos(hv: Located): Problem[] {
+  const sv = isPlainObject(hv.value) ? hv.value.shared_volumes : undefined;
+  const at = { file: hv.file, path: [...hv.path, 'shared_volumes'], value: sv };
+  const fw = isPlainObject(sv) ? sv.firewall : undefined;
+  const rules = isPlainObject(fw) && Array.isArray(fw.global_firewall_rules) ? fw.global_firewall_rules : [];
+  const rulesAt = [...at.path, 'firewall', 'global_firewall_rules'];
+  return [
+    ...typos(at, ['firewall'], { firewall: Object.keys(hostFirewall.shape) }),
+    ...rules.flatMap((value: unknown, i) =>
+      typos({ file: hv.file, path: [...rulesAt, i], value }, Object.keys(firewallRule.shape)),
+    ),
+  ];
+}
 
 function typos(at: Located, known: string[], nested: Record<string, string[]> = {}): Problem[] {
   if (!isPlainObject(at.value)) return [];

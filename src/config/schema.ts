@@ -271,6 +271,20 @@ export const guestFirewall = z.looseObject({
 });
 
 /**
+ * The host-wide firewall (the user's later `shared_volumes.firewall`), written by the `host:firewall` step into the
+ * datacenter's `/etc/pve/firewall/cluster.fw`, the one file whose options hold the default policies (pve-firewall
+ * `parse_clusterfw_option`). Off unless `enabled: true`, as the user's own setup script reads it.
+ */
+export const hostFirewall = z.looseObject({
+  enabled: z.boolean().default(false),
+  /** Inbound to every node; Proxmox's default is DROP (the management ipset keeps 8006 and 22 open). */
+  default_input_policy: firewallPolicy.optional(),
+  /** Outbound from every node; Proxmox's default is ACCEPT. */
+  default_output_policy: firewallPolicy.optional(),
+  global_firewall_rules: z.array(firewallRule).default([]),
+});
+
+/**
  * One raw `lxc.*` line, with a key Proxmox keeps (lxc-keys.ts): any other line Proxmox drops when it loads the
  * config, while Phoenix, reading the file, would believe it applied.
  */
@@ -462,6 +476,8 @@ export const hypervisor = z.looseObject({
   node: hostname.default('pve'),
   /** The directory storage VMs' cloud-init snippets are written to (`local` is /var/lib/vz, as the original's). */
   snippets_storage: storageId.default('local'),
+  /** Settings the setup scripts read, handed to them unchanged; Phoenix itself acts on `firewall`. */
+  shared_volumes: z.looseObject({ firewall: hostFirewall.optional() }).optional(),
 });
 
 /** Script folders, relative to the config file (or to the install root in the legacy layout). */
@@ -493,6 +509,7 @@ export const phoenixConfig = z.strictObject({
 export type LxcConfig = z.infer<typeof lxcGuest>;
 export type VmConfig = z.infer<typeof vmGuest>;
 export type HypervisorConfig = z.infer<typeof hypervisor>;
+export type HostFirewall = z.infer<typeof hostFirewall>;
 export type ScriptPaths = z.infer<typeof scriptPaths>;
 export type PhoenixConfigInput = z.input<typeof phoenixConfig>;
 export type HealthCheck = z.infer<typeof healthCheck>;

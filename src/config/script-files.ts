@@ -20,7 +20,7 @@ export function commonUtilsBeside(g: LxcGuest): string | undefined {
 
 /** Every script file the fleet's steps may run or push. */
 export function scriptPaths(fleet: Fleet): string[] {
-  const paths = new Set<string>(fleet.hostSteps.map((s) => s.path));
+  const paths = new Set<string>(fleet.hostSteps.flatMap((s) => (s.own ? [] : [s.path])));
   paths.add(fleet.guestTestRunner).add(fleet.hypervisorTestRunner);
   for (const g of fleet.guests.values()) {
     for (const f of g.scripts.features) paths.add(f.path);

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isLegacyFileName } from './legacy.js';
 import type { Fleet } from './model.js';
+import { hostStepName } from './scripts.js';
 import { LXC_GUEST_KEYS, VM_GUEST_KEYS } from './schema-keys.js';
 
 export interface GuestKeys {
@@ -24,6 +25,8 @@ export interface FleetSummary {
   guests: GuestKeys[];
   /** JSON files beside a legacy config that Phoenix does not read (scripts may: phoenix_stacks_config.json). */
   unread_files: string[];
+  /** Setup scripts listed but not run: a step of Phoenix's own does their job (host:firewall writes cluster.fw). */
+  replaced_scripts: { script: string; by: string }[];
 }
 
 const KNOWN = { lxc: new Set(LXC_GUEST_KEYS), vm: new Set(VM_GUEST_KEYS) };
@@ -49,7 +52,24 @@ export function summarizeFleet(fleet: Fleet): FleetSummary {
       passed_to_scripts: keys.filter((k) => !known.has(k)),
     });
   }
-  return { containers, vms, templates, guests, unread_files: unreadFiles(fleet) };
+  return {
+    containers,
+    vms,
+    templates,
+    guests,
+    unread_files: unreadFiles(fleet),
+    replaced_scripts: replacedScripts(fleet),
+  };
+}
+
+function replacedScripts(fleet: Fleet): { script: string; by: string }[] {
+  return fleet.hostSteps.flatMap((own) =>
+    own.own === undefined
+      ? []
+      : fleet.hypervisor.setup_scripts
+          .filter((s) => hostStepName(s) === hostStepName(own.script))
+          .map((script) => ({ script, by: `host:${own.name}` })),
+  );
 }
 
 /** `*.json` in the legacy files' folder that Phoenix does not read (their `*.schema.json` aside). */

@@ -27,6 +27,26 @@ export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Probl
     ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
     ...checkHostSteps(fleet),
+    ...checkFirewallOff(fleet),
+  ];
+}
+
+/**
+ * Guests with a firewall while the host firewall Phoenix writes is off: with cluster.fw's `enable: 0` pve-firewall
+ * applies no rule at all, the guests' included (docs/proxmox-facts.md F15.3).
+ */
+function checkFirewallOff(fleet: Fleet): Problem[] {
+  const step = fleet.hostSteps.find((s) => s.own === 'firewall');
+  if (step?.origin === undefined || fleet.hypervisor.shared_volumes?.firewall?.enabled !== false) return [];
+  const walled = [...fleet.guests.values()].filter((g) => g.config.firewall?.enabled).map((g) => g.id);
+  if (walled.length === 0) return [];
+  return [
+    warning(
+      step.origin.file,
+      [...step.origin.path, 'enabled'],
+      `${walled.join(', ')} declare${walled.length === 1 ? 's' : ''} a firewall, but with the datacenter firewall off Proxmox applies no rule, theirs included`,
+      'set enabled: true (and mind default_input_policy), or leave shared_volumes.firewall out to keep cluster.fw as it is',
+    ),
   ];
 }
 
@@ -388,7 +408,8 @@ export function checkScripts(
     missingDirs.set(dir, p);
     problems.push(p);
   };
-  for (const step of fleet.hostSteps) check(step.path, stepAt(fleet, step), 'hypervisor setup script', true);
+  for (const step of fleet.hostSteps)
+    if (!step.own) check(step.path, stepAt(fleet, step), 'hypervisor setup script', true);
   for (const g of fleet.guests.values()) {
     g.scripts.features.forEach((f, index) =>
       check(f.path, at(g, 'features', index), `feature script for ${f.name}`, g.kind === 'lxc'),

@@ -6,6 +6,8 @@ import type { LiveState } from '../host/live.js';
 import { readLiveState } from '../host/read-live.js';
 import { SUBID_FILES } from '../tasks/lxc-idmap-step.js';
 import { firewallFile } from '../tasks/firewall.js';
+import { CLUSTER_FW } from '../tasks/host-firewall.js';
+import { stepAddress } from '../graph/types.js';
 import { plan } from '../plan/planner.js';
 import { scriptHasher } from '../config/script-files.js';
 import type { Plan } from '../plan/types.js';
@@ -38,8 +40,9 @@ function guestsIn(session: Session, addresses: string[]): number[] {
 
 /** Read the live state of every guest owning a step in the request's closure (one listing per kind). */
 export async function readLiveFor(session: Session, targets: string[]): Promise<Result<LiveState, string>> {
-  const ids = guestsIn(session, closureFor(session.graph, targets));
-  // Host setup steps check nothing live: `phoenix setup` lists no guests.
+  const closure = closureFor(session.graph, targets);
+  const ids = guestsIn(session, closure);
+  // Host setup steps list no guests (`phoenix setup`): host:firewall reads only its file, below.
   const live = await readLiveState(session.host, {
     ids,
     ...(ids.length === 0 && { kinds: [] }),
@@ -50,17 +53,21 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     const g = session.fleet.guests.get(id);
     return g?.kind === 'lxc' ? [g] : [];
   });
-  // A cluster: a guest's host folders are on its node (the live state keys them by path alone).
-  const hostOf = (id: number) => session.host.forGuest?.(id) ?? session.host;
+  // A cluster: a guest's host folders are on its node (the live state keys them by path alone); cluster.fw is
+  // the same on every node.
+  const hostOf = (id: number | 'host') =>
+    (id === 'host' ? session.host.forHostSetup?.() : session.host.forGuest?.(id)) ?? session.host;
   const paths = cts.flatMap((g) => g.config.mount_points.map((m) => [g.id, m.host_path] as const));
   const walled = ids.filter((id) => session.fleet.guests.get(id)?.config.firewall !== undefined);
   const idmapped = cts.find((g) => g.config.id_maps.length > 0);
+  const hostWalled = closure.includes(stepAddress('host', 'firewall'));
   const files = [
     ...(idmapped ? SUBID_FILES.map((f) => [idmapped.id, f] as const) : []),
     ...walled.map((id) => [id, firewallFile(id)] as const),
+    ...(hostWalled ? [['host', CLUSTER_FW] as const] : []),
   ];
   if (paths.length === 0 && files.length === 0) return ok(live.value);
-  // The bind mounts' host folders, the subordinate id files and the guests' firewall files: a stat or a read
+  // The bind mounts' host folders, the subordinate id files and the firewall files: a stat or a read
   // each (on a node no process; over the api transport one ssh each).
   const [hostPaths, hostFiles] = await Promise.all([
     Promise.all(paths.map(async ([id, p]) => [p, (await hostOf(id).statHostPath(p)) ?? null] as const)),
@@ -125,8 +132,8 @@ export async function withPreflight(
 
 /**
  * The plan with the host setup steps it leaves out that are out of date (`setupLeftOut`): a plan of guests says
- * that `phoenix setup` has work rather than leaving it out silently. Host steps check nothing live, so this reads
- * nothing more from the host.
+ * that `phoenix setup` has work rather than leaving it out silently. It reads nothing more from the host: the
+ * script steps check nothing live, and host:firewall, whose file is not read here, leaves it to the cache.
  */
 export function withSetupLeftOut(session: Session, plan: Plan, live: LiveState): Plan {
   const host = stepsOf(session.graph, 'host');

@@ -86,6 +86,10 @@ export async function runWork(
   // --quiet: only failures and the final line (the summary) on stderr.
   const quiet = session.options.renderer === 'quiet';
   if (work > 0 && !quiet) io.err(`Running ${pace}.`);
+  // A step's danger (a firewall that may cut the user off) is said before it runs, even to those who skipped plan.
+  for (const s of plan.steps)
+    if (s.status === 'stale' && s.warning !== undefined && !quiet)
+      io.err(`Warning: ${s.address}: ${s.warning}`);
   // For --json: what each step ran and how long it took, printed with the plan once the run is over.
   const commands = new Map<string, string[][]>();
   const durations = new Map<string, number>();

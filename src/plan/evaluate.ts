@@ -16,6 +16,8 @@ export interface BoundStep {
   needs(replacing: boolean): HostNeed[];
   /** The guest as the step leaves it (define only; see StepSpec.predict). */
   predict(): LiveGuest | undefined;
+  /** See StepSpec.warning. */
+  warning(): string | undefined;
 }
 
 /** How the step is to run, when the planner knows: see StepContext.redo and StepContext.replacing. */
@@ -66,6 +68,7 @@ function bind<C>(
     locks?(c: C): string[];
     needs?(c: C, replacing: boolean): HostNeed[];
     predict?(c: C): LiveGuest | undefined;
+    warning?(c: C): string | undefined;
   },
   ctx: C,
   mask: SecretMasker,
@@ -80,5 +83,6 @@ function bind<C>(
     locks: () => spec.locks?.(ctx) ?? [],
     needs: (replacing) => spec.needs?.(ctx, replacing) ?? [],
     predict: () => spec.predict?.(ctx),
+    warning: () => spec.warning?.(ctx),
   };
 }

@@ -275,6 +275,7 @@ function finish(input: PlanInput, drafts: Drafts): PlannedStep[] {
       ...(recreates && define && node.target !== 'host' && { replacing: live.guests.get(node.target) }),
     };
     const source = cloneSource(graph, node, drafts, after);
+    const warning = s === 'up-to-date' ? undefined : d.id.bound.warning();
     steps.push({
       address,
       target: node.target,
@@ -290,6 +291,7 @@ function finish(input: PlanInput, drafts: Drafts): PlannedStep[] {
       ...(redo && { redo }),
       ...(retake && { retake: snapshotName(d.id.inputs) }),
       ...(source && { source }),
+      ...(warning !== undefined && { warning }),
       after: afterSteps.length < 2 ? afterSteps : afterSteps.sort((a, b) => rankOf(a) - rankOf(b)),
       preview: s === 'up-to-date' ? [] : bindStep(node, fleet, after, input.maskSecrets, mode).preview(),
       ...(s === 'stale' && withLocks(d.id.bound.locks())),

@@ -47,6 +47,8 @@ export interface PlannedStep {
   redo?: boolean;
   /** Set on a `snapshot` step that deletes and takes again the snapshot named here. */
   retake?: string;
+  /** A danger of running the step, said beside it (StepSpec.warning). */
+  warning?: string;
   /**
    * On a clone's `define`: the build of its source it is (or will be) made from, recorded with the step so a
    * later plan can tell when the source moved on (a re-taken snapshot, a re-created source).

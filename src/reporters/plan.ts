@@ -102,7 +102,8 @@ function formatStep(step: PlannedStep, c: Colors, options: PlanFormatOptions): s
             ...(via === undefined ? [] : [`            ${c.dim(`via ${via}`)}`]),
           ];
         });
-  return [head, ...reasons, ...commands];
+  const warning = step.warning === undefined ? [] : [`          ${c.red(`warning: ${step.warning}`)}`];
+  return [head, ...warning, ...reasons, ...commands];
 }
 
 /** What a step does beyond the usual, in words: destroying its guest, re-taking a snapshot. */
@@ -133,6 +134,8 @@ export interface PlanJson {
     replace?: boolean;
     /** The snapshot a snapshot step deletes and takes again. */
     retake?: string;
+    /** A danger of running the step (a firewall that may cut the user off the host). */
+    warning?: string;
     after: string[];
     /** Host locks the step holds while it runs (the runner never runs two holders of one lock at once). */
     locks?: string[];
@@ -160,6 +163,7 @@ export function planToJson(plan: Plan): PlanJson {
       ...(s.blocked !== undefined && { blocked: s.blocked }),
       ...(s.replace && { replace: true }),
       ...(s.retake !== undefined && { retake: s.retake }),
+      ...(s.warning !== undefined && { warning: s.warning }),
       after: s.after,
       ...(s.locks && { locks: s.locks }),
       commands: s.preview.map((a) => [...a]),

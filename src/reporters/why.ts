@@ -58,6 +58,7 @@ function details(step: PlannedStep): string[] {
     ...(scripts.length > 0 ? ['  scripts:', ...scripts] : []),
     ...(upstream.length > 0 ? ['  folds in upstream:', ...upstream] : []),
     ...(step.after.length > 0 ? [`  runs after: ${step.after.join(', ')}`] : []),
+    ...(step.warning !== undefined ? [`  warning: ${step.warning}`] : []),
     ...(step.preview.length > 0
       ? ['  would run:', ...step.preview.map((a) => `    $ ${formatArgv(a)}`)]
       : []),

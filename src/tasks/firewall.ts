@@ -26,51 +26,73 @@ export function ruleLine(r: Rule): string {
   return line;
 }
 
-/** The options Phoenix writes: `enable`, and the policies the config sets. */
-function options(fw: Firewall): Map<string, string> {
+/** The options Phoenix writes into a `.fw` file: `enable`, and the policies the config sets. */
+export function firewallOptions(fw: {
+  enabled: boolean;
+  policy_in?: string | undefined;
+  policy_out?: string | undefined;
+}): Map<string, string> {
   const o = new Map([['enable', fw.enabled ? '1' : '0']]);
   if (fw.policy_in) o.set('policy_in', fw.policy_in);
   if (fw.policy_out) o.set('policy_out', fw.policy_out);
   return o;
 }
 
-/** The `.fw` file's text: `[OPTIONS]`, then `[RULES]` when there are rules, each followed by an empty line. */
+/** A section as pve-firewall writes one: its header, an empty line, its lines, an empty line. */
+export const sectionText = (header: string, lines: readonly string[]): string =>
+  `${header}\n\n${lines.map((l) => `${l}\n`).join('')}\n`;
+
+/** The `.fw` file's text: `[OPTIONS]`, then `[RULES]` when there are rules. */
 export function firewallText(fw: Firewall): string {
-  let text = '[OPTIONS]\n\n';
-  for (const [k, v] of options(fw)) text += `${k}: ${v}\n`;
-  text += '\n';
-  if (fw.rules.length > 0) text += `[RULES]\n\n${fw.rules.map(ruleLine).join('\n')}\n\n`;
-  return text;
+  const options = [...firewallOptions(fw)].map(([k, v]) => `${k}: ${v}`);
+  return (
+    sectionText('[OPTIONS]', options) +
+    (fw.rules.length > 0 ? sectionText('[RULES]', fw.rules.map(ruleLine)) : '')
+  );
 }
 
-/** A `.fw` file read back: its options (in any order, as Perl's hash order leaves them) and its rule lines. */
-export function parseFirewall(text: string): { options: Map<string, string>; rules: string[] } {
-  const out = { options: new Map<string, string>(), rules: [] as string[] };
-  let section = '';
+/** One `[...]` section of a `.fw` file: `name` is its first word in capitals (`OPTIONS`, `IPSET`, `GROUP`). */
+export interface FwSection {
+  name: string;
+  header: string;
+  lines: string[];
+}
+
+/**
+ * A `.fw` file's sections, as pve-firewall `generic_fw_config_parser` reads them: each line trimmed, empty lines and
+ * `#` lines skipped, lines before the first section dropped. Rule lines keep single spaces.
+ */
+export function parseSections(text: string): FwSection[] {
+  const sections: FwSection[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    if (line === '' || (line.startsWith('#') && section !== 'RULES')) continue;
-    const head = /^\[([A-Za-z_:-]+)\]$/.exec(line);
-    if (head) {
-      section = head[1]!.toUpperCase();
-      continue;
-    }
-    if (section === 'OPTIONS') {
-      const m = /^([a-z_]+):\s*(.*)$/i.exec(line);
-      if (m) out.options.set(m[1]!.toLowerCase(), m[2]!.trim());
-    } else if (section === 'RULES') out.rules.push(line.replace(/\s+/g, ' '));
+    if (line === '' || line.startsWith('#')) continue;
+    const head = /^\[(\w+)[^\]]*\]/.exec(line);
+    if (head) sections.push({ name: head[1]!.toUpperCase(), header: line, lines: [] });
+    else sections.at(-1)?.lines.push(line.replace(/\s+/g, ' '));
+  }
+  return sections;
+}
+
+/** A `.fw` file read back: its options (keys in lower case, in any order) and its rule lines. */
+export function parseFirewall(text: string): { options: Map<string, string>; rules: string[] } {
+  const out = { options: new Map<string, string>(), rules: [] as string[] };
+  for (const s of parseSections(text)) {
+    if (s.name === 'OPTIONS')
+      for (const line of s.lines) {
+        const m = /^([a-z_]+):\s*(.*)$/i.exec(line);
+        if (m) out.options.set(m[1]!.toLowerCase(), m[2]!.trim());
+      }
+    else if (s.name === 'RULES') out.rules.push(...s.lines);
   }
   return out;
 }
 
-const net0Firewall = (net0: string | undefined): boolean => parseProps(net0).get('firewall') === '1';
-
-function fileDiffs(g: Guest, live: LiveState): Diff[] | undefined {
-  const fw = g.config.firewall!;
-  const text = live.hostFiles?.get(firewallFile(g.id));
-  if (text === undefined) return undefined; // not read
-  const have = parseFirewall(text ?? '');
-  const want = parseFirewall(firewallText(fw));
+/** The differences between a `.fw` file read back and the one wanted: option by option, rule by rule. */
+export function firewallDiffs(
+  have: ReturnType<typeof parseFirewall>,
+  want: ReturnType<typeof parseFirewall>,
+): Diff[] {
   const diffs: Diff[] = [];
   for (const k of new Set([...want.options.keys(), ...have.options.keys()]))
     if (want.options.get(k) !== have.options.get(k))
@@ -80,6 +102,14 @@ function fileDiffs(g: Guest, live: LiveState): Diff[] | undefined {
     if (want.rules[i] !== have.rules[i])
       diffs.push({ field: `firewall rule ${i}`, actual: have.rules[i], desired: want.rules[i] });
   return diffs;
+}
+
+const net0Firewall = (net0: string | undefined): boolean => parseProps(net0).get('firewall') === '1';
+
+function fileDiffs(g: Guest, live: LiveState): Diff[] | undefined {
+  const text = live.hostFiles?.get(firewallFile(g.id));
+  if (text === undefined) return undefined; // not read
+  return firewallDiffs(parseFirewall(text ?? ''), parseFirewall(firewallText(g.config.firewall!)));
 }
 
 function setNet0Argv(g: Guest, net0: string | undefined): Argv {

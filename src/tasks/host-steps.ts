@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Fleet, HostSetupStep } from '../config/model.js';
 import { globalsReadBy } from '../config/script-files.js';
 import { done, exec } from './act.js';
+import { hostFirewallStep } from './host-firewall.js';
 import type { Argv, ExecutableStep, StepContext } from './step.js';
 import { defineStep } from './step.js';
 
@@ -24,15 +25,20 @@ export function hostArgv(step: HostSetupStep, fleet: Fleet, wipeDisks: boolean):
   return [step.path, '--config', config, '--mode', wipeDisks ? 'force-destructive' : 'safe'];
 }
 
-/** The hypervisor settings the scripts read, without the script list itself (the step order is not an input). */
+/**
+ * The hypervisor settings the scripts read, without the script list itself (the step order is not an input) and
+ * without `shared_volumes.firewall`, which only host:firewall acts on (it replaces the one script that read it).
+ */
 function hypervisorSettings(fleet: Fleet): Record<string, unknown> {
-  const { setup_scripts: _scripts, ...settings } = fleet.hypervisor;
-  return settings;
+  const { setup_scripts: _scripts, shared_volumes, ...settings } = fleet.hypervisor;
+  if (shared_volumes === undefined) return settings;
+  const { firewall: _firewall, ...shared } = shared_volumes;
+  return { ...settings, shared_volumes: shared };
 }
 
 export const hostScriptStep = defineStep<HostSetupStep>({
   kind: 'host',
-  instances: (step) => [step.name.replace(/^host:/, '')],
+  instances: (step) => (step.own ? [] : [step.name.replace(/^host:/, '')]),
   inputs: (ctx: StepContext<HostSetupStep>) => ({
     script: ctx.target.script,
     hypervisor: hypervisorSettings(ctx.fleet),
@@ -53,5 +59,5 @@ export const hostScriptStep = defineStep<HostSetupStep>({
   },
 });
 
-/** The hypervisor table: one spec, instantiated once per configured script. */
-export const hostSteps: ExecutableStep<HostSetupStep>[] = [hostScriptStep];
+/** The hypervisor table: a script step per configured script, and the steps Phoenix does itself (`own`). */
+export const hostSteps: ExecutableStep<HostSetupStep>[] = [hostScriptStep, hostFirewallStep];

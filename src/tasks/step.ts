@@ -84,6 +84,8 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
    * can be checked before a guest is created or re-created (a clone's disk larger than its storage_size_gb).
    */
   predict?(ctx: StepContext<T>): LiveGuest | undefined;
+  /** A danger of running it the plan says beside it (a firewall that may cut the user off the host). */
+  warning?(ctx: StepContext<T>): string | undefined;
   /**
    * Host locks the step holds while it runs on top of its own guest's (e.g. `guest:902`: `pct clone` puts
    * `lock: disk` on its source for the whole clone). The runner never runs two steps holding one lock at once.
@@ -128,7 +130,10 @@ export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
   'kind' | 'inputs' | 'check' | 'run'
 > &
   Partial<
-    Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs' | 'predict'>
+    Pick<
+      ExecutableStep<T>,
+      'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs' | 'predict' | 'warning'
+    >
   >;
 
 /**

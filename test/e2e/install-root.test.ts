@@ -27,6 +27,23 @@ const phoenix = async (...args: string[]): Promise<Ran> => {
   return r;
 };
 const line = (c: CallRecord): string => [c.tool, ...c.argv].join(' ');
+const clusterFw = (): string => join(ws.sim, 'etc/pve/firewall/cluster.fw');
+/** The fixture's shared_volumes.firewall as Proxmox keeps it. */
+const CLUSTER_FW = [
+  '[OPTIONS]',
+  '',
+  'enable: 1',
+  'policy_in: DROP',
+  'policy_out: ACCEPT',
+  '',
+  '[RULES]',
+  '',
+  'IN ACCEPT -p tcp -dport 443 # HTTPS to the fixture gateway',
+  'IN ACCEPT -source 10.9.0.0/24 -dest 10.9.0.2 -p tcp -dport 2049 # NFS on the fixture host',
+  'OUT ACCEPT -dest 10.9.0.53 -p udp -dport 53 # DNS from the fixture host',
+  '',
+  '',
+].join('\n');
 const scripts = (): string[][] =>
   readCalls(ws.sim)
     .filter((c) => c.tool === 'script')
@@ -50,7 +67,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(ws.root, { recursive: true, force: true }));
 
 describe("the user's install root under --sim", () => {
-  it('setup calls the 13 scripts in the original order: the config as $1, only ZFS with --config and --mode', () => {
+  it('setup calls 12 scripts in the original order: the config as $1, only ZFS with --config and --mode', () => {
     const hv = join(tree, 'etc/phoenix_hypervisor_config.json');
     const setup = scripts().filter((a) => a[0]!.includes('/hypervisor_setup/'));
     expect(setup.map((a) => [a[0]!.split('/').pop(), ...a.slice(1)])).toEqual([
@@ -59,7 +76,6 @@ describe("the user's install root under --sim", () => {
       ['hypervisor_feature_configure_vfio.sh', hv],
       ['hypervisor_feature_install_nvidia.sh', hv],
       ['hypervisor_feature_initialize_nvidia_gpus.sh', hv],
-      ['hypervisor_feature_setup_firewall.sh', hv],
       ['hypervisor_feature_setup_nfs.sh', hv],
       ['hypervisor_feature_create_heads_user.sh', hv],
       ['hypervisor_feature_setup_samba.sh', hv],
@@ -68,6 +84,10 @@ describe("the user's install root under --sim", () => {
       ['hypervisor_feature_setup_apparmor.sh', hv],
       ['hypervisor_feature_fix_apparmor_tunables.sh', hv],
     ]);
+  });
+
+  it("host:firewall writes shared_volumes.firewall into cluster.fw in the place of the tree's firewall script", () => {
+    expect(readFileSync(clusterFw(), 'utf8')).toBe(CLUSTER_FW);
   });
 
   it('nothing of the tree ran on this machine: every host script is a recorded call', () => {
@@ -181,6 +201,34 @@ describe("the user's install root under --sim", () => {
     expect(readFileSync(join(ws.sim, 'var/lib/vz/snippets/user-data-8001.yml'), 'utf8')).toContain(
       'echo changed',
     );
+  });
+
+  it('cluster.fw edited on the host shows as drift; setup puts the rules back and keeps the ipset added there', async () => {
+    const ipset = '[IPSET management] # admins\n\n192.168.7.0/24\n\n';
+    writeFileSync(clusterFw(), CLUSTER_FW.replace('-dport 443', '-dport 4443') + ipset);
+    const plan = await phoenix('plan', 'host');
+    expect(plan.stdout).toContain('run     host:firewall');
+    expect(plan.stdout).toContain(
+      'firewall rule 0: IN ACCEPT -p tcp -dport 4443 # HTTPS to the fixture gateway -> IN ACCEPT -p tcp -dport 443',
+    );
+    expect(plan.stdout).toMatch(/warning: inbound policy DROP on every node: ports 8006 .* and 22/);
+    expect(plan.stdout).toContain('1 to run, 0 blocked, 12 up to date');
+    expect((await phoenix('setup')).stderr).toContain('1 run, 12 up to date');
+    expect(readFileSync(clusterFw(), 'utf8')).toBe(CLUSTER_FW.replace('[RULES]', `${ipset}[RULES]`));
+  });
+
+  it("one rule's port changed in the config plans host:firewall alone, and setup writes it", async () => {
+    const hv = join(tree, 'etc/phoenix_hypervisor_config.json');
+    writeFileSync(hv, readFileSync(hv, 'utf8').replace('"port": "2049"', '"port": "2050"'));
+    const plan = await phoenix('plan', 'host', '--json');
+    const steps = (JSON.parse(plan.stdout) as { steps: { address: string; status: string }[] }).steps;
+    expect(steps.filter((s) => s.status !== 'up-to-date').map((s) => s.address)).toEqual(['host:firewall']);
+    const from = readCalls(ws.sim).length;
+    const setup = await phoenix('setup');
+    expect(setup.stderr).toContain('1 run, 12 up to date');
+    expect(setup.stderr).toContain('Warning: host:firewall: inbound policy DROP on every node');
+    expect(readCalls(ws.sim).slice(from)).toEqual([]); // a file write: no process, no script
+    expect(readFileSync(clusterFw(), 'utf8')).toContain('-dport 2050 # NFS on the fixture host');
   });
 
   it("phoenix test calls the tree's test_runner.sh with the CTID and the suite, once per suite, as the original did", async () => {

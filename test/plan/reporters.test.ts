@@ -50,6 +50,21 @@ describe('plan reporter', () => {
   });
 });
 
+describe('plan reporter: a step that warns', () => {
+  it('says the warning beside the step to run, in text, in --json and in why; not once it is up to date', () => {
+    const plan = changed().plan;
+    const step = plan.steps.find((s) => s.address === '950:configure')!;
+    step.status = 'stale';
+    step.warning = 'inbound policy DROP on every node';
+    expect(formatPlan(plan).split('\n')).toContain('          warning: inbound policy DROP on every node');
+    expect(planToJson(plan).steps.find((s) => s.address === '950:configure')?.warning).toBe(
+      'inbound policy DROP on every node',
+    );
+    expect(formatWhy([step])).toContain('  warning: inbound policy DROP on every node');
+    expect(planToJson(planWorld(built([lxc(950)]))).steps.some((s) => s.warning !== undefined)).toBe(false);
+  });
+});
+
 describe('plan reporter: changes pending until a restart', () => {
   // A setting a running guest cannot take stays pending until its next start (docs/proxmox-facts.md, "Pending
   // changes"): the plan says so even though no step has work.

@@ -1,6 +1,6 @@
 // Simulator behaviours issue 13 made follow the Proxmox VE source. Each title carries the fact it checks, as
 // numbered in docs/proxmox-facts.md (test/simulator/tags.test.ts keeps every title tagged).
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSimState } from '../../simulator/src/testing.js';
@@ -163,5 +163,27 @@ describe('clones and commands inside guests', () => {
     expect(
       run(dir, ['pct', 'exec', '101', '--keep-env', '0', '--', 'env', 'HOME=/root', '/opt/app.sh']).code,
     ).toBe(3);
+  });
+});
+
+describe('the datacenter firewall', () => {
+  it('[F15.3] pvesh get /cluster/firewall/options answers from cluster.fw: its options typed, with their digest', async () => {
+    const dir = await simDir();
+    const options = () =>
+      JSON.parse(
+        run(dir, ['pvesh', 'get', '/cluster/firewall/options', '--output-format', 'json']).stdout,
+      ) as object;
+    expect(options()).toEqual({ digest: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' });
+    mkdirSync(join(dir, 'etc/pve/firewall'), { recursive: true });
+    writeFileSync(
+      join(dir, 'etc/pve/firewall/cluster.fw'),
+      '[OPTIONS]\n\npolicy_in: drop\nenable: 1\n\n[IPSET management]\n\nenable: 0\n\n[RULES]\n\nIN ACCEPT -p tcp -dport 22\n',
+    );
+    // sha1("enable:1\npolicy_in:DROP\n"): copy_opject_with_digest over the sorted keys.
+    expect(options()).toEqual({
+      enable: 1,
+      policy_in: 'DROP',
+      digest: 'b5b4b38b0ccd39fc3c426236926bf532647addaf',
+    });
   });
 });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hypervisor } from '../../src/config/schema.js';
 import { readScripts } from '../../src/config/script-files.js';
 import { buildStepGraph } from '../../src/graph/build.js';
 import { stepTables } from '../../src/tasks/index.js';
@@ -60,8 +61,10 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
         name: 'setup_zfs',
         path: `${ROOT}/bin/hypervisor_setup/hypervisor_feature_setup_zfs.sh`,
       },
+      { script: 'hypervisor_feature_setup_firewall.sh', name: 'firewall', path: '', own: 'firewall' },
     ],
   );
+  fleet.hypervisor = hypervisor.parse({ shared_volumes: { firewall: { enabled: true } } });
   // The apparmor step exists only for a profile the install root has: this one reads as present.
   fleet.scriptHashes = new Map([
     ...readScripts(fleet),
@@ -80,7 +83,14 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
       scripts(c: unknown): string[];
       cascades: boolean;
     };
-    const key = spec.kind === 'feature' ? 'feature:<x>' : node.kind === 'host' ? 'host:<name>' : spec.kind;
+    const key =
+      spec.kind === 'feature'
+        ? 'feature:<x>'
+        : node.kind !== 'host'
+          ? spec.kind
+          : node.hostStep.own
+            ? `host:${node.name}`
+            : 'host:<name>';
     const row = (out[node.kind]![key] ??= { inputs: [], scripts: false, cascades: spec.cascades });
     row.inputs = [...new Set([...row.inputs, ...Object.keys(spec.inputs(ctx))])].sort();
     row.scripts ||= spec.scripts(ctx).length > 0;

@@ -1,4 +1,7 @@
 // `pvesh get`: the API paths Phoenix reads.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crypto } from '../crypto.js';
 import { effectiveConfig, guestNotFound, type Ctx } from '../context.js';
 import { ParamError as PveParamError, PveError } from '../errors.js';
 import { maskPassword } from '../guests.js';
@@ -53,6 +56,33 @@ function nodeEntry(node: string, fingerprint: string): Record<string, unknown> {
 export const PLACEHOLDER_FINGERPRINT =
   '3A:7B:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD';
 
+/**
+ * The datacenter firewall's options from cluster.fw inside the simulator's folder (where Phoenix's host:firewall
+ * writes it), read as pve-firewall `parse_clusterfw_option` reads them, with the digest `copy_opject_with_digest`
+ * makes (sha1 of the sorted `key:value` lines). A fresh node has no file: no options, the empty digest.
+ */
+function clusterFwOptions(ctx: Ctx): Record<string, unknown> {
+  const file = join(ctx.dir, 'etc/pve/firewall/cluster.fw');
+  const options: Record<string, string | number> = {};
+  let section = '';
+  for (const raw of existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []) {
+    const line = raw.trim();
+    const head = /^\[(\w+)/.exec(line);
+    if (head) section = head[1]!.toLowerCase();
+    const m = /^(enable|ebtables|policy_(?:in|out|forward)|log_ratelimit):\s*(\S+)$/i.exec(line);
+    if (section !== 'options' || !m) continue;
+    const key = m[1]!.toLowerCase();
+    options[key] = /^(enable|ebtables)$/.test(key)
+      ? Number(m[2])
+      : key.startsWith('policy')
+        ? m[2]!.toUpperCase()
+        : m[2]!;
+  }
+  const sha = crypto().createHash('sha1');
+  for (const k of Object.keys(options).sort()) sha.update(`${k}:${String(options[k])}\n`);
+  return { ...options, digest: sha.digest('hex') };
+}
+
 export interface GetOptions {
   [k: string]: string | undefined;
 }
@@ -69,9 +99,8 @@ export function getPath(
   if (a === 'version' && parts.length === 1)
     return { release: '9.1', repoid: 'b1d5f6f0a3e2c4d7', version: '9.1.1' };
   if (a === 'cluster' && b === 'resources' && parts.length === 2) return clusterResources(ctx, s, opts.type);
-  // A fresh node has no /etc/pve/firewall/cluster.fw: PVE answers with no options set, only the (empty) digest.
   if (a === 'cluster' && b === 'firewall' && c === 'options' && parts.length === 3)
-    return { digest: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' };
+    return clusterFwOptions(ctx);
   // pve-storage `PVE/API2/Storage/Config.pm` `index` / `read`: each storage's configuration (the content list as
   // one comma-joined string, `disable` only when set), as in /etc/pve/storage.cfg.
   if (a === 'storage' && parts.length <= 2) {

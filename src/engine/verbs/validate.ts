@@ -32,6 +32,8 @@ export async function run(ctx: VerbContext): Promise<number> {
       );
       for (const g of passed) ctx.io.out(`  ${g.id} (${g.name}): ${g.passed_to_scripts.join(', ')}`);
     }
+    for (const r of s.replaced_scripts)
+      ctx.io.out(`Setup script not run: ${r.script} (the ${r.by} step does its job)`);
     if (s.unread_files.length > 0)
       ctx.io.out(`Files beside the config Phoenix does not read: ${s.unread_files.join(', ')}`);
   }
