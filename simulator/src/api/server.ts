@@ -17,6 +17,7 @@ import { getPath } from '../pvesh/get.js';
 import { loadSimConfig, SIM_CONFIG_FILE } from '../simconfig.js';
 import { appendCall } from '../state.js';
 import { writeAction, type ApiParams, type WriteAction } from './routes.js';
+import { lxcRootOnly, qemuUpdateRootOnly, type Refusal } from './root-only.js';
 
 export interface ServeOptions {
   /** The simulator's state folder. */
@@ -222,6 +223,23 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     return task.upid;
   };
 
+  /** The refusal a token gets for a root@pam-only change of a guest config (root-only.ts). */
+  const rootOnly = (method: string, parts: string[], params: ApiParams): Refusal | undefined => {
+    const [, node, kind, id, what] = parts;
+    if (kind !== 'lxc' && kind !== 'qemu') return undefined;
+    const create = method === 'POST' && id === undefined;
+    if (!create && !(method === 'PUT' && what === 'config' && parts.length === 5)) return undefined;
+    if (kind === 'qemu') return create ? undefined : qemuUpdateRootOnly(params);
+    const known = opts.nodes.includes(decodeURIComponent(node ?? ''))
+      ? decodeURIComponent(node ?? '')
+      : undefined;
+    const old = create
+      ? undefined
+      : new Ctx('pct', [], opts.dir, loadSimConfig(opts.dir), known ?? opts.nodes[0]).read().guests[id ?? '']
+          ?.config;
+    return lxcRootOnly(params, create ? undefined : (old ?? {}));
+  };
+
   /** A request's answer: status and the envelope's data (or message). */
   const handle = async (
     method: string,
@@ -272,6 +290,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     }
     const action = writeAction(method, path, params, keysFile);
     if (action === undefined) return [501, undefined, `Method '${method} ${path}' not implemented`];
+    const refused = rootOnly(method, parts, params);
+    if (refused) return [refused.status, undefined, refused.message];
     if (action.kind === 'task') return [200, startTask(action)];
     const o = await run(action);
     if (o.code !== 0) return [500, undefined, `${lastLine(o)}\n`];

@@ -108,11 +108,17 @@ function paramsOf(opts: Map<string, string>, omit: readonly string[] = []): Reco
   return out;
 }
 
-/** Keys a token can never set on a container (pve-container LXC.pm check_ct_modify_config_perm). */
-export function ctRootOnly(key: string, value: string): string | undefined {
+/**
+ * Keys a token can never set on a container (pve-container LXC.pm check_ct_modify_config_perm). `unprivileged`:
+ * the container's, known when it is created; a `pct set` of features goes over ssh, as whether the container is
+ * privileged (then any feature flag is root@pam's) is not known here.
+ */
+export function ctRootOnly(key: string, value: string, unprivileged?: boolean): string | undefined {
   if (/^dev\d+$/.test(key)) return `${key}: device passthrough is only allowed for root@pam`;
   if (key === 'hookscript') return 'hookscript: only root@pam may change it';
   if (key === 'features') {
+    if (unprivileged !== true)
+      return 'features: only root@pam may change the feature flags of a privileged container';
     const extra = [...parseProps(value).keys()].filter((k) => k !== 'nesting');
     if (extra.length > 0)
       return `features ${extra.join(', ')}: only root@pam may change features other than nesting`;
@@ -121,12 +127,20 @@ export function ctRootOnly(key: string, value: string): string | undefined {
     const volume = parseProps(value, 'volume').get('volume') ?? '';
     if (volume.startsWith('/')) return `${key}: a bind mount of a host folder is only allowed for root@pam`;
   }
+  if (key === 'delete')
+    for (const gone of value.split(/[,;\s]+/).filter((k) => k !== ''))
+      if (/^dev\d+$/.test(gone) || gone === 'hookscript' || gone === 'features')
+        return `delete ${gone}: only root@pam may remove it`;
   return undefined;
 }
 
 /** Keys a token can never set on a VM (qemu-server Qemu.pm $check_vm_modify_config_perm). */
 function vmRootOnly(key: string, value: string): string | undefined {
   if (['hookscript', 'args', 'affinity'].includes(key)) return `${key}: only root@pam may set it`;
+  if (key === 'delete') {
+    const gone = value.split(/[,;\s]+/).find((k) => ['hookscript', 'args', 'affinity'].includes(k));
+    if (gone !== undefined) return `delete ${gone}: only root@pam may remove it`;
+  }
   if (/^(?:scsi|virtio|sata|ide|efidisk|tpmstate)\d+$/.test(key)) {
     const props = parseProps(value, 'volume');
     const from = props.get('import-from');
@@ -276,8 +290,9 @@ function routeCreate(
   const node = ctx.placedNode(Number(id)) ?? ctx.node;
   if (kind === 'lxc' && ostemplate?.startsWith('/'))
     return ssh(node, 'an OS template named by a host path is only allowed for root@pam', argv);
+  const unprivileged = opts.get('unprivileged') === '1';
   const rootOnly = [...opts]
-    .map(([k, v]) => (kind === 'lxc' ? ctRootOnly(k, v) : vmRootOnly(k, v)))
+    .map(([k, v]) => (kind === 'lxc' ? ctRootOnly(k, v, unprivileged) : vmRootOnly(k, v)))
     .find(Boolean);
   if (rootOnly !== undefined) return ssh(node, rootOnly, argv);
   const params: Record<string, string> = { vmid: id, ...paramsOf(opts, ['sshkeys']) };

@@ -192,7 +192,23 @@ describe('pct/qm argv -> API calls (docs/cluster.md mapping table)', () => {
       node: 'pve2',
     });
     expect(route('pct', 'set', '101', '--mp0', '/srv/data,mp=/data')).toMatchObject({ lane: 'ssh' });
-    expect(route('pct', 'set', '101', '--features', 'nesting=1').lane).toBe('api');
+    // A token may change nesting only on an unprivileged container, which a `pct set` does not say (F11.2).
+    expect(route('pct', 'set', '101', '--features', 'nesting=1').lane).toBe('ssh');
+    const create = (unprivileged: string) =>
+      route(
+        'pct',
+        'create',
+        '101',
+        'local:vztmpl/t.tar.zst',
+        '--unprivileged',
+        unprivileged,
+        '--features',
+        'nesting=1',
+      );
+    expect(create('1').lane).toBe('api');
+    expect(create('0').lane).toBe('ssh');
+    expect(route('pct', 'set', '101', '--delete', 'dev0')).toMatchObject({ lane: 'ssh' });
+    expect(route('qm', 'set', '8000', '--delete', 'args')).toMatchObject({ lane: 'ssh' });
     expect(route('/usr/local/phoenix/feature.sh', '101')).toMatchObject({ lane: 'ssh', node: 'pve1' });
   });
 
