@@ -26,7 +26,7 @@ await build({
   // esbuild is a native binary it loads at run time. cosmiconfig's own TypeScript loader is never used (ours
   // compiles with esbuild), so the compiler it would require stays out of the bundle.
   external: ['esbuild', 'typescript'],
-  // CommonJS dependencies call require() for Node's own modules (commander, graphology, proper-lockfile), and
+  // CommonJS dependencies call require() for Node's own modules (graphology, proper-lockfile, cosmiconfig), and
   // write-file-atomic seeds its temp names with __filename.
   banner: {
     js: [

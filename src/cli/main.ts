@@ -1,27 +1,17 @@
-// The CLI edge: parse argv, resolve options, dispatch to a verb handler, turn failures into messages and exit
+// The CLI edge: parse argv (Node's util.parseArgs), resolve options, dispatch to a verb handler, turn failures into messages and exit
 // codes. Handlers are imported only when their verb runs, so `phoenix --help` stays close to bare Node.
-import { Command, CommanderError, Option } from 'commander';
+import { parseArgs } from 'node:util';
 import type { VerbContext } from '../engine/context.js';
-import { EXIT, EXIT_CODES_HELP } from '../engine/exit-codes.js';
+import { EXIT } from '../engine/exit-codes.js';
 import { processOutput, type Output } from '../reporters/output.js';
 import { nearestWord } from '../config/typos.js';
 import { confirm } from './confirm.js';
-import { verbHelp } from './help.js';
+import { programHelp, verbHelp } from './help.js';
 import { MANAGERS, routeManager, type Manager } from './manager.js';
-import { GLOBAL_OPTIONS, optionsOf } from './options.js';
+import { GLOBAL_OPTIONS, optionsOf, type OptionSpec } from './options.js';
 import { resolveOptions } from './resolve-options.js';
 import { findVerb, VERBS, type VerbSpec } from './verbs.js';
-
-const DESCRIPTION = `Phoenix builds and keeps a Proxmox VE host's LXC containers and VMs in the state its config describes.
-Every guest step is a node in one dependency graph; a run does only the steps that are out of date.`;
-
-const EXAMPLES = `Examples:
-  phoenix LetsGo --sim            build the whole example fleet against the simulator
-  phoenix create 950 900          build 900, then 950 (and any clone ancestor not built yet)
-  phoenix start 953 950           start in boot order
-  phoenix plan                    what would run, and why
-  phoenix why 950                 every step of 950: up to date or stale, and why
-  phoenix run 902:snapshot        run one step and the stale steps it needs`;
+import { err, ok, type Result } from '../result.js';
 
 export async function main(argv: string[], io: Output = processOutput(process.env)): Promise<void> {
   // A closed pipe (`phoenix LetsGo | head -1`) is the reader's choice, not a reason to stop the work halfway: what
@@ -41,33 +31,46 @@ export async function dispatch(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): Promise<number> {
-  let picked: { verb: VerbSpec; words: string[]; raw: Record<string, unknown> } | undefined;
-  let helpFor: string[] | undefined;
-  const program = buildProgram(
-    io,
-    new Set(argv),
-    (verb, words, raw) => {
-      picked = { verb, words, raw };
-    },
-    (words) => (helpFor = words),
-  );
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return commanderExit(e, io, program);
-    throw e;
-  }
-  if (helpFor !== undefined) return showHelp(helpFor, io, program);
-  if (!picked) {
-    io.err(program.helpInformation());
+  const parsed = parseCommandLine(argv);
+  if (!parsed.ok) {
+    io.err(`Error: ${parsed.error} (see 'phoenix --help')`);
     return EXIT.usage;
   }
-  const resolved = await resolveOptions(picked.raw, env, picked.verb.name !== 'prefs');
+  const { name, words: given, raw, help } = parsed.value;
+  if (name === undefined) {
+    if (help) {
+      io.out(programHelp());
+      return EXIT.ok;
+    }
+    // No verb at all (`phoenix`, `phoenix --sim`): a usage error. The usage goes to stderr, so a script sees exit 2
+    // and no data; `phoenix help` is the same text with exit code 0.
+    io.err(programHelp());
+    return EXIT.usage;
+  }
+  if (name === 'help') return showHelp(given, io);
+  const found = findVerb(name) ?? (name === 'letsgo' ? findVerb('LetsGo') : undefined);
+  if (found === undefined) {
+    const meant = nearestWord(
+      name,
+      VERBS.map((v) => v.name),
+    );
+    io.err(
+      `Error: Invalid verb '${name}'\n${meant ? `Did you mean ${meant}?\n` : ''}` +
+        `Run 'phoenix --help' for the list of verbs.`,
+    );
+    return EXIT.failed;
+  }
+  if (help) {
+    io.out(verbHelp(found));
+    return EXIT.ok;
+  }
+  const resolved = await resolveOptions(raw, env, found.name !== 'prefs');
   if (!resolved.ok) {
     io.err(`Error: ${resolved.error}`);
     return EXIT.usage;
   }
-  let { verb, words } = picked;
+  let verb = found;
+  let words = given;
   let kind: VerbContext['kind'];
   if ((MANAGERS as readonly string[]).includes(verb.name)) {
     const routed = routeManager(verb.name as Manager, words);
@@ -110,61 +113,74 @@ export async function dispatch(
   return handler.run(ctx);
 }
 
-function buildProgram(
-  io: Output,
-  argvWords: ReadonlySet<string>,
-  onAction: (verb: VerbSpec, words: string[], raw: Record<string, unknown>) => void,
-  onHelp: (words: string[]) => void,
-): Command {
-  const program = new Command('phoenix')
-    .description(DESCRIPTION)
-    .usage('<verb> [targets...] [options]')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
-    .helpCommand(false)
-    // List each verb with the targets it takes (`create <ids...>`), not commander's generic `[words...]`.
-    .configureHelp({
-      subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage().replace(/ ?\[options\]$/, '')}`.trim(),
-    })
-    .addHelpText(
-      'after',
-      `\n${EXAMPLES}\n\n${EXIT_CODES_HELP}\n\nEnvironment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI`,
-    );
-  for (const spec of GLOBAL_OPTIONS) program.addOption(new Option(spec.flags, spec.description));
-  for (const verb of VERBS) {
-    const cmd = program
-      .command(verb.name)
-      .usage(`${verb.args} [options]`.trim())
-      .description(verb.summary)
-      .argument('[words...]')
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined })
-      .action((words: string[], _opts: unknown, self: Command) => {
-        onAction(verb, words, { ...givenOptions(program), ...givenOptions(self) });
-      });
-    if (verb.name === 'LetsGo') cmd.alias('letsgo');
-    // `phoenix run --help`: the verb's own help (synopsis, steps, its options, examples), made only when asked.
-    cmd.helpInformation = () => `${verbHelp(verb)}\n`;
-    // The options go only on verbs whose name is in argv: the verb that runs is one of them, and making them for
-    // all twenty verbs is a noticeable part of start-up.
-    if (!argvWords.has(verb.name) && !cmd.aliases().some((a) => argvWords.has(a))) continue;
-    for (const spec of GLOBAL_OPTIONS) cmd.addOption(new Option(spec.flags, spec.description).hideHelp());
+interface CommandLine {
+  /** The first word that is not an option or an option's value: the verb. */
+  name?: string;
+  words: string[];
+  /** The options given (not their defaults), by their key in options.ts. */
+  raw: Record<string, unknown>;
+  help: boolean;
+}
+
+/** `-c, --config <path>` -> its long name, short letter and whether it takes a value. */
+function flagsOf(spec: OptionSpec): { long: string; short?: string; value: boolean } {
+  const m = /^(?:-(\w), )?--([\w-]+)( <[^>]+>)?$/.exec(spec.flags);
+  if (m === null) throw new Error(`option flags not understood: ${spec.flags}`);
+  return { long: m[2] ?? '', ...(m[1] !== undefined && { short: m[1] }), value: m[3] !== undefined };
+}
+
+/**
+ * argv as Node's parseArgs reads it: options anywhere (before the verb or after it), `--opt value` or
+ * `--opt=value`, short letters grouped (`-ny`). `--no-cache` sets `cache` to false.
+ */
+export function parseCommandLine(argv: readonly string[]): Result<CommandLine, string> {
+  const specs = GLOBAL_OPTIONS.map((spec) => ({ spec, ...flagsOf(spec) }));
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const f of specs)
+    options[f.long] = { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    return err(parseError(e as NodeJS.ErrnoException, specs));
   }
-  program
-    .command('help')
-    .usage('[verb]')
-    .description('show the help of a verb (phoenix help run)')
-    .argument('[words...]')
-    .exitOverride()
-    .action((words: string[]) => onHelp(words));
-  return program;
+  const { values, positionals } = parsed;
+  const raw: Record<string, unknown> = {};
+  for (const f of specs) {
+    const v = values[f.long];
+    if (v === undefined) continue;
+    raw[f.spec.key] = f.long.startsWith('no-') ? !v : v;
+  }
+  const [name, ...words] = positionals;
+  return ok({ ...(name !== undefined && { name }), words, raw, help: values.help === true });
+}
+
+/** parseArgs's errors in Phoenix's words: which option, and what is wrong with it. */
+function parseError(e: NodeJS.ErrnoException, specs: { spec: OptionSpec; long: string }[]): string {
+  const named = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  const flags = (word: string): string =>
+    specs.find((f) => `--${f.long}` === word || f.spec.flags.split(', ').includes(word))?.spec.flags ?? word;
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${named}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const word = named.split(', ').pop()?.split(' ')[0] ?? named;
+      return /does not take an argument/.test(e.message)
+        ? `option '${flags(word)}' takes no value`
+        : `option '${flags(word)}' argument missing`;
+    }
+    default:
+      return e.message.split('\n')[0] ?? 'bad usage';
+  }
 }
 
 /** `phoenix help [verb]`: the verb's help, or the program's; an unknown verb is an invalid verb (exit 1). */
-function showHelp(words: string[], io: Output, program: Command): number {
+function showHelp(words: string[], io: Output): number {
   const [name, ...rest] = words;
   if (name === undefined) {
-    io.out(program.helpInformation().trimEnd());
+    io.out(programHelp());
     return EXIT.ok;
   }
   const verb = findVerb(name) ?? (name.toLowerCase() === 'letsgo' ? findVerb('LetsGo') : undefined);
@@ -186,46 +202,6 @@ function showHelp(words: string[], io: Output, program: Command): number {
   }
   io.out(verbHelp(verb));
   return EXIT.ok;
-}
-
-/**
- * Options the user actually gave, on the program or the verb. Commander fills in defaults on both (`--no-cache`
- * defaults `cache` to true), and a default on the verb must not hide a flag given before it.
- */
-function givenOptions(cmd: Command): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(cmd.opts()).filter(([key]) => cmd.getOptionValueSource(key) !== 'default'),
-  );
-}
-
-function commanderExit(e: CommanderError, io: Output, program: Command): number {
-  switch (e.code) {
-    case 'commander.help':
-      // No verb at all (`phoenix`, `phoenix --sim`): a usage error. The usage goes to stderr, so a script sees
-      // exit 2 and no data; `phoenix help` is the same code with exit code 0.
-      if (e.exitCode === 0) return EXIT.ok;
-      io.err(program.helpInformation());
-      return EXIT.usage;
-    case 'commander.helpDisplayed':
-    case 'commander.version':
-      return EXIT.ok;
-    case 'commander.unknownCommand': {
-      const verb = /'([^']*)'/.exec(e.message)?.[1] ?? '';
-      const meant = nearestWord(
-        verb,
-        VERBS.map((v) => v.name),
-      );
-      io.err(
-        `Error: Invalid verb '${verb}'\n${meant ? `Did you mean ${meant}?\n` : ''}` +
-          `Run 'phoenix --help' for the list of verbs.`,
-      );
-      return EXIT.failed;
-    }
-    default:
-      // One line, as every other error: commander's message without its `error: ` prefix.
-      io.err(`Error: ${e.message.replace(/^error: /, '').split('\n')[0] ?? ''} (see 'phoenix --help')`);
-      return EXIT.usage;
-  }
 }
 
 /** The dispatcher's own target rules (spec PHOENIX-DIS-03); unknown IDs are checked once the config is read. */

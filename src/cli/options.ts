@@ -1,4 +1,4 @@
-// Every command-line option, declared once as data and registered in a loop (see main.ts).
+// Every command-line option, declared once as data: main.ts parses argv with them, help.ts lists them.
 import { parseConcurrency, parseRenderer, type Parse, type PrefKey } from '../prefs/values.js';
 import { err, ok, type Result } from '../result.js';
 /** A TCP port, 0 for any free one. */
@@ -12,9 +12,9 @@ function parsePort(raw: string): Result<number, string> {
 // Precedence for options that also have an env variable or a preference: flag > env > preference > default.
 
 export interface OptionSpec {
-  /** Commander flags, e.g. '--concurrency <n>'. */
+  /** The flags as help shows them and the parser reads them: `-j, --concurrency <n>`, `--no-cache`. */
   flags: string;
-  /** Property name commander gives the value. */
+  /** The key of the resolved option (ResolvedOptions); `--no-x` sets `x` to false. */
   key: string;
   description: string;
   /** Environment variable that supplies the value when the flag is absent. */

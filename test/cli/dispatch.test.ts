@@ -2,7 +2,7 @@
 // for the verbs named in argv, to save start-up time), under the verb's alias too.
 import { describe, expect, it } from 'vitest';
 import type { Output } from '../../src/reporters/output.js';
-import { dispatch } from '../../src/cli/main.js';
+import { dispatch, parseCommandLine } from '../../src/cli/main.js';
 
 async function phoenix(...argv: string[]): Promise<{ code: number; err: string }> {
   let err = '';
@@ -49,5 +49,32 @@ describe('dispatch options', () => {
     const r = await phoenix('status', '--bogus');
     expect(r.code).toBe(2);
     expect(r.err).toContain("unknown option '--bogus'");
+  });
+});
+
+describe('the command line as parseCommandLine reads it', () => {
+  it('reads options anywhere, --no-x as x false, --opt=value and grouped short letters', () => {
+    expect(parseCommandLine(['-ny', 'delete', '950', '--no-cache', '--config=/etc/p', '-j', '2'])).toEqual({
+      ok: true,
+      value: {
+        name: 'delete',
+        words: ['950'],
+        raw: { dryRun: true, yes: true, cache: false, config: '/etc/p', concurrency: '2' },
+        help: false,
+      },
+    });
+    expect(parseCommandLine(['plan', '-h'])).toMatchObject({ ok: true, value: { name: 'plan', help: true } });
+  });
+
+  it('names the option that is wrong: unknown, missing its value, or given a value it does not take', () => {
+    expect(parseCommandLine(['status', '--bogus'])).toEqual({ ok: false, error: "unknown option '--bogus'" });
+    expect(parseCommandLine(['plan', '--concurrency'])).toEqual({
+      ok: false,
+      error: "option '-j, --concurrency <n>' argument missing",
+    });
+    expect(parseCommandLine(['--sim=1', 'plan'])).toEqual({
+      ok: false,
+      error: "option '--sim' takes no value",
+    });
   });
 });
