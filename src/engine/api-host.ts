@@ -87,6 +87,7 @@ export async function openApiHost(
   for (const [id, p] of placed.fresh) note(`placement: ${id} on ${p.node}: ${p.why}`);
   host.setPlacement({
     nodeOf: (id) => nodeKey(fleet, id) ?? placed.nodes.get(id),
+    keyed: (id) => nodeKey(fleet, id) !== undefined,
     reasonOf: (id) =>
       placed.fresh.get(id)?.why ?? (placed.recorded.has(id) ? 'placed by an earlier run' : undefined),
     snapshotOf: (id) => {
@@ -130,7 +131,15 @@ async function placeFleet(
   const fresh = placeGuests(view, requests, known);
   const nodes = new Map(recorded);
   for (const [id, p] of fresh) nodes.set(id, p.node);
-  if (record && fresh.size > 0) await writePrivateFile(file, JSON.stringify(Object.fromEntries(nodes)));
+  // A guest placed by an earlier run and since moved (HA, a migration) is reported as moved by this run, and its
+  // record follows it: the user never named a node for it, so where it is now is its place from now on.
+  const followed = new Map(nodes);
+  for (const [id, node] of recorded) {
+    const now = view.guests.get(id)?.node;
+    if (now !== undefined && now !== node && nodeKey(fleet, id) === undefined) followed.set(id, now);
+  }
+  const changed = fresh.size > 0 || [...followed].some(([id, n]) => recorded.get(id) !== n);
+  if (record && changed) await writePrivateFile(file, JSON.stringify(Object.fromEntries(followed)));
   return { nodes, recorded: new Set(recorded.keys()), fresh };
 }
 

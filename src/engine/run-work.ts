@@ -10,7 +10,7 @@ import type { LiveState } from '../host/live.js';
 import { recordFor } from '../plan/record.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { peopleOut, type Output } from '../reporters/output.js';
-import { formatPlan, planToJson, setupNote, typoNotes } from '../reporters/plan.js';
+import { formatPlan, movedLines, planToJson, setupNote, typoNotes } from '../reporters/plan.js';
 import { runToJson } from '../reporters/run-json.js';
 import { formatSummary } from '../reporters/run-summary.js';
 import { err, ok, type Result } from '../result.js';
@@ -85,6 +85,7 @@ export async function runWork(
   }
   // --quiet: only failures and the final line (the summary) on stderr.
   const quiet = session.options.renderer === 'quiet';
+  if (!quiet) for (const line of movedLines(plan, io.color)) io.err(line);
   if (work > 0 && !quiet) io.err(`Running ${pace}.`);
   // For --json: what each step ran and how long it took, printed with the plan once the run is over.
   const commands = new Map<string, string[][]>();

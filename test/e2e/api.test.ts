@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimDir, readCalls } from '../../simulator/src/testing.js';
 import { createHttpTransport } from '../../src/host/api/http.js';
+import type { PlanJson } from '../../src/reporters/plan.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'phoenix.js');
@@ -50,7 +51,13 @@ let server: ChildProcess | undefined;
 let api: ApiInfo;
 
 beforeAll(async () => {
-  sim = await createSimDir({ config: { nodes: ['pve1', 'pve2'] } });
+  // local-lvm as a local ZFS pool (as many clusters have it): a guest with snapshots can be migrated off it (F16.2).
+  sim = await createSimDir({
+    config: {
+      nodes: ['pve1', 'pve2'],
+      storages: { 'local-lvm': { type: 'zfspool', content: ['rootdir', 'images'] } },
+    },
+  });
   work = join(sim, 'work');
   mkdirSync(work);
   writeFileSync(join(work, 'phoenix.config.json'), JSON.stringify(FLEET));
@@ -72,7 +79,10 @@ afterAll(() => {
   if (sim) rmSync(sim, { recursive: true, force: true });
 });
 
-function phoenix(args: string[], fingerprint = api.fingerprint): Promise<{ code: number; stderr: string }> {
+function phoenix(
+  args: string[],
+  fingerprint = api.fingerprint,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -90,7 +100,8 @@ function phoenix(args: string[], fingerprint = api.fingerprint): Promise<{ code:
       process.execPath,
       [BIN, ...args, '--config', join(work, 'phoenix.config.json')],
       { env },
-      (e, _o, stderr) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stderr }),
+      (e, stdout, stderr) =>
+        done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -146,6 +157,62 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
         .slice(before)
         .filter((c) => c.tool !== 'api'),
     ).toEqual([]);
+  });
+
+  it('a guest migrated behind its back is "moved": plan, status and why say so; nothing re-runs, moves it back or re-creates it', async () => {
+    // HA (or an admin) moves the running 101 from pve2, where its config's node key puts it, to pve1.
+    const http = createHttpTransport({ url: api.url, token: api.token, trust: { pin: api.fingerprint } });
+    const res = await http.request({
+      method: 'POST',
+      path: '/nodes/pve2/lxc/101/migrate',
+      params: { target: 'pve1', restart: 1 },
+      timeoutMs: 10_000,
+    });
+    const upid = (JSON.parse(res.body) as { data: string }).data;
+    let status: { status: string; exitstatus?: string } = { status: 'running' };
+    for (let i = 0; i < 200 && status.status !== 'stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const s = await http.request({
+        method: 'GET',
+        path: `/nodes/pve2/tasks/${encodeURIComponent(upid)}/status`,
+        timeoutMs: 10_000,
+      });
+      status = (JSON.parse(s.body) as { data: typeof status }).data;
+    }
+    await http.close();
+    expect(status.exitstatus).toBe('OK');
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve1/lxc/101.conf'))).toBe(true);
+
+    const plan = await phoenix(['plan', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const json = JSON.parse(plan.stdout) as PlanJson;
+    expect(json.moved).toEqual([{ id: 101, kind: 'lxc', from: 'pve2', to: 'pve1', configured: true }]);
+    expect(json.steps.filter((s) => s.status !== 'up-to-date')).toEqual([]);
+    const text = await phoenix(['plan']);
+    expect(text.stdout).toContain(
+      "moved   101: on pve1, not on pve2 as its config's node key says (HA or a migration); worked on where it is, not moved back: 'pct migrate 101 pve2 --restart' on pve1 moves it, or set its node key to pve1",
+    );
+    const status2 = await phoenix(['status']);
+    expect(status2.stdout).toMatch(/101 │ lxc +│ web +│ pve1 \(moved from pve2\) │ yes +│ yes/);
+    const why = await phoenix(['why', '101']);
+    expect(why.stdout).toContain('101: up to date\n  moved       on pve1, not on pve2');
+
+    // LetsGo says so, writes nothing (no create, no migrate) and runs nothing on a node.
+    const before = readCalls(sim).length;
+    const again = await phoenix(['LetsGo']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('moved   101: on pve1, not on pve2');
+    expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+    expect(requestsSince(before)).toContain('GET /nodes/pve1/lxc/101/config');
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/101.conf'))).toBe(false);
+
+    // A command for it goes to the node it is on now: its restart is two tasks on pve1.
+    const restart = await phoenix(['restart', '101']);
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(requestsSince(before).filter((r) => r.startsWith('POST'))).toEqual([
+      'POST /nodes/pve1/lxc/101/status/shutdown',
+      'POST /nodes/pve1/lxc/101/status/start',
+    ]);
   });
 
   it('refuses a server whose certificate is not the pinned one (exit 5) before sending a request', async () => {

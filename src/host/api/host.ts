@@ -49,6 +49,8 @@ export interface Placement {
   nodeOf(id: number): string | undefined;
   /** Why the placement chose the guest's node, when no `node` key named it (for plans). */
   reasonOf?(id: number): string | undefined;
+  /** Whether the node comes from the config's `node` key (else from an earlier run's placement). */
+  keyed?(id: number): boolean;
   /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
   snapshotOf(id: number): string | undefined;
 }
@@ -423,10 +425,14 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     for (const g of v.value.guests.values()) {
       if (!kinds.includes(g.kind)) continue;
       const status = believedStatus(v.value, g, statuses.get(g.id)) ?? 'unknown';
+      // Not where the config or an earlier placement put it: HA or a migration moved it. Worked on where it is.
+      const home = placement.nodeOf(g.id);
       guests.set(g.id, {
         id: g.id,
         kind: g.kind,
         node: g.node,
+        ...(home !== undefined &&
+          home !== g.node && { moved: { from: home, configured: placement.keyed?.(g.id) ?? false } }),
         status,
         template: g.template ?? false,
         ...(g.lock !== undefined && { lock: g.lock }),
