@@ -105,3 +105,33 @@ function check(s: SimState, g: GuestState, target: string, opts: Record<string, 
     throw new PveError(`${problems.join('\n')}\ncan't migrate ${g.type === 'lxc' ? 'CT' : 'VM'} - check log`);
   return running;
 }
+
+/**
+ * `clone --target NODE` (pve-container `API2/LXC.pm` and qemu-server `API2/Qemu.pm` `clone_vm`): the clone is made
+ * on the source's node, then its config moves to NODE, so every disk (or `--storage`) must be on shared storage.
+ * Returns the node the clone goes to, or undefined when it stays (no target, or the target is this node).
+ */
+export function cloneTarget(
+  s: SimState,
+  type: 'lxc' | 'qemu',
+  srcConfig: Record<string, string>,
+  storage: string | undefined,
+  target: string | undefined,
+): string | undefined {
+  if (target === undefined || target === s.node || target === 'localhost') return undefined;
+  if (!s.nodes.includes(target)) throw new PveError(`no such cluster node '${target}'`);
+  if (storage !== undefined) {
+    const st = s.storages[storage];
+    if (st && !storageOnNode(st, target))
+      throw new PveError(`storage '${storage}' is not available on node '${target}'`);
+    if (st && !isShared(st)) throw new PveError(`can't clone to non-shared storage '${storage}'`);
+  }
+  const local = configDisks(type, srcConfig).some((d) => {
+    if (d.cloudinit) return false;
+    const st = s.storages[storage ?? splitVolid(d.volid)![0]];
+    return st === undefined || !isShared(st);
+  });
+  const word = type === 'lxc' ? 'CT' : 'VM';
+  if (local) throw new PveError(`can't clone ${word} to node '${target}' (${word} uses local storage)`);
+  return target;
+}

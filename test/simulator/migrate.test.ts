@@ -78,3 +78,22 @@ describe('pct migrate', () => {
     );
   });
 });
+
+describe('pct clone --target', () => {
+  it('[F16.4] a clone of local storage cannot be made on another node; of shared storage it lands there', async () => {
+    const dir = await simDir({
+      config: { ...NODES, storages: { ceph: { type: 'lvmthin', content: ['rootdir'], shared: true } } },
+    });
+    ok(dir, createCt(900), ['pct', 'template', '900'], ctOn(901, 'ceph'), ['pct', 'template', '901']);
+    const local = run(dir, ['pct', 'clone', '900', '101', '--target', 'pve2']);
+    expect(local.stderr).toContain("can't clone CT to node 'pve2' (CT uses local storage)");
+    expect(
+      run(dir, ['pct', 'clone', '900', '101', '--full', '1', '--storage', 'local-lvm', '--target', 'pve2'])
+        .stderr,
+    ).toContain("can't clone to non-shared storage 'local-lvm'");
+    const shared = run(dir, ['pct', 'clone', '901', '102', '--target', 'pve2']);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(existsSync(join(dir, 'etc/pve/nodes/pve2/lxc/102.conf'))).toBe(true);
+    expect(existsSync(join(dir, 'etc/pve/nodes/pve1/lxc/102.conf'))).toBe(false);
+  });
+});
