@@ -88,6 +88,10 @@ export async function openApiHost(
   host.setPlacement({
     nodeOf: (id) => nodeKey(fleet, id) ?? placed.nodes.get(id),
     keyed: (id) => nodeKey(fleet, id) !== undefined,
+    storagesOf: (id) => {
+      const g = fleet.guests.get(id);
+      return g === undefined ? undefined : [g.config.storage_pool];
+    },
     reasonOf: (id) =>
       placed.fresh.get(id)?.why ?? (placed.recorded.has(id) ? 'placed by an earlier run' : undefined),
     snapshotOf: (id) => {

@@ -55,7 +55,11 @@ beforeAll(async () => {
   sim = await createSimDir({
     config: {
       nodes: ['pve1', 'pve2'],
-      storages: { 'local-lvm': { type: 'zfspool', content: ['rootdir', 'images'] } },
+      // `fast` is pve1's alone: a clone source on it cannot reach pve2 (F16.3).
+      storages: {
+        'local-lvm': { type: 'zfspool', content: ['rootdir', 'images'] },
+        fast: { type: 'lvmthin', content: ['rootdir', 'images'], nodes: ['pve1'] },
+      },
     },
   });
   work = join(sim, 'work');
@@ -82,6 +86,7 @@ afterAll(() => {
 function phoenix(
   args: string[],
   fingerprint = api.fingerprint,
+  config = 'phoenix.config.json',
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     PATH: process.env.PATH,
@@ -96,12 +101,8 @@ function phoenix(
     PHOENIX_PREFS_DIR: join(work, 'prefs'),
   };
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args, '--config', join(work, 'phoenix.config.json')],
-      { env },
-      (e, stdout, stderr) =>
-        done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }),
+    execFile(process.execPath, [BIN, ...args, '--config', join(work, config)], { env }, (e, stdout, stderr) =>
+      done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -213,6 +214,54 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
       'POST /nodes/pve1/lxc/101/status/shutdown',
       'POST /nodes/pve1/lxc/101/status/start',
     ]);
+  });
+
+  it("clones across nodes: a local source's clone is made beside it and migrated; one the target cannot take is refused before anything runs", async () => {
+    const web = { ...FLEET.lxc['101'], node: 'pve1', template_snapshot_name: 'base' };
+    const template = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
+    // 300 would live on pve1's `fast`, which pve2 lacks: 301, its clone on pve2, cannot be made.
+    const stuck = {
+      hypervisor: { setup_scripts: [] },
+      lxc: {
+        '300': { name: 'src', template, node: 'pve1', storage_pool: 'fast', template_snapshot_name: 'base' },
+        '301': { name: 'far', clone_from_ctid: 300, node: 'pve2', storage_pool: 'fast' },
+      },
+    };
+    writeFileSync(join(work, 'stuck.json'), JSON.stringify(stuck));
+    const before = readCalls(sim).length;
+    const plan = await phoenix(['plan'], api.fingerprint, 'stuck.json');
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toContain(
+      "301:define: 301 cannot be made on pve2: its clone source 300 is on pve1's local storage fast, which Proxmox cannot clone to another node, and fast is not on pve2 to migrate a copy to. Fix: give 301 node: pve1, or put 300 on storage all nodes share, or enable fast on pve2",
+    );
+    const refused = await phoenix(['LetsGo'], api.fingerprint, 'stuck.json');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Nothing was run');
+    expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+
+    // 102 on pve2, cloned from 101 on pve1's local (not shared) storage: a full clone on pve1, then migrated.
+    writeFileSync(
+      join(work, 'clone.json'),
+      JSON.stringify({
+        hypervisor: { setup_scripts: [] },
+        lxc: { '101': web, '102': { name: 'api', clone_from_ctid: 101, node: 'pve2' } },
+      }),
+    );
+    const shown = await phoenix(['plan'], api.fingerprint, 'clone.json');
+    expect(shown.stdout).toContain(
+      'via api POST /nodes/pve1/lxc/101/clone, then POST /nodes/pve1/lxc/102/migrate (cloned in full on pve1, then moved to pve2: local-lvm is local to pve1)',
+    );
+    const from = readCalls(sim).length;
+    const built = await phoenix(['LetsGo'], api.fingerprint, 'clone.json');
+    expect(built.code, built.stderr).toBe(0);
+    expect(requestsSince(from)).toEqual(
+      expect.arrayContaining(['POST /nodes/pve1/lxc/101/clone', 'POST /nodes/pve1/lxc/102/migrate']),
+    );
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/102.conf'))).toBe(true);
+    const status = await phoenix(['status', '--json'], api.fingerprint, 'clone.json');
+    expect(JSON.parse(status.stdout)).toContainEqual(
+      expect.objectContaining({ id: 102, node: 'pve2', stale: 0 }),
+    );
   });
 
   it('refuses a server whose certificate is not the pinned one (exit 5) before sending a request', async () => {

@@ -140,7 +140,9 @@ describe('pct/qm argv -> API calls (docs/cluster.md mapping table)', () => {
     guestNode: (id) => ({ 101: 'pve2', 900: 'pve1', 9000: 'pve1' })[id],
     placedNode: (id) => ({ 102: 'pve2', 103: 'pve1', 201: 'pve2' })[id],
     sharedStorage: (s) => s === 'nfs1',
-    guestStorages: (id) => (id === 900 ? ['local-lvm'] : id === 9000 ? ['nfs1'] : undefined),
+    guestStorages: (id) =>
+      id === 900 ? ['local-lvm'] : id === 9000 ? ['nfs1'] : id === 901 ? ['fast'] : undefined,
+    storageNodes: (s) => (s === 'fast' ? ['pve1'] : ['pve1', 'pve2']),
   };
   const route = (...argv: string[]) => routeCommand(argv, ctx);
   const calls = (...argv: string[]) => {
@@ -182,6 +184,17 @@ describe('pct/qm argv -> API calls (docs/cluster.md mapping table)', () => {
     expect(calls('qm', 'clone', '9000', '201', '--name', 'c')).toEqual([
       ['POST', '/nodes/pve1/qemu/9000/clone', { newid: '201', name: 'c', target: 'pve2' }],
     ]);
+  });
+
+  it("refuses a clone whose source's local storage the target node lacks, naming the fixes (F16.3, F16.4)", () => {
+    // 901 is on pve1's `fast`, which pve2 does not have: neither `target` nor a migration can get a copy there.
+    expect(route('pct', 'clone', '901', '102', '--hostname', 'b')).toEqual({
+      lane: 'refused',
+      why:
+        "102 cannot be made on pve2: its clone source 901 is on pve1's local storage fast, which Proxmox cannot " +
+        'clone to another node, and fast is not on pve2 to migrate a copy to. Fix: give 102 node: pve1, or put ' +
+        '901 on storage all nodes share, or enable fast on pve2',
+    });
   });
 
   it('takes the ssh lane for what only root on the node may do', () => {
