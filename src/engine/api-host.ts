@@ -10,7 +10,7 @@ import { createApiClient } from '../host/api/client.js';
 import { createApiHost, type ApiHost, type StatusMemory } from '../host/api/host.js';
 import { createHttpTransport } from '../host/api/http.js';
 import { STATUS_LAG_MS, type KnownStatus } from '../host/api/live.js';
-import { placeGuests, type Placed, type PlacementRequest } from '../host/api/placement.js';
+import { followMoved, placeGuests, type Placed, type PlacementRequest } from '../host/api/placement.js';
 import type { ClusterView } from '../host/api/view.js';
 import { createRedactor, openRunLog } from '../run/log.js';
 import { readOwnFile, writePrivateFile } from '../private-files.js';
@@ -135,13 +135,8 @@ async function placeFleet(
   const fresh = placeGuests(view, requests, known);
   const nodes = new Map(recorded);
   for (const [id, p] of fresh) nodes.set(id, p.node);
-  // A guest placed by an earlier run and since moved (HA, a migration) is reported as moved by this run, and its
-  // record follows it: the user never named a node for it, so where it is now is its place from now on.
-  const followed = new Map(nodes);
-  for (const [id, node] of recorded) {
-    const now = view.guests.get(id)?.node;
-    if (now !== undefined && now !== node && nodeKey(fleet, id) === undefined) followed.set(id, now);
-  }
+  // This run reports a placed guest that HA or a migration moved; the record follows it for the runs after.
+  const followed = followMoved(nodes, view, (id) => nodeKey(fleet, id) !== undefined);
   const changed = fresh.size > 0 || [...followed].some(([id, n]) => recorded.get(id) !== n);
   if (record && changed) await writePrivateFile(file, JSON.stringify(Object.fromEntries(followed)));
   return { nodes, recorded: new Set(recorded.keys()), fresh };

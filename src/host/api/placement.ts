@@ -63,3 +63,21 @@ export function placeGuests(
     chosen.set(r.id, { node, why: `the most free memory among the nodes with storage ${r.storage}` });
   }
 }
+
+/**
+ * The placement records to keep: a guest placed by an earlier run (it has no `node` key) that the cluster now holds
+ * on another node (HA, a migration) is recorded where it is, since the user never asked for the old node. The run
+ * that sees it reports it as moved once; later runs do not. Guests with a `node` key are never followed.
+ */
+export function followMoved(
+  recorded: ReadonlyMap<number, string>,
+  view: ClusterView,
+  keyed: (id: number) => boolean,
+): Map<number, string> {
+  const out = new Map(recorded);
+  for (const [id, node] of recorded) {
+    const now = view.guests.get(id)?.node;
+    if (now !== undefined && now !== node && !keyed(id)) out.set(id, now);
+  }
+  return out;
+}

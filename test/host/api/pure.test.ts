@@ -7,7 +7,7 @@ import { bool01, clusterResources, numeric } from '../../../src/host/api/schemas
 import { parseUpid, poll } from '../../../src/host/api/tasks.js';
 import { normalizeFingerprint } from '../../../src/host/api/tls.js';
 import { clusterView } from '../../../src/host/api/view.js';
-import { placeGuests } from '../../../src/host/api/placement.js';
+import { followMoved, placeGuests } from '../../../src/host/api/placement.js';
 import { resolveApiAccess } from '../../../src/engine/api-access.js';
 import type { ResolvedOptions } from '../../../src/engine/context.js';
 import { writeAction } from '../../../simulator/src/api/routes.js';
@@ -277,5 +277,21 @@ describe('placement of a guest without a node key', () => {
         new Map([[953, 'pve1']]),
       ),
     ).toEqual({ 950: 'pve2', 951: 'pve2', 952: 'pve1' });
+  });
+
+  it('follows a placed guest that HA or a migration moved, never one the config names a node for', () => {
+    // 900 was placed on pve2 by an earlier run and is on pve1 now; 901 (not in the cluster yet) keeps its record.
+    const recorded = new Map([
+      [900, 'pve2'],
+      [901, 'pve3'],
+    ]);
+    expect(Object.fromEntries(followMoved(recorded, view, () => false))).toEqual({
+      900: 'pve1',
+      901: 'pve3',
+    });
+    expect(Object.fromEntries(followMoved(recorded, view, (id) => id === 900))).toEqual({
+      900: 'pve2',
+      901: 'pve3',
+    });
   });
 });
