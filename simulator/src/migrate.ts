@@ -4,7 +4,8 @@
 // (`prepare`, `scan_local_volumes`) do. The refusals checked are the ones a fleet meets (docs/proxmox-facts.md F16.*):
 // a running guest without `--restart` / `--online`, a CT's `--online`, a storage the target lacks, a snapshot of a
 // local volume on a storage that cannot send one, a linked clone on local storage, a VM base disk with linked clones.
-// Live migration of a running VM is not simulated (it is refused). The target's existence message is a guess.
+// Live migration of a running VM is not simulated (it is refused). A target that is no node: pve-cluster
+// `PVE/Cluster.pm` `check_node_exists`.
 import { checkLock, guestWord, loadGuest, setStatus, type Command } from './context.js';
 import { PveError } from './errors.js';
 import { bool, int } from './getopt.js';
