@@ -40,7 +40,9 @@ export function placeGuests(
   for (let progress = true; progress && waiting.length > 0;) {
     progress = false;
     for (const r of [...waiting]) {
-      const source = r.cloneFrom === undefined ? undefined : nodeOf(r.cloneFrom);
+      // Beside the source where it is now: one HA or a migration moved is cloned on its new node.
+      const source =
+        r.cloneFrom === undefined ? undefined : (view.guests.get(r.cloneFrom)?.node ?? nodeOf(r.cloneFrom));
       if (r.cloneFrom !== undefined && source === undefined && requests.some((q) => q.id === r.cloneFrom))
         continue;
       waiting.splice(waiting.indexOf(r), 1);

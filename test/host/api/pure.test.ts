@@ -266,6 +266,7 @@ describe('placement of a guest without a node key', () => {
   });
 
   it('puts a clone beside its source, even one placed in the same pass, and keeps what is known', () => {
+    // 900's node key says pve3, but the cluster has it on pve1 (moved): its clone goes where it is.
     expect(
       place(
         [
@@ -274,7 +275,10 @@ describe('placement of a guest without a node key', () => {
           { id: 952, storage: 'local-lvm', memoryMb: 512, cloneFrom: 900 },
           { id: 953, storage: 'local-lvm', memoryMb: 512 },
         ],
-        new Map([[953, 'pve1']]),
+        new Map([
+          [953, 'pve1'],
+          [900, 'pve3'],
+        ]),
       ),
     ).toEqual({ 950: 'pve2', 951: 'pve2', 952: 'pve1' });
   });
