@@ -73,6 +73,8 @@ export interface Session {
   incarnations: Map<number, string>;
   /** A diagnostic line that `--verbose` shows (how the live state was read); dropped otherwise. */
   note: (line: string) => void;
+  /** A cluster: its run lock was taken before planning (`--wait`), so the run does not take it again. */
+  clusterLocked?: boolean;
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */

@@ -100,6 +100,15 @@ export interface HostExec {
   laneOf?(argv: Argv, guest?: number): string;
   /** A cluster: why a command of a guest's step cannot be done there (checked before a run starts), if it cannot. */
   refusalOf?(argv: Argv, guest?: number): string | undefined;
+  /**
+   * A cluster: its run lock, shared by every machine that drives it (src/host/api/cluster-lock.ts). Held by another
+   * run: the message (exit 3), or with `wait` after it is free.
+   */
+  clusterLock?(opts: {
+    command: string;
+    wait: boolean;
+    signal?: AbortSignal;
+  }): Promise<Result<{ release(): Promise<void> }, string>>;
   /** A text file on the host (under the simulator: inside its folder); undefined when missing. No process. */
   readHostFile(file: string): Promise<string | undefined>;
   /** The host path (under the simulator: inside its folder), or undefined when it does not exist. No process. */

@@ -197,7 +197,19 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(status2.stdout).toMatch(/101 │ lxc +│ web +│ pve1 \(moved from pve2\) │ yes +│ yes/);
     expect(why.stdout).toContain('101: up to date\n  moved       on pve1, not on pve2');
 
-    // LetsGo says so, writes nothing (no create, no migrate) and runs nothing on a node.
+    // Another machine's run holds the cluster's run lock (pmxcfs's priv/lock, under the simulator's folder).
+    const lockDir = join(sim, 'etc/pve/priv/lock/phoenix-run');
+    mkdirSync(lockDir, { recursive: true });
+    const other = {
+      machine: 'ci-runner',
+      pid: 4242,
+      command: 'phoenix LetsGo',
+      startedAt: '2026-12-02T10:00:00Z',
+    };
+    writeFileSync(join(sim, 'etc/pve/priv/phoenix-run.json'), JSON.stringify(other));
+
+    // LetsGo says so, writes nothing (no create, no migrate) and runs nothing on a node; with no work it takes no
+    // cluster lock, so the other machine's run does not stop it.
     const before = readCalls(sim).length;
     const again = await phoenix(['LetsGo']);
     expect(again.code, again.stderr).toBe(0);
@@ -206,9 +218,19 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(requestsSince(before)).toContain('GET /nodes/pve1/lxc/101/config');
     expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/101.conf'))).toBe(false);
 
-    // A command for it goes to the node it is on now: its restart is two tasks on pve1.
+    // Work waits for the other machine: exit 3 naming it, nothing sent.
+    const locked = await phoenix(['restart', '101']);
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toContain(
+      "another phoenix run holds the cluster's run lock (ci-runner, PID 4242, 'phoenix LetsGo', started 2026-12-02T10:00:00Z)",
+    );
+    expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+    rmSync(lockDir, { recursive: true });
+
+    // A command for it goes to the node it is on now: its restart is two tasks on pve1. The lock is released.
     const restart = await phoenix(['restart', '101']);
     expect(restart.code, restart.stderr).toBe(0);
+    expect(existsSync(lockDir)).toBe(false);
     expect(requestsSince(before).filter((r) => r.startsWith('POST'))).toEqual([
       'POST /nodes/pve1/lxc/101/status/shutdown',
       'POST /nodes/pve1/lxc/101/status/start',

@@ -42,6 +42,7 @@ import { agentExec, agentExecStatus, clusterResources, guestConfig, upidOrNull }
 import { parseUpid, poll, taskFailureMessage, waitForTask } from './tasks.js';
 import { clusterView, isShared, type ClusterView } from './view.js';
 import { shipScript } from './ship.js';
+import { takeClusterLock } from './cluster-lock.js';
 
 /** Where the fleet wants its guests: the engine's placement, handed to the host before any step runs. */
 export interface Placement {
@@ -532,6 +533,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       const why = guest !== undefined && !current.guests.has(guest) ? placement.reasonOf?.(guest) : undefined;
       return why === undefined ? lane : `${lane} (${guest} placed on ${node}: ${why})`;
     },
+    clusterLock: (lockOpts) => takeClusterLock(local, sshOpts, defaultNode, lockOpts),
     refusalOf(argv, guest) {
       if (current === undefined) return undefined;
       const route = routeCommand(argv, routeCtx(current, stepNode(current, guest)));
