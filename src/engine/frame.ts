@@ -100,6 +100,7 @@ export async function withSession(
       ctx.io.err(cluster.error);
       return interrupts.exitCode() ?? EXIT.locked;
     }
+    if (cluster?.value.warning !== undefined) ctx.io.err(`warning: ${cluster.value.warning}`);
     try {
       const session = {
         ...(await opened()),

@@ -97,6 +97,7 @@ export async function runWork(
     io.err(cluster.error);
     return EXIT.locked;
   }
+  if (cluster?.value.warning !== undefined) io.err(`warning: ${cluster.value.warning}`);
   try {
     return await runLocked(session, ctx, { plan, live }, work, pace);
   } finally {

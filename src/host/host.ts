@@ -108,7 +108,7 @@ export interface HostExec {
     command: string;
     wait: boolean;
     signal?: AbortSignal;
-  }): Promise<Result<{ release(): Promise<void> }, string>>;
+  }): Promise<Result<{ release(): Promise<void>; warning?: string }, string>>;
   /** A text file on the host (under the simulator: inside its folder); undefined when missing. No process. */
   readHostFile(file: string): Promise<string | undefined>;
   /** The host path (under the simulator: inside its folder), or undefined when it does not exist. No process. */

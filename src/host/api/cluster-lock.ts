@@ -26,9 +26,12 @@ export interface ClusterHolder {
 }
 
 export interface HeldClusterLock {
-  /** Whether another run held it first (this run waited): the plan may be older than the cluster. */
-  waited: boolean;
   release(): Promise<void>;
+  /**
+   * Set when ssh to the node failed (exit 255: no key, unreachable): a fleet that needs no ssh lane otherwise still
+   * runs, told that other machines' runs are not kept apart from it.
+   */
+  warning?: string;
 }
 
 const paths = [
@@ -88,10 +91,16 @@ export async function takeClusterLock(
     startedAt: new Date().toISOString(),
   };
   const run = (script: string) => local.run(sshArgv(node, 'sh -s', ssh), { input: script });
-  let waited = false;
   for (;;) {
     const res = await run(takeScript(holder));
     if (res.ok) break;
+    if (res.error.exitCode === 255)
+      return ok({
+        release: () => Promise.resolve(),
+        warning:
+          `the cluster's run lock (${CLUSTER_LOCK}) was not taken: ssh ${ssh.user}@${node} failed ` +
+          `(${res.error.stderrTail.trim().split('\n').at(-1) ?? ''}); runs from other machines are not kept apart from this one`,
+      });
     if (res.error.exitCode !== 3)
       return err(
         `Error: cannot take the cluster's run lock (${CLUSTER_LOCK} on ${node}): ${res.error.message}`,
@@ -102,7 +111,6 @@ export async function takeClusterLock(
           `Wait for it to finish, or pass --wait to queue behind it. A lock whose run died goes 2 minutes after ` +
           `its last refresh (${CLUSTER_LOCK}).`,
       );
-    waited = true;
     if (opts.signal?.aborted)
       return err('Interrupted while waiting for the cluster run lock: nothing was started.');
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -110,7 +118,6 @@ export async function takeClusterLock(
   const timer = setInterval(() => void run(refreshScript()), REFRESH_MS);
   timer.unref();
   return ok({
-    waited,
     async release() {
       clearInterval(timer);
       await run(releaseScript());

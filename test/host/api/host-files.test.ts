@@ -96,4 +96,23 @@ describe("the cluster's run lock over ssh (pmxcfs priv/lock)", () => {
       'root@pve2',
     ]);
   });
+
+  it('a node ssh cannot reach: the run goes on, warned that other machines are not kept apart', async () => {
+    const local = {
+      run: (argv: string[]) =>
+        Promise.resolve(
+          err({
+            reason: 'exit-non-zero',
+            argv,
+            exitCode: 255,
+            stderrTail: 'root@pve1: Permission denied (publickey).',
+            message: 'ssh failed',
+          }),
+        ),
+    } as unknown as BackendHost;
+    const res = await takeClusterLock(local, DEFAULT_SSH, 'pve1', { command: 'phoenix LetsGo', wait: false });
+    expect(res.ok && res.value.warning).toBe(
+      "the cluster's run lock (/etc/pve/priv/lock/phoenix-run) was not taken: ssh root@pve1 failed (root@pve1: Permission denied (publickey).); runs from other machines are not kept apart from this one",
+    );
+  });
 });
