@@ -82,7 +82,7 @@ export async function takeClusterLock(
   local: BackendHost,
   ssh: SshOptions,
   node: string,
-  opts: { command: string; wait: boolean; signal?: AbortSignal },
+  opts: { command: string; wait: boolean; signal?: AbortSignal; pollMs?: number },
 ): Promise<Result<HeldClusterLock, string>> {
   const holder: ClusterHolder = {
     machine: hostname(),
@@ -113,7 +113,7 @@ export async function takeClusterLock(
       );
     if (opts.signal?.aborted)
       return err('Interrupted while waiting for the cluster run lock: nothing was started.');
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? POLL_MS));
   }
   const timer = setInterval(() => void run(refreshScript()), REFRESH_MS);
   timer.unref();

@@ -1,7 +1,15 @@
 // The api transport's host folders and files (issue 19): the scripts it sends over ssh, run here by a local sh in
 // place of the node (PHOENIX_PVE_ROOT points them at a temp folder, as the simulator's root).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,14 +95,19 @@ describe("the cluster's run lock over ssh (pmxcfs priv/lock)", () => {
       wait: false,
     });
     expect(third.ok).toBe(true);
-    if (third.ok) await third.value.release();
-    expect(lines.map((l) => l.at(-2))).toEqual([
-      'root@pve1',
-      'root@pve2',
-      'root@pve1',
-      'root@pve2',
-      'root@pve2',
-    ]);
+    expect(lines.map((l) => l.at(-2))).toEqual(['root@pve1', 'root@pve2', 'root@pve1', 'root@pve2']);
+    // --wait: queues behind the holder and takes it once it is released.
+    setTimeout(() => void (third.ok && third.value.release()), 150);
+    const queued = await takeClusterLock(local, DEFAULT_SSH, 'pve1', {
+      command: 'phoenix LetsGo --wait',
+      wait: true,
+      pollMs: 50,
+    });
+    expect(queued.ok).toBe(true);
+    expect(readFileSync(join(root, 'etc/pve/priv/phoenix-run.json'), 'utf8')).toContain(
+      'phoenix LetsGo --wait',
+    );
+    if (queued.ok) await queued.value.release();
   });
 
   it('a node ssh cannot reach: the run goes on, warned that other machines are not kept apart', async () => {
