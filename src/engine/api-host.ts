@@ -90,7 +90,13 @@ export async function openApiHost(
     keyed: (id) => nodeKey(fleet, id) !== undefined,
     storagesOf: (id) => {
       const g = fleet.guests.get(id);
-      return g === undefined ? undefined : [g.config.storage_pool];
+      if (g === undefined) return undefined;
+      // A container's volume mount points (volumes, zfs_volumes) may sit on other storages than its rootfs.
+      const extra =
+        g.kind === 'lxc'
+          ? [...g.config.volumes.map((v) => v.pool), ...g.config.zfs_volumes.map((v) => v.pool)]
+          : [];
+      return [...new Set([g.config.storage_pool, ...extra.filter((p) => p !== undefined)])];
     },
     reasonOf: (id) =>
       placed.fresh.get(id)?.why ?? (placed.recorded.has(id) ? 'placed by an earlier run' : undefined),
