@@ -235,12 +235,18 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
   it("clones across nodes: a local source's clone is made beside it and migrated; one the target cannot take is refused before anything runs", async () => {
     const web = { ...FLEET.lxc['101'], node: 'pve1', template_snapshot_name: 'base' };
     const template = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
-    // 300 would live on pve1's `fast`, which pve2 lacks: 301, its clone on pve2, cannot be made.
+    // 300 would keep a volume on pve1's `fast`, which pve2 lacks: 301, its clone on pve2, cannot be made.
     const stuck = {
       hypervisor: { setup_scripts: [] },
       lxc: {
-        '300': { name: 'src', template, node: 'pve1', storage_pool: 'fast', template_snapshot_name: 'base' },
-        '301': { name: 'far', clone_from_ctid: 300, node: 'pve2', storage_pool: 'fast' },
+        '300': {
+          name: 'src',
+          template,
+          node: 'pve1',
+          template_snapshot_name: 'base',
+          volumes: [{ name: 'data', pool: 'fast', size_gb: 1, mount_point: '/srv/data' }],
+        },
+        '301': { name: 'far', clone_from_ctid: 300, node: 'pve2' },
       },
     };
     writeFileSync(join(work, 'stuck.json'), JSON.stringify(stuck));
@@ -251,7 +257,7 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     ]);
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain(
-      "301:define: 301 cannot be made on pve2: its clone source 300 is on pve1's local storage fast, which Proxmox cannot clone to another node, and fast is not on pve2 to migrate a copy to. Fix: give 301 node: pve1, or put 300 on storage all nodes share, or enable fast on pve2",
+      "301:define: 301 cannot be made on pve2: its clone source 300 is on pve1's local storage local-lvm, fast, which Proxmox cannot clone to another node, and fast is not on pve2 to migrate a copy to. Fix: give 301 node: pve1, or put 300 on storage all nodes share, or enable fast on pve2",
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Nothing was run');
