@@ -52,7 +52,7 @@ export interface Placement {
   reasonOf?(id: number): string | undefined;
   /** Whether the node comes from the config's `node` key (else from an earlier run's placement). */
   keyed?(id: number): boolean;
-  /** The storages a guest of the config puts its disks on (`storage_pool`), before it exists. */
+  /** The storages a guest of the config puts its disks on (`storage_pool`, volume mount points), before it exists. */
   storagesOf?(id: number): string[] | undefined;
   /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
   snapshotOf(id: number): string | undefined;
