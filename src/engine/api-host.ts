@@ -10,7 +10,7 @@ import { createApiClient } from '../host/api/client.js';
 import { createApiHost, type ApiHost, type StatusMemory } from '../host/api/host.js';
 import { createHttpTransport } from '../host/api/http.js';
 import { STATUS_LAG_MS, type KnownStatus } from '../host/api/live.js';
-import { placeGuests, type Placed, type PlacementRequest } from '../host/api/placement.js';
+import { followMoved, placeGuests, type Placed, type PlacementRequest } from '../host/api/placement.js';
 import type { ClusterView } from '../host/api/view.js';
 import { createRedactor, openRunLog } from '../run/log.js';
 import { readOwnFile, writePrivateFile } from '../private-files.js';
@@ -87,6 +87,17 @@ export async function openApiHost(
   for (const [id, p] of placed.fresh) note(`placement: ${id} on ${p.node}: ${p.why}`);
   host.setPlacement({
     nodeOf: (id) => nodeKey(fleet, id) ?? placed.nodes.get(id),
+    keyed: (id) => nodeKey(fleet, id) !== undefined,
+    storagesOf: (id) => {
+      const g = fleet.guests.get(id);
+      if (g === undefined) return undefined;
+      // A container's volume mount points (volumes, zfs_volumes) may sit on other storages than its rootfs.
+      const extra =
+        g.kind === 'lxc'
+          ? [...g.config.volumes.map((v) => v.pool), ...g.config.zfs_volumes.map((v) => v.pool)]
+          : [];
+      return [...new Set([g.config.storage_pool, ...extra.filter((p) => p !== undefined)])];
+    },
     reasonOf: (id) =>
       placed.fresh.get(id)?.why ?? (placed.recorded.has(id) ? 'placed by an earlier run' : undefined),
     snapshotOf: (id) => {
@@ -130,7 +141,10 @@ async function placeFleet(
   const fresh = placeGuests(view, requests, known);
   const nodes = new Map(recorded);
   for (const [id, p] of fresh) nodes.set(id, p.node);
-  if (record && fresh.size > 0) await writePrivateFile(file, JSON.stringify(Object.fromEntries(nodes)));
+  // This run reports a placed guest that HA or a migration moved; the record follows it for the runs after.
+  const followed = followMoved(nodes, view, (id) => nodeKey(fleet, id) !== undefined);
+  const changed = fresh.size > 0 || [...followed].some(([id, n]) => recorded.get(id) !== n);
+  if (record && changed) await writePrivateFile(file, JSON.stringify(Object.fromEntries(followed)));
   return { nodes, recorded: new Set(recorded.keys()), fresh };
 }
 

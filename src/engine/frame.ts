@@ -78,9 +78,10 @@ export async function withSession(
   if (!wantsLock) return work(await opened(), loaded.value.fleet);
   const interrupts = watchInterrupts();
   try {
+    const command = ['phoenix', ...ctx.argv].join(' ');
     const lock = await acquireRunLock(prepared.target.lockDir, prepared.target.identity, {
       wait: ctx.options.wait,
-      command: ['phoenix', ...ctx.argv].join(' '),
+      command,
       signal: interrupts.signal,
     });
     if (!lock.ok) {
@@ -88,10 +89,28 @@ export async function withSession(
       return interrupts.exitCode() ?? EXIT.locked;
     }
     for (const w of lock.value.warnings) ctx.io.err(`warning: ${w}`);
+    // A cluster, queueing (--wait): its run lock is taken now, before the live read, so the plan is made after the
+    // other machine's run. Without --wait a run takes it only when it has work (engine/run-work.ts).
+    const cluster =
+      ctx.options.wait && prepared.host.clusterLock
+        ? await prepared.host.clusterLock({ command, wait: true, signal: interrupts.signal })
+        : undefined;
+    if (cluster !== undefined && !cluster.ok) {
+      await lock.value.release();
+      ctx.io.err(cluster.error);
+      return interrupts.exitCode() ?? EXIT.locked;
+    }
+    if (cluster?.value.warning !== undefined) ctx.io.err(`warning: ${cluster.value.warning}`);
     try {
-      const code = await work({ ...(await opened()), signal: interrupts.signal }, loaded.value.fleet);
+      const session = {
+        ...(await opened()),
+        signal: interrupts.signal,
+        ...(cluster && { clusterLocked: true }),
+      };
+      const code = await work(session, loaded.value.fleet);
       return interrupts.exitCode() ?? code;
     } finally {
+      await cluster?.value.release();
       await lock.value.release();
     }
   } finally {

@@ -10,7 +10,7 @@ import { CLUSTER_FW } from '../tasks/host-firewall.js';
 import { stepAddress } from '../graph/types.js';
 import { plan } from '../plan/planner.js';
 import { scriptHasher } from '../config/script-files.js';
-import type { Plan } from '../plan/types.js';
+import type { MovedGuest, Plan } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { preflight } from './preflight.js';
 import type { Session } from './session.js';
@@ -92,20 +92,47 @@ export async function readLiveOf(
 
 /** The plan of a request against a live state already read. */
 export function planWith(session: Session, live: LiveState, request: ConvergeRequest): Plan {
-  return plan({
-    graph: session.graph,
-    fleet: session.fleet,
+  return withMoved(
+    plan({
+      graph: session.graph,
+      fleet: session.fleet,
+      live,
+      cache: session.options.cache ? session.cache.all() : new Map(),
+      scriptHash: scriptHasher(session.fleet),
+      maskSecrets: session.maskSecrets,
+      request: {
+        targets: request.targets,
+        force: request.force ?? [],
+        replace: session.options.replace,
+        noCache: !session.options.cache,
+      },
+    }),
     live,
-    cache: session.options.cache ? session.cache.all() : new Map(),
-    scriptHash: scriptHasher(session.fleet),
-    maskSecrets: session.maskSecrets,
-    request: {
-      targets: request.targets,
-      force: request.force ?? [],
-      replace: session.options.replace,
-      noCache: !session.options.cache,
-    },
-  });
+  );
+}
+
+/**
+ * The plan's guests that the cluster holds on another node than the config or an earlier placement says (the api
+ * transport marks them in the live read). Nothing in the plan changes: a moved guest's steps are judged as any
+ * other's, its commands go to the node it is on, and nothing migrates it back.
+ */
+export function withMoved(p: Plan, live: LiveState): Plan {
+  const moved: MovedGuest[] = [];
+  const seen = new Set<number>();
+  for (const s of p.steps) {
+    if (s.target === 'host' || seen.has(s.target)) continue;
+    seen.add(s.target);
+    const g = live.guests.get(s.target);
+    if (g?.moved !== undefined && g.node !== undefined)
+      moved.push({
+        id: s.target,
+        kind: g.kind,
+        from: g.moved.from,
+        to: g.node,
+        configured: g.moved.configured,
+      });
+  }
+  return moved.length > 0 ? { ...p, moved } : p;
 }
 
 /** Read the live state the request needs, then plan it and check what its work needs on the host. */

@@ -20,14 +20,32 @@ function needsOf(session: Session, plan: Plan, live: LiveState): HostNeed[] {
   });
 }
 
+/**
+ * A cluster: the commands of steps to run that cannot be done where they would run (a clone whose source's local
+ * storage the target node lacks), found before anything runs rather than as a task failing half-way.
+ */
+function refusals(session: Session, plan: Plan): string[] {
+  const refusalOf = session.host.refusalOf?.bind(session.host);
+  if (refusalOf === undefined) return [];
+  return plan.steps.flatMap((step) => {
+    if (step.status === 'up-to-date') return [];
+    const guest = step.target === 'host' ? undefined : step.target;
+    return step.preview.flatMap((argv) => {
+      const why = refusalOf(argv, guest);
+      return why === undefined ? [] : [`${step.address}: ${why}`];
+    });
+  });
+}
+
 /** What the plan's steps lack on the host, one message each; empty when nothing is missing. */
 export async function preflight(
   session: Session,
   plan: Plan,
   live: LiveState,
 ): Promise<Result<string[], string>> {
+  const refused = refusals(session, plan);
   const needs = needsOf(session, plan, live);
-  if (needs.length === 0) return ok([]);
+  if (needs.length === 0) return ok(refused);
   const storages = await readStorages(session.host);
   if (!storages.ok) return err(storages.error.message);
   const templateStorages = [
@@ -55,5 +73,5 @@ export async function preflight(
     if (!available.ok) return err(available.error.message);
     facts.catalogue = parsePveamAvailable(available.value.stdout);
   }
-  return ok(checkNeeds(needs, facts));
+  return ok([...refused, ...checkNeeds(needs, facts)]);
 }

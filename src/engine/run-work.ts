@@ -10,7 +10,7 @@ import type { LiveState } from '../host/live.js';
 import { recordFor } from '../plan/record.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { peopleOut, type Output } from '../reporters/output.js';
-import { formatPlan, planToJson, setupNote, typoNotes } from '../reporters/plan.js';
+import { formatPlan, movedLines, planToJson, setupNote, typoNotes } from '../reporters/plan.js';
 import { runToJson } from '../reporters/run-json.js';
 import { formatSummary } from '../reporters/run-summary.js';
 import { err, ok, type Result } from '../result.js';
@@ -26,7 +26,7 @@ import type { VerbContext } from './context.js';
  * nothing is touched. A plan with no work runs nothing and spawns no process beyond the live reads.
  */
 /** What running work needs of the verb: where to print, and how to ask before destroying anything. */
-export type WorkContext = Pick<VerbContext, 'io' | 'confirm'>;
+export type WorkContext = Pick<VerbContext, 'io' | 'confirm' | 'argv'>;
 
 export async function converge(
   session: Session,
@@ -83,8 +83,39 @@ export async function runWork(
     )
       return EXIT.usage;
   }
+  // A cluster: its run lock, so two machines' runs do not interleave; taken only now that there is work (a no-op
+  // run pays no ssh for it), unless `--wait` took it before planning (engine/frame.ts).
+  const cluster =
+    work > 0 && !session.clusterLocked && session.host.clusterLock
+      ? await session.host.clusterLock({
+          command: ['phoenix', ...ctx.argv].join(' '),
+          wait: false,
+          ...(session.signal && { signal: session.signal }),
+        })
+      : undefined;
+  if (cluster !== undefined && !cluster.ok) {
+    io.err(cluster.error);
+    return EXIT.locked;
+  }
+  if (cluster?.value.warning !== undefined) io.err(`warning: ${cluster.value.warning}`);
+  try {
+    return await runLocked(session, ctx, { plan, live }, work, pace);
+  } finally {
+    await cluster?.value.release();
+  }
+}
+
+/** The run itself, under every lock it needs. */
+async function runLocked(
+  session: Session,
+  { io }: WorkContext,
+  { plan, live }: { plan: Plan; live: LiveState },
+  work: number,
+  pace: string,
+): Promise<number> {
   // --quiet: only failures and the final line (the summary) on stderr.
   const quiet = session.options.renderer === 'quiet';
+  if (!quiet) for (const line of movedLines(plan, io.color)) io.err(line);
   if (work > 0 && !quiet) io.err(`Running ${pace}.`);
   // A step's danger (a firewall that may cut the user off) is said before it runs, even to those who skipped plan.
   for (const s of plan.steps)

@@ -73,6 +73,8 @@ export interface Session {
   incarnations: Map<number, string>;
   /** A diagnostic line that `--verbose` shows (how the live state was read); dropped otherwise. */
   note: (line: string) => void;
+  /** A cluster: its run lock was taken before planning (`--wait`), so the run does not take it again. */
+  clusterLocked?: boolean;
 }
 
 /** Decide which host the command talks to. Pure apart from reading env. */
@@ -84,7 +86,8 @@ export function pickTarget(
 ): HostTarget {
   const cacheDir = cacheDirFor(fleet.root, env);
   if (api !== undefined) {
-    // The cluster's node names come from its API; the run lock is this machine's (the API has no lock to share).
+    // The cluster's node names come from its API. This lock folder is this machine's; a run with work also takes
+    // the cluster's own (src/host/api/cluster-lock.ts: the API has no lock to share).
     return {
       kind: 'api',
       node: '',

@@ -98,6 +98,17 @@ export interface HostExec {
   forHostSetup?(): HostExec;
   /** A cluster: the lane a command of a guest's step takes and why (`api POST /nodes/pve2/lxc`, `ssh root@pve2: ...`). */
   laneOf?(argv: Argv, guest?: number): string;
+  /** A cluster: why a command of a guest's step cannot be done there (checked before a run starts), if it cannot. */
+  refusalOf?(argv: Argv, guest?: number): string | undefined;
+  /**
+   * A cluster: its run lock, shared by every machine that drives it (src/host/api/cluster-lock.ts). Held by another
+   * run: the message (exit 3), or with `wait` after it is free.
+   */
+  clusterLock?(opts: {
+    command: string;
+    wait: boolean;
+    signal?: AbortSignal;
+  }): Promise<Result<{ release(): Promise<void>; warning?: string }, string>>;
   /** A text file on the host (under the simulator: inside its folder); undefined when missing. No process. */
   readHostFile(file: string): Promise<string | undefined>;
   /** The host path (under the simulator: inside its folder), or undefined when it does not exist. No process. */

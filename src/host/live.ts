@@ -7,6 +7,11 @@ export interface LiveGuest {
   kind: GuestKind;
   /** The node that holds it, when the host is a cluster (the API transport); one node's CLI leaves it out. */
   node?: string;
+  /**
+   * A cluster: the guest is not on the node the config's `node` key (`configured`) or an earlier run's placement
+   * names (`from`), but on `node`: HA or someone migrated it. Phoenix works on it where it is and moves nothing.
+   */
+  moved?: { from: string; configured: boolean };
   /** `running`, `stopped`, or another QMP run state for VMs (`paused`, ...). */
   status: string;
   /** The config's `lock:` value, when a task holds or left one. */

@@ -114,4 +114,17 @@ export interface Plan {
    * (engine/plan.ts staleSetup). Said in `plan` and `LetsGo` so setup is never skipped silently.
    */
   setupLeftOut?: string[];
+  /** Guests of the plan found on another node than the config or an earlier placement names (engine/plan.ts). */
+  moved?: MovedGuest[];
+}
+
+/** A guest found on another node than expected (HA, a migration): worked on where it is, never re-created. */
+export interface MovedGuest {
+  id: number;
+  kind: 'lxc' | 'vm';
+  /** Where the config's `node` key (configured) or an earlier run's placement put it. */
+  from: string;
+  /** Where it is now (/cluster/resources). */
+  to: string;
+  configured: boolean;
 }

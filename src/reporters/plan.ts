@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import { formatArgv } from '../host/argv.js';
 import { reasonLines } from '../plan/describe.js';
-import type { Plan, PlannedStep, StaleReason } from '../plan/types.js';
+import type { MovedGuest, Plan, PlannedStep, StaleReason } from '../plan/types.js';
 import { describePending } from '../tasks/pending.js';
 import type { KeyTypo } from '../config/model.js';
 import type { Diff } from '../tasks/step.js';
@@ -53,6 +53,7 @@ export function formatPlan(plan: Plan, options: PlanFormatOptions = {}): string 
     lines.push(...formatStep(step, c, options));
   }
   lines.push(...pendingLines(plan, c));
+  lines.push(...movedLines(plan, options.color));
   lines.push(...(plan.problems ?? []).map((p) => `${c.red('missing')} ${p}`));
   const setup = setupNote(plan);
   if (setup !== undefined) lines.push(c.yellow(setup));
@@ -67,6 +68,29 @@ export function setupNote(plan: Plan): string | undefined {
   if (left.length === 0) return undefined;
   const [steps, them] = left.length === 1 ? ['host setup step is', 'it'] : ['host setup steps are', 'them'];
   return `setup   ${left.length} ${steps} out of date and not part of this plan: ${left.join(', ')} ('phoenix setup' runs ${them}; 'phoenix plan host' shows why)`;
+}
+
+/**
+ * Guests found on another node than the config or an earlier placement says: said, never acted on. Phoenix does
+ * not migrate a guest implicitly (a migration stops a container and copies its disks); the fix is the user's.
+ */
+export function movedLines(plan: Plan, color = false): string[] {
+  const c = pc.createColors(color);
+  return (plan.moved ?? []).map((m) => `${c.cyan('moved')}   ${c.bold(String(m.id))}: ${movedText(m)}`);
+}
+
+export function movedText(m: MovedGuest): string {
+  const where = `on ${m.to}, not on ${m.from}`;
+  if (!m.configured)
+    return `${where} where an earlier run placed it (HA or a migration); worked on where it is, and a run records ${m.to} as its place`;
+  const migrate =
+    m.kind === 'lxc'
+      ? `pct migrate ${m.id} ${m.from} --restart`
+      : `qm migrate ${m.id} ${m.from} (--online if it runs)`;
+  return (
+    `${where} as its config's node key says (HA or a migration); worked on where it is, not moved back: ` +
+    `'${migrate}' on ${m.to} moves it, or set its node key to ${m.to}`
+  );
 }
 
 /** Settings already set that wait for the guest's next start (Proxmox's pending section). */
@@ -124,6 +148,8 @@ export interface PlanJson {
   problems: string[];
   /** Host setup steps out of date that this plan leaves out: `phoenix setup` runs them. */
   setupLeftOut: string[];
+  /** Guests on another node than the config or an earlier placement says (HA, a migration): worked on there. */
+  moved: MovedGuest[];
   steps: {
     address: string;
     target: number | 'host';
@@ -154,6 +180,7 @@ export function planToJson(plan: Plan): PlanJson {
     summary,
     problems: plan.problems ?? [],
     setupLeftOut: plan.setupLeftOut ?? [],
+    moved: plan.moved ?? [],
     steps: plan.steps.map((s) => ({
       address: s.address,
       target: s.target,

@@ -3,10 +3,13 @@
 import pc from 'picocolors';
 import { formatArgv } from '../host/argv.js';
 import { formatValue, reasonLines } from '../plan/describe.js';
-import type { PlannedStep, StaleReason } from '../plan/types.js';
+import type { MovedGuest, PlannedStep, StaleReason } from '../plan/types.js';
+import { movedText } from './plan.js';
 
 export interface WhyOptions {
   color?: boolean;
+  /** Guests found on another node than expected (plan.moved): said under the guest's heading. */
+  moved?: readonly MovedGuest[];
 }
 
 /** Steps grouped by target in plan order; one step alone also shows its inputs, scripts and commands. */
@@ -24,6 +27,8 @@ export function formatWhy(steps: readonly PlannedStep[], options: WhyOptions = {
       lines.push(
         c.bold(`${target}: ${work === 0 ? 'up to date' : `${work} of ${mine.length} steps need to run`}`),
       );
+      const moved = options.moved?.find((m) => m.id === target);
+      if (moved) lines.push(`  ${c.cyan('moved')}       ${movedText(moved)}`);
     }
     lines.push(...explain(step, c));
     if (steps.length === 1) lines.push(...details(step));
@@ -73,9 +78,11 @@ export interface WhyJson {
   fingerprint: string;
   inputs: Record<string, unknown>;
   scripts: Record<string, string>;
+  /** Its guest is on another node than the config or an earlier placement says (HA, a migration). */
+  moved?: Omit<MovedGuest, 'id' | 'kind'>;
 }
 
-export function whyToJson(steps: readonly PlannedStep[]): WhyJson[] {
+export function whyToJson(steps: readonly PlannedStep[], moved: readonly MovedGuest[] = []): WhyJson[] {
   return steps.map((s) => ({
     address: s.address,
     status: s.status,
@@ -84,5 +91,11 @@ export function whyToJson(steps: readonly PlannedStep[]): WhyJson[] {
     fingerprint: s.fingerprint,
     inputs: s.inputs,
     scripts: s.scripts,
+    ...movedOf(moved, s.target),
   }));
+}
+
+function movedOf(moved: readonly MovedGuest[], target: number | 'host'): Pick<WhyJson, 'moved'> {
+  const m = moved.find((x) => x.id === target);
+  return m === undefined ? {} : { moved: { from: m.from, to: m.to, configured: m.configured } };
 }

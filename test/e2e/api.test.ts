@@ -50,7 +50,17 @@ let server: ChildProcess | undefined;
 let api: ApiInfo;
 
 beforeAll(async () => {
-  sim = await createSimDir({ config: { nodes: ['pve1', 'pve2'] } });
+  // local-lvm as a local ZFS pool (as many clusters have it): a guest with snapshots can be migrated off it (F16.2).
+  sim = await createSimDir({
+    config: {
+      nodes: ['pve1', 'pve2'],
+      // `fast` is pve1's alone: a clone source on it cannot reach pve2 (F16.3).
+      storages: {
+        'local-lvm': { type: 'zfspool', content: ['rootdir', 'images'] },
+        fast: { type: 'lvmthin', content: ['rootdir', 'images'], nodes: ['pve1'] },
+      },
+    },
+  });
   work = join(sim, 'work');
   mkdirSync(work);
   writeFileSync(join(work, 'phoenix.config.json'), JSON.stringify(FLEET));
@@ -72,7 +82,11 @@ afterAll(() => {
   if (sim) rmSync(sim, { recursive: true, force: true });
 });
 
-function phoenix(args: string[], fingerprint = api.fingerprint): Promise<{ code: number; stderr: string }> {
+function phoenix(
+  args: string[],
+  fingerprint = api.fingerprint,
+  config = 'phoenix.config.json',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -86,11 +100,8 @@ function phoenix(args: string[], fingerprint = api.fingerprint): Promise<{ code:
     PHOENIX_PREFS_DIR: join(work, 'prefs'),
   };
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args, '--config', join(work, 'phoenix.config.json')],
-      { env },
-      (e, _o, stderr) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stderr }),
+    execFile(process.execPath, [BIN, ...args, '--config', join(work, config)], { env }, (e, stdout, stderr) =>
+      done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -146,6 +157,129 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
         .slice(before)
         .filter((c) => c.tool !== 'api'),
     ).toEqual([]);
+  });
+
+  it('a guest migrated behind its back is "moved": status and LetsGo say so; nothing re-runs, moves it back or re-creates it; work waits for the cluster lock', async () => {
+    // HA (or an admin) moves the running 101 from pve2, where its config's node key puts it, to pve1.
+    const http = createHttpTransport({ url: api.url, token: api.token, trust: { pin: api.fingerprint } });
+    const res = await http.request({
+      method: 'POST',
+      path: '/nodes/pve2/lxc/101/migrate',
+      params: { target: 'pve1', restart: 1 },
+      timeoutMs: 10_000,
+    });
+    const upid = (JSON.parse(res.body) as { data: string }).data;
+    let status: { status: string; exitstatus?: string } = { status: 'running' };
+    for (let i = 0; i < 200 && status.status !== 'stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const s = await http.request({
+        method: 'GET',
+        path: `/nodes/pve2/tasks/${encodeURIComponent(upid)}/status`,
+        timeoutMs: 10_000,
+      });
+      status = (JSON.parse(s.body) as { data: typeof status }).data;
+    }
+    await http.close();
+    expect(status.exitstatus).toBe('OK');
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve1/lxc/101.conf'))).toBe(true);
+
+    // status plans every guest as plan does: 101 on pve1, moved from pve2, nothing stale (the wording of plan, why
+    // and --json is held by test/plan/reporters.test.ts).
+    const status2 = await phoenix(['status']);
+    expect(status2.code, status2.stderr).toBe(0);
+    expect(status2.stdout).toMatch(
+      /│ 101 │ lxc +│ web +│ pve1 \(moved from pve2\) │ yes +│ yes +│ - +│ 0 +│/,
+    );
+    expect(status2.stdout).toContain("101: moved: on pve1, not on pve2 as its config's node key says");
+
+    // Another machine's run holds the cluster's run lock (pmxcfs's priv/lock, under the simulator's folder).
+    const lockDir = join(sim, 'etc/pve/priv/lock/phoenix-run');
+    mkdirSync(lockDir, { recursive: true });
+    const other = {
+      machine: 'ci-runner',
+      pid: 4242,
+      command: 'phoenix LetsGo',
+      startedAt: '2026-12-02T10:00:00Z',
+    };
+    writeFileSync(join(sim, 'etc/pve/priv/phoenix-run.json'), JSON.stringify(other));
+
+    // LetsGo says so, writes nothing (no create, no migrate) and runs nothing on a node; with no work it takes no
+    // cluster lock, so the other machine's run does not stop it.
+    const before = readCalls(sim).length;
+    const again = await phoenix(['LetsGo']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('moved   101: on pve1, not on pve2');
+    expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+    expect(requestsSince(before)).toContain('GET /nodes/pve1/lxc/101/config');
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/101.conf'))).toBe(false);
+
+    // Work waits for the other machine: exit 3 naming it, nothing sent.
+    const locked = await phoenix(['restart', '101']);
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toContain(
+      "another phoenix run holds the cluster's run lock (ci-runner, PID 4242, 'phoenix LetsGo', started 2026-12-02T10:00:00Z)",
+    );
+    expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+    rmSync(lockDir, { recursive: true });
+
+    // A command for it goes to the node it is on now: its restart is two tasks on pve1. The lock is released.
+    const restart = await phoenix(['restart', '101']);
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(existsSync(lockDir)).toBe(false);
+    expect(requestsSince(before).filter((r) => r.startsWith('POST'))).toEqual([
+      'POST /nodes/pve1/lxc/101/status/shutdown',
+      'POST /nodes/pve1/lxc/101/status/start',
+    ]);
+  });
+
+  it("clones across nodes: a local source's clone is made beside it and migrated; one the target cannot take is refused before anything runs", async () => {
+    const web = { ...FLEET.lxc['101'], node: 'pve1', template_snapshot_name: 'base' };
+    const template = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
+    // 300 would keep a volume on pve1's `fast`, which pve2 lacks: 301, its clone on pve2, cannot be made.
+    const stuck = {
+      hypervisor: { setup_scripts: [] },
+      lxc: {
+        '300': {
+          name: 'src',
+          template,
+          node: 'pve1',
+          template_snapshot_name: 'base',
+          volumes: [{ name: 'data', pool: 'fast', size_gb: 1, mount_point: '/srv/data' }],
+        },
+        '301': { name: 'far', clone_from_ctid: 300, node: 'pve2' },
+      },
+    };
+    writeFileSync(join(work, 'stuck.json'), JSON.stringify(stuck));
+    const before = readCalls(sim).length;
+    const [plan, refused] = await Promise.all([
+      phoenix(['plan'], api.fingerprint, 'stuck.json'),
+      phoenix(['LetsGo'], api.fingerprint, 'stuck.json'),
+    ]);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toContain(
+      "301:define: 301 cannot be made on pve2: its clone source 300 is on pve1's local storage local-lvm, fast, which Proxmox cannot clone to another node, and fast is not on pve2 to migrate a copy to. Fix: give 301 node: pve1, or put 300 on storage all nodes share, or enable fast on pve2",
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Nothing was run');
+    expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+
+    // 102 on pve2, cloned from 101 on pve1's local (not shared) storage: a full clone on pve1, then migrated.
+    writeFileSync(
+      join(work, 'clone.json'),
+      JSON.stringify({
+        hypervisor: { setup_scripts: [] },
+        lxc: { '101': web, '102': { name: 'api', clone_from_ctid: 101, node: 'pve2' } },
+      }),
+    );
+    const from = readCalls(sim).length;
+    const built = await phoenix(['LetsGo'], api.fingerprint, 'clone.json');
+    expect(built.code, built.stderr).toBe(0);
+    expect(requestsSince(from)).toEqual(
+      expect.arrayContaining(['POST /nodes/pve1/lxc/101/clone', 'POST /nodes/pve1/lxc/102/migrate']),
+    );
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/102.conf'))).toBe(true);
+    // Its steps after the clone ran on pve2, where it went: it was started there.
+    expect(requestsSince(from)).toContain('POST /nodes/pve2/lxc/102/status/start');
   });
 
   it('refuses a server whose certificate is not the pinned one (exit 5) before sending a request', async () => {

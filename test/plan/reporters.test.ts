@@ -235,3 +235,32 @@ describe('run reporter: --json (issue 16 item 3)', () => {
     expect(doc.plan.steps).toHaveLength(plan.steps.length);
   });
 });
+
+describe('plan reporter: a guest found on another node (issue 15 item 3)', () => {
+  const moved = (configured: boolean) => ({
+    ...planWorld(built([lxc(950)])),
+    moved: [{ id: 950, kind: 'lxc' as const, from: 'pve2', to: 'pve1', configured }],
+  });
+
+  it('says where it is, where the config or the placement put it, and that nothing moves it back', () => {
+    expect(formatPlan(moved(true)).split('\n')[0]).toBe(
+      "moved   950: on pve1, not on pve2 as its config's node key says (HA or a migration); worked on where it is, not moved back: 'pct migrate 950 pve2 --restart' on pve1 moves it, or set its node key to pve1",
+    );
+    expect(formatPlan(moved(false)).split('\n')[0]).toBe(
+      'moved   950: on pve1, not on pve2 where an earlier run placed it (HA or a migration); worked on where it is, and a run records pve1 as its place',
+    );
+    expect(planToJson(moved(true)).moved).toEqual([
+      { id: 950, kind: 'lxc', from: 'pve2', to: 'pve1', configured: true },
+    ]);
+    const plan = moved(true);
+    expect(formatWhy(plan.steps, { moved: plan.moved }).split('\n').slice(0, 2)).toEqual([
+      '950: up to date',
+      "  moved       on pve1, not on pve2 as its config's node key says (HA or a migration); worked on where it is, not moved back: 'pct migrate 950 pve2 --restart' on pve1 moves it, or set its node key to pve1",
+    ]);
+    expect(whyToJson(plan.steps, plan.moved)[0]?.moved).toEqual({
+      from: 'pve2',
+      to: 'pve1',
+      configured: true,
+    });
+  });
+});

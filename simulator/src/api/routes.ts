@@ -92,6 +92,11 @@ export function writeAction(
       return task(['destroy', id, ...options(params, [])], `${prefix}destroy`);
     case 'POST clone':
       return task(['clone', id, one(params.newid) ?? '', ...options(params, ['newid'])], `${prefix}clone`);
+    case 'POST migrate':
+      return task(
+        ['migrate', id, one(params.target) ?? '', ...options(params, ['target'])],
+        kind === 'lxc' ? 'vzmigrate' : 'qmigrate',
+      );
     case 'PUT config':
       return {
         kind: 'sync',

@@ -17,6 +17,8 @@ import {
 import { getSnapshot } from '../snapshots.js';
 import { allocDisk, isBaseVolume, linkedClone, lookupVolume, splitVolid } from '../storage.js';
 import { checkRootdirStorage } from './mounts.js';
+import { cloneTarget } from '../migrate.js';
+import { moveGuest } from '../state.js';
 
 export const clone: Command = {
   task: true,
@@ -41,6 +43,7 @@ export const clone: Command = {
     let full = false;
     let running = false;
     let srcConfig: Record<string, string> = {};
+    let target: string | undefined;
     await ctx.tx((s) => {
       const g = loadGuest(s, 'lxc', src);
       checkUnused(s, String(newid));
@@ -50,6 +53,7 @@ export const clone: Command = {
         throw new PveError("parameter 'storage' not allowed for linked clones");
       if (o.storage !== undefined) checkRootdirStorage(s, o.storage, 'storage');
       srcConfig = o.snapname ? { ...getSnapshot(g, o.snapname).config } : { ...g.config };
+      target = cloneTarget(s, 'lxc', srcConfig, o.storage, o.target);
       running = g.status === 'running';
       if (full && running && !o.snapname) {
         throw new PveError('Full clone of a running container is only possible from a snapshot');
@@ -117,6 +121,7 @@ export const clone: Command = {
             ? g.snapshots[o.snapname]!.lxc.map(([a, b]) => [a, b])
             : g.lxc.map(([a, b]) => [a, b]);
           delete g.config.lock;
+          if (target !== undefined) moveGuest(s, String(newid), target, []);
         });
         ctx.out(out.join('\n') + '\n');
       },

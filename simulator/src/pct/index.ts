@@ -1,6 +1,7 @@
 // `pct`: LXC containers. The command table; each command group lives in its own module.
 import type { Registry } from '../context.js';
 import { clone } from './clone.js';
+import { migrateCommand } from '../migrate.js';
 import { config, pending, set } from './config.js';
 import { create } from './create.js';
 import { destroy } from './destroy.js';
@@ -35,4 +36,5 @@ export const pctCommands: Registry = {
   push,
   pull,
   unlock,
+  migrate: migrateCommand('lxc'),
 };

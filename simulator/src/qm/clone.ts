@@ -19,6 +19,8 @@ import { getSnapshot } from '../snapshots.js';
 import { allocCloudinit, allocDisk, isBaseVolume, linkedClone, splitVolid } from '../storage.js';
 import { checkImagesStorage } from './drives.js';
 import { normalizeNet } from './values.js';
+import { cloneTarget } from '../migrate.js';
+import { moveGuest } from '../state.js';
 
 export const clone: Command = {
   task: true,
@@ -43,6 +45,7 @@ export const clone: Command = {
     const o = p.opts;
     let full = true;
     let srcConfig: Record<string, string> = {};
+    let target: string | undefined;
     await ctx.tx((s) => {
       const g = loadGuest(s, 'qemu', src);
       if (s.guests[newid]) throw new PveError(`unable to create VM ${newid}: config file already exists`);
@@ -54,6 +57,7 @@ export const clone: Command = {
         throw new PveError("parameter 'format' not allowed for linked clones");
       if (o.storage !== undefined) checkImagesStorage(s, o.storage, 'storage');
       srcConfig = o.snapname ? { ...getSnapshot(g, o.snapname).config } : { ...g.config };
+      target = cloneTarget(s, 'qemu', srcConfig, o.storage, o.target);
       if (!full) {
         for (const d of configDisks('qemu', srcConfig)) {
           if (d.cloudinit) continue;
@@ -123,6 +127,7 @@ export const clone: Command = {
           conf.name = o.name ?? `Copy-of-VM-${srcConfig.name ?? src}`;
           if (o.description !== undefined) conf.description = o.description;
           ng.config = conf;
+          if (target !== undefined) moveGuest(s, String(newid), target, []);
         });
         ctx.out(out.join('\n') + '\n');
       },

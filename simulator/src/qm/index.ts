@@ -3,6 +3,7 @@
 import type { Registry } from '../context.js';
 import { guestCmd, guestExec } from './agent.js';
 import { clone } from './clone.js';
+import { migrateCommand } from '../migrate.js';
 import { ciDump, ciUpdate } from './cloudinit.js';
 import { config, pending, set } from './config.js';
 import { create } from './create.js';
@@ -36,6 +37,7 @@ export const qmCommands: Registry = {
   guest: { cmd: guestCmd, exec: guestExec },
   cloudinit: { update: ciUpdate, dump: ciDump },
   unlock,
+  migrate: migrateCommand('qemu'),
 };
 
 export const qmAliases: Record<string, string[]> = {

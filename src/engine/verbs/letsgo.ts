@@ -6,7 +6,7 @@ import { sortByBootOrder } from '../../graph/guests.js';
 import { stepsOf } from '../../graph/query.js';
 import type { Plan } from '../../plan/types.js';
 import type { VerbContext } from '../context.js';
-import { setupNote } from '../../reporters/plan.js';
+import { movedLines, setupNote } from '../../reporters/plan.js';
 import { planWith, readLiveFor, withPreflight, withSetupLeftOut } from '../plan.js';
 import { reportNoWork, runWork } from '../run-work.js';
 import { EXIT } from '../exit-codes.js';
@@ -55,7 +55,11 @@ export async function run(ctx: VerbContext): Promise<number> {
       return EXIT.failed;
     }
     // LetsGo builds guests; the host setup steps are `phoenix setup`'s, said here when they are out of date.
-    const planned = withSetupLeftOut(session, { steps: [...build, ...starts.value.steps] }, live.value);
+    const planned = withSetupLeftOut(
+      session,
+      { steps: [...build, ...starts.value.steps], ...(full.moved && { moved: full.moved }) },
+      live.value,
+    );
     // Under --quiet this is said only when it is the final line (nothing to start either).
     const quiet = ctx.options.renderer === 'quiet';
     if (buildWork.length === 0 && !(quiet && starts.value.steps.length > 0))
@@ -63,6 +67,7 @@ export async function run(ctx: VerbContext): Promise<number> {
     if (!ctx.options.dryRun && buildWork.length === 0 && starts.value.steps.length === 0) {
       const setup = setupNote(planned);
       if (setup !== undefined && !quiet) ctx.io.err(setup);
+      if (!quiet) for (const line of movedLines(planned, ctx.io.color)) ctx.io.err(line);
       reportNoWork(session, ctx.io, planned);
       return EXIT.ok;
     }

@@ -1,5 +1,6 @@
 // `phoenix status [ids...]`: one row per guest: ID, kind, name, exists, running, drift, stale steps.
-import type { Plan, PlannedStep } from '../../plan/types.js';
+import type { MovedGuest, Plan, PlannedStep } from '../../plan/types.js';
+import { movedText } from '../../reporters/plan.js';
 import type { LiveState } from '../../host/live.js';
 import type { Fleet } from '../../config/model.js';
 import type { VerbContext } from '../context.js';
@@ -20,6 +21,10 @@ export interface StatusRow {
   blocked: number;
   /** Set when the guest is a clone made from a build its source no longer has: the source step. */
   olderSource?: string;
+  /** A cluster: the node that holds it. */
+  node?: string;
+  /** Found on another node than the config or an earlier placement says (HA, a migration): worked on there. */
+  moved?: Omit<MovedGuest, 'id' | 'kind'>;
 }
 
 export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: number[]): StatusRow[] {
@@ -35,6 +40,7 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
     const lg = live.guests.get(id);
     const steps = byGuest.get(id) ?? [];
     const older = steps.flatMap((s) => s.reasons).find((r) => r.type === 'older-source');
+    const moved = plan.moved?.find((m) => m.id === id);
     return {
       id,
       kind: guest?.kind ?? '?',
@@ -46,6 +52,8 @@ export function statusRows(fleet: Fleet, plan: Plan, live: LiveState, ids: numbe
       stale: steps.filter((s) => s.status === 'stale').length,
       blocked: steps.filter((s) => s.status === 'blocked').length,
       ...(older?.type === 'older-source' && { olderSource: older.address }),
+      ...(lg?.node !== undefined && { node: lg.node }),
+      ...(moved && { moved: { from: moved.from, to: moved.to, configured: moved.configured } }),
     };
   });
 }
@@ -61,11 +69,23 @@ export function run(ctx: VerbContext): Promise<number> {
       return EXIT.ok;
     }
     const yn = (b: boolean): string => (b ? 'yes' : 'no');
-    const head = ['ID', 'kind', 'name', 'exists', 'running', 'drift', 'stale steps'];
+    // On a cluster, the node each guest is on (a moved one marked).
+    const nodes = rows.some((r) => r.node !== undefined);
+    const head = [
+      'ID',
+      'kind',
+      'name',
+      ...(nodes ? ['node'] : []),
+      'exists',
+      'running',
+      'drift',
+      'stale steps',
+    ];
     const cells = rows.map((r) => [
       r.id,
       r.kind,
       r.name,
+      ...(nodes ? [r.moved ? `${r.node ?? ''} (moved from ${r.moved.from})` : (r.node ?? '-')] : []),
       yn(r.exists),
       yn(r.running),
       [...r.drift, ...r.pendingRestart.map((n) => `${n} (pending until restart)`)].join(', ') || '-',
@@ -75,6 +95,7 @@ export function run(ctx: VerbContext): Promise<number> {
     const older = new Map<string, number[]>();
     for (const r of rows)
       if (r.olderSource) older.set(r.olderSource, [...(older.get(r.olderSource) ?? []), r.id]);
+    for (const m of planned.plan.moved ?? []) ctx.io.out(`${m.id}: moved: ${movedText(m)}.`);
     for (const [source, ids] of older)
       ctx.io.out(
         `${ids.join(', ')}: built from an older ${source}; 'phoenix create ${ids.join(' ')} --replace' re-creates ${ids.length === 1 ? 'it' : 'them'}.`,

@@ -8,8 +8,9 @@ export function run(ctx: VerbContext): Promise<number> {
   return withPlan(ctx, (planned) => {
     const only = new Set(planned.addresses);
     const steps = planned.plan.steps.filter((s) => only.has(s.address));
-    if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps), null, 2));
-    else ctx.io.out(formatWhy(steps, { color: ctx.io.color }));
+    const moved = planned.plan.moved ?? [];
+    if (ctx.options.json) ctx.io.out(JSON.stringify(whyToJson(steps, moved), null, 2));
+    else ctx.io.out(formatWhy(steps, { color: ctx.io.color, moved }));
     return EXIT.ok;
   });
 }

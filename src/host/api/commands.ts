@@ -66,8 +66,10 @@ export interface RouteContext {
   placedNode(id: number): string | undefined;
   /** Whether a storage is shared by every node (NFS, Ceph...), as /cluster/resources says; undefined if unknown. */
   sharedStorage(storage: string): boolean | undefined;
-  /** The storages a guest's disks are on (its config, read before planning). */
+  /** The storages a guest's disks are on (its config, read before planning; else its `storage_pool`). */
   guestStorages(id: number): string[] | undefined;
+  /** The nodes a storage is enabled on, as /cluster/resources lists it; undefined when no node lists it. */
+  storageNodes(storage: string): string[] | undefined;
 }
 
 const PVE_TOOLS = new Set(['pct', 'qm', 'pvesm', 'pveam', 'pvesh']);
@@ -307,7 +309,9 @@ function routeCreate(
 /**
  * A clone is made on the source's node. Placed on another node, it goes there with the clone (`target`) when every
  * disk is on shared storage; otherwise it is cloned in full beside its source and migrated (a linked clone of a
- * local disk cannot leave its base, and Proxmox refuses `target` with local storage: LXC.pm and Qemu.pm clone_vm).
+ * local disk cannot leave its base, and Proxmox refuses `target` with local storage: LXC.pm and Qemu.pm clone_vm;
+ * docs/proxmox-facts.md F16.4). The migration needs each of those storages on the target node (F16.3): when one is
+ * not, the route is refused here, so the plan says so before anything runs instead of a task failing mid-run.
  */
 function routeClone(
   kind: 'lxc' | 'qemu',
@@ -333,6 +337,16 @@ function routeClone(
     ]);
   }
   const local = storages.filter((s) => ctx.sharedStorage(s) !== true);
+  const missing = local.filter((s) => ctx.storageNodes(s)?.includes(want) === false);
+  if (missing.length > 0)
+    return {
+      lane: 'refused',
+      why:
+        `${newid} cannot be made on ${want}: its clone source ${source} is on ${srcNode}'s local storage ` +
+        `${local.join(', ')}, which Proxmox cannot clone to another node, and ${missing.join(', ')} is not on ` +
+        `${want} to migrate a copy to. Fix: give ${newid} node: ${srcNode}, or put ${source} on storage all ` +
+        `nodes share, or enable ${missing.join(', ')} on ${want}`,
+    };
   const why =
     `cloned in full on ${srcNode}, then moved to ${want}: ` +
     (local.length > 0

@@ -42,6 +42,7 @@ import { agentExec, agentExecStatus, clusterResources, guestConfig, upidOrNull }
 import { parseUpid, poll, taskFailureMessage, waitForTask } from './tasks.js';
 import { clusterView, isShared, type ClusterView } from './view.js';
 import { shipScript } from './ship.js';
+import { takeClusterLock } from './cluster-lock.js';
 
 /** Where the fleet wants its guests: the engine's placement, handed to the host before any step runs. */
 export interface Placement {
@@ -49,6 +50,10 @@ export interface Placement {
   nodeOf(id: number): string | undefined;
   /** Why the placement chose the guest's node, when no `node` key named it (for plans). */
   reasonOf?(id: number): string | undefined;
+  /** Whether the node comes from the config's `node` key (else from an earlier run's placement). */
+  keyed?(id: number): boolean;
+  /** The storages a guest of the config puts its disks on (`storage_pool`, volume mount points), before it exists. */
+  storagesOf?(id: number): string[] | undefined;
   /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
   snapshotOf(id: number): string | undefined;
 }
@@ -129,7 +134,11 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     guestNode: (id) => v.guests.get(id)?.node,
     placedNode: (id) => placement.nodeOf(id),
     sharedStorage: (s) => isShared(v, s),
-    guestStorages: (id) => storagesOfGuest(id),
+    guestStorages: (id) => storagesOfGuest(id) ?? placement.storagesOf?.(id),
+    storageNodes: (s) => {
+      const nodes = v.storages.get(s);
+      return nodes === undefined ? undefined : [...nodes.keys()];
+    },
   });
 
   /** The storages a guest's disks are on, from configs read this run (clone routes need them). */
@@ -423,10 +432,14 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     for (const g of v.value.guests.values()) {
       if (!kinds.includes(g.kind)) continue;
       const status = believedStatus(v.value, g, statuses.get(g.id)) ?? 'unknown';
+      // Not where the config or an earlier placement put it: HA or a migration moved it. Worked on where it is.
+      const home = placement.nodeOf(g.id);
       guests.set(g.id, {
         id: g.id,
         kind: g.kind,
         node: g.node,
+        ...(home !== undefined &&
+          home !== g.node && { moved: { from: home, configured: placement.keyed?.(g.id) ?? false } }),
         status,
         template: g.template ?? false,
         ...(g.lock !== undefined && { lock: g.lock }),
@@ -475,6 +488,10 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, nodeName(node), dir, owner),
   });
 
+  /** The node a guest's step works on: where the guest is, else where it is placed. */
+  const stepNode = (v: ClusterView, guest: number | undefined): string =>
+    guest === undefined ? defaultNode : (v.guests.get(guest)?.node ?? placement.nodeOf(guest) ?? defaultNode);
+
   /** Host paths of a guest's step live on its node; a setup step's on the default node. */
   const nodeName = (target: TargetNode): string => (typeof target === 'string' ? target : defaultNode);
 
@@ -511,13 +528,16 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     forHostSetup: () => bound({ every: true }),
     laneOf(argv, guest) {
       if (current === undefined) return 'api';
-      const node =
-        guest === undefined
-          ? defaultNode
-          : (current.guests.get(guest)?.node ?? placement.nodeOf(guest) ?? defaultNode);
+      const node = stepNode(current, guest);
       const lane = describeRoute(routeCommand(argv, routeCtx(current, node)));
       const why = guest !== undefined && !current.guests.has(guest) ? placement.reasonOf?.(guest) : undefined;
       return why === undefined ? lane : `${lane} (${guest} placed on ${node}: ${why})`;
+    },
+    clusterLock: (lockOpts) => takeClusterLock(local, sshOpts, defaultNode, lockOpts),
+    refusalOf(argv, guest) {
+      if (current === undefined) return undefined;
+      const route = routeCommand(argv, routeCtx(current, stepNode(current, guest)));
+      return route.lane === 'refused' ? route.why : undefined;
     },
     readLive,
     run: (argv, ro) => runOn(defaultNode, argv, ro),

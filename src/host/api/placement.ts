@@ -40,7 +40,9 @@ export function placeGuests(
   for (let progress = true; progress && waiting.length > 0;) {
     progress = false;
     for (const r of [...waiting]) {
-      const source = r.cloneFrom === undefined ? undefined : nodeOf(r.cloneFrom);
+      // Beside the source where it is now: one HA or a migration moved is cloned on its new node.
+      const source =
+        r.cloneFrom === undefined ? undefined : (view.guests.get(r.cloneFrom)?.node ?? nodeOf(r.cloneFrom));
       if (r.cloneFrom !== undefined && source === undefined && requests.some((q) => q.id === r.cloneFrom))
         continue;
       waiting.splice(waiting.indexOf(r), 1);
@@ -62,4 +64,22 @@ export function placeGuests(
     free.set(node, (free.get(node) ?? 0) - r.memoryMb * 1024 * 1024);
     chosen.set(r.id, { node, why: `the most free memory among the nodes with storage ${r.storage}` });
   }
+}
+
+/**
+ * The placement records to keep: a guest placed by an earlier run (it has no `node` key) that the cluster now holds
+ * on another node (HA, a migration) is recorded where it is, since the user never asked for the old node. The run
+ * that sees it reports it as moved once; later runs do not. Guests with a `node` key are never followed.
+ */
+export function followMoved(
+  recorded: ReadonlyMap<number, string>,
+  view: ClusterView,
+  keyed: (id: number) => boolean,
+): Map<number, string> {
+  const out = new Map(recorded);
+  for (const [id, node] of recorded) {
+    const now = view.guests.get(id)?.node;
+    if (now !== undefined && now !== node && !keyed(id)) out.set(id, now);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { bool01, clusterResources, numeric } from '../../../src/host/api/schemas
 import { parseUpid, poll } from '../../../src/host/api/tasks.js';
 import { normalizeFingerprint } from '../../../src/host/api/tls.js';
 import { clusterView } from '../../../src/host/api/view.js';
-import { placeGuests } from '../../../src/host/api/placement.js';
+import { followMoved, placeGuests } from '../../../src/host/api/placement.js';
 import { resolveApiAccess } from '../../../src/engine/api-access.js';
 import type { ResolvedOptions } from '../../../src/engine/context.js';
 import { writeAction } from '../../../simulator/src/api/routes.js';
@@ -140,7 +140,9 @@ describe('pct/qm argv -> API calls (docs/cluster.md mapping table)', () => {
     guestNode: (id) => ({ 101: 'pve2', 900: 'pve1', 9000: 'pve1' })[id],
     placedNode: (id) => ({ 102: 'pve2', 103: 'pve1', 201: 'pve2' })[id],
     sharedStorage: (s) => s === 'nfs1',
-    guestStorages: (id) => (id === 900 ? ['local-lvm'] : id === 9000 ? ['nfs1'] : undefined),
+    guestStorages: (id) =>
+      id === 900 ? ['local-lvm'] : id === 9000 ? ['nfs1'] : id === 901 ? ['fast'] : undefined,
+    storageNodes: (s) => (s === 'fast' ? ['pve1'] : ['pve1', 'pve2']),
   };
   const route = (...argv: string[]) => routeCommand(argv, ctx);
   const calls = (...argv: string[]) => {
@@ -182,6 +184,17 @@ describe('pct/qm argv -> API calls (docs/cluster.md mapping table)', () => {
     expect(calls('qm', 'clone', '9000', '201', '--name', 'c')).toEqual([
       ['POST', '/nodes/pve1/qemu/9000/clone', { newid: '201', name: 'c', target: 'pve2' }],
     ]);
+  });
+
+  it("refuses a clone whose source's local storage the target node lacks, naming the fixes (F16.3, F16.4)", () => {
+    // 901 is on pve1's `fast`, which pve2 does not have: neither `target` nor a migration can get a copy there.
+    expect(route('pct', 'clone', '901', '102', '--hostname', 'b')).toEqual({
+      lane: 'refused',
+      why:
+        "102 cannot be made on pve2: its clone source 901 is on pve1's local storage fast, which Proxmox cannot " +
+        'clone to another node, and fast is not on pve2 to migrate a copy to. Fix: give 102 node: pve1, or put ' +
+        '901 on storage all nodes share, or enable fast on pve2',
+    });
   });
 
   it('takes the ssh lane for what only root on the node may do', () => {
@@ -269,6 +282,7 @@ describe('placement of a guest without a node key', () => {
   });
 
   it('puts a clone beside its source, even one placed in the same pass, and keeps what is known', () => {
+    // 900's node key says pve3, but the cluster has it on pve1 (moved): its clone goes where it is.
     expect(
       place(
         [
@@ -277,8 +291,27 @@ describe('placement of a guest without a node key', () => {
           { id: 952, storage: 'local-lvm', memoryMb: 512, cloneFrom: 900 },
           { id: 953, storage: 'local-lvm', memoryMb: 512 },
         ],
-        new Map([[953, 'pve1']]),
+        new Map([
+          [953, 'pve1'],
+          [900, 'pve3'],
+        ]),
       ),
     ).toEqual({ 950: 'pve2', 951: 'pve2', 952: 'pve1' });
+  });
+
+  it('follows a placed guest that HA or a migration moved, never one the config names a node for', () => {
+    // 900 was placed on pve2 by an earlier run and is on pve1 now; 901 (not in the cluster yet) keeps its record.
+    const recorded = new Map([
+      [900, 'pve2'],
+      [901, 'pve3'],
+    ]);
+    expect(Object.fromEntries(followMoved(recorded, view, () => false))).toEqual({
+      900: 'pve1',
+      901: 'pve3',
+    });
+    expect(Object.fromEntries(followMoved(recorded, view, (id) => id === 900))).toEqual({
+      900: 'pve2',
+      901: 'pve3',
+    });
   });
 });
