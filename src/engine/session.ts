@@ -187,7 +187,8 @@ export async function openHost(
   note: (line: string) => void = () => undefined,
   runLog = true,
   api?: ApiAccess,
-  /** Whether the run may record what it decides (the api transport's placement): not for plans and dry runs. */
+  /** Whether the run may record what it decides and learns (the api transport's placement and snapshot lists):
+   * not for plans and dry runs. */
   record = false,
 ): Promise<Result<HostSession, OpenFailure>> {
   const target = pickTarget(fleet, options, env, api);
@@ -204,7 +205,9 @@ export async function openHost(
     redact: fleetSecrets(fleet),
   });
   if (api === undefined) return ok({ fleet, options, target, cacheDir, logFile, host: local, note });
-  const opened = await (await loadApiHost()).openApiHost(fleet, api, local, env, note, cacheDir, record);
+  const memory = { record, reuse: options.cache !== false };
+  const { openApiHost } = await loadApiHost();
+  const opened = await openApiHost(fleet, api, local, env, note, cacheDir, memory);
   if (!opened.ok) return opened;
   return ok({
     fleet,

@@ -37,7 +37,14 @@ import {
   type Route,
   type RouteContext,
 } from './commands.js';
-import { believedStatus, configFromApi, readGuestDetails, readRunState, type KnownStatus } from './live.js';
+import {
+  believedStatus,
+  configFromApi,
+  readGuestDetails,
+  readRunState,
+  type KnownSnapshots,
+  type KnownStatus,
+} from './live.js';
 import { agentExec, agentExecStatus, clusterResources, guestConfig, upidOrNull } from './schemas.js';
 import { parseUpid, poll, taskFailureMessage, waitForTask } from './tasks.js';
 import { clusterView, isShared, type ClusterView } from './view.js';
@@ -49,8 +56,6 @@ export interface Placement {
   nodeOf(id: number): string | undefined;
   /** Why the placement chose the guest's node, when no `node` key named it (for plans). */
   reasonOf?(id: number): string | undefined;
-  /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
-  snapshotOf(id: number): string | undefined;
 }
 
 /** Run states Phoenix saw its own tasks leave, so a lagging /cluster/resources does not undo them. */
@@ -59,12 +64,19 @@ export interface StatusMemory {
   set(id: number, status: string | undefined): void;
 }
 
+/** Snapshot lists read at a config digest, so a guest whose config did not change is not asked for its list. */
+export interface SnapshotMemory {
+  get(id: number): KnownSnapshots | undefined;
+  set(id: number, known: KnownSnapshots | undefined): void;
+}
+
 export interface ApiHostOptions {
   client: ApiClient;
   /** The local backend: it spawns `ssh` for the ssh lane and owns the run log. */
   local: BackendHost;
   ssh?: SshOptions;
   statuses?: StatusMemory;
+  snapshots?: SnapshotMemory;
   /** PHOENIX_COMMAND_TIMEOUT_MS: replaces every task budget (tests). */
   timeoutOverride?: number;
   /** A line for the run log (a lane change the token forced). */
@@ -87,7 +99,7 @@ export interface ApiHost extends HostExec {
   close(): Promise<void>;
 }
 
-const NO_PLACEMENT: Placement = { nodeOf: () => undefined, snapshotOf: () => undefined };
+const NO_PLACEMENT: Placement = { nodeOf: () => undefined };
 
 const memoryStatuses = (): StatusMemory => {
   const m = new Map<number, KnownStatus>();
@@ -95,6 +107,11 @@ const memoryStatuses = (): StatusMemory => {
     get: (id) => m.get(id),
     set: (id, status) => (status === undefined ? m.delete(id) : m.set(id, { status, at: Date.now() })),
   };
+};
+
+const memorySnapshots = (): SnapshotMemory => {
+  const m = new Map<number, KnownSnapshots>();
+  return { get: (id) => m.get(id), set: (id, k) => (k === undefined ? m.delete(id) : m.set(id, k)) };
 };
 
 /** Root-only refusals of a token (pve-container check_ct_modify_config_perm, qemu-server, pve-storage). */
@@ -108,6 +125,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   const { client, local } = opts;
   const sshOpts = opts.ssh ?? DEFAULT_SSH;
   const statuses = opts.statuses ?? memoryStatuses();
+  const snapshotMemory = opts.snapshots ?? memorySnapshots();
   let placement = NO_PLACEMENT;
   let current: ClusterView | undefined;
   let defaultNode = '';
@@ -154,17 +172,24 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     return fresh.ok ? ok(fresh.value.guests.get(id)?.node) : fresh;
   };
 
-  const details = async (kind: GuestKind, id: number, wantSnapshot?: string) => {
+  /** A guest's config and snapshots from `node`, what it learned kept (undefined: not on that node). */
+  const readDetails = async (node: string, kind: GuestKind, id: number) => {
+    const read = await readGuestDetails(client, node, kind, id, snapshotMemory.get(id));
+    if (!read.ok || read.value === undefined) return read;
+    const { known, ...guest } = read.value;
+    snapshotMemory.set(id, known);
+    if (guest.config) configs.set(id, guest.config);
+    return ok(guest);
+  };
+
+  const details = async (kind: GuestKind, id: number) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const node = await nodeOfGuest(id);
       if (!node.ok) throw new HostReadError(node.error);
       if (node.value === undefined) return undefined;
-      const read = await readGuestDetails(client, node.value, kind, id, wantSnapshot);
+      const read = await readDetails(node.value, kind, id);
       if (!read.ok) throw new HostReadError(apiFailure(['GET', `${kind} ${id} config`], read.error));
-      if (read.value !== undefined) {
-        if (read.value.config) configs.set(id, read.value.config);
-        return { node: node.value, guest: read.value };
-      }
+      if (read.value !== undefined) return { node: node.value, guest: read.value };
       // Not where the view said: moved (HA, a migration) since it was read. Look again once.
       await view(true);
     }
@@ -226,6 +251,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     } else if (sub === 'destroy') {
       current.guests.delete(id);
       statuses.set(id, undefined);
+      snapshotMemory.set(id, undefined);
       configs.delete(id);
     } else if (sub === 'start' || sub === 'stop' || sub === 'shutdown') {
       const g = current.guests.get(id);
@@ -436,7 +462,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const failures: CommandFailure[] = [];
     await eachLimited(wanted, 8, async (id) => {
       const g = guests.get(id)!;
-      const read = await readGuestDetails(client, g.node!, g.kind, id, placement.snapshotOf(id));
+      const read = await readDetails(g.node!, g.kind, id);
       if (!read.ok) {
         failures.push(apiFailure(['GET', `${g.kind} ${id} config`], read.error));
         return;
@@ -445,7 +471,6 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
         guests.delete(id); // deleted between the two reads
         return;
       }
-      if (read.value.config) configs.set(id, read.value.config);
       const merged: LiveGuest = { ...g, ...read.value, status: g.status };
       if (g.status === 'unknown') {
         // Younger than pvestatd's last pass, and Phoenix did not start or stop it itself: ask its node.
