@@ -22,6 +22,7 @@ import { loadSecretKey } from '../cache/secret-key.js';
 import { buildStepGraph } from '../graph/build.js';
 import { stepTables } from '../tasks/index.js';
 import type { ApiAccess } from './api-access.js';
+import type { ApiHost } from '../host/api/host.js';
 import { loadApiHost } from '../startup.js';
 
 export interface HostTarget {
@@ -164,7 +165,10 @@ function launchPolicy(fleet: Fleet, target: HostTarget): LaunchPolicy {
 export type HostSession = Pick<
   Session,
   'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host' | 'note'
->;
+> & {
+  /** The cluster behind `host` under --api (what `doctor` asks about). */
+  api?: ApiHost;
+};
 
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
 export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
@@ -216,6 +220,7 @@ export async function openHost(
     cacheDir,
     logFile,
     host: opened.value,
+    api: opened.value,
     note,
   });
 }

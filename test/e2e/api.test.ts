@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimDir, readCalls } from '../../simulator/src/testing.js';
 import { createHttpTransport } from '../../src/host/api/http.js';
+import { ALL_PRIVILEGES } from '../../simulator/src/pvesh/permissions.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'phoenix.js');
@@ -161,12 +162,40 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(drift.stdout).toContain("snapshot 'base' does not exist");
   });
 
+  it('doctor: every check passes for the fleet; a token without VM.Snapshot is told the role and ACL that fix it', async () => {
+    const good = await phoenix(['doctor']);
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/^ok +privileges +root@pam!phoenix holds the \d+ privileges/m);
+    expect(good.stdout).toMatch(/^ok +storage pve1 +local-lvm \(images\), local \(import\)$/m);
+    expect(good.stdout).toMatch(/^ok +ssh pve2 +root@pve2 runs commands without a password$/m);
+
+    const simJson = join(sim, 'sim.json');
+    const saved = readFileSync(simJson, 'utf8');
+    const acl = { '/': ALL_PRIVILEGES.filter((p) => p !== 'VM.Snapshot') };
+    writeFileSync(simJson, JSON.stringify({ ...JSON.parse(saved), tokenPrivileges: acl }));
+    try {
+      const bad = await phoenix(['doctor']);
+      expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+      expect(bad.stdout).toContain('/vms/101, /vms/200: VM.Snapshot — for CT 101 snapshot, VM 200 snapshot');
+      expect(bad.stdout).toContain("pveum acl modify /vms --tokens 'root@pam!phoenix' --roles Phoenix");
+    } finally {
+      writeFileSync(simJson, saved);
+    }
+  });
+
   it('refuses a server whose certificate is not the pinned one (exit 5) before sending a request', async () => {
     const before = readCalls(sim).length;
     const wrong = api.fingerprint.replace(/^../, api.fingerprint.startsWith('00') ? '11' : '00');
     const run = await phoenix(['plan'], wrong);
     expect(run.code).toBe(5);
     expect(run.stderr).toContain(`does not match the pinned ${wrong}`);
+    // doctor says so with the fix, and asks nothing else.
+    const doctor = await phoenix(['doctor'], wrong);
+    expect(doctor.code).toBe(5);
+    expect(doctor.stdout).toMatch(
+      /^FAIL +certificate +certificate fingerprint .* does not match the pinned/m,
+    );
+    expect(doctor.stdout).toContain('`pvenode cert info`');
     expect(readCalls(sim).length).toBe(before);
   });
 });

@@ -92,6 +92,8 @@ export interface ApiHost extends HostExec {
   setPlacement(p: Placement): void;
   /** This host as one step sees it: commands without a guest of their own go to `node`. */
   on(node: TargetNode): HostExec;
+  /** The node a guest is on, or the one the placement puts it on when it does not exist yet. */
+  guestNode(id: number): string;
   /** The lane a command of a guest's step would take, for plans: `api POST /nodes/pve1/lxc` or `ssh root@pve2: why`. */
   laneOf(argv: Argv, guest?: number): string;
   readLive(req: LiveStateRequest): Promise<Result<LiveState, CommandFailure>>;
@@ -500,6 +502,10 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, nodeName(node), dir, owner),
   });
 
+  /** Where a guest is, else where the placement puts it. */
+  const guestNode = (id: number): string =>
+    current?.guests.get(id)?.node ?? placement.nodeOf(id) ?? defaultNode;
+
   /** Host paths of a guest's step live on its node; a setup step's on the default node. */
   const nodeName = (target: TargetNode): string => (typeof target === 'string' ? target : defaultNode);
 
@@ -532,14 +538,12 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       placement = p;
     },
     on: bound,
-    forGuest: (id) => bound(current?.guests.get(id)?.node ?? placement.nodeOf(id) ?? defaultNode),
+    guestNode,
+    forGuest: (id) => bound(guestNode(id)),
     forHostSetup: () => bound({ every: true }),
     laneOf(argv, guest) {
       if (current === undefined) return 'api';
-      const node =
-        guest === undefined
-          ? defaultNode
-          : (current.guests.get(guest)?.node ?? placement.nodeOf(guest) ?? defaultNode);
+      const node = guest === undefined ? defaultNode : guestNode(guest);
       const lane = describeRoute(routeCommand(argv, routeCtx(current, node)));
       const why = guest !== undefined && !current.guests.has(guest) ? placement.reasonOf?.(guest) : undefined;
       return why === undefined ? lane : `${lane} (${guest} placed on ${node}: ${why})`;
