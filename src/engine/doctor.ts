@@ -175,25 +175,28 @@ export async function privilegeCheck(
   api: ApiHost,
   needs: PrivilegeNeed[],
 ): Promise<Check> {
+  const paths = pathsOf(needs);
+  const answers = await Promise.all(
+    paths.map((path) => api.client.read('/access/permissions', permissions, { path })),
+  );
   const granted = new Map<string, Set<string>>();
-  for (const path of pathsOf(needs)) {
-    const res = await api.client.read('/access/permissions', permissions, { path });
+  for (const [i, res] of answers.entries()) {
     if (!res.ok)
       return {
         name: 'privileges',
         ok: false,
-        detail: `GET /access/permissions?path=${path}: ${res.error.message}`,
+        detail: `GET /access/permissions?path=${paths[i]}: ${res.error.message}`,
       };
-    granted.set(path, new Set(Object.values(res.value).flatMap((privs) => Object.keys(privs))));
+    granted.set(paths[i]!, new Set(Object.values(res.value).flatMap((privs) => Object.keys(privs))));
   }
   const missing = missingPrivileges(needs, granted);
   const privileges = new Set(needs.map((n) => n.privilege)).size;
-  const paths = new Set(needs.map((n) => n.path)).size;
+  const pathCount = new Set(needs.map((n) => n.path)).size;
   if (missing.length === 0)
     return {
       name: 'privileges',
       ok: true,
-      detail: `${tokenIdOf(access.token)} holds the ${privileges} privileges the fleet needs on its ${paths} paths`,
+      detail: `${tokenIdOf(access.token)} holds the ${privileges} privileges the fleet needs on its ${pathCount} paths`,
     };
   const lines = describeMissing(missing);
   return {
