@@ -9,7 +9,8 @@
 // - The no-op: `LetsGo` three more times after the build, its requests counted from the simulator's calls.jsonl
 //   (at most guests + 2, none writing) and its wall time (median; < 0.5 s). The simulated server shares the machine.
 // The server runs each write as the simulated command behind it (a Node start-up each), at latencyScale
-// PHOENIX_BENCH_CLUSTER_LATENCY_SCALE (default 0.25: a 60-guest build at scale 1 takes several minutes).
+// PHOENIX_BENCH_CLUSTER_LATENCY_SCALE (default 0.25, which keeps the two builds near three minutes together on two
+// cores).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ export const CLUSTER_LATENCY_SCALE = Number(process.env.PHOENIX_BENCH_CLUSTER_LA
 
 const OS_TEMPLATE = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
 
-/** The generated fleet (legacy-shaped JSON, `node` keys on every guest): guests 1000-1019 on pve1, 1100-1119 on pve2... */
+/** The generated fleet (legacy-shaped JSON, a `node` key on every guest): 1000-1019 on pve1, 1100-1119 on pve2... */
 export function clusterFleet(nodes = NODES) {
   const lxc = {};
   const vms = [];
