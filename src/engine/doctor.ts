@@ -170,44 +170,51 @@ export function fleetPrivileges(fleet: Fleet, graph: StepGraph, api: ApiHost): P
   return [...guests, ...defineNeeds(fleet, graph, api).map(storageUse).flatMap(storagePrivileges)];
 }
 
+/**
+ * The privileges check, and the storages the token cannot see (no Datastore.Audit: `/cluster/resources` leaves
+ * them out, so the storage checks cannot tell what they hold).
+ */
 export async function privilegeCheck(
   access: ApiAccess,
   api: ApiHost,
   needs: PrivilegeNeed[],
-): Promise<Check> {
+): Promise<{ check: Check; hidden: Set<string> }> {
   const paths = pathsOf(needs);
   const answers = await Promise.all(
     paths.map((path) => api.client.read('/access/permissions', permissions, { path })),
   );
   const granted = new Map<string, Set<string>>();
   for (const [i, res] of answers.entries()) {
-    if (!res.ok)
-      return {
-        name: 'privileges',
-        ok: false,
-        detail: `GET /access/permissions?path=${paths[i]}: ${res.error.message}`,
-      };
+    if (!res.ok) {
+      const detail = `GET /access/permissions?path=${paths[i]}: ${res.error.message}`;
+      return { check: { name: 'privileges', ok: false, detail }, hidden: new Set() };
+    }
     granted.set(paths[i]!, new Set(Object.values(res.value).flatMap((privs) => Object.keys(privs))));
   }
+  const hidden = new Set(
+    paths.flatMap((p) => {
+      const storage = /^\/storage\/(.+)$/.exec(p)?.[1];
+      return storage !== undefined && !granted.get(p)?.has('Datastore.Audit') ? [storage] : [];
+    }),
+  );
   const missing = missingPrivileges(needs, granted);
   const privileges = new Set(needs.map((n) => n.privilege)).size;
   const pathCount = new Set(needs.map((n) => n.path)).size;
-  if (missing.length === 0)
-    return {
-      name: 'privileges',
-      ok: true,
-      detail: `${tokenIdOf(access.token)} holds the ${privileges} privileges the fleet needs on its ${pathCount} paths`,
-    };
-  const lines = describeMissing(missing);
-  return {
+  const token = tokenIdOf(access.token);
+  if (missing.length === 0) {
+    const detail = `${token} holds the ${privileges} privileges the fleet needs on its ${pathCount} paths`;
+    return { check: { name: 'privileges', ok: true, detail }, hidden };
+  }
+  const check: Check = {
     name: 'privileges',
     ok: false,
-    detail: `${tokenIdOf(access.token)} lacks:\n${lines.join('\n')}`,
+    detail: `${token} lacks:\n${describeMissing(missing).join('\n')}`,
     fix: [
-      ...grantCommands(tokenIdOf(access.token), needs, missing),
+      ...grantCommands(token, needs, missing),
       'a token with privilege separation gets only what its user also has: grant the role to the user too (--users)',
     ],
   };
+  return { check, hidden };
 }
 
 /** The storages a node has, as the preflight reads them (a disabled storage is not listed on the node at all). */
@@ -220,8 +227,17 @@ function storagesOn(view: ClusterView, node: string): StorageInfo[] {
   });
 }
 
-/** Each node's storages against the content its guests need (preflight's check, for a build from scratch). */
-export function storageChecks(fleet: Fleet, graph: StepGraph, api: ApiHost, view: ClusterView): Check[] {
+/**
+ * Each node's storages against the content its guests need (preflight's check, for a build from scratch). A storage
+ * in `hidden` the token cannot see, so what it holds is not judged.
+ */
+export function storageChecks(
+  fleet: Fleet,
+  graph: StepGraph,
+  api: ApiHost,
+  view: ClusterView,
+  hidden: ReadonlySet<string> = new Set(),
+): Check[] {
   const byNode = new Map<string, ContentNeed[]>();
   for (const { need, node } of defineNeeds(fleet, graph, api)) {
     // Whether the template itself is there is the preflight's question when a run needs it; here, the content type.
@@ -232,7 +248,17 @@ export function storageChecks(fleet: Fleet, graph: StepGraph, api: ApiHost, view
   return [...byNode.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([node, needs]) => {
-      const problems = checkNeeds(needs, { storages: storagesOn(view, node), templates: new Map() });
+      const unseen = [...new Set(needs.filter((n) => hidden.has(n.storage)).map((n) => n.storage))];
+      const problems = [
+        ...unseen.map(
+          (id) =>
+            `cannot tell what storage '${id}' holds: the token lacks Datastore.Audit on /storage/${id} (above)`,
+        ),
+        ...checkNeeds(
+          needs.filter((n) => !hidden.has(n.storage)),
+          { storages: storagesOn(view, node), templates: new Map() },
+        ),
+      ];
       const used = [...new Set(needs.map((n) => `${n.storage} (${n.content})`))];
       return problems.length === 0
         ? { name: `storage ${node}`, ok: true, detail: used.join(', ') }

@@ -162,7 +162,7 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(drift.stdout).toContain("snapshot 'base' does not exist");
   });
 
-  it('doctor: every check passes for the fleet; a token without VM.Snapshot is told the role and ACL that fix it', async () => {
+  it('doctor: every check passes for the fleet; a token without VM.Snapshot and Datastore.Audit is told the fix', async () => {
     const good = await phoenix(['doctor']);
     expect(good.code, good.stdout + good.stderr).toBe(0);
     expect(good.stdout).toMatch(/^ok +privileges +root@pam!phoenix holds the \d+ privileges/m);
@@ -171,13 +171,15 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
 
     const simJson = join(sim, 'sim.json');
     const saved = readFileSync(simJson, 'utf8');
-    const acl = { '/': ALL_PRIVILEGES.filter((p) => p !== 'VM.Snapshot') };
+    const acl = { '/': ALL_PRIVILEGES.filter((p) => p !== 'VM.Snapshot' && p !== 'Datastore.Audit') };
     writeFileSync(simJson, JSON.stringify({ ...JSON.parse(saved), tokenPrivileges: acl }));
     try {
       const bad = await phoenix(['doctor']);
       expect(bad.code, bad.stdout + bad.stderr).toBe(1);
       expect(bad.stdout).toContain('/vms/101, /vms/200: VM.Snapshot — for CT 101 snapshot, VM 200 snapshot');
       expect(bad.stdout).toContain("pveum acl modify /vms --tokens 'root@pam!phoenix' --roles Phoenix");
+      // Without Datastore.Audit the cluster hides its storages: doctor says it cannot judge them, not that they lack.
+      expect(bad.stdout).toMatch(/^FAIL +storage pve2 +cannot tell what storage 'local-lvm' holds/m);
     } finally {
       writeFileSync(simJson, saved);
     }

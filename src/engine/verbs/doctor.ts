@@ -45,9 +45,10 @@ async function clusterChecks(ctx: VerbContext, fleet: Fleet, access: ApiAccess):
     const view = await api.view();
     if (!view.ok) return [{ name: 'cluster', ok: false, detail: view.error.message }];
     const { graph } = graphed.value;
+    const privileges = await privilegeCheck(access, api, fleetPrivileges(fleet, graph, api));
     return [
-      await privilegeCheck(access, api, fleetPrivileges(fleet, graph, api)),
-      ...storageChecks(fleet, graph, api, view.value),
+      privileges.check,
+      ...storageChecks(fleet, graph, api, view.value, privileges.hidden),
       ...(await sshChecks(fleet, api)),
     ];
   } finally {
