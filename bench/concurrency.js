@@ -30,7 +30,7 @@ import {
  */
 export const CONCURRENCY_LATENCY_SCALE = Number(process.env.PHOENIX_BENCH_LATENCY_SCALE ?? 1);
 
-function runPhaseMs(stderr) {
+export function runPhaseMs(stderr) {
   const m = /(\d+) run, \d+ up to date in (?:(\d+)m(\d+)s|([\d.]+)s|(\d+)ms)/.exec(stderr);
   if (!m) throw new Error(`no run summary in:\n${stderr.slice(-2000)}`);
   const [, ran, min, sec, s, ms] = m;

@@ -1,10 +1,11 @@
 // `npm run bench`: every figure of issue 8 against the bundled simulator, in one go. Prints a table (figure,
 // value, target, pass/fail) and writes bench/results.json. Ratios compare two things measured in this run.
-// PHOENIX_BENCH_ONLY=noop,plan,status,concurrency,startup,tricks runs a subset; PHOENIX_BENCH_KEEP=1 keeps the temp
-// folders.
+// PHOENIX_BENCH_ONLY=noop,plan,status,concurrency,startup,tricks,cluster runs a subset; PHOENIX_BENCH_KEEP=1 keeps
+// the temp folders.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { clusterFigure } from './cluster.js';
 import { concurrencyFigure } from './concurrency.js';
 import { cleanup, ROOT } from './lib.js';
 import { noopFigure } from './noop.js';
@@ -131,6 +132,30 @@ try {
         `≥ ${f.thresholdMs} ms to stay (src/startup.ts)`,
         t.kept,
       );
+  }
+  if (wanted('cluster')) {
+    const f = (results.figures.cluster = await clusterFigure());
+    row(
+      `6. cluster (${f.nodes} nodes, ${f.guests} guests, API): full LetsGo at --concurrency 4 / lower bound`,
+      `${s(f.c4RunMs)} / ${s(f.boundMs)} = ${x(f.ratio)}`,
+      '≤ 1.15×',
+      f.ratio <= 1.15,
+      `latencyScale ${f.latencyScale}; ${f.steps} steps; critical path ${s(f.criticalPathMs)}, work/4 ${s(f.totalWorkMs / 4)}; host-aware bound ${s(f.hostBoundMs)} (${x(f.hostRatio)})`,
+    );
+    row(
+      '6. cluster: no-op LetsGo requests (writes)',
+      `${f.noopRequests} (${f.noopWrites.length})`,
+      `≤ ${f.guests + 2} (0)`,
+      f.noopRequests <= f.guests + 2 && f.noopWrites.length === 0,
+      f.noopWrites.join(', '),
+    );
+    row(
+      '6. cluster: no-op LetsGo wall',
+      s(f.noopWallMs),
+      '< 0.5 s',
+      f.noopWallMs < 500,
+      `runs ${f.noopWallRunsMs.map((ms) => s(ms)).join(', ')}; the simulated server shares the machine`,
+    );
   }
 } finally {
   cleanup();

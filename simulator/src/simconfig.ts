@@ -130,6 +130,12 @@ export interface SimConfig {
    * `qm shutdown` wait their timeout, then stop them hard with `--forceStop 1` or fail without it.
    */
   ignoresShutdown: number[];
+  /**
+   * The API token's privileges by ACL path, each propagating to the paths below it (as `pveum acl modify` grants
+   * by default); unset: the token is root's and holds every privilege. Only `/access/permissions` reads it: the
+   * other calls do not check privileges (a guess kept simple; see docs/simulator.md).
+   */
+  tokenPrivileges?: Record<string, string[]>;
 }
 
 /**

@@ -63,7 +63,7 @@ const MUTATES = [
 /** Verbs that talk to the host (or the simulator). */
 const HOST = [...new Set([...RUNS, ...PLANS, 'graph'])];
 /** Verbs that read the config. */
-const CONFIG = [...HOST, 'validate'];
+const CONFIG = [...HOST, 'validate', 'doctor'];
 /** Verbs that may destroy a guest, so may ask first. */
 const ASKS = ['delete', 'setup', 'create', 'reconfigure', 'LetsGo', 'run'];
 

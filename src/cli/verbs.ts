@@ -277,6 +277,26 @@ variable, which beats a preference.`,
     load: () => import('../engine/verbs/prefs.js'),
   },
   {
+    name: 'doctor',
+    args: '',
+    targets: 'none',
+    summary: 'check a cluster (--api) for what the fleet needs: certificate, token privileges, storages, ssh',
+    mutating: false,
+    readOnly: true,
+    about: `Checks the cluster --api names against the fleet, and prints each missing piece with its fix: that the
+API answers, its certificate is the trusted one and the token is accepted; that the token holds every privilege the
+fleet's steps need on each path (GET /access/permissions); that each node the fleet uses has storages with the
+content its guests need (rootdir, images, vztmpl, import); and that ssh root@<node> works without a password.
+Exit 0 when every check passes, 1 when one fails, 5 when the certificate is refused.`,
+    examples: [
+      [
+        'PHOENIX_API_TOKEN=... phoenix doctor --api https://pve1:8006 --fingerprint AB:CD:...',
+        'check the cluster',
+      ],
+    ],
+    load: () => import('../engine/verbs/doctor.js'),
+  },
+  {
     name: 'sim',
     args: 'serve',
     targets: 'words',

@@ -1,15 +1,16 @@
 // Opens the api transport for a session: the HTTP client (undici, the certificate pinned or verified), the API host
 // over it (src/host/api/host.ts) with the fleet's placement, and the run states Phoenix's own tasks left, kept in the
 // cache folder across runs: `/cluster/resources` shows a guest's run state up to ~12 s late, so a run right after
-// another would otherwise see a guest it just started as stopped and start it again.
+// another would otherwise see a guest it just started as stopped and start it again. And the snapshot lists it
+// read, each with the config digest it was read at, so a run that changed nothing reads no list (live.ts).
 import { join } from 'node:path';
 import type { Fleet } from '../config/model.js';
 import { fleetSecrets } from '../config/secrets.js';
 import type { BackendHost } from '../host/exec.js';
 import { createApiClient } from '../host/api/client.js';
-import { createApiHost, type ApiHost, type StatusMemory } from '../host/api/host.js';
+import { createApiHost, type ApiHost, type SnapshotMemory, type StatusMemory } from '../host/api/host.js';
 import { createHttpTransport } from '../host/api/http.js';
-import { STATUS_LAG_MS, type KnownStatus } from '../host/api/live.js';
+import { STATUS_LAG_MS, type KnownSnapshots, type KnownStatus } from '../host/api/live.js';
 import { followMoved, placeGuests, type Placed, type PlacementRequest } from '../host/api/placement.js';
 import type { ClusterView } from '../host/api/view.js';
 import { createRedactor, openRunLog } from '../run/log.js';
@@ -29,18 +30,57 @@ function statusFile(file: string): StatusMemory {
   } catch {
     // none yet, or unreadable: nothing remembered
   }
-  let writing = Promise.resolve();
-  const save = (): void => {
-    const data = JSON.stringify(Object.fromEntries(known));
-    writing = writing.then(() => writePrivateFile(file, data)).catch(() => undefined);
-  };
+  const save = writeBehind(file);
   return {
     get: (id) => known.get(id),
     set(id, status) {
       if (status === undefined) known.delete(id);
       else known.set(id, { status, at: Date.now() });
-      save();
+      save(known);
     },
+  };
+}
+
+/**
+ * Snapshot lists by guest with the config digest each was read at, in `<cache>/api-snapshots-<url hash>.json`
+ * (0600). `reuse` false (--no-cache): nothing earlier is believed. `record` false (plans, dry runs): nothing is
+ * written. The file changes only when a read learned something new, so a no-op run writes nothing.
+ */
+function snapshotFile(file: string, reuse: boolean, record: boolean): SnapshotMemory {
+  const known = new Map<number, KnownSnapshots>();
+  if (reuse) {
+    try {
+      const raw = JSON.parse(readOwnFile(file)) as Record<string, KnownSnapshots>;
+      for (const [id, k] of Object.entries(raw))
+        if (typeof k.digest === 'string' && Array.isArray(k.snapshots) && k.snapshots.every(isString))
+          known.set(Number(id), { digest: k.digest, snapshots: k.snapshots });
+    } catch {
+      // none yet, or unreadable: every list is read
+    }
+  }
+  const save = writeBehind(file);
+  return {
+    get: (id) => known.get(id),
+    set(id, k) {
+      const was = known.get(id);
+      if (k === undefined ? was === undefined : was !== undefined && sameSnapshots(was, k)) return;
+      if (k === undefined) known.delete(id);
+      else known.set(id, k);
+      if (record) save(known);
+    },
+  };
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const sameSnapshots = (a: KnownSnapshots, b: KnownSnapshots): boolean =>
+  a.digest === b.digest && a.snapshots.join('\n') === b.snapshots.join('\n');
+
+/** Writes a map to a private file, one write after another, a failed write only costing the memory. */
+function writeBehind(file: string): (m: Map<number, unknown>) => void {
+  let writing = Promise.resolve();
+  return (m) => {
+    const data = JSON.stringify(Object.fromEntries(m));
+    writing = writing.then(() => writePrivateFile(file, data)).catch(() => undefined);
   };
 }
 
@@ -51,7 +91,8 @@ export async function openApiHost(
   env: NodeJS.ProcessEnv,
   note: (line: string) => void,
   cacheDir: string,
-  record: boolean,
+  /** record: the run may write what it decides and learns (not a plan, not a dry run); reuse: not --no-cache. */
+  memory: { record: boolean; reuse: boolean },
 ): Promise<Result<ApiHost, { message: string; exit: number }>> {
   const redactor = createRedactor([...fleetSecrets(fleet), access.token]);
   const client = createApiClient({
@@ -64,6 +105,11 @@ export async function openApiHost(
     local,
     ssh: { user: 'root', program: env.PHOENIX_SSH ?? 'ssh' },
     statuses: statusFile(join(cacheDir, `api-status-${shortHash(access.url)}.json`)),
+    snapshots: snapshotFile(
+      join(cacheDir, `api-snapshots-${shortHash(access.url)}.json`),
+      memory.reuse,
+      memory.record,
+    ),
     note,
   });
   const view = await host.view();
@@ -82,7 +128,7 @@ export async function openApiHost(
     fleet,
     view.value,
     join(cacheDir, `api-placement-${shortHash(access.url)}.json`),
-    record,
+    memory.record,
   );
   for (const [id, p] of placed.fresh) note(`placement: ${id} on ${p.node}: ${p.why}`);
   host.setPlacement({
@@ -100,10 +146,6 @@ export async function openApiHost(
     },
     reasonOf: (id) =>
       placed.fresh.get(id)?.why ?? (placed.recorded.has(id) ? 'placed by an earlier run' : undefined),
-    snapshotOf: (id) => {
-      const name = fleet.guests.get(id)?.config.template_snapshot_name;
-      return typeof name === 'string' ? name : undefined;
-    },
   });
   return ok(host);
 }

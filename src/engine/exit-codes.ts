@@ -2,7 +2,7 @@
 export const EXIT = {
   /** Everything asked for is done (or nothing needed doing). */
   ok: 0,
-  /** A step or target failed; also the dispatcher's error rows (invalid verb, missing or unknown target). */
+  /** A step, target or doctor check failed; also the dispatcher's error rows (invalid verb, unknown target). */
   failed: 1,
   /** Bad usage or an invalid config: nothing was touched. */
   usage: 2,
@@ -22,7 +22,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_CODES_HELP = `Exit codes:
   0    success (nothing failed; for plan: also when changes are pending, unless --detailed-exitcode)
-  1    a step or target failed; invalid verb; missing or unknown target ID
+  1    a step or target failed (doctor: a check failed); invalid verb; missing or unknown target ID
   2    bad usage or invalid config (nothing was touched)
   3    another phoenix run holds the lock for this host (use --wait to queue)
   4    plan --detailed-exitcode: changes are pending

@@ -22,6 +22,7 @@ import { loadSecretKey } from '../cache/secret-key.js';
 import { buildStepGraph } from '../graph/build.js';
 import { stepTables } from '../tasks/index.js';
 import type { ApiAccess } from './api-access.js';
+import type { ApiHost } from '../host/api/host.js';
 import { loadApiHost } from '../startup.js';
 
 export interface HostTarget {
@@ -167,7 +168,10 @@ function launchPolicy(fleet: Fleet, target: HostTarget): LaunchPolicy {
 export type HostSession = Pick<
   Session,
   'fleet' | 'options' | 'target' | 'cacheDir' | 'logFile' | 'host' | 'note'
->;
+> & {
+  /** The cluster behind `host` under --api (what `doctor` asks about). */
+  api?: ApiHost;
+};
 
 /** Everything but the step cache: enough to check targets and ask questions before taking the run lock. */
 export type PreparedSession = Omit<Session, 'cache' | 'warnings' | 'maskSecrets'>;
@@ -190,7 +194,8 @@ export async function openHost(
   note: (line: string) => void = () => undefined,
   runLog = true,
   api?: ApiAccess,
-  /** Whether the run may record what it decides (the api transport's placement): not for plans and dry runs. */
+  /** Whether the run may record what it decides and learns (the api transport's placement and snapshot lists):
+   * not for plans and dry runs. */
   record = false,
 ): Promise<Result<HostSession, OpenFailure>> {
   const target = pickTarget(fleet, options, env, api);
@@ -207,7 +212,9 @@ export async function openHost(
     redact: fleetSecrets(fleet),
   });
   if (api === undefined) return ok({ fleet, options, target, cacheDir, logFile, host: local, note });
-  const opened = await (await loadApiHost()).openApiHost(fleet, api, local, env, note, cacheDir, record);
+  const memory = { record, reuse: options.cache !== false };
+  const { openApiHost } = await loadApiHost();
+  const opened = await openApiHost(fleet, api, local, env, note, cacheDir, memory);
   if (!opened.ok) return opened;
   return ok({
     fleet,
@@ -216,6 +223,7 @@ export async function openHost(
     cacheDir,
     logFile,
     host: opened.value,
+    api: opened.value,
     note,
   });
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimDir, readCalls } from '../../simulator/src/testing.js';
 import { createHttpTransport } from '../../src/host/api/http.js';
+import { ALL_PRIVILEGES } from '../../simulator/src/pvesh/permissions.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'phoenix.js');
@@ -28,6 +29,7 @@ const FLEET = {
       name: 'web',
       template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
       node: 'pve2',
+      template_snapshot_name: 'base',
       // Only root@pam may set keyctl, and no API sets raw lxc.* lines: both take the ssh lane.
       pct_options: ['nesting=1', 'keyctl=1'],
       apparmor_profile: 'unconfined',
@@ -128,7 +130,7 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(readCalls(sim).at(-1)).toMatchObject({ tool: 'api', argv: ['GET', '/version'], exit: 401 });
   });
 
-  it('builds each guest on its node, then a no-op LetsGo reads each guest’s config and snapshots once and writes nothing', async () => {
+  it('builds each guest on its node, then a no-op LetsGo reads each guest’s config once, no snapshot list, and writes nothing', async () => {
     const build = await phoenix(['LetsGo']);
     expect(build.code, build.stderr).toBe(0);
     // Where pmxcfs keeps each guest's config: the node the config named.
@@ -147,9 +149,10 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     const again = await phoenix(['LetsGo']);
     expect(again.code, again.stderr).toBe(0);
     const served = requestsSince(before);
-    // /cluster/resources, then per guest its config and (since every guest has a snapshot step, issue 19) its
-    // snapshot list: 1 + 2 x guests. Issue 15's target is guests + 2; the API has no cluster-wide snapshot read.
-    expect(served.length, served.join('\n')).toBeLessThanOrEqual(1 + 2 * 2);
+    // /cluster/resources, then each guest's config: its digest is the one the build last read the snapshot list
+    // at, so the list is not read again. Issue 15's bound is guests + 2.
+    expect(served.length, served.join('\n')).toBeLessThanOrEqual(2 + 2);
+    expect(served.filter((r) => r.endsWith('/snapshot'))).toEqual([]);
     expect(served.filter((r) => !r.startsWith('GET '))).toEqual([]);
     // Nothing ran on a node behind the API's back either.
     expect(
@@ -157,6 +160,40 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
         .slice(before)
         .filter((c) => c.tool !== 'api'),
     ).toEqual([]);
+
+    // An older snapshot deleted by hand on the node leaves `parent` (final-form) as it was, but not the digest:
+    // the plan reads the list again and sees it gone.
+    await new Promise((done) => execFile(api.ssh, ['root@pve2', 'pct', 'delsnapshot', '101', 'base'], done));
+    const drift = await phoenix(['plan', '--detailed-exitcode']);
+    expect(drift.code, drift.stderr).toBe(4);
+    expect(drift.stdout).toContain("snapshot 'base' does not exist");
+    // The next run takes it again (and leaves the fleet built for the scenarios below).
+    const mended = await phoenix(['LetsGo']);
+    expect(mended.code, mended.stderr).toBe(0);
+    expect((await phoenix(['plan', '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it('doctor: every check passes for the fleet; a token without VM.Snapshot and Datastore.Audit is told the fix', async () => {
+    const good = await phoenix(['doctor']);
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/^ok +privileges +root@pam!phoenix holds the \d+ privileges/m);
+    expect(good.stdout).toMatch(/^ok +storage pve1 +local-lvm \(images\), local \(import\)$/m);
+    expect(good.stdout).toMatch(/^ok +ssh pve2 +root@pve2 runs commands without a password$/m);
+
+    const simJson = join(sim, 'sim.json');
+    const saved = readFileSync(simJson, 'utf8');
+    const acl = { '/': ALL_PRIVILEGES.filter((p) => p !== 'VM.Snapshot' && p !== 'Datastore.Audit') };
+    writeFileSync(simJson, JSON.stringify({ ...JSON.parse(saved), tokenPrivileges: acl }));
+    try {
+      const bad = await phoenix(['doctor']);
+      expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+      expect(bad.stdout).toContain('/vms/101, /vms/200: VM.Snapshot — for CT 101 snapshot, VM 200 snapshot');
+      expect(bad.stdout).toContain("pveum acl modify /vms --tokens 'root@pam!phoenix' --roles Phoenix");
+      // Without Datastore.Audit the cluster hides its storages: doctor says it cannot judge them, not that they lack.
+      expect(bad.stdout).toMatch(/^FAIL +storage pve2 +cannot tell what storage 'local-lvm' holds/m);
+    } finally {
+      writeFileSync(simJson, saved);
+    }
   });
 
   it('a guest migrated behind its back is "moved": status and LetsGo say so; nothing re-runs, moves it back or re-creates it; work waits for the cluster lock', async () => {
@@ -288,6 +325,13 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     const run = await phoenix(['plan'], wrong);
     expect(run.code).toBe(5);
     expect(run.stderr).toContain(`does not match the pinned ${wrong}`);
+    // doctor says so with the fix, and asks nothing else.
+    const doctor = await phoenix(['doctor'], wrong);
+    expect(doctor.code).toBe(5);
+    expect(doctor.stdout).toMatch(
+      /^FAIL +certificate +certificate fingerprint .* does not match the pinned/m,
+    );
+    expect(doctor.stdout).toContain('`pvenode cert info`');
     expect(readCalls(sim).length).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import { viewOf } from './nodes.js';
 import { totalKiB, usedKiB } from '../pvesm.js';
 import { clusterOf, isShared, type GuestState, type SimState } from '../state.js';
 import { getStorage, storagePath } from '../storage.js';
+import { accessPermissions } from './permissions.js';
 import { clusterResources, guestListEntry } from './resources.js';
 
 /**
@@ -96,6 +97,8 @@ export function getPath(
 ): unknown {
   const parts = path.replace(/^\/+|\/+$/g, '').split('/');
   const [a, b, c, d, e, f] = parts;
+  if (a === 'access' && b === 'permissions' && parts.length === 2)
+    return accessPermissions(ctx.cfg, opts.path);
   if (a === 'version' && parts.length === 1)
     return { release: '9.1', repoid: 'b1d5f6f0a3e2c4d7', version: '9.1.1' };
   if (a === 'cluster' && b === 'resources' && parts.length === 2) return clusterResources(ctx, s, opts.type);

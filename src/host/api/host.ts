@@ -37,7 +37,14 @@ import {
   type Route,
   type RouteContext,
 } from './commands.js';
-import { believedStatus, configFromApi, readGuestDetails, readRunState, type KnownStatus } from './live.js';
+import {
+  believedStatus,
+  configFromApi,
+  readGuestDetails,
+  readRunState,
+  type KnownSnapshots,
+  type KnownStatus,
+} from './live.js';
 import { agentExec, agentExecStatus, clusterResources, guestConfig, upidOrNull } from './schemas.js';
 import { parseUpid, poll, taskFailureMessage, waitForTask } from './tasks.js';
 import { clusterView, isShared, type ClusterView } from './view.js';
@@ -54,8 +61,6 @@ export interface Placement {
   keyed?(id: number): boolean;
   /** The storages a guest of the config puts its disks on (`storage_pool`, volume mount points), before it exists. */
   storagesOf?(id: number): string[] | undefined;
-  /** The snapshot the fleet expects on a guest (`template_snapshot_name`): when it is the newest, no list is read. */
-  snapshotOf(id: number): string | undefined;
 }
 
 /** Run states Phoenix saw its own tasks leave, so a lagging /cluster/resources does not undo them. */
@@ -64,12 +69,19 @@ export interface StatusMemory {
   set(id: number, status: string | undefined): void;
 }
 
+/** Snapshot lists read at a config digest, so a guest whose config did not change is not asked for its list. */
+export interface SnapshotMemory {
+  get(id: number): KnownSnapshots | undefined;
+  set(id: number, known: KnownSnapshots | undefined): void;
+}
+
 export interface ApiHostOptions {
   client: ApiClient;
   /** The local backend: it spawns `ssh` for the ssh lane and owns the run log. */
   local: BackendHost;
   ssh?: SshOptions;
   statuses?: StatusMemory;
+  snapshots?: SnapshotMemory;
   /** PHOENIX_COMMAND_TIMEOUT_MS: replaces every task budget (tests). */
   timeoutOverride?: number;
   /** A line for the run log (a lane change the token forced). */
@@ -85,6 +97,8 @@ export interface ApiHost extends HostExec {
   setPlacement(p: Placement): void;
   /** This host as one step sees it: commands without a guest of their own go to `node`. */
   on(node: TargetNode): HostExec;
+  /** The node a guest is on, or the one the placement puts it on when it does not exist yet. */
+  guestNode(id: number): string;
   /** The lane a command of a guest's step would take, for plans: `api POST /nodes/pve1/lxc` or `ssh root@pve2: why`. */
   laneOf(argv: Argv, guest?: number): string;
   readLive(req: LiveStateRequest): Promise<Result<LiveState, CommandFailure>>;
@@ -92,7 +106,7 @@ export interface ApiHost extends HostExec {
   close(): Promise<void>;
 }
 
-const NO_PLACEMENT: Placement = { nodeOf: () => undefined, snapshotOf: () => undefined };
+const NO_PLACEMENT: Placement = { nodeOf: () => undefined };
 
 const memoryStatuses = (): StatusMemory => {
   const m = new Map<number, KnownStatus>();
@@ -100,6 +114,11 @@ const memoryStatuses = (): StatusMemory => {
     get: (id) => m.get(id),
     set: (id, status) => (status === undefined ? m.delete(id) : m.set(id, { status, at: Date.now() })),
   };
+};
+
+const memorySnapshots = (): SnapshotMemory => {
+  const m = new Map<number, KnownSnapshots>();
+  return { get: (id) => m.get(id), set: (id, k) => (k === undefined ? m.delete(id) : m.set(id, k)) };
 };
 
 /** Root-only refusals of a token (pve-container check_ct_modify_config_perm, qemu-server, pve-storage). */
@@ -113,6 +132,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
   const { client, local } = opts;
   const sshOpts = opts.ssh ?? DEFAULT_SSH;
   const statuses = opts.statuses ?? memoryStatuses();
+  const snapshotMemory = opts.snapshots ?? memorySnapshots();
   let placement = NO_PLACEMENT;
   let current: ClusterView | undefined;
   let defaultNode = '';
@@ -163,17 +183,24 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     return fresh.ok ? ok(fresh.value.guests.get(id)?.node) : fresh;
   };
 
-  const details = async (kind: GuestKind, id: number, wantSnapshot?: string) => {
+  /** A guest's config and snapshots from `node`, what it learned kept (undefined: not on that node). */
+  const readDetails = async (node: string, kind: GuestKind, id: number) => {
+    const read = await readGuestDetails(client, node, kind, id, snapshotMemory.get(id));
+    if (!read.ok || read.value === undefined) return read;
+    const { known, ...guest } = read.value;
+    snapshotMemory.set(id, known);
+    if (guest.config) configs.set(id, guest.config);
+    return ok(guest);
+  };
+
+  const details = async (kind: GuestKind, id: number) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const node = await nodeOfGuest(id);
       if (!node.ok) throw new HostReadError(node.error);
       if (node.value === undefined) return undefined;
-      const read = await readGuestDetails(client, node.value, kind, id, wantSnapshot);
+      const read = await readDetails(node.value, kind, id);
       if (!read.ok) throw new HostReadError(apiFailure(['GET', `${kind} ${id} config`], read.error));
-      if (read.value !== undefined) {
-        if (read.value.config) configs.set(id, read.value.config);
-        return { node: node.value, guest: read.value };
-      }
+      if (read.value !== undefined) return { node: node.value, guest: read.value };
       // Not where the view said: moved (HA, a migration) since it was read. Look again once.
       await view(true);
     }
@@ -235,6 +262,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     } else if (sub === 'destroy') {
       current.guests.delete(id);
       statuses.set(id, undefined);
+      snapshotMemory.set(id, undefined);
       configs.delete(id);
     } else if (sub === 'start' || sub === 'stop' || sub === 'shutdown') {
       const g = current.guests.get(id);
@@ -449,7 +477,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     const failures: CommandFailure[] = [];
     await eachLimited(wanted, 8, async (id) => {
       const g = guests.get(id)!;
-      const read = await readGuestDetails(client, g.node!, g.kind, id, placement.snapshotOf(id));
+      const read = await readDetails(g.node!, g.kind, id);
       if (!read.ok) {
         failures.push(apiFailure(['GET', `${g.kind} ${id} config`], read.error));
         return;
@@ -458,7 +486,6 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
         guests.delete(id); // deleted between the two reads
         return;
       }
-      if (read.value.config) configs.set(id, read.value.config);
       const merged: LiveGuest = { ...g, ...read.value, status: g.status };
       if (g.status === 'unknown') {
         // Younger than pvestatd's last pass, and Phoenix did not start or stop it itself: ask its node.
@@ -488,9 +515,12 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     ensureHostDir: (dir, owner) => ensureDirOverSsh(local, sshOpts, nodeName(node), dir, owner),
   });
 
-  /** The node a guest's step works on: where the guest is, else where it is placed. */
-  const stepNode = (v: ClusterView, guest: number | undefined): string =>
-    guest === undefined ? defaultNode : (v.guests.get(guest)?.node ?? placement.nodeOf(guest) ?? defaultNode);
+  /** Where a guest is, else where the placement puts it. */
+  const guestNode = (id: number): string =>
+    current?.guests.get(id)?.node ?? placement.nodeOf(id) ?? defaultNode;
+  /** The node a step works on: its guest's, or the default node for a step of no guest. */
+  const stepNode = (guest: number | undefined): string =>
+    guest === undefined ? defaultNode : guestNode(guest);
 
   /** Host paths of a guest's step live on its node; a setup step's on the default node. */
   const nodeName = (target: TargetNode): string => (typeof target === 'string' ? target : defaultNode);
@@ -524,11 +554,12 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
       placement = p;
     },
     on: bound,
-    forGuest: (id) => bound(current?.guests.get(id)?.node ?? placement.nodeOf(id) ?? defaultNode),
+    guestNode,
+    forGuest: (id) => bound(guestNode(id)),
     forHostSetup: () => bound({ every: true }),
     laneOf(argv, guest) {
       if (current === undefined) return 'api';
-      const node = stepNode(current, guest);
+      const node = stepNode(guest);
       const lane = describeRoute(routeCommand(argv, routeCtx(current, node)));
       const why = guest !== undefined && !current.guests.has(guest) ? placement.reasonOf?.(guest) : undefined;
       return why === undefined ? lane : `${lane} (${guest} placed on ${node}: ${why})`;
@@ -536,7 +567,7 @@ export function createApiHost(opts: ApiHostOptions): ApiHost {
     clusterLock: (lockOpts) => takeClusterLock(local, sshOpts, defaultNode, lockOpts),
     refusalOf(argv, guest) {
       if (current === undefined) return undefined;
-      const route = routeCommand(argv, routeCtx(current, stepNode(current, guest)));
+      const route = routeCommand(argv, routeCtx(current, stepNode(guest)));
       return route.lane === 'refused' ? route.why : undefined;
     },
     readLive,

@@ -1,7 +1,9 @@
 // The live read over the API: one `GET /cluster/resources` answers existence, node, lock and (lagging) run state
 // for the whole cluster, then one `GET .../config` per guest the plan covers answers its settings, template flag,
-// raw lxc lines and newest snapshot (`parent`). So a no-op plan of N guests costs N + 1 requests, none writing.
-// The snapshot list is read only when `parent` is not the snapshot the plan looks for.
+// raw lxc lines, newest snapshot (`parent`) and `digest`. The digest is the SHA-1 of the whole config file,
+// snapshot sections included (pve-container `src/PVE/LXC/Config.pm` `parse_pct_config`, qemu-server
+// `src/PVE/QemuServer.pm` `parse_vm_config`), so a snapshot list read at a digest holds for as long as the digest
+// does: a no-op plan of N guests costs N + 1 requests, none writing, once their lists are known.
 import type { GuestKind } from '../../config/model.js';
 import { ok, type Result } from '../../result.js';
 import type { LiveGuest } from '../live.js';
@@ -32,28 +34,35 @@ export function configFromApi(data: z.infer<typeof guestConfig>): {
   return { config, rawLxc };
 }
 
-export type GuestRead = Omit<LiveGuest, 'status'> & { parentSnapshot?: string };
+/** A guest's snapshot names as read at a config digest: they hold while the config's digest is that one. */
+export interface KnownSnapshots {
+  digest: string;
+  snapshots: string[];
+}
+
+export type GuestRead = Omit<LiveGuest, 'status'> & { known?: KnownSnapshots };
 
 /**
- * A guest's config (and, when needed, its snapshot list) from the node that holds it. `wantSnapshot`: the snapshot
- * the caller looks for; when the config's `parent` (the newest snapshot) is that one, the list is not read.
- * Undefined when the node says the guest's config does not exist.
+ * A guest's config (and, when needed, its snapshot list) from the node that holds it. `known`: the snapshots read
+ * earlier at some digest; when the config's digest is still that one the file is byte for byte the same, so the
+ * list is not read again. A config without `parent` has no snapshot to list. The answer's `known` is what the read
+ * learned, for the caller to keep. Undefined when the node says the guest's config does not exist.
  */
 export async function readGuestDetails(
   client: ApiClient,
   node: string,
   kind: GuestKind,
   id: number,
-  wantSnapshot?: string,
+  known?: KnownSnapshots,
 ): Promise<Result<GuestRead | undefined, ApiFailure>> {
   const base = guestPath(node, kind, id);
   const conf = await client.read(`${base}/config`, guestConfig);
   if (!conf.ok) return isMissing(conf.error) ? ok(undefined) : conf;
   const { config, rawLxc } = configFromApi(conf.value);
-  const parent = config.parent;
+  const digest = typeof conf.value.digest === 'string' ? conf.value.digest : undefined;
   let snapshots: string[] = [];
-  if (parent !== undefined && parent !== '') {
-    if (wantSnapshot !== undefined && parent === wantSnapshot) snapshots = [parent];
+  if (config.parent !== undefined && config.parent !== '') {
+    if (digest !== undefined && known?.digest === digest) snapshots = known.snapshots;
     else {
       const list = await client.read(`${base}/snapshot`, snapshotList);
       if (!list.ok) return isMissing(list.error) ? ok(undefined) : list;
@@ -70,6 +79,7 @@ export async function readGuestDetails(
     template: config.template === '1',
     ...(config.lock ? { lock: config.lock } : {}),
     ...(incarnation === undefined ? {} : { incarnation }),
+    ...(digest === undefined ? {} : { known: { digest, snapshots } }),
   });
 }
 
