@@ -68,6 +68,11 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
    * does not depend on what ran before (e.g. `configure` applies settings whatever the container holds).
    */
   cascades: boolean;
+  /**
+   * A step off the main chain: it runs in chain order, but the step after it cascades from the step before it, so
+   * its own re-run makes nothing after it stale (a changed NFS volume re-runs no feature).
+   */
+  aside?: boolean;
   /** Pure live check against the state read before planning. */
   check(ctx: StepContext<T>): LiveCheck;
   /** The host commands the step would run from the state read before planning, for dry runs and `plan`. */
@@ -128,7 +133,10 @@ export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
   'kind' | 'inputs' | 'check' | 'run'
 > &
   Partial<
-    Pick<ExecutableStep<T>, 'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs' | 'predict'>
+    Pick<
+      ExecutableStep<T>,
+      'instances' | 'scripts' | 'cascades' | 'aside' | 'preview' | 'locks' | 'needs' | 'predict'
+    >
   >;
 
 /**
