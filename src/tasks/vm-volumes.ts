@@ -69,15 +69,6 @@ export function parseMounts(text: string): Mount[] {
   });
 }
 
-/** The mount points in Phoenix's fstab block. */
-export function blockTargets(fstab: string): string[] {
-  const lines = fstab.split('\n');
-  const begin = lines.indexOf(FSTAB_BEGIN);
-  const end = lines.indexOf(FSTAB_END, begin + 1);
-  if (begin < 0 || end < 0) return [];
-  return parseMounts(lines.slice(begin + 1, end).join('\n')).map((m) => m.target);
-}
-
 /** The last mount on a folder: what a process there sees. */
 function mountOn(mounts: readonly Mount[], target: string): Mount | undefined {
   return mounts.filter((m) => m.target === target).at(-1);
@@ -121,31 +112,61 @@ function folderDiffs(ctx: StepContext<VmGuest>, paths: Map<string, HostPathInfo 
   });
 }
 
+/** How long the NFS client's install or one mount may take inside the VM, seconds. */
 const VOLUME_TIMEOUT_S = 600;
 const sh = (script: string, ...args: string[]): string[] => ['/bin/sh', '-c', script, ...args];
 const writeFstab = (g: VmGuest): string[] =>
   sh(FSTAB_SCRIPT, FSTAB_SCRIPT_NAME, FSTAB, ...g.config.volumes.map(fstabLine));
 
-/** The commands inside the VM, from what is mounted (`undefined`: not read, every share is mounted). */
-function guestCommands(
-  g: VmGuest,
-  mounts: readonly Mount[] | undefined,
-  dropped: readonly string[],
-): string[][] {
-  const umount = (target: string) => ['umount', target];
-  const out: string[][] = dropped.filter((t) => !mounts || mountOn(mounts, t)).map(umount);
-  for (const v of g.config.volumes) {
-    const m = mounts && mountOn(mounts, v.mount_point);
-    if (m && isNfs(m) && m.source === sourceOf(v)) continue;
-    if (isNfs(m)) out.push(umount(v.mount_point)); // another share of the server was mounted there
-    out.push(['mkdir', '-p', v.mount_point], ['mount', v.mount_point]);
-  }
-  return out;
+/** The lines of Phoenix's fstab block (undefined without one). */
+function blockLines(fstab: string): string[] | undefined {
+  const lines = fstab.split('\n');
+  const begin = lines.indexOf(FSTAB_BEGIN);
+  const end = lines.indexOf(FSTAB_END, begin + 1);
+  return begin < 0 || end < 0 ? undefined : lines.slice(begin + 1, end);
 }
 
-/** The shares' mount points in the VM's fstab block that the config no longer has. */
-const droppedTargets = (g: VmGuest, fstab: string): string[] =>
-  blockTargets(fstab).filter((t) => !g.config.volumes.some((v) => v.mount_point === t));
+/** The mount points in Phoenix's fstab block. */
+export const blockTargets = (fstab: string): string[] =>
+  parseMounts((blockLines(fstab) ?? []).join('\n')).map((m) => m.target);
+
+/**
+ * The commands inside the VM that bring it to its volumes, from its fstab and `/proc/mounts` (undefined: not read,
+ * so everything is done): the NFS client when a share is to be mounted, the fstab block when it differs, then
+ * `umount` of the shares the config dropped or that another share sits on, and `mkdir` + `mount` of the rest.
+ */
+export function volumeCommands(
+  g: VmGuest,
+  fstab: string | undefined,
+  mounts: Mount[] | undefined,
+): string[][] {
+  const wanted = g.config.volumes.map(fstabLine);
+  const block = fstab === undefined ? undefined : blockLines(fstab);
+  const same = block !== undefined && block.join('\n') === wanted.join('\n');
+  const mountedOn = (t: string) => (mounts === undefined ? undefined : mountOn(mounts, t));
+  const dropped =
+    fstab === undefined ? [] : blockTargets(fstab).filter((t) => !wanted.some((w) => w.split(' ')[1] === t));
+  const umounts = dropped.filter((t) => isNfs(mountedOn(t))).map((t) => ['umount', t]);
+  const mounting = g.config.volumes.flatMap((v) => {
+    const m = mountedOn(v.mount_point);
+    if (isNfs(m) && m?.source === sourceOf(v)) return [];
+    return [
+      ...(isNfs(m) ? [['umount', v.mount_point]] : []),
+      ['mkdir', '-p', v.mount_point],
+      ['mount', v.mount_point],
+    ];
+  });
+  return [
+    ...(mounting.length > 0 ? [sh(NFS_CLIENT)] : []),
+    ...(same ? [] : [writeFstab(g)]),
+    ...umounts,
+    ...mounting,
+  ];
+}
+
+/** A command's timeout inside the VM: long for what may download or wait for the server. */
+const timeoutOf = (command: string[]): { timeoutS?: number } =>
+  command[0] === 'mount' || command[2] === NFS_CLIENT ? { timeoutS: VOLUME_TIMEOUT_S } : {};
 
 export const vmVolumesStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
   kind: 'volumes',
@@ -167,18 +188,14 @@ export const vmVolumesStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
   preview(ctx) {
     const g = ctx.target;
     const text = ctx.live.guestMounts?.get(g.id);
-    const mounts = text === undefined ? undefined : parseMounts(text);
     const folders = hostFolders(ctx.fleet, g).filter((p) => ctx.live.hostPaths?.get(p)?.kind !== 'dir');
-    const inVm = (command: string[], timeoutS?: number): Argv =>
-      guestExecArgv(g.id, command, timeoutS === undefined ? {} : { timeoutS });
+    const inVm = (command: string[]): Argv => guestExecArgv(g.id, command, timeoutOf(command));
     return [
       ...folders.map((p): Argv => ['mkdir', '-p', p]),
-      inVm(['cloud-init', 'status', '--wait'], 1800),
-      inVm(sh(NFS_CLIENT), VOLUME_TIMEOUT_S),
+      guestExecArgv(g.id, ['cloud-init', 'status', '--wait'], { timeoutS: 1800 }),
       inVm(['cat', FSTAB]),
-      inVm(writeFstab(g)),
-      ...guestCommands(g, mounts, []).map((c) => inVm(c, c[0] === 'mount' ? VOLUME_TIMEOUT_S : undefined)),
-      inVm(['cat', PROC_MOUNTS]),
+      // The fstab is not read before planning: its block is shown as written.
+      ...volumeCommands(g, undefined, text === undefined ? undefined : parseMounts(text)).map(inVm),
     ];
   },
   async run(ctx) {
@@ -192,32 +209,29 @@ export const vmVolumesStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
     if (!live) return fail(ctx, `VM ${g.id} does not exist`);
     if (live.status !== 'running')
       return fail(ctx, `VM ${g.id} is ${live.status}: its volumes are mounted inside it`);
-    // As their manager: the first boot's packages and users first.
+    // As their manager did: the first boot (its packages, its users) is over first.
     const booted = await cloudInitDone(ctx);
     if (!booted.ok) return booted;
-    const client = await guestRun(ctx, sh(NFS_CLIENT), { timeoutS: VOLUME_TIMEOUT_S });
-    if (!client.ok) return client;
-    const [fstab, before] = [await guestRun(ctx, ['cat', FSTAB]), await guestRun(ctx, ['cat', PROC_MOUNTS])];
+    const fstab = await guestRun(ctx, ['cat', FSTAB]);
     if (!fstab.ok) return fstab;
+    const before = await guestRun(ctx, ['cat', PROC_MOUNTS]);
     if (!before.ok) return before;
-    const dropped = droppedTargets(g, fstab.value.out);
-    const wrote = await guestRun(ctx, writeFstab(g));
-    if (!wrote.ok) return wrote;
-    for (const command of guestCommands(g, parseMounts(before.value.out), dropped)) {
+    const commands = volumeCommands(g, fstab.value.out, parseMounts(before.value.out));
+    if (commands.length === 0) return done;
+    for (const command of commands) {
       if (command[0] === 'mount') ctx.report(`mounting ${command[1]} in VM ${g.id}`);
-      const timeoutS = command[0] === 'mount' ? VOLUME_TIMEOUT_S : undefined;
-      const res = await guestRun(ctx, command, timeoutS === undefined ? {} : { timeoutS });
+      const res = await guestRun(ctx, command, timeoutOf(command));
       if (!res.ok) return res;
     }
     const after = await guestRun(ctx, ['cat', PROC_MOUNTS]);
     if (!after.ok) return after;
     const left = mountDiffs(g, parseMounts(after.value.out));
     if (left.length === 0) return done;
-    const what = left.map((d) => `${String(d.desired)} at ${d.field.replace(/^.* at /, '')}`).join(', ');
+    const what = left.map((d) => `${d.field} is ${String(d.actual)}, wanted ${String(d.desired)}`).join('; ');
     return verifyFailed(
       ctx,
       guestExecArgv(g.id, ['cat', PROC_MOUNTS]),
-      `VM ${g.id} does not have ${what} mounted`,
+      `VM ${g.id} volumes did not mount: ${what}`,
     );
   },
 });
