@@ -52,6 +52,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
         features: ['docker'],
         template_snapshot_name: 'built',
         firewall: { rules: [] },
+        volumes: [{ type: 'nfs', server: '10.0.0.13', path: '/srv/nfs/1000', mount_point: '/data' }],
       }),
     ],
     [
