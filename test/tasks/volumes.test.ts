@@ -156,6 +156,13 @@ describe('volumes step', () => {
         nfs4('nas.internal:/certs', '/etc/step-ca/certs'),
     );
     expect(volumeCommands(g, block, all)).toEqual([]);
+    // Another share of the server on its folder: unmounted first.
+    const other = parseMounts(STOCK + nfs4('10.0.0.13:/srv/nfs/other', '/persistent-storage'));
+    expect(volumeCommands(guest([SHARES[0]]), undefined, other).slice(2)).toEqual([
+      ['umount', '/persistent-storage'],
+      ['mkdir', '-p', '/persistent-storage'],
+      ['mount', '/persistent-storage'],
+    ]);
     // A share dropped from the config is unmounted, and the block rewritten without it.
     const one = guest([SHARES[0]]);
     const dropped = volumeCommands(one, block, all).map((c) => (c[0] === '/bin/sh' ? c.slice(3) : c));
