@@ -132,6 +132,35 @@ export function lifecycleSnapshots(g: Guest): string[] {
     : [];
 }
 
+/** Where a setting of a guest is written: `file at path`. */
+const at = (g: Guest, ...rest: (string | number)[]): string =>
+  `${g.origin.file} at ${[...g.origin.path, ...rest].join('.')}`;
+
+/** Why a guest has no snapshot step, and what to change to have one. */
+export function whyNoSnapshot(g: Guest): string | undefined {
+  if (g.kind === 'vm' && g.config.is_template)
+    return (
+      `VM ${g.id} is a template, which takes no snapshot (Proxmox makes no template of a VM with snapshots; its ` +
+      `clones are made from its base disks): its last step is ${g.id}:template`
+    );
+  if (g.config.template_snapshot_name !== undefined) return undefined;
+  if (g.config.enable_lifecycle_snapshots === false)
+    return (
+      `${kindWord(g)} ${g.id} takes no lifecycle snapshot (enable_lifecycle_snapshots: false, ${at(g, 'enable_lifecycle_snapshots')}) ` +
+      `and names no template_snapshot_name: remove that setting (or set template_snapshot_name) to have one`
+    );
+  if (g.kind === 'lxc' && hasBindMount(g)) {
+    const i =
+      g.config.mount_points.length > 0 ? -1 : g.config.volumes.findIndex((v) => v.host_path !== undefined);
+    const where = i < 0 ? at(g, 'mount_points', 0) : at(g, 'volumes', i, 'host_path');
+    return (
+      `container ${g.id} has a bind mount (${where}), and Proxmox cannot snapshot a container with one ` +
+      `(snapshot feature is not available): to have a snapshot, give it volumes on a storage instead of host folders`
+    );
+  }
+  return undefined;
+}
+
 /** Every snapshot the step keeps: `template_snapshot_name` first, then the lifecycle ones. */
 function snapNames(g: Guest): string[] {
   const t = g.config.template_snapshot_name;
@@ -151,6 +180,7 @@ export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => bo
   return defineStep<T>({
     kind: 'snapshot',
     instances: (g) => (applies(g) && snapNames(g).length > 0 ? ['snapshot'] : []),
+    absent: (g) => whyNoSnapshot(g),
     // Not the lifecycle snapshot: added, it is taken because it is missing, and turning it on or off changes
     // nothing the template snapshot holds (a changed input would re-take the snapshot clones are made from).
     inputs: (ctx) => ({ template_snapshot_name: ctx.target.config.template_snapshot_name }),

@@ -59,6 +59,11 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
   kind: string;
   /** The step names this spec produces for a target, in order (`[]` when it does not apply). */
   instances(target: T, fleet: Fleet): string[];
+  /**
+   * Why a target has none of this step (its `instances` are empty) and what to change to have it, for a user who
+   * names it (`run 730:snapshot`). Undefined: the generic message.
+   */
+  absent?(target: T, fleet: Fleet): string | undefined;
   /** Exactly the config values this step uses; hashed into its fingerprint and diffed by `why`. */
   inputs(ctx: StepContext<T>): Record<string, unknown>;
   /** Absolute paths of the scripts the step runs; their content hashes join the fingerprint. */
@@ -135,7 +140,7 @@ export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
   Partial<
     Pick<
       ExecutableStep<T>,
-      'instances' | 'scripts' | 'cascades' | 'aside' | 'preview' | 'locks' | 'needs' | 'predict'
+      'instances' | 'absent' | 'scripts' | 'cascades' | 'aside' | 'preview' | 'locks' | 'needs' | 'predict'
     >
   >;
 
