@@ -240,6 +240,15 @@ describe("the user's install root under --sim", () => {
     );
   });
 
+  it('run 8000:snapshot says why a template has no snapshot step, touching nothing', async () => {
+    const from = readCalls(ws.sim).length;
+    const r = await phoenix('run', '8000:snapshot');
+    expect(r.exit).toBe(1);
+    expect(r.stderr).toContain("Error: '8000:snapshot' is not a step of 8000: VM 8000 is a template");
+    expect(r.stderr).toContain('its last step is 8000:template; valid steps: define, configure, cloudinit');
+    expect(readCalls(ws.sim).slice(from)).toEqual([]);
+  });
+
   it("phoenix test calls the tree's test_runner.sh with the CTID and the suite, once per suite, as the original did", async () => {
     const from = readCalls(ws.sim).length;
     const r = await phoenix('test', '950');
