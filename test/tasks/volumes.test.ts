@@ -9,9 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Fleet, VmGuest } from '../../src/config/model.js';
 import { hypervisor } from '../../src/config/schema.js';
 import { validateFleet } from '../../src/config/validate.js';
-import { buildStepGraph } from '../../src/graph/build.js';
 import type { LiveGuest } from '../../src/host/live.js';
-import { identify } from '../../src/plan/assess.js';
 import { makeStepTables } from '../../src/tasks/index.js';
 import {
   FSTAB_SCRIPT,
@@ -22,8 +20,7 @@ import {
   vmVolumesStep,
   volumeCommands,
 } from '../../src/tasks/vm-volumes.js';
-import { TEST_MASKER } from '../plan/harness.js';
-import { fast, fleetOf, liveState, stepCtx, vm } from './fixtures.js';
+import { fast, fingerprintsOf, fleetOf, liveState, stepCtx, vm } from './fixtures.js';
 
 const tables = makeStepTables(fast);
 const SHARES = [
@@ -174,15 +171,10 @@ describe('volumes step', () => {
 
   it('a changed share re-fingerprints only the volumes step, not the features or snapshot after it', () => {
     const fingerprints = (g: VmGuest): Record<string, string> => {
-      const tpl = vm(9000, { template_image: 'x.img', is_template: true });
-      const fleet = withExports(fleetOf([tpl, g]));
-      const graph = buildStepGraph(fleet, tables);
-      if (!graph.ok) throw new Error(graph.error.message);
-      const fps = new Map<string, string>();
-      const env = { fleet, live: liveState(), scriptHash: () => 'h', maskSecrets: TEST_MASKER };
-      for (const a of graph.value.getAttribute('order'))
-        fps.set(a, identify(graph.value, a, env, fps).fingerprint);
-      return Object.fromEntries([...fps].filter(([a]) => a.startsWith('1001:')));
+      const all = fingerprintsOf(
+        withExports(fleetOf([vm(9000, { template_image: 'x.img', is_template: true }), g])),
+      );
+      return Object.fromEntries(Object.entries(all).filter(([a]) => a.startsWith('1001:')));
     };
     const a = fingerprints(guest());
     const b = fingerprints(guest([{ ...SHARES[0], path: '/srv/nfs/1001b' }, SHARES[1]]));
