@@ -161,6 +161,18 @@ describe("the user's install root under --sim", () => {
     expect(Object.keys(state.guests).sort()).toEqual(['8000', '8001', '900', '901', '910', '950', '953']);
   });
 
+  it('910 (enable_lifecycle_snapshots: true) takes pre-configured after its start and before its features', () => {
+    const calls = readCalls(ws.sim).slice(0, afterBuild).map(line);
+    const at = (re: RegExp): number => calls.findIndex((c) => re.test(c));
+    expect(at(/^pct start 910$/)).toBeLessThan(at(/^pct snapshot 910 pre-configured$/));
+    expect(at(/^pct snapshot 910 pre-configured$/)).toBeLessThan(at(/feature_install_docker\.sh 910$/));
+    expect(Object.keys(readSimState(ws.sim).guests[910]?.snapshots ?? {}).sort()).toEqual([
+      'final-form',
+      'pre-configured',
+    ]);
+    expect(at(/^pct snapshot 950 pre-configured$/)).toBe(-1); // unset: final-form alone
+  });
+
   it("8001's NFS volumes are in its fstab and mounted; the folder the host exports is made on the host", () => {
     const vm = readSimState(ws.sim).guests[8001]!;
     expect(vm.nfsMounts).toEqual([
@@ -179,7 +191,7 @@ describe("the user's install root under --sim", () => {
 
   it('a share unmounted behind its back is drift of 8001:volumes alone; a changed share re-runs only it', async () => {
     execFileSync(join(simBinDir(), 'qm'), ['guest', 'exec', '8001', '--', 'umount', '/mnt/media'], {
-      env: simEnv(ws.sim),
+      env: simEnv(ws.sim, { ...process.env, ...ENV }), // the agent answers at once, as in Phoenix's runs
     });
     const stale = async (): Promise<PlanJson['steps']> => {
       const r = await phoenix('plan', '--json');
