@@ -20,6 +20,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
         template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
         features: ['docker'],
         template_snapshot_name: 'base',
+        enable_lifecycle_snapshots: true,
         application_script: 'app.sh',
         health_check: { command: 'true' },
       }),
