@@ -23,10 +23,10 @@ export const PUSHED_FEATURE = 'phoenix-feature';
 
 /** Writes stdin to `$1` in a new private folder, runs it with `$2`, and removes the folder (its exit code kept). */
 const RUN_PUSHED = [
-  'd=$(mktemp -d /tmp/phoenix-feature.XXXXXX) || exit 1',
-  `trap 'rm -rf "$d"' EXIT`,
+  'd=$(mktemp -d /tmp/phoenix-feature.XXXXXX) || exit 1;',
+  `trap 'rm -rf "$d"' EXIT;`,
   'cat > "$d/$1" && chmod 0700 "$d/$1" && "$d/$1" "$2"',
-].join('\n');
+].join(' ');
 
 /** The command that pushes a feature script into the VM (on stdin) and runs it there with the VMID. */
 export function pushAndRunCommand(vmid: number, file: string): string[] {

@@ -30,20 +30,20 @@ export const FSTAB_SCRIPT_NAME = 'phoenix-fstab';
  * a temporary file beside it, renamed over it, so a failure leaves the old file.
  */
 export const FSTAB_SCRIPT = [
-  'f=$1; shift',
-  't=$(mktemp "$f.phoenix.XXXXXX") || exit 1',
+  'f=$1; shift;',
+  't=$(mktemp "$f.phoenix.XXXXXX") || exit 1;',
   `if sed '/^${FSTAB_BEGIN}$/,/^${FSTAB_END}$/d' "$f" > "$t" &&`,
-  '  { [ -z "$(tail -c 1 "$t")" ] || echo >> "$t"; } &&',
-  `  { [ $# -eq 0 ] || printf '%s\\n' '${FSTAB_BEGIN}' "$@" '${FSTAB_END}' >> "$t"; } &&`,
-  '  chmod 0644 "$t" && mv "$t" "$f"; then exit 0; fi',
+  '{ [ -z "$(tail -c 1 "$t")" ] || echo >> "$t"; } &&',
+  `{ [ $# -eq 0 ] || printf '%s\\n' '${FSTAB_BEGIN}' "$@" '${FSTAB_END}' >> "$t"; } &&`,
+  'chmod 0644 "$t" && mv "$t" "$f"; then exit 0; fi;',
   'rm -f "$t"; exit 1',
-].join('\n');
+].join(' ');
 
 /** The NFS client, installed when the image lacks it (their template image had nfs-common baked in). */
 export const NFS_CLIENT = [
   'command -v mount.nfs >/dev/null 2>&1 || [ -x /sbin/mount.nfs ] ||',
   '{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nfs-common; }',
-].join('\n');
+].join(' ');
 
 /** What `mount` is given: `10.0.0.13:/srv/nfs/1001`. */
 export const sourceOf = (v: Volume): string => `${v.server}:${v.path}`;
