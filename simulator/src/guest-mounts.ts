@@ -1,6 +1,6 @@
 // Mounts inside a simulated VM, as far as Phoenix sees them through the guest agent: `/etc/fstab`, `/proc/mounts`,
-// `mount <folder>` and `umount <folder>`, and the fstab script of Phoenix's `volumes` step. All of it is a guess
-// at an Ubuntu cloud image (no Proxmox source speaks about the inside of a VM):
+// `mount <folder>` and `umount <folder>`, and the script Phoenix's `volumes` step writes the fstab with. All of it
+// is a guess at an Ubuntu cloud image (no Proxmox source speaks about the inside of a VM):
 // - fstab starts as the image's (its root and EFI partitions by label); the disk keeps it, so a clone has its
 //   source's;
 // - `mount <folder>` mounts the fstab line for that folder (util-linux: "can't find in /etc/fstab" and exit 1
@@ -20,8 +20,6 @@ const STOCK_MOUNTS = [
 ];
 /** `$0` of the `volumes` step's fstab script (src/tasks/vm-volumes.ts FSTAB_SCRIPT_NAME). */
 const FSTAB_SCRIPT_NAME = 'phoenix-fstab';
-const BEGIN = '# BEGIN phoenix volumes';
-const END = '# END phoenix volumes';
 
 type Answer = { exit: number; stdout: string; stderr?: string };
 
@@ -40,18 +38,6 @@ function procMounts(g: GuestState): string {
     (m) => `${m.source} ${m.target} nfs4 rw,relatime,vers=4.2,rsize=1048576,wsize=1048576,hard,proto=tcp 0 0`,
   );
   return [...STOCK_MOUNTS, ...nfs].join('\n') + '\n';
-}
-
-/** What the fstab script leaves: the file without Phoenix's block, then the block of its arguments, if any. */
-function rewriteFstab(g: GuestState, lines: string[]): void {
-  const kept: string[] = [];
-  let inside = false;
-  for (const line of fstabOf(g).replace(/\n$/, '').split('\n')) {
-    if (line === BEGIN) inside = true;
-    else if (line === END && inside) inside = false;
-    else if (!inside) kept.push(line);
-  }
-  g.fstab = [...kept, ...(lines.length > 0 ? [BEGIN, ...lines, END] : [])].join('\n') + '\n';
 }
 
 function mount(g: GuestState, target: string): Answer {
@@ -79,8 +65,9 @@ export function mountAnswer(g: GuestState, cmd: readonly string[]): Answer | und
   if (name === 'mount' && args.length === 1) return mount(g, args[0]!);
   if (name === 'umount' && args.length === 1) return umount(g, args[0]!);
   if (/^(\/bin\/)?sh$/.test(name ?? '') && args[0] === '-c' && args[2] === FSTAB_SCRIPT_NAME) {
-    if (args[3] !== '/etc/fstab') return { exit: 1, stdout: '', stderr: `sed: can't read ${args[3]}\n` };
-    rewriteFstab(g, args.slice(4));
+    // The script writes its second argument as the file named by its first.
+    if (args[3] !== '/etc/fstab' || args[4] === undefined) return { exit: 1, stdout: '', stderr: '' };
+    g.fstab = args[4];
     return { exit: 0, stdout: '' };
   }
   return undefined;

@@ -2,7 +2,8 @@
 // their vm-manager's apply_volumes did after the agent answered and before the features: the export's folder made on
 // the host when the host exports it, an `/etc/fstab` line per share (`nofail`, so a boot without the server goes
 // on), and `mount`. Phoenix keeps its lines between two marker lines, so a later run replaces them instead of adding
-// to them, and a share dropped from the config is unmounted and leaves fstab.
+// to them (a line of their manager's for the same folder is replaced too), and a share dropped from the config is
+// unmounted and leaves fstab.
 //
 // A step aside (StepSpec.aside): a changed share re-runs this step and nothing else. Not in the cloud-init data,
 // which runs once per instance: a share added later would need a new instance, and the features' check compares
@@ -26,18 +27,12 @@ export const FSTAB_END = '# END phoenix volumes';
 export const FSTAB_SCRIPT_NAME = 'phoenix-fstab';
 
 /**
- * Rewrites the fstab `$1` with Phoenix's block replaced by the remaining arguments (no block without any): through
- * a temporary file beside it, renamed over it, so a failure leaves the old file.
+ * Writes `$2` as the file `$1`: through a temporary file beside it, renamed over it, so a failure leaves the old
+ * file. Phoenix makes the new fstab from the one it read (fstabWith), so the script itself decides nothing.
  */
-export const FSTAB_SCRIPT = [
-  'f=$1; shift;',
-  't=$(mktemp "$f.phoenix.XXXXXX") || exit 1;',
-  `if sed '/^${FSTAB_BEGIN}$/,/^${FSTAB_END}$/d' "$f" > "$t" &&`,
-  '{ [ -z "$(tail -c 1 "$t")" ] || echo >> "$t"; } &&',
-  `{ [ $# -eq 0 ] || printf '%s\\n' '${FSTAB_BEGIN}' "$@" '${FSTAB_END}' >> "$t"; } &&`,
-  'chmod 0644 "$t" && mv "$t" "$f"; then exit 0; fi;',
-  'rm -f "$t"; exit 1',
-].join(' ');
+export const FSTAB_SCRIPT =
+  't=$(mktemp "$1.phoenix.XXXXXX") || exit 1; ' +
+  'if printf \'%s\' "$2" > "$t" && chmod 0644 "$t" && mv "$t" "$1"; then exit 0; fi; rm -f "$t"; exit 1';
 
 /** The NFS client, installed when the image lacks it (their template image had nfs-common baked in). */
 export const NFS_CLIENT = [
@@ -115,8 +110,9 @@ function folderDiffs(ctx: StepContext<VmGuest>, paths: Map<string, HostPathInfo 
 /** How long the NFS client's install or one mount may take inside the VM, seconds. */
 const VOLUME_TIMEOUT_S = 600;
 const sh = (script: string, ...args: string[]): string[] => ['/bin/sh', '-c', script, ...args];
-const writeFstab = (g: VmGuest): string[] =>
-  sh(FSTAB_SCRIPT, FSTAB_SCRIPT_NAME, FSTAB, ...g.config.volumes.map(fstabLine));
+/** Shown for the new fstab in a plan: it is made from the VM's fstab, which is read only when the step runs. */
+const FSTAB_PLACEHOLDER = '<its fstab with the phoenix volumes block>';
+const writeFstab = (text: string): string[] => sh(FSTAB_SCRIPT, FSTAB_SCRIPT_NAME, FSTAB, text);
 
 /** The lines of Phoenix's fstab block (undefined without one). */
 function blockLines(fstab: string): string[] | undefined {
@@ -131,8 +127,28 @@ export const blockTargets = (fstab: string): string[] =>
   parseMounts((blockLines(fstab) ?? []).join('\n')).map((m) => m.target);
 
 /**
+ * The VM's fstab with Phoenix's block holding its volumes' lines, in place of the old block. A line outside the
+ * block for one of those folders goes (their vm-manager appended its lines without a block: adopted, they would
+ * mount the folder twice); every other line stays as it was.
+ */
+export function fstabWith(fstab: string, g: VmGuest): string {
+  const folders = new Set(g.config.volumes.map((v) => v.mount_point));
+  const kept: string[] = [];
+  let inBlock = false;
+  const text = fstab.replace(/\n$/, '');
+  for (const line of text === '' ? [] : text.split('\n')) {
+    if (line === FSTAB_BEGIN) inBlock = true;
+    else if (inBlock) inBlock = line !== FSTAB_END;
+    else if (!parseMounts(line).some((m) => folders.has(m.target))) kept.push(line);
+  }
+  const block = folders.size > 0 ? [FSTAB_BEGIN, ...g.config.volumes.map(fstabLine), FSTAB_END] : [];
+  const lines = [...kept, ...block];
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
  * The commands inside the VM that bring it to its volumes, from its fstab and `/proc/mounts` (undefined: not read,
- * so everything is done): the NFS client when a share is to be mounted, the fstab block when it differs, then
+ * so everything is done): the NFS client when a share is to be mounted, the fstab when it differs, then
  * `umount` of the shares the config dropped or that another share sits on, and `mkdir` + `mount` of the rest.
  */
 export function volumeCommands(
@@ -140,12 +156,10 @@ export function volumeCommands(
   fstab: string | undefined,
   mounts: Mount[] | undefined,
 ): string[][] {
-  const wanted = g.config.volumes.map(fstabLine);
-  const block = fstab === undefined ? undefined : blockLines(fstab);
-  const same = block !== undefined && block.join('\n') === wanted.join('\n');
+  const wanted = g.config.volumes.map((v) => v.mount_point);
+  const text = fstab === undefined ? FSTAB_PLACEHOLDER : fstabWith(fstab, g);
   const mountedOn = (t: string) => (mounts === undefined ? undefined : mountOn(mounts, t));
-  const dropped =
-    fstab === undefined ? [] : blockTargets(fstab).filter((t) => !wanted.some((w) => w.split(' ')[1] === t));
+  const dropped = fstab === undefined ? [] : blockTargets(fstab).filter((t) => !wanted.includes(t));
   const umounts = dropped.filter((t) => isNfs(mountedOn(t))).map((t) => ['umount', t]);
   const mounting = g.config.volumes.flatMap((v) => {
     const m = mountedOn(v.mount_point);
@@ -158,7 +172,7 @@ export function volumeCommands(
   });
   return [
     ...(mounting.length > 0 ? [sh(NFS_CLIENT)] : []),
-    ...(same ? [] : [writeFstab(g)]),
+    ...(text === fstab ? [] : [writeFstab(text)]),
     ...umounts,
     ...mounting,
   ];

@@ -2,7 +2,7 @@
 // each, `mount`), drift read from /proc/mounts, the fstab script run for real, a changed share re-fingerprinting
 // only this step (a step aside), and the shapes validate refuses.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   FSTAB_SCRIPT,
   FSTAB_SCRIPT_NAME,
   fstabLine,
+  fstabWith,
   NFS_CLIENT,
   parseMounts,
   vmVolumesStep,
@@ -59,11 +60,11 @@ const bound = (g: VmGuest, mounts?: string, fleet = withExports(fleetOf([g]))) =
 const scratch = mkdtempSync(path.join(tmpdir(), 'phoenix-fstab-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** The fstab script, run by this machine's /bin/sh on a file: what it does inside the VM. */
-function runFstabScript(before: string, lines: string[]): string {
+/** The fstab write, run by this machine's /bin/sh on a file as inside the VM; returns the file after. */
+function runFstabScript(before: string, text: string): string {
   const file = path.join(scratch, 'fstab');
   writeFileSync(file, before);
-  execFileSync('/bin/sh', ['-c', FSTAB_SCRIPT, FSTAB_SCRIPT_NAME, file, ...lines]);
+  execFileSync('/bin/sh', ['-c', FSTAB_SCRIPT, FSTAB_SCRIPT_NAME, file, text]);
   return readFileSync(file, 'utf8');
 }
 
@@ -90,13 +91,24 @@ describe('volumes step', () => {
       '10.0.0.13:/srv/nfs/1001 /persistent-storage nfs defaults,auto,nofail 0 0',
       'nas.internal:/certs /etc/step-ca/certs nfs defaults,auto,nofail 0 0',
     ]);
-    const once = runFstabScript(`${image}\n`, lines);
+    const once = fstabWith(`${image}\n`, guest());
     expect(once).toBe(`${image}\n# BEGIN phoenix volumes\n${lines.join('\n')}\n# END phoenix volumes\n`);
     // Again with one share: the block is replaced, not added to; a file without a last newline keeps its line.
-    expect(runFstabScript(`${once}# added by hand`, [lines[1]!])).toBe(
+    expect(fstabWith(`${once}# added by hand`, guest([SHARES[1]]))).toBe(
       `${image}\n# added by hand\n# BEGIN phoenix volumes\n${lines[1]}\n# END phoenix volumes\n`,
     );
-    expect(runFstabScript(once, [])).toBe(`${image}\n`);
+    expect(fstabWith(once, guest([]))).toBe(`${image}\n`);
+    // A line their manager appended for one of the folders is taken into the block (else it would mount twice).
+    const adopted = `${image}\n10.0.0.13:/srv/nfs/old /persistent-storage nfs defaults,auto,nofail 0 0\n`;
+    expect(fstabWith(adopted, guest([SHARES[0]]))).toBe(
+      `${image}\n# BEGIN phoenix volumes\n${lines[0]}\n# END phoenix volumes\n`,
+    );
+    // The write itself, run by /bin/sh: the file becomes the text, world-readable, nothing left beside it.
+    expect(runFstabScript(`${image}\n`, once)).toBe(once);
+    expect(execFileSync('stat', ['-c', '%a', path.join(scratch, 'fstab')], { encoding: 'utf8' }).trim()).toBe(
+      '644',
+    );
+    expect(readdirSync(scratch)).toEqual(['fstab']);
   });
 
   it('reads drift from /proc/mounts: a share not mounted, or another one on its folder', () => {
@@ -162,9 +174,8 @@ describe('volumes step', () => {
     ]);
     // A share dropped from the config is unmounted, and the block rewritten without it.
     const one = guest([SHARES[0]]);
-    const dropped = volumeCommands(one, block, all).map((c) => (c[0] === '/bin/sh' ? c.slice(3) : c));
-    expect(dropped).toEqual([
-      [FSTAB_SCRIPT_NAME, '/etc/fstab', fstabLine(one.config.volumes[0]!)],
+    expect(volumeCommands(one, block, all)).toEqual([
+      ['/bin/sh', '-c', FSTAB_SCRIPT, FSTAB_SCRIPT_NAME, '/etc/fstab', fstabWith(block, one)],
       ['umount', '/etc/step-ca/certs'],
     ]);
   });
