@@ -208,8 +208,10 @@ export const vmVolumesStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
       ...folders.map((p): Argv => ['mkdir', '-p', p]),
       guestExecArgv(g.id, ['cloud-init', 'status', '--wait'], { timeoutS: 1800 }),
       inVm(['cat', FSTAB]),
-      // The fstab is not read before planning: its block is shown as written.
+      inVm(['cat', PROC_MOUNTS]),
+      // The fstab is read only when the step runs: the one it writes is shown by a placeholder.
       ...volumeCommands(g, undefined, text === undefined ? undefined : parseMounts(text)).map(inVm),
+      inVm(['cat', PROC_MOUNTS]),
     ];
   },
   async run(ctx) {
