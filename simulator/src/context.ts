@@ -1,4 +1,5 @@
 // What a command handler gets: parsed config, state access, output, latency, and the task runner.
+import { bootMounts } from './guest-mounts.js';
 import { PveError } from './errors.js';
 import type { CmdSpec, Parsed } from './getopt.js';
 import { write } from './output.js';
@@ -147,6 +148,7 @@ export function setStatus(g: GuestState, status: 'running' | 'stopped', now: num
     delete g.startedAt;
     delete g.pid;
   }
+  if (g.type === 'qemu') bootMounts(g, status === 'running');
   g.statusLog.push({ t: now, status });
   if (g.statusLog.length > 8) g.statusLog.splice(0, g.statusLog.length - 8);
 }

@@ -35,15 +35,17 @@ export async function runExecRules(
   via: string,
   cmd: string[],
   extra: Pick<ExecRecord, 'hostEnv'> = {},
-  /** What the guest itself answers to a command it knows (cloud-init-boot.ts), before any exec rule. */
-  known?: (g: GuestState) => { exit: number; stdout: string } | undefined,
+  /**
+   * What the guest itself answers to a command it knows (cloud-init-boot.ts, guest-mounts.ts; it may change the
+   * guest), when no exec rule answers instead.
+   */
+  known?: (g: GuestState) => { exit: number; stdout: string; stderr?: string } | undefined,
 ): Promise<ExecResult> {
   const command = commandUnderEnv(cmd);
   const joined = command.join(' ');
   return ctx.tx((s) => {
     const g = s.guests[vmid];
-    const answer = g && known ? known(g) : undefined;
-    let res: ExecResult = answer ? { ...answer, stderr: '' } : defaultOutcome(command);
+    let res: ExecResult | undefined;
     for (const [i, rule] of ctx.cfg.exec.entries()) {
       if (rule.guest !== undefined && rule.guest !== vmid) continue;
       if (!new RegExp(rule.match).test(joined)) continue;
@@ -54,6 +56,9 @@ export async function runExecRules(
       res = { exit: rule.exit, stdout: rule.stdout ?? '', stderr: rule.stderr ?? '' };
       break;
     }
+    // A rule stands for a failure injected in place of the guest's own answer, which then changes nothing.
+    const answer = res === undefined && g && known ? known(g) : undefined;
+    res ??= answer ? { stderr: '', ...answer } : defaultOutcome(command);
     if (g) g.execs.push({ t: ctx.now(), via, cmd, exit: res.exit, ...extra });
     return res;
   });

@@ -97,6 +97,9 @@ export interface GuestState {
   guestAgent?: boolean;
   /** VM: the cloud-init instance its last boot ran, and the data it ran (cloud-init-boot.ts). */
   cloudInitRun?: { instance: string; user: string; vendor: string };
+  /** VM: its `/etc/fstab` when changed from the image's, and the NFS shares mounted now (guest-mounts.ts). */
+  fstab?: string;
+  nfsMounts?: { source: string; target: string }[];
   /** The node whose `nodes/<node>/` folder holds the config (set when a view is folded back into the cluster). */
   node?: string;
 }

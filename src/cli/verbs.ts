@@ -14,12 +14,13 @@ export interface VerbSpec extends VerbRule {
 
 /** The steps a target has, as `run` and `why` take them (held to the step tables by test/cli/help.test.ts). */
 export const STEP_NAMES = `Steps (address them as <id>:<step>):
-  containers  define, configure, firewall, idmap, apparmor, disk, mounts, start, feature:<name>, portainer, app, health, snapshot
-  VMs         define, configure, firewall, cloudinit, start, agent, feature:<name>, snapshot, template
+  containers  define, configure, firewall, idmap, apparmor, disk, mounts, start, pre-configured, feature:<name>, portainer, app, health, snapshot
+  VMs         define, configure, firewall, cloudinit, start, agent, volumes, feature:<name>, snapshot, template
   host        host:<setup script> (hypervisor_feature_setup_zfs.sh is host:setup_zfs), host:firewall
 A guest has only the steps its config asks for (app with application_script, mounts with mount_points,
-portainer with portainer_role, ...; snapshot unless enable_lifecycle_snapshots is false and there is no
-template_snapshot_name; host:firewall with shared_volumes.firewall); 'phoenix why <id>' lists them.`;
+volumes with a VM's volumes, portainer with portainer_role, pre-configured with enable_lifecycle_snapshots: true,
+...; snapshot unless enable_lifecycle_snapshots is false and there is no template_snapshot_name; host:firewall
+with shared_volumes.firewall); 'phoenix why <id>' lists them.`;
 
 /** The manager verbs (`lxc`, `vm`, `hypervisor`) stand for other verbs: main.ts routes them before loading. */
 const routedByTheCli = (): never => {

@@ -75,4 +75,5 @@ export const VM_GUEST_KEYS: readonly string[] = [
   'shutdown_timeout',
   'node',
   'firewall',
+  'volumes',
 ];

@@ -370,6 +370,32 @@ export const lxcGuest = z.looseObject({
   firewall: guestFirewall.optional(),
 });
 
+/**
+ * An NFS share mounted inside a VM (the user's later VM `volumes`, as their vm-manager's apply_volumes mounts it):
+ * an `/etc/fstab` line `<server>:<path> <mount_point> nfs defaults,auto,nofail 0 0`, mounted through the guest
+ * agent by the `volumes` step. `name` labels it; a `path` under one of the hypervisor's own `nfs.exports` is made
+ * on the host first, as their manager did.
+ */
+export const vmVolume = z.looseObject({
+  type: z.enum(['nfs'], { error: 'must be nfs (the only volume type mounted inside a VM)' }),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be a volume name of letters, digits, _ . -')
+    .optional(),
+  server: z
+    .string()
+    .regex(
+      /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+      'must be an NFS server address or host name like 10.0.0.13 or nas.internal',
+    ),
+  /** The exported folder on the server. */
+  path: safeAbsolutePath,
+  /** Where the share is mounted inside the VM. */
+  mount_point: safeAbsolutePath.refine((p) => p !== '/' && !/\/\.\.?(\/|$)/.test(p), {
+    message: 'must be a folder other than / (no /./ or /../)',
+  }),
+});
+
 /** A VM's network settings, as written (`nameserver` still apart from `nameservers`). */
 export const vmNetworkFields = z.looseObject({
   ip: ipv4CidrOrDhcp.default('dhcp'),
@@ -451,6 +477,8 @@ export const vmGuest = z.looseObject({
     .optional(),
   /** The VM's firewall, applied by the `firewall` step. */
   firewall: guestFirewall.optional(),
+  /** NFS shares mounted inside the VM by the `volumes` step. */
+  volumes: z.array(vmVolume).default([]),
 });
 
 /** Settings for the hypervisor setup scripts are kept as data and handed to the scripts unchanged. */

@@ -24,6 +24,7 @@ export function validateFleet(fleet: Fleet, invalid: Invalid = new Map()): Probl
     ...checkBindMountSources(fleet),
     ...checkMountPaths(fleet),
     ...checkIdMaps(fleet),
+    ...checkVmVolumes(fleet),
     ...checkDependencies(fleet, invalid),
     ...checkCycles(fleet),
     ...checkHostSteps(fleet),
@@ -248,6 +249,41 @@ function checkMountPaths(fleet: Fleet): Problem[] {
           'remove enable_lifecycle_snapshots, or set it to false',
         ),
       );
+  }
+  return problems;
+}
+
+/**
+ * A VM's NFS `volumes`: each mount point once; none on a template, whose volumes the user's vm-manager never
+ * mounted either (a clone mounts its own).
+ */
+function checkVmVolumes(fleet: Fleet): Problem[] {
+  const problems: Problem[] = [];
+  for (const g of fleet.guests.values()) {
+    if (g.kind !== 'vm' || g.config.volumes.length === 0) continue;
+    if (g.config.is_template) {
+      problems.push(
+        error(
+          ...at(g, 'volumes'),
+          `VM ${g.id} is a template: a template never runs, so nothing mounts its volumes`,
+          'move the volumes to the VMs cloned from it',
+        ),
+      );
+      continue;
+    }
+    const seen = new Map<string, number>();
+    g.config.volumes.forEach((v, i) => {
+      const first = seen.get(v.mount_point);
+      if (first === undefined) seen.set(v.mount_point, i);
+      else
+        problems.push(
+          error(
+            ...at(g, 'volumes', i, 'mount_point'),
+            `${v.mount_point} is already the mount point of volumes.${first}`,
+            'mount each folder once',
+          ),
+        );
+    });
   }
   return problems;
 }

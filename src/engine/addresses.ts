@@ -1,9 +1,18 @@
 // Step addresses typed by the user (`950:snapshot`, `950`, `host:setup_zfs`), checked against the graph.
 import type { StepGraph } from '../graph/types.js';
 import type { Fleet } from '../config/model.js';
+import { stepTables } from '../tasks/index.js';
 import { nearestWord } from '../config/typos.js';
 import { err, ok, type Result } from '../result.js';
 import { unknownTargetMessage } from './targets.js';
+
+/** Why a guest lacks a step its kind's table has (`730:snapshot` of a container with a bind mount), if it says. */
+function absentWhy(fleet: Fleet, id: number, name: string): string | undefined {
+  const g = fleet.guests.get(id);
+  if (g?.kind === 'lxc') return stepTables.lxc.find((s) => s.kind === name)?.absent?.(g, fleet);
+  if (g?.kind === 'vm') return stepTables.vm.find((s) => s.kind === name)?.absent?.(g, fleet);
+  return undefined;
+}
 
 /** Expand words to step addresses: a guest ID means all its steps; an unknown step names the valid ones. */
 export function resolveAddresses(
@@ -31,6 +40,11 @@ export function resolveAddresses(
     }
     if (!graph.hasNode(word)) {
       const names = steps.map((s) => s.slice(s.indexOf(':') + 1));
+      const why = target === 'host' ? undefined : absentWhy(fleet, target, m[2]);
+      if (why !== undefined)
+        return err(
+          `Error: '${word}' is not a step of ${targetWord}: ${why}; valid steps: ${names.join(', ')}`,
+        );
       const meant = nearestWord(m[2], names);
       const hint = meant === undefined ? '' : `did you mean ${targetWord}:${meant}? `;
       return err(`Error: '${word}' is not a step of ${targetWord}; ${hint}valid steps: ${names.join(', ')}`);

@@ -8,6 +8,8 @@ import { SUBID_FILES } from '../tasks/lxc-idmap-step.js';
 import { firewallFile } from '../tasks/firewall.js';
 import { CLUSTER_FW } from '../tasks/host-firewall.js';
 import { stepAddress } from '../graph/types.js';
+import { mountsArgv, readsMounts, volumeHostFolders } from '../tasks/vm-volumes.js';
+import { parseGuestExec } from '../host/conf.js';
 import { plan } from '../plan/planner.js';
 import { scriptHasher } from '../config/script-files.js';
 import type { MovedGuest, Plan } from '../plan/types.js';
@@ -57,7 +59,15 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
   // the same on every node.
   const hostOf = (id: number | 'host') =>
     (id === 'host' ? session.host.forHostSetup?.() : session.host.forGuest?.(id)) ?? session.host;
-  const paths = cts.flatMap((g) => g.config.mount_points.map((m) => [g.id, m.host_path] as const));
+  const vms = ids.flatMap((id) => {
+    const g = session.fleet.guests.get(id);
+    return g?.kind === 'vm' ? [g] : [];
+  });
+  const paths = [
+    ...cts.flatMap((g) => g.config.mount_points.map((m) => [g.id, m.host_path] as const)),
+    ...vms.flatMap((g) => volumeHostFolders(session.fleet, g).map((p) => [g.id, p] as const)),
+  ];
+  const mounted = vms.filter((g) => readsMounts(g, live.value.guests.get(g.id)?.status));
   const walled = ids.filter((id) => session.fleet.guests.get(id)?.config.firewall !== undefined);
   const idmapped = cts.find((g) => g.config.id_maps.length > 0);
   const hostWalled = closure.includes(stepAddress('host', 'firewall'));
@@ -66,18 +76,29 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     ...walled.map((id) => [id, firewallFile(id)] as const),
     ...(hostWalled ? [['host', CLUSTER_FW] as const] : []),
   ];
-  if (paths.length === 0 && files.length === 0) return ok(live.value);
-  // The bind mounts' host folders, the subordinate id files and the firewall files: a stat or a read
-  // each (on a node no process; over the api transport one ssh each).
-  const [hostPaths, hostFiles] = await Promise.all([
+  if (paths.length === 0 && files.length === 0 && mounted.length === 0) return ok(live.value);
+  // The bind mounts' and NFS exports' host folders, the subordinate id files and the firewall files: a stat or a
+  // read each (on a node no process; over the api transport one ssh each). The mounts inside a running VM with
+  // volumes: one `qm guest exec` each (a process, or an api call).
+  const [hostPaths, hostFiles, guestMounts] = await Promise.all([
     Promise.all(paths.map(async ([id, p]) => [p, (await hostOf(id).statHostPath(p)) ?? null] as const)),
     Promise.all(files.map(async ([id, f]) => [f, (await hostOf(id).readHostFile(f)) ?? null] as const)),
+    Promise.all(mounted.map(async (g) => [g.id, await readMounts(hostOf(g.id), g.id)] as const)),
   ]);
+  const answered = guestMounts.flatMap(([id, text]) => (text === undefined ? [] : [[id, text] as const]));
   return ok({
     ...live.value,
     ...(paths.length > 0 && { hostPaths: new Map(hostPaths) }),
     ...(files.length > 0 && { hostFiles: new Map(hostFiles) }),
+    ...(mounted.length > 0 && { guestMounts: new Map(answered) }),
   });
+}
+
+/** `/proc/mounts` inside a VM through its agent; undefined when the agent does not answer (the cache decides). */
+async function readMounts(host: Session['host'], id: number): Promise<string | undefined> {
+  const res = await host.run(mountsArgv(id), { timeoutMs: 30_000 });
+  const parsed = res.ok ? parseGuestExec(res.value.stdout) : undefined;
+  return parsed?.ok && parsed.value.exitcode === 0 ? (parsed.value.outData ?? '') : undefined;
 }
 
 /** Read the live state of some guests: only the listings of their kinds (`start 950` needs no `qm list`). */

@@ -28,9 +28,7 @@ export function buildStepGraph(fleet: Fleet, tables: StepTables): Result<StepGra
       if (graph.hasNode(node.address)) throw new Error(`step table produced ${node.address} twice`);
       graph.addNode(node.address, node);
     }
-    chain.forEach((node, i) => {
-      if (i > 0) link(graph, chain[i - 1]!, node, 'chain', node.spec.cascades);
-    });
+    linkChain(graph, chain);
   }
   for (const guest of fleet.guests.values()) linkGuest(graph, guest, chains);
   for (const [target, chain] of chains)
@@ -85,6 +83,20 @@ function hostNodes(steps: HostSetupStep[], fleet: Fleet, tables: StepTables): St
     }
   }
   return nodes;
+}
+
+/**
+ * Each step after the one before it. A step aside (StepSpec.aside) only orders the next one: that step cascades from
+ * the last step before it on the main chain.
+ */
+function linkChain(graph: StepGraph, chain: StepNode[]): void {
+  let main: StepNode | undefined;
+  chain.forEach((node, i) => {
+    const prev = chain[i - 1];
+    if (prev) link(graph, prev, node, 'chain', node.spec.cascades && !prev.spec.aside);
+    if (prev?.spec.aside && main && node.spec.cascades) link(graph, main, node, 'chain', true);
+    if (!node.spec.aside) main = node;
+  });
 }
 
 /** Clone: the clone's first step after its source's template/snapshot (or last) step. Dependency: `start` after the dependency's last step. Both order-only. */

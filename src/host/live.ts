@@ -71,4 +71,9 @@ export interface LiveState {
   hostFiles?: Map<string, string | null>;
   /** Host folders the config's bind mounts name, when read: null when missing. */
   hostPaths?: Map<string, HostPathInfo | null>;
+  /**
+   * `/proc/mounts` inside running VMs with NFS volumes, as their guest agent printed it (`qm guest exec`); a VM
+   * whose agent did not answer is left out.
+   */
+  guestMounts?: Map<number, string>;
 }

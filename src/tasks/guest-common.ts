@@ -1,5 +1,5 @@
 // Steps and helpers shared by containers and VMs: the live guest, the passthrough config keys scripts read, the
-// `feature:<name>` step (a host script with the guest ID) and the `snapshot` step.
+// `feature:<name>` step (a host script with the guest ID), the `snapshot` step and a container's `pre-configured`.
 import path from 'node:path';
 import type { Fleet, Guest, LxcGuest, VmGuest } from '../config/model.js';
 import { LXC_GUEST_KEYS, VM_GUEST_KEYS } from '../config/schema-keys.js';
@@ -132,10 +132,90 @@ export function lifecycleSnapshots(g: Guest): string[] {
     : [];
 }
 
+/** Where a setting of a guest is written: `file at path`. */
+const at = (g: Guest, ...rest: (string | number)[]): string =>
+  `${g.origin.file} at ${[...g.origin.path, ...rest].join('.')}`;
+
+/** Why a guest has no snapshot step, and what to change to have one. */
+export function whyNoSnapshot(g: Guest): string | undefined {
+  if (g.kind === 'vm' && g.config.is_template)
+    return (
+      `VM ${g.id} is a template, which takes no snapshot (Proxmox makes no template of a VM with snapshots; its ` +
+      `clones are made from its base disks): its last step is ${g.id}:template`
+    );
+  if (g.config.template_snapshot_name !== undefined) return undefined;
+  if (g.config.enable_lifecycle_snapshots === false)
+    return (
+      `${kindWord(g)} ${g.id} takes no lifecycle snapshot (enable_lifecycle_snapshots: false, ${at(g, 'enable_lifecycle_snapshots')}) ` +
+      `and names no template_snapshot_name: remove that setting (or set template_snapshot_name) to have one`
+    );
+  if (g.kind === 'lxc' && hasBindMount(g)) {
+    const i =
+      g.config.mount_points.length > 0 ? -1 : g.config.volumes.findIndex((v) => v.host_path !== undefined);
+    const where = i < 0 ? at(g, 'mount_points', 0) : at(g, 'volumes', i, 'host_path');
+    return (
+      `container ${g.id} has a bind mount (${where}), and Proxmox cannot snapshot a container with one ` +
+      `(snapshot feature is not available): to have a snapshot, give it volumes on a storage instead of host folders`
+    );
+  }
+  return undefined;
+}
+
 /** Every snapshot the step keeps: `template_snapshot_name` first, then the lifecycle ones. */
 function snapNames(g: Guest): string[] {
   const t = g.config.template_snapshot_name;
   return [...(t === undefined ? [] : [t]), ...lifecycleSnapshots(g)];
+}
+
+const takeArgv = (g: Guest, name: string): Argv => [tool(g), 'snapshot', String(g.id), name];
+const dropArgv = (g: Guest, name: string): Argv => [tool(g), 'delsnapshot', String(g.id), name];
+
+/** The check of a step that keeps snapshots: the guest has each of them. */
+function snapshotsCheck(ctx: StepContext<LxcGuest | VmGuest>, names: string[]): LiveCheck {
+  const live = liveOf(ctx);
+  const bad = existenceCheck(ctx.target, live);
+  if (bad) return bad;
+  if (live?.snapshots === undefined) return { ok: 'unknown' };
+  const missing = names.filter((n) => !live.snapshots?.includes(n));
+  if (missing.length === 0) return { ok: true };
+  const list = missing.map((n) => `'${n}'`).join(', ');
+  return { ok: false, reason: 'missing', detail: `snapshot ${list} does not exist` };
+}
+
+/** Its commands: take the missing ones; delete and take again the others when what they hold changed (redo). */
+function snapshotsPreview(ctx: StepContext<LxcGuest | VmGuest>, names: string[]): Argv[] {
+  const have = liveOf(ctx)?.snapshots ?? [];
+  return names.flatMap((n) => {
+    if (!have.includes(n)) return [takeArgv(ctx.target, n)];
+    return ctx.redo ? [dropArgv(ctx.target, n), takeArgv(ctx.target, n)] : [];
+  });
+}
+
+/** Its action, each snapshot read back after it is taken. */
+async function keepSnapshots(
+  ctx: ActionContext<LxcGuest | VmGuest>,
+  names: string[],
+): Promise<Result<void, StepFailure>> {
+  const g = ctx.target;
+  const before = await ctx.host.readGuestConfig(g.kind, g.id);
+  if (!before) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
+  for (const name of names) {
+    if (before.snapshots?.includes(name)) {
+      // Still there and what it holds did not change (adopted, or the record was lost): keep it.
+      if (!ctx.redo) continue;
+      ctx.report(`re-taking snapshot ${name}: what it holds changed`);
+      const del = await exec(ctx, dropArgv(g, name));
+      if (!del.ok) return del;
+    }
+    const argv = takeArgv(g, name);
+    ctx.report(`taking snapshot ${name}`);
+    const res = await exec(ctx, argv);
+    if (!res.ok) return snapshotFailed(ctx, name, res.error);
+    const after = await ctx.host.readGuestConfig(g.kind, g.id);
+    if (!after?.snapshots?.includes(name))
+      return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
+  }
+  return done;
 }
 
 /**
@@ -146,56 +226,57 @@ function snapNames(g: Guest): string[] {
  * re-took `final-form` on every run. A snapshot that linked clones sit on is never deleted (the planner refuses).
  */
 export function snapshotStep<T extends LxcGuest | VmGuest>(applies: (g: T) => boolean): ExecutableStep<T> {
-  const take = (g: Guest, name: string): Argv => [tool(g), 'snapshot', String(g.id), name];
-  const drop = (g: Guest, name: string): Argv => [tool(g), 'delsnapshot', String(g.id), name];
   return defineStep<T>({
     kind: 'snapshot',
     instances: (g) => (applies(g) && snapNames(g).length > 0 ? ['snapshot'] : []),
+    absent: (g) => whyNoSnapshot(g),
     // Not the lifecycle snapshot: added, it is taken because it is missing, and turning it on or off changes
     // nothing the template snapshot holds (a changed input would re-take the snapshot clones are made from).
     inputs: (ctx) => ({ template_snapshot_name: ctx.target.config.template_snapshot_name }),
     cascades: true,
-    check(ctx) {
-      const live = liveOf(ctx);
-      const bad = existenceCheck(ctx.target, live);
-      if (bad) return bad;
-      if (live?.snapshots === undefined) return { ok: 'unknown' };
-      const missing = snapNames(ctx.target).filter((n) => !live.snapshots?.includes(n));
-      if (missing.length === 0) return { ok: true };
-      const list = missing.map((n) => `'${n}'`).join(', ');
-      return { ok: false, reason: 'missing', detail: `snapshot ${list} does not exist` };
-    },
-    preview(ctx) {
-      const have = liveOf(ctx)?.snapshots ?? [];
-      return snapNames(ctx.target).flatMap((n) => {
-        if (!have.includes(n)) return [take(ctx.target, n)];
-        return ctx.redo ? [drop(ctx.target, n), take(ctx.target, n)] : [];
-      });
-    },
-    async run(ctx) {
-      const g = ctx.target;
-      const before = await ctx.host.readGuestConfig(g.kind, g.id);
-      if (!before) return fail(ctx, `${kindWord(g)} ${g.id} does not exist`);
-      for (const name of snapNames(g)) {
-        if (before.snapshots?.includes(name)) {
-          // Still there and what it holds did not change (adopted, or the record was lost): keep it.
-          if (!ctx.redo) continue;
-          ctx.report(`re-taking snapshot ${name}: what it holds changed`);
-          const del = await exec(ctx, drop(g, name));
-          if (!del.ok) return del;
-        }
-        const argv = take(g, name);
-        ctx.report(`taking snapshot ${name}`);
-        const res = await exec(ctx, argv);
-        if (!res.ok) return snapshotFailed(ctx, name, res.error);
-        const after = await ctx.host.readGuestConfig(g.kind, g.id);
-        if (!after?.snapshots?.includes(name))
-          return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);
-      }
-      return done;
-    },
+    check: (ctx) => snapshotsCheck(ctx, snapNames(ctx.target)),
+    preview: (ctx) => snapshotsPreview(ctx, snapNames(ctx.target)),
+    run: (ctx) => keepSnapshots(ctx, snapNames(ctx.target)),
   });
 }
+
+/** The lifecycle snapshot of a container before its features (the user's later lxc-manager's). */
+export const PRE_CONFIGURED = 'pre-configured';
+
+/**
+ * Whether a container takes `pre-configured`: as the user's later lxc-manager, only when its config sets
+ * `enable_lifecycle_snapshots: true` (unset keeps Phoenix's default, `final-form` alone); never when it cannot be
+ * snapshotted, nor when its template snapshot has that name (the 30cc6f7 templates'), which `snapshot` takes.
+ */
+export function takesPreConfigured(g: Guest): boolean {
+  return (
+    g.kind === 'lxc' &&
+    g.config.enable_lifecycle_snapshots === true &&
+    takesLifecycleSnapshot(g) &&
+    g.config.template_snapshot_name !== PRE_CONFIGURED
+  );
+}
+
+/**
+ * `pre-configured`: the container as define, configure, disk, mounts and start left it, before its features, as
+ * the user's later lxc-manager took it (create_pre_configured_snapshot after start_container). A step aside: the
+ * features cascade from `start` past it, so adding or re-taking it re-runs nothing; and since nothing before it
+ * cascades (settings apply whatever the disk holds), a feature change never re-takes it. Taken when missing.
+ */
+export const preConfiguredStep: ExecutableStep<LxcGuest> = defineStep<LxcGuest>({
+  kind: PRE_CONFIGURED,
+  instances: (g) => (takesPreConfigured(g) ? [PRE_CONFIGURED] : []),
+  absent: (g) =>
+    g.config.template_snapshot_name === PRE_CONFIGURED
+      ? `its template snapshot is named ${PRE_CONFIGURED}: ${g.id}:snapshot takes it`
+      : `container ${g.id} takes it only with enable_lifecycle_snapshots: true (${at(g, 'enable_lifecycle_snapshots')}), ` +
+        "as the user's later lxc-manager did, and only when it can be snapshotted (no bind mount)",
+  inputs: () => ({}),
+  aside: true,
+  check: (ctx) => snapshotsCheck(ctx, [PRE_CONFIGURED]),
+  preview: (ctx) => snapshotsPreview(ctx, [PRE_CONFIGURED]),
+  run: (ctx) => keepSnapshots(ctx, [PRE_CONFIGURED]),
+});
 
 /** A storage without snapshots: say which setting turns the lifecycle snapshot off. */
 function snapshotFailed(
@@ -204,7 +285,7 @@ function snapshotFailed(
   error: StepFailure,
 ): Result<never, StepFailure> {
   if (
-    !lifecycleSnapshots(ctx.target).includes(name) ||
+    !(name === PRE_CONFIGURED || lifecycleSnapshots(ctx.target).includes(name)) ||
     !/snapshot feature is not available/.test(error.message)
   )
     return err(error);

@@ -39,6 +39,7 @@ import {
   existenceCheck,
   featureStep,
   liveOf,
+  preConfiguredStep,
   snapshotStep,
   startStep,
 } from './guest-common.js';
@@ -374,6 +375,7 @@ export function makeLxcSteps(overrides: Partial<StepOptions> = {}): ExecutableSt
     disk,
     mountsStep,
     startStep(options),
+    preConfiguredStep,
     featureStep<LxcGuest>(),
     portainerStep,
     appStep(),

@@ -59,6 +59,11 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
   kind: string;
   /** The step names this spec produces for a target, in order (`[]` when it does not apply). */
   instances(target: T, fleet: Fleet): string[];
+  /**
+   * Why a target has none of this step (its `instances` are empty) and what to change to have it, for a user who
+   * names it (`run 730:snapshot`). Undefined: the generic message.
+   */
+  absent?(target: T, fleet: Fleet): string | undefined;
   /** Exactly the config values this step uses; hashed into its fingerprint and diffed by `why`. */
   inputs(ctx: StepContext<T>): Record<string, unknown>;
   /** Absolute paths of the scripts the step runs; their content hashes join the fingerprint. */
@@ -68,6 +73,11 @@ export interface StepSpec<T extends Guest | HostSetupStep = Guest> {
    * does not depend on what ran before (e.g. `configure` applies settings whatever the container holds).
    */
   cascades: boolean;
+  /**
+   * A step off the main chain: it runs in chain order, but the step after it cascades from the step before it, so
+   * its own re-run makes nothing after it stale (a changed NFS volume re-runs no feature).
+   */
+  aside?: boolean;
   /** Pure live check against the state read before planning. */
   check(ctx: StepContext<T>): LiveCheck;
   /** The host commands the step would run from the state read before planning, for dry runs and `plan`. */
@@ -132,7 +142,16 @@ export type StepDefinition<T extends Guest | HostSetupStep> = Pick<
   Partial<
     Pick<
       ExecutableStep<T>,
-      'instances' | 'scripts' | 'cascades' | 'preview' | 'locks' | 'needs' | 'predict' | 'warning'
+      | 'instances'
+      | 'absent'
+      | 'scripts'
+      | 'cascades'
+      | 'aside'
+      | 'preview'
+      | 'locks'
+      | 'needs'
+      | 'predict'
+      | 'warning'
     >
   >;
 

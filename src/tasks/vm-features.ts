@@ -2,11 +2,13 @@
 // in the VM's snippet, and cloud-init runs them at the VM's first boot; this step waits for cloud-init to finish
 // and reads back the data the VM booted with. When that is not the current snippet (the feature was added or
 // changed after the first boot), the script is pushed into the VM and run there through the guest agent, with the
-// VMID as $1.
+// VMID as $1, from a private folder made for that one run (`mktemp -d`, removed when the script ends): a fixed folder
+// such as /tmp/features could be made beforehand by any user of the VM, who could then swap the script.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { VmGuest } from '../config/model.js';
 import { done, fail } from './act.js';
-import { consumedDataFile, featureTarget, FEATURE_DIR } from './cloud-init.js';
+import { consumedDataFile } from './cloud-init.js';
 import { existenceCheck, featureOf, liveOf } from './guest-common.js';
 import type { ActionContext, ExecutableStep } from './step.js';
 import { defineStep } from './step.js';
@@ -16,13 +18,19 @@ import { cloudInitDone, guestExecArgv, guestRun } from './vm-guest.js';
 /** How long a feature script may run inside the VM, seconds. */
 const FEATURE_TIMEOUT_S = 3600;
 
-/** The two commands that push a script into the VM and run it there. */
-function pushAndRunCommands(vmid: number, file: string): { push: string[]; run: string[] } {
-  const target = featureTarget(file);
-  return {
-    push: ['/bin/sh', '-c', `mkdir -p ${FEATURE_DIR} && cat > ${target} && chmod 0755 ${target}`],
-    run: [target, String(vmid)],
-  };
+/** `$0` of the script below, which names it in the VM's process list and in logs. */
+export const PUSHED_FEATURE = 'phoenix-feature';
+
+/** Writes stdin to `$1` in a new private folder, runs it with `$2`, and removes the folder (its exit code kept). */
+const RUN_PUSHED = [
+  'd=$(mktemp -d /tmp/phoenix-feature.XXXXXX) || exit 1;',
+  `trap 'rm -rf "$d"' EXIT;`,
+  'cat > "$d/$1" && chmod 0700 "$d/$1" && "$d/$1" "$2"',
+].join(' ');
+
+/** The command that pushes a feature script into the VM (on stdin) and runs it there with the VMID. */
+export function pushAndRunCommand(vmid: number, file: string): string[] {
+  return ['/bin/sh', '-c', RUN_PUSHED, PUSHED_FEATURE, path.basename(file), String(vmid)];
 }
 
 /** True when the VM's current cloud-init instance booted with this VM's current snippet. */
@@ -50,13 +58,12 @@ export const vmFeatureStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
   },
   preview(ctx) {
     if (liveOf(ctx)?.template) return [];
-    const { push, run } = pushAndRunCommands(ctx.target.id, featureOf(ctx).path);
-    // The last two only when the VM did not boot with the current snippet.
+    const command = pushAndRunCommand(ctx.target.id, featureOf(ctx).path);
+    // The last one only when the VM did not boot with the current snippet.
     return [
       guestExecArgv(ctx.target.id, ['cloud-init', 'status', '--wait'], { timeoutS: 1800 }),
       guestExecArgv(ctx.target.id, ['cat', consumedDataFile(kindOf(ctx))]),
-      guestExecArgv(ctx.target.id, push, { input: '' }),
-      guestExecArgv(ctx.target.id, run, { timeoutS: FEATURE_TIMEOUT_S }),
+      guestExecArgv(ctx.target.id, command, { input: '', timeoutS: FEATURE_TIMEOUT_S }),
     ];
   },
   async run(ctx) {
@@ -81,11 +88,11 @@ export const vmFeatureStep: ExecutableStep<VmGuest> = defineStep<VmGuest>({
     } catch (e) {
       return fail(ctx, `cannot read feature script ${feature.path}: ${(e as Error).message}`);
     }
-    const { push, run } = pushAndRunCommands(ctx.target.id, feature.path);
     ctx.report(`running feature ${feature.name} inside VM ${ctx.target.id} (guest agent)`);
-    const pushed = await guestRun(ctx, push, { input: content });
-    if (!pushed.ok) return pushed;
-    const ran = await guestRun(ctx, run, { timeoutS: FEATURE_TIMEOUT_S });
+    const ran = await guestRun(ctx, pushAndRunCommand(ctx.target.id, feature.path), {
+      input: content,
+      timeoutS: FEATURE_TIMEOUT_S,
+    });
     return ran.ok ? done : ran;
   },
 });

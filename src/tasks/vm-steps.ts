@@ -1,4 +1,5 @@
-// The VM lifecycle as one table: define, configure, cloudinit, start, agent, feature:<name>, snapshot, template.
+// The VM lifecycle as one table: define, configure, firewall, cloudinit, start, agent, volumes, feature:<name>,
+// snapshot, template.
 // Feature scripts run inside the VM (vm-features.ts), never on the host.
 // A VM template never gets a snapshot (Proxmox refuses to template a VM with snapshots); its clones are linked.
 import path from 'node:path';
@@ -38,6 +39,7 @@ import { rootfsStorage } from './lxc-define.js';
 import { officialImage, sumFor } from './cloud-images.js';
 import { cloudInitStep } from './vm-cloudinit.js';
 import { vmFeatureStep } from './vm-features.js';
+import { vmVolumesStep } from './vm-volumes.js';
 import { cloudInitDone, guestExecArgv, guestRun } from './vm-guest.js';
 import { afterStart, pendingNote, pendingOnly } from './pending.js';
 
@@ -435,6 +437,7 @@ export function makeVmSteps(overrides: Partial<StepOptions> = {}): ExecutableSte
     cloudInitStep,
     startStep<VmGuest>(options),
     agentStep(options),
+    vmVolumesStep,
     vmFeatureStep,
     snapshotStep<VmGuest>((g) => !g.config.is_template),
     templateStep(options),

@@ -29,7 +29,7 @@ describe('help per verb', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: phoenix run <id:step\.\.\.> \[options\]/);
     expect(r.out).toContain(
-      'containers  define, configure, firewall, idmap, apparmor, disk, mounts, start, feature:<name>, portainer, app, health, snapshot',
+      'containers  define, configure, firewall, idmap, apparmor, disk, mounts, start, pre-configured, feature:<name>, portainer, app, health, snapshot',
     );
     expect(r.out).toMatch(/-f, --force +run, setup: re-run the named steps/);
     expect(r.out).toMatch(/Examples:\n {2}phoenix run 950:app --force/);

@@ -2,10 +2,12 @@
 // dataset's dir storage, a cloud image named by its file name, a cloud-init template with placeholders), set up and
 // built by the real `phoenix` process under --sim, once. The simulator's call log must show every script called as
 // the original orchestrator called it, and nothing of the tree run on this machine.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCalls, readSimState, type CallRecord } from '../../simulator/src/testing.js';
+import { readCalls, readSimState, simBinDir, simEnv, type CallRecord } from '../../simulator/src/testing.js';
+import type { PlanJson } from '../../src/reporters/plan.js';
 import { REPO, runPhoenix, tempDir, type Ran, type Workspace } from '../reliability/helpers.js';
 
 const ENV = {
@@ -179,9 +181,73 @@ describe("the user's install root under --sim", () => {
     expect(Object.keys(state.guests).sort()).toEqual(['8000', '8001', '900', '901', '910', '950', '953']);
   });
 
-  it('a second LetsGo starts no host process (the node files answer)', async () => {
+  it('910 (enable_lifecycle_snapshots: true) takes pre-configured after its start and before its features', () => {
+    const calls = readCalls(ws.sim).slice(0, afterBuild).map(line);
+    const at = (re: RegExp): number => calls.findIndex((c) => re.test(c));
+    expect(at(/^pct start 910$/)).toBeLessThan(at(/^pct snapshot 910 pre-configured$/));
+    expect(at(/^pct snapshot 910 pre-configured$/)).toBeLessThan(at(/feature_install_docker\.sh 910$/));
+    expect(Object.keys(readSimState(ws.sim).guests[910]?.snapshots ?? {}).sort()).toEqual([
+      'final-form',
+      'pre-configured',
+    ]);
+    expect(at(/^pct snapshot 950 pre-configured$/)).toBe(-1); // unset: final-form alone
+  });
+
+  it("8001's NFS volumes are in its fstab and mounted; the folder the host exports is made on the host", () => {
+    const vm = readSimState(ws.sim).guests[8001]!;
+    expect(vm.nfsMounts).toEqual([
+      { source: '10.9.0.2:/bulkPool/vm-persistent-data/8001', target: '/persistent-storage' },
+      { source: '10.9.0.60:/exports/media', target: '/mnt/media' },
+    ]);
+    expect(vm.fstab).toContain('10.9.0.60:/exports/media /mnt/media nfs defaults,auto,nofail 0 0');
+    expect(existsSync(join(ws.sim, 'bulkPool/vm-persistent-data/8001'))).toBe(true);
+    expect(existsSync(join(ws.sim, 'exports/media'))).toBe(false); // another server's folder
+  });
+
+  it("a second LetsGo starts no host process but the read of 8001's mounts through its agent", async () => {
     expect((await phoenix('LetsGo')).exit).toBe(0);
-    expect(readCalls(ws.sim).slice(afterBuild).map(line)).toEqual([]);
+    expect(readCalls(ws.sim).slice(afterBuild).map(line)).toEqual(['qm guest exec 8001 -- cat /proc/mounts']);
+  });
+
+  it('a share unmounted behind its back is drift of 8001:volumes alone; a changed share re-runs only it', async () => {
+    execFileSync(join(simBinDir(), 'qm'), ['guest', 'exec', '8001', '--', 'umount', '/mnt/media'], {
+      env: simEnv(ws.sim, { ...process.env, ...ENV }), // the agent answers at once, as in Phoenix's runs
+    });
+    const stale = async (): Promise<PlanJson['steps']> => {
+      const r = await phoenix('plan', '--json');
+      return (JSON.parse(r.stdout) as PlanJson).steps.filter((s) => s.status !== 'up-to-date');
+    };
+    expect(await stale()).toMatchObject([
+      {
+        address: '8001:volumes',
+        reasons: [
+          {
+            type: 'drift',
+            diffs: [
+              {
+                field: 'volumes[1] at /mnt/media',
+                actual: 'not mounted',
+                desired: '10.9.0.60:/exports/media',
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    const file = join(tree, 'etc/phoenix_vm_configs.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('/exports/media', '/exports/media2'));
+    expect((await stale()).map((s) => s.address)).toEqual(['8001:volumes']);
+    const from = readCalls(ws.sim).length;
+    expect((await phoenix('LetsGo')).exit).toBe(0);
+    const inVm = readCalls(ws.sim)
+      .slice(from)
+      .map(line)
+      .filter((c) => /^qm guest exec 8001 .*-- (mount|umount) /.test(c));
+    expect(inVm).toEqual(['qm guest exec 8001 --timeout 600 -- mount /mnt/media']);
+    expect(readSimState(ws.sim).guests[8001]?.nfsMounts?.at(-1)).toEqual({
+      source: '10.9.0.60:/exports/media2',
+      target: '/mnt/media',
+    });
   });
 
   it('a VM feature changed after the first boot is pushed and run inside the VM through the guest agent', async () => {
@@ -191,12 +257,14 @@ describe("the user's install root under --sim", () => {
     const r = await phoenix('LetsGo');
     expect(r.exit, r.stderr).toBe(0);
     const calls = readCalls(ws.sim).slice(from).map(line);
-    expect(calls).toEqual(
-      expect.arrayContaining([
-        'qm guest exec 8001 --pass-stdin 1 -- /bin/sh -c mkdir -p /tmp/features && cat > /tmp/features/feature_install_docker.sh && chmod 0755 /tmp/features/feature_install_docker.sh',
-        'qm guest exec 8001 --timeout 3600 -- /tmp/features/feature_install_docker.sh 8001',
-      ]),
+    // Pushed into a private folder made for this run (mktemp -d), run there with the VMID, and removed.
+    const pushed = calls.filter((c) =>
+      c.startsWith('qm guest exec 8001 --timeout 3600 --pass-stdin 1 -- /bin/sh -c'),
     );
+    expect(pushed).toHaveLength(1);
+    expect(pushed[0]).toContain('mktemp -d');
+    expect(pushed[0]).toMatch(/ phoenix-feature feature_install_docker\.sh 8001$/);
+    expect(calls.some((c) => c.includes('/tmp/features'))).toBe(false);
     expect(calls.some((c) => c.startsWith('script ') && c.includes('vm_features'))).toBe(false);
     expect(readFileSync(join(ws.sim, 'var/lib/vz/snippets/user-data-8001.yml'), 'utf8')).toContain(
       'echo changed',
@@ -229,6 +297,15 @@ describe("the user's install root under --sim", () => {
     expect(setup.stderr).toContain('Warning: host:firewall: inbound policy DROP on every node');
     expect(readCalls(ws.sim).slice(from)).toEqual([]); // a file write: no process, no script
     expect(readFileSync(clusterFw(), 'utf8')).toContain('-dport 2050 # NFS on the fixture host');
+  });
+
+  it('run 8000:snapshot says why a template has no snapshot step, touching nothing', async () => {
+    const from = readCalls(ws.sim).length;
+    const r = await phoenix('run', '8000:snapshot');
+    expect(r.exit).toBe(1);
+    expect(r.stderr).toContain("Error: '8000:snapshot' is not a step of 8000: VM 8000 is a template");
+    expect(r.stderr).toContain('its last step is 8000:template; valid steps: define, configure, cloudinit');
+    expect(readCalls(ws.sim).slice(from)).toEqual([]);
   });
 
   it("phoenix test calls the tree's test_runner.sh with the CTID and the suite, once per suite, as the original did", async () => {

@@ -73,7 +73,7 @@ export function runPhoenix(ws: Workspace, args: string[], opts: RunOpts = {}): P
 
 /** Simulator calls that only read: anything else changes the host. */
 const READ_ONLY =
-  /^(?:pct (?:list|config|status|pending|listsnapshot)|qm (?:list|config|status|pending|listsnapshot|guest cmd \d+ (?:ping|info|get-\S+)|agent)|pvesm (?:status|list)|pveam (?:list|available)|pvesh get)\b/;
+  /^(?:pct (?:list|config|status|pending|listsnapshot)|qm (?:list|config|status|pending|listsnapshot|guest cmd \d+ (?:ping|info|get-\S+)|guest exec \d+ (?:--timeout \d+ )?-- (?:cat|cloud-init status)\b|agent)|pvesm (?:status|list)|pveam (?:list|available)|pvesh get)\b/;
 
 export function callLine(c: CallRecord): string {
   return [c.tool, ...c.argv].join(' ');

@@ -21,6 +21,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
         template: 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst',
         features: ['docker'],
         template_snapshot_name: 'base',
+        enable_lifecycle_snapshots: true,
         application_script: 'app.sh',
         health_check: { command: 'true' },
       }),
@@ -53,6 +54,7 @@ function actual(): Record<'lxc' | 'vm' | 'host', Record<string, Row>> {
         features: ['docker'],
         template_snapshot_name: 'built',
         firewall: { rules: [] },
+        volumes: [{ type: 'nfs', server: '10.0.0.13', path: '/srv/nfs/1000', mount_point: '/data' }],
       }),
     ],
     [

@@ -7,6 +7,10 @@ import { hypervisor, lxcGuest, vmGuest } from '../../src/config/schema.js';
 import type { LiveGuest, LiveState } from '../../src/host/live.js';
 import type { ActionContext, ExecutableStep, StepContext } from '../../src/tasks/step.js';
 import { FakeHost } from './fake-host.js';
+import { buildStepGraph } from '../../src/graph/build.js';
+import { identify } from '../../src/plan/assess.js';
+import { secretMasker } from '../../src/config/secrets.js';
+import { stepTables } from '../../src/tasks/index.js';
 
 export const ROOT = '/opt/phoenix';
 
@@ -124,3 +128,19 @@ export const fast = {
   agentPollMs: 1000,
   agentTimeoutMs: 5000,
 };
+
+/** Every step's fingerprint in a fleet, with the real step tables (scripts hash as `h`). */
+export function fingerprintsOf(fleet: Fleet): Record<string, string> {
+  const graph = buildStepGraph(fleet, stepTables);
+  if (!graph.ok) throw new Error(graph.error.message);
+  const fps = new Map<string, string>();
+  const env = {
+    fleet,
+    live: liveState(),
+    scriptHash: () => 'h',
+    maskSecrets: secretMasker(Buffer.alloc(32, 7)),
+  };
+  for (const a of graph.value.getAttribute('order'))
+    fps.set(a, identify(graph.value, a, env, fps).fingerprint);
+  return Object.fromEntries(fps);
+}

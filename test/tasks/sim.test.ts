@@ -14,7 +14,7 @@ import { makeLxcSteps } from '../../src/tasks/lxc-steps.js';
 import type { ExecutableStep } from '../../src/tasks/step.js';
 import { makeVmSteps } from '../../src/tasks/vm-steps.js';
 import type { CallRecord, SimConfig } from '../../simulator/src/testing.js';
-import { createSimDir, readCalls, simBinDir, simEnv } from '../../simulator/src/testing.js';
+import { createSimDir, readCalls, readSimState, simBinDir, simEnv } from '../../simulator/src/testing.js';
 import { isReadOnly } from './fake-host.js';
 import { fleetOf, lxc, vm } from './fixtures.js';
 
@@ -177,6 +177,7 @@ function defaultGuests(scripts: string): Guest[] {
     features: ['docker'],
     template_snapshot_name: 'ready',
     network_config: { ip: '10.0.0.201/24', gw: '10.0.0.1' },
+    volumes: [{ type: 'nfs', server: '10.0.0.13', path: '/srv/nfs/1001', mount_point: '/data' }],
   });
   const child: VmGuest = {
     ...child0,
@@ -235,12 +236,19 @@ describe('steps against the simulator', () => {
     const vmChild = await s.host.readGuest('vm', 1001);
     expect(vmChild).toMatchObject({ status: 'running', snapshots: ['final-form', 'ready'] });
     expect(vmChild?.config?.scsi0).toContain('size=24G');
+    // Its NFS share: an fstab line in Phoenix's block, and mounted (the simulator's guest-mounts.ts).
+    const inside = readSimState(s.dir).guests[1001];
+    expect(inside?.fstab).toContain(
+      '# BEGIN phoenix volumes\n10.0.0.13:/srv/nfs/1001 /data nfs defaults,auto,nofail 0 0\n# END phoenix volumes\n',
+    );
+    expect(inside?.nfsMounts).toEqual([{ source: '10.0.0.13:/srv/nfs/1001', target: '/data' }]);
 
     const before = s.calls().length;
     s.lines.length = 0;
     const again = async (g: Guest): Promise<(string | undefined)[]> => {
       const names = ['define', 'configure', g.kind === 'lxc' ? 'disk' : 'agent', 'start'];
       names.push(g.id === 9000 ? 'template' : 'snapshot');
+      if (g.id === 1001) names.push('volumes');
       const out = [];
       for (const name of names) out.push(await s.runStep(g, name));
       return out;
@@ -336,5 +344,22 @@ describe('steps against the simulator', () => {
     expect(await s.runStep(base, 'snapshot')).toBeUndefined();
     for (const name of ['define', 'start']) expect(await s.runStep(app, name)).toBeUndefined();
     expect(await s.runStep(app, 'health')).toMatch(/health check failed after 2 attempts/);
+  });
+
+  it('an NFS share the VM cannot mount fails the volumes step, naming the command', async () => {
+    const share = { type: 'nfs', server: '10.0.0.13', path: '/srv/nfs/1002', mount_point: '/data' };
+    const one = vm(1002, {
+      template_image_url: IMAGE_URL,
+      template_image: 'noble-server-cloudimg-amd64.img',
+    });
+    const s = await sim(
+      { exec: [{ match: '^mount /data$', exit: 32, stderr: 'mount.nfs: Connection refused' }] },
+      () => [vm(1002, { ...one.config, volumes: [share] })],
+    );
+    const g = s.fleet.guests.get(1002)!;
+    for (const name of ['define', 'cloudinit', 'start', 'agent'])
+      expect(await s.runStep(g, name)).toBeUndefined();
+    expect(await s.runStep(g, 'volumes')).toBe('1002:volumes: mount /data in VM 1002 failed: exit code 32');
+    expect(readSimState(s.dir).guests[1002]?.nfsMounts).toBeUndefined();
   });
 });

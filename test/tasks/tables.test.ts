@@ -156,6 +156,7 @@ describe('inputs (the fingerprint table)', () => {
       disk: false,
       mounts: false,
       start: false,
+      'pre-configured': false,
       feature: true,
       portainer: true,
       app: true,

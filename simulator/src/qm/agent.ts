@@ -4,6 +4,7 @@ import { loadGuest, type Command, type Ctx } from '../context.js';
 import { PveError } from '../errors.js';
 import { agentInstalled, bootAnswer } from '../cloud-init-boot.js';
 import { runExecRules } from '../exec.js';
+import { mountAnswer } from '../guest-mounts.js';
 import { bool, int } from '../getopt.js';
 import { vmidArg } from '../props.js';
 import type { GuestState } from '../state.js';
@@ -130,8 +131,13 @@ export const guestExec: Command = {
     await agentReady(ctx, id);
     if (p.extra.length === 0) throw new PveError('No command given');
     await ctx.sleep('exec');
-    const res = await runExecRules(ctx, Number(id), 'qm guest exec', p.extra, {}, (g) =>
-      bootAnswer(g, p.extra),
+    const res = await runExecRules(
+      ctx,
+      Number(id),
+      'qm guest exec',
+      p.extra,
+      {},
+      (g) => bootAnswer(g, p.extra) ?? mountAnswer(g, p.extra),
     );
     if (p.opts.synchronous === '0') {
       ctx.out(perlPrettyJson({ pid: 1000 + Math.floor(Math.random() * 9000) }) + '\n');

@@ -69,6 +69,7 @@ export const clone: Command = {
       const ng = newGuest(newid, 'qemu', ctx.now(), s.vmlistVersion + 1);
       ng.config = { lock: 'clone' };
       if (g.guestAgent !== undefined) ng.guestAgent = g.guestAgent; // the disk is the source's
+      if (g.fstab !== undefined) ng.fstab = g.fstab;
       s.guests[newid] = ng;
     });
     return ctx.task(
