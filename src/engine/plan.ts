@@ -67,7 +67,12 @@ export async function readLiveFor(session: Session, targets: string[]): Promise<
     ...cts.flatMap((g) => g.config.mount_points.map((m) => [g.id, m.host_path] as const)),
     ...vms.flatMap((g) => volumeHostFolders(session.fleet, g).map((p) => [g.id, p] as const)),
   ];
-  const mounted = vms.filter((g) => readsMounts(g, live.value.guests.get(g.id)?.status));
+  // What is mounted inside a running VM takes a process (the guest agent), so it is read only when every step is
+  // checked (--no-cache): like the features' effects inside a guest, the step cache answers otherwise, and a
+  // no-op run starts no process.
+  const mounted = session.options.cache
+    ? []
+    : vms.filter((g) => readsMounts(g, live.value.guests.get(g.id)?.status));
   const walled = ids.filter((id) => session.fleet.guests.get(id)?.config.firewall !== undefined);
   const idmapped = cts.find((g) => g.config.id_maps.length > 0);
   const hostWalled = closure.includes(stepAddress('host', 'firewall'));
