@@ -5,7 +5,7 @@
 import type { Fleet, HostSetupStep } from '../config/model.js';
 import type { HostFirewall } from '../config/schema.js';
 import type { LiveState } from '../host/live.js';
-import { done, fail, verifyFailed } from './act.js';
+import { done, exec, fail, verifyFailed } from './act.js';
 import {
   firewallDiffs,
   firewallOptions,
@@ -19,6 +19,13 @@ import { defineStep } from './step.js';
 
 /** The datacenter firewall (pve-firewall `Firewall.pm` `$clusterfw_conf_filename`). */
 export const CLUSTER_FW = '/etc/pve/firewall/cluster.fw';
+
+/**
+ * Run when the firewall is on: the daemon applies cluster.fw only while it runs, and the user's script stopped it
+ * when the firewall was off. From a shell, `pve-firewall start` is `systemctl start pve-firewall` (pve-common
+ * `Daemon.pm` `register_start_command`), which does nothing to a running service (F15.5).
+ */
+export const START_DAEMON: Argv = ['pve-firewall', 'start'];
 
 /** The options this step owns; an absent policy is removed, so Proxmox's default applies. */
 const OWNED = ['enable', 'policy_in', 'policy_out'];
@@ -96,7 +103,8 @@ export const hostFirewallStep: ExecutableStep<HostSetupStep> = defineStep<HostSe
     const fw = hostFirewallOf(ctx.fleet)!;
     if (fileDiffs(fw, ctx.live)?.length === 0) return [];
     const want = wanted(fw);
-    return [['write', CLUSTER_FW, ...[...want.options].map(([k, v]) => `${k}: ${v}`), ...want.rules]];
+    const write = ['write', CLUSTER_FW, ...[...want.options].map(([k, v]) => `${k}: ${v}`), ...want.rules];
+    return fw.enabled ? [write, START_DAEMON] : [write];
   },
   warning: (ctx) => lockoutWarning(hostFirewallOf(ctx.fleet)!),
   async run(ctx) {
@@ -113,6 +121,10 @@ export const hostFirewallStep: ExecutableStep<HostSetupStep> = defineStep<HostSe
     });
     if (diffs?.length !== 0)
       return verifyFailed(ctx, ['write', CLUSTER_FW], `${CLUSTER_FW} does not hold what was written`);
+    if (fw.enabled) {
+      const started = await exec(ctx, START_DAEMON);
+      if (!started.ok) return started;
+    }
     return done;
   },
 });

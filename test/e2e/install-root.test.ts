@@ -88,8 +88,9 @@ describe("the user's install root under --sim", () => {
     ]);
   });
 
-  it("host:firewall writes shared_volumes.firewall into cluster.fw in the place of the tree's firewall script", () => {
+  it("host:firewall writes shared_volumes.firewall into cluster.fw in the place of the tree's firewall script, then starts pve-firewall", () => {
     expect(readFileSync(clusterFw(), 'utf8')).toBe(CLUSTER_FW);
+    expect(readCalls(ws.sim).map(line)).toContain('script pve-firewall start');
   });
 
   it('nothing of the tree ran on this machine: every host script is a recorded call', () => {
@@ -287,7 +288,8 @@ describe("the user's install root under --sim", () => {
     const setup = await phoenix('setup');
     expect(setup.stderr).toContain('1 run, 12 up to date');
     expect(setup.stderr).toContain('Warning: host:firewall: inbound policy DROP on every node');
-    expect(readCalls(ws.sim).slice(from)).toEqual([]); // a file write: no process, no script
+    // A file write, then the daemon started (a no-op when it runs): no script.
+    expect(readCalls(ws.sim).slice(from).map(line)).toEqual(['script pve-firewall start']);
     expect(readFileSync(clusterFw(), 'utf8')).toContain('-dport 2050 # NFS on the fixture host');
   });
 

@@ -159,7 +159,7 @@ describe('host:firewall', () => {
     expect(hostFirewallStep.check(ctx(fleetWith()))).toEqual({ ok: 'unknown' }); // not read
   });
 
-  it('previews the lines it owns, and nothing when the file holds them', () => {
+  it('previews the lines it owns and the daemon start when the firewall is on, and nothing when the file holds them', () => {
     expect(hostFirewallStep.preview(ctx(fleetWith(), null))).toEqual([
       [
         'write',
@@ -170,8 +170,12 @@ describe('host:firewall', () => {
         'IN ACCEPT -p tcp -dport 443 # HTTPS to the gateway',
         'IN ACCEPT -source 10.0.0.0/24 -dest 10.0.0.13 -p udp -dport 53 # DNS on the host',
       ],
+      ['pve-firewall', 'start'],
     ]);
     expect(hostFirewallStep.preview(ctx(fleetWith(), FILE))).toEqual([]);
+    expect(hostFirewallStep.preview(ctx(fleetWith({ enabled: false }), null)).map((a) => a[0])).toEqual([
+      'write',
+    ]);
   });
 
   it('warns when it leaves inbound traffic dropped (a missing policy is DROP), not otherwise', () => {
