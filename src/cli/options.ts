@@ -120,9 +120,16 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   {
     flags: '--nodes <list>',
     key: 'nodes',
+    verbs: ['sim'],
     description: "sim serve: the simulated cluster's nodes (pve1,pve2)",
   },
-  { flags: '--port <n>', key: 'port', parse: parsePort, description: 'sim serve: the port (default 8006)' },
+  {
+    flags: '--port <n>',
+    key: 'port',
+    parse: parsePort,
+    verbs: ['sim'],
+    description: 'sim serve: the port (default 8006)',
+  },
   {
     flags: '-n, --dry-run',
     key: 'dryRun',
