@@ -48,7 +48,12 @@ export function addNodeCopies(fleet: Fleet, taken: ReadonlySet<number>): Problem
               : undefined;
       if (clash !== undefined) {
         problems.push(
-          error(t.origin.file, path, clash, 'give each copy a VMID no guest or other copy has, on another node'),
+          error(
+            t.origin.file,
+            path,
+            clash,
+            'give each copy a VMID no guest or other copy has, on another node',
+          ),
         );
         continue;
       }
@@ -95,8 +100,14 @@ function copyGuest(t: Guest, node: string, id: number): Guest {
     enable_lifecycle_snapshots: false,
   };
   if (t.kind === 'lxc') {
-    const { application_script: _a, health_check: _h, tests: _t, portainer_role: _p, node_copies: _n, ...rest } =
-      t.config;
+    const {
+      application_script: _a,
+      health_check: _h,
+      tests: _t,
+      portainer_role: _p,
+      node_copies: _n,
+      ...rest
+    } = t.config;
     return { ...base, kind: 'lxc', config: { ...rest, ...common, clone_from_ctid: t.id } };
   }
   const { node_copies: _n, ...rest } = t.config;

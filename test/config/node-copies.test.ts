@@ -14,7 +14,12 @@ import { LXC_FILE, VM_FILE, editJson, legacyCopy, lxc as lxcOf, vm as vmOf } fro
 
 function fleetWithCopies(): Fleet {
   const fleet = fleetOf([
-    lxc(900, { template_snapshot_name: 'golden', node: 'pve1', node_copies: { pve2: 9002 }, features: ['base'] }),
+    lxc(900, {
+      template_snapshot_name: 'golden',
+      node: 'pve1',
+      node_copies: { pve2: 9002 },
+      features: ['base'],
+    }),
     lxc(301, { clone_from_ctid: 900, node: 'pve2' }),
     lxc(302, { clone_from_ctid: 900, node: 'pve1' }),
     lxc(303, { clone_from_ctid: 900 }),
@@ -33,7 +38,12 @@ describe('node_copies', () => {
       kind: 'lxc',
       cloneFrom: 900,
       copyOf: { template: 900, node: 'pve2' },
-      config: { node: 'pve2', template_snapshot_name: 'golden', features: [], enable_lifecycle_snapshots: false },
+      config: {
+        node: 'pve2',
+        template_snapshot_name: 'golden',
+        features: [],
+        enable_lifecycle_snapshots: false,
+      },
     });
     expect(copy?.config.node_copies).toBeUndefined();
     expect(fleet.guests.get(301)?.cloneFrom).toBe(9002);
@@ -136,7 +146,7 @@ describe('node_copies', () => {
     {
       name: 'a bad node name',
       file: LXC_FILE,
-      edit: (d) => (lxcOf(d, '900').node_copies = { 'pve_2': 9002 }),
+      edit: (d) => (lxcOf(d, '900').node_copies = { pve_2: 9002 }),
       path: ['lxc_configs', '900', 'node_copies', 'pve_2'],
       message: /node name/,
     },
