@@ -81,10 +81,10 @@ function isTemplate(g: Guest): boolean {
  * own work (features, scripts, health check, tests, dependencies): the clone carries what they left.
  */
 function copyGuest(t: Guest, node: string, id: number): Guest {
-  const origin = { file: t.origin.file, path: [...t.origin.path, 'node_copies', node] };
   const base = {
     id,
-    origin,
+    // Its settings are the template's: a message about one names the template's field.
+    origin: t.origin,
     scripts: { features: [], tests: {} },
     cloneFrom: t.id,
     copyOf: { template: t.id, node },

@@ -1,6 +1,9 @@
 // A template's per-node copies (node_copies): the guests they add, the clones they take over, the graph they make,
 // and the config mistakes `validate` names with their JSON path.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { defineConfig } from '../../src/config/define.js';
 import { loadFleet } from '../../src/config/load.js';
 import { jsonSchemaFor } from '../../src/config/json-schema.js';
 import { addNodeCopies } from '../../src/config/node-copies.js';
@@ -10,7 +13,7 @@ import { stepsOf } from '../../src/graph/query.js';
 import { lxcDefinition } from '../../src/tasks/lxc-define.js';
 import { vmCloneArgv } from '../../src/tasks/vm-define.js';
 import { emptyLive, fleetOf, lxc, tables, vm } from '../plan/fakes.js';
-import { LXC_FILE, VM_FILE, editJson, legacyCopy, lxc as lxcOf, vm as vmOf } from './helpers.js';
+import { LXC_FILE, VM_FILE, editJson, legacyCopy, lxc as lxcOf, tempDir, vm as vmOf } from './helpers.js';
 
 function fleetWithCopies(): Fleet {
   const fleet = fleetOf([
@@ -91,6 +94,34 @@ describe('node_copies', () => {
       '1',
     ]);
     expect(vmCloneArgv(clone, fleet, live)).toEqual(['qm', 'clone', '8002', '8101', '--name', 'vm8101']);
+  });
+
+  test('phoenix.config.ts: typed (defineConfig takes node_copies), and a copy on a non-template named by its path', async () => {
+    const typed = defineConfig({
+      lxc: {
+        '900': {
+          name: 'base',
+          template: 'local:vztmpl/d.tar.zst',
+          template_snapshot_name: 'ready',
+          node_copies: { pve2: 9002 },
+        },
+        '950': { name: 'app', clone_from_ctid: 900, node: 'pve2' },
+      },
+    });
+    const file = path.join(tempDir(), 'phoenix.config.ts');
+    writeFileSync(file, `export default ${JSON.stringify(typed)};\n`);
+    const loaded = await loadFleet({ config: file, cwd: '/' });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+    expect(loaded.value.fleet.guests.get(950)?.cloneFrom).toBe(9002);
+    const lxc900 = typed.lxc?.['900'];
+    if (lxc900 === undefined) throw new Error('900');
+    delete lxc900.template_snapshot_name;
+    writeFileSync(file, `export default ${JSON.stringify(typed)};\n`);
+    const bad = await loadFleet({ config: file, cwd: '/' });
+    expect(bad.ok ? [] : bad.error.map((p) => [p.path.join('.'), p.message])).toContainEqual([
+      'lxc.900.node_copies',
+      '900 has node_copies but is not a template: only a clone source is copied to other nodes',
+    ]);
   });
 
   test('is in the JSON Schema of both legacy files and phoenix.config', () => {
