@@ -1,6 +1,6 @@
 // A template's per-node copies (node_copies): the guests they add, the clones they take over, the graph they make,
 // and the config mistakes `validate` names with their JSON path.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { defineConfig } from '../../src/config/define.js';
@@ -121,6 +121,22 @@ describe('node_copies', () => {
     expect(bad.ok ? [] : bad.error.map((p) => [p.path.join('.'), p.message])).toContainEqual([
       'lxc.900.node_copies',
       '900 has node_copies but is not a template: only a clone source is copied to other nodes',
+    ]);
+  });
+
+  test('a node named twice in legacy JSON is an error at that key, not a silently dropped copy', async () => {
+    const root = legacyCopy();
+    const file = path.join(root, 'etc', LXC_FILE);
+    const text = readFileSync(file, 'utf8').replace(
+      '"template_snapshot_name": "final-form",',
+      '"template_snapshot_name": "final-form", "node_copies": { "pve2": 9002, "pve2": 9003 },',
+    );
+    writeFileSync(file, text);
+    const result = await loadFleet({ config: root, cwd: '/' });
+    const problems = result.ok ? [] : result.error;
+    expect(problems.map((p) => [p.path.join('.'), p.message])).toContainEqual([
+      'lxc_configs.900.node_copies.pve2',
+      expect.stringMatching(/^duplicate key "pve2"/),
     ]);
   });
 
