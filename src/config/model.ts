@@ -40,8 +40,13 @@ interface GuestBase {
   /** The keys the config writes for this guest (a VM's with vm_defaults'), for `validate`'s key lists. */
   declared?: string[];
   scripts: GuestScripts;
-  /** The guest this one is cloned from, if any. */
+  /**
+   * The guest this one is cloned from, if any: its config's clone source, or that template's copy on the node its
+   * `node` key names (config/node-copies.ts).
+   */
   cloneFrom?: number;
+  /** Set on a template's per-node copy (`node_copies`), a guest the config names only by its VMID. */
+  copyOf?: { template: number; node: string };
   dependencies: number[];
   bootOrder: number;
 }

@@ -2,6 +2,7 @@
 // every problem collected rather than thrown.
 import type { z } from 'zod';
 import type { Fleet, Guest, GuestKind, GuestScripts, HostSetupStep, Origin, Problem } from './model.js';
+import { addNodeCopies } from './node-copies.js';
 import { error, formatJsonPath, problemsFromZod, type JsonPath } from './problems.js';
 import { isPlainObject, type Located, type RawSource } from './raw-source.js';
 import {
@@ -137,6 +138,7 @@ export function normalize(raw: RawSource): Normalized {
     globals: raw.globals,
     scriptDirs: dirs,
   };
+  problems.push(...addNodeCopies(fleet, new Set(seen.keys())));
   return { fleet, problems, invalid };
 }
 

@@ -45,6 +45,7 @@ export const LXC_GUEST_KEYS: readonly string[] = [
   'volumes',
   'zfs_volumes',
   'node',
+  'node_copies',
   'mount_points',
   'id_maps',
   'firewall',
@@ -74,6 +75,7 @@ export const VM_GUEST_KEYS: readonly string[] = [
   'boot_delay',
   'shutdown_timeout',
   'node',
+  'node_copies',
   'firewall',
   'volumes',
 ];

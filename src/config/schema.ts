@@ -25,6 +25,22 @@ export const hostname = z
     'must be a valid host name (letters, digits and inner hyphens; no underscores or spaces)',
   );
 
+/** A Proxmox node name (pve-manager's node names: one DNS label). */
+export const nodeName = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2');
+
+/**
+ * A template's copies on other nodes, `{ pve2: 9002 }`: each node's copy and its VMID (from the config, never
+ * /cluster/nextid). Clones whose `node` key names one of these nodes are cloned from that node's copy.
+ */
+export const nodeCopies = z.record(nodeName, guestId, {
+  error: (issue) =>
+    issue.code === 'invalid_key'
+      ? 'must be a Proxmox node name like pve2 (each key names the node a copy goes to)'
+      : undefined,
+});
+
 const ipv4 = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}`;
 export const ipv4Address = z.string().regex(new RegExp(`^${ipv4}$`), 'must be an IPv4 address like 10.0.0.1');
 /** A gateway address; `""` (how a hand-written file says "none") means no gateway. */
@@ -358,10 +374,9 @@ export const lxcGuest = z.looseObject({
   volumes: z.array(lxcVolume).default([]),
   zfs_volumes: z.array(zfsVolume).default([]),
   /** The cluster node the guest lives on (the api transport; one node's CLI ignores it): pve-manager node names. */
-  node: z
-    .string()
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2')
-    .optional(),
+  node: nodeName.optional(),
+  /** A template's per-node copies (config/node-copies.ts): node name -> the copy's VMID. */
+  node_copies: nodeCopies.optional(),
   /** Bind mounts of host folders, applied by the `mounts` step (the user's later layout's key). */
   mount_points: z.array(mountPoint).default([]),
   /** Id mappings of an unprivileged container, written as complete `lxc.idmap` lines by the `idmap` step. */
@@ -471,10 +486,9 @@ export const vmGuest = z.looseObject({
    */
   shutdown_timeout: z.number().int().min(1).max(86400).default(180),
   /** The cluster node the guest lives on (the api transport; one node's CLI ignores it): pve-manager node names. */
-  node: z
-    .string()
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a Proxmox node name like pve2')
-    .optional(),
+  node: nodeName.optional(),
+  /** A template's per-node copies (config/node-copies.ts): node name -> the copy's VMID. */
+  node_copies: nodeCopies.optional(),
   /** The VM's firewall, applied by the `firewall` step. */
   firewall: guestFirewall.optional(),
   /** NFS shares mounted inside the VM by the `volumes` step. */

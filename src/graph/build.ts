@@ -1,6 +1,7 @@
 // Fleet + step tables -> the step graph. Pure: no host, no cache, no file access.
 import { DirectedGraph } from 'graphology';
 import type { Fleet, Guest, HostSetupStep } from '../config/model.js';
+import { COPY_STEPS } from '../config/node-copies.js';
 import { err, ok, type Result } from '../result.js';
 import { findCycles } from './dag.js';
 import { guestOrder } from './guests.js';
@@ -43,6 +44,9 @@ export function buildStepGraph(fleet: Fleet, tables: StepTables): Result<StepGra
 function guestNodes(guest: Guest, fleet: Fleet, tables: StepTables): StepNode[] {
   const nodes: StepNode[] = [];
   const add = (name: string, rest: Pick<StepNode, 'kind' | 'spec'> & Record<string, unknown>): void => {
+    // A template's per-node copy is only made and made a clone source: what the template's other steps did, the
+    // copy holds already.
+    if (guest.copyOf !== undefined && !COPY_STEPS.includes(name)) return;
     nodes.push({
       address: stepAddress(guest.id, name),
       target: guest.id,

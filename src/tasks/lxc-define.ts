@@ -49,7 +49,8 @@ function sourcePool(source: number, fleet: Fleet, live: LiveState): string | und
 
 /** `pct clone` argv: from the source's template snapshot; a full clone onto another pool when pools differ. */
 export function lxcCloneArgv(g: LxcGuest, fleet: Fleet, live: LiveState): LxcDefinition {
-  const source = g.config.clone_from_ctid;
+  // The guest it is really cloned from: its clone_from_ctid, or that template's copy on its node (node_copies).
+  const source = g.cloneFrom ?? g.config.clone_from_ctid;
   if (source === undefined) throw new Error('not a clone');
   const src = fleet.guests.get(source);
   const snapname = src?.kind === 'lxc' ? src.config.template_snapshot_name : undefined;

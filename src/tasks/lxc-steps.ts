@@ -200,8 +200,7 @@ const define = defineStep<LxcGuest>({
   }),
   // `pct clone` holds `lock: disk` on its source throughout: clones of one source queue in the runner instead
   // of failing on "CT is locked (disk)" and retrying with backoff while holding a concurrency slot.
-  locks: (ctx) =>
-    ctx.target.config.clone_from_ctid === undefined ? [] : [`guest:${ctx.target.config.clone_from_ctid}`],
+  locks: (ctx) => (ctx.target.cloneFrom === undefined ? [] : [`guest:${ctx.target.cloneFrom}`]),
   async run(ctx) {
     const live = await readCtConfig(ctx);
     if (live && !ctx.flags.replace) return done;
@@ -217,7 +216,7 @@ const define = defineStep<LxcGuest>({
 function liveOrDefined(ctx: Ctx): Pick<LiveGuest, 'config' | 'rawLxc'> {
   const live = liveOf(ctx);
   if (live) return afterStart(live);
-  const source = ctx.target.config.clone_from_ctid;
+  const source = ctx.target.cloneFrom;
   const rawLxc = source === undefined ? [] : (ctx.live.guests.get(source)?.rawLxc ?? []);
   return { config: lxcConfigAfterDefine(ctx.target, ctx.fleet, ctx.live), rawLxc };
 }

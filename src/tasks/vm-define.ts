@@ -58,13 +58,15 @@ function cloneSource(id: number, fleet: Fleet, live: LiveState): CloneSource {
  * cloned in full, from its template snapshot when it has one.
  */
 export function vmCloneArgv(g: VmGuest, fleet: Fleet, live: LiveState): Argv {
-  const source = g.config.clone_from_vmid;
+  // The guest it is really cloned from: its clone_from_vmid, or that template's copy on its node (node_copies).
+  const source = g.cloneFrom ?? g.config.clone_from_vmid;
   if (source === undefined) throw new Error('not a clone');
   const src = cloneSource(source, fleet, live);
   const argv = ['qm', 'clone', String(source), String(g.id), '--name', g.config.name];
   if (src.snapname !== undefined) argv.push('--snapname', src.snapname);
   const otherPool = src.pool !== undefined && src.pool !== g.config.storage_pool;
-  if (!src.template || otherPool) argv.push('--full', '1');
+  // A per-node copy is a template of its own: a full clone, never linked to the template it copies (F16.5).
+  if (!src.template || otherPool || g.copyOf !== undefined) argv.push('--full', '1');
   if (otherPool) argv.push('--storage', g.config.storage_pool);
   return argv;
 }
@@ -126,7 +128,7 @@ function sshKeyOf(g: VmGuest): string | undefined {
 }
 
 export function vmDefinition(g: VmGuest, fleet: Fleet, live: LiveState, dir: string): VmDefinition {
-  const source = g.config.clone_from_vmid;
+  const source = g.cloneFrom ?? g.config.clone_from_vmid;
   if (source !== undefined) return { how: 'clone', source, argv: vmCloneArgv(g, fleet, live) };
   if (g.config.template_image === undefined) {
     return { how: 'invalid', message: `VM ${g.id} has neither template_image nor clone_from_vmid` };
@@ -188,7 +190,7 @@ export function vmConfigAfterDefine(
   depth = 0,
 ): Record<string, string> {
   const c = g.config;
-  const source = c.clone_from_vmid;
+  const source = g.cloneFrom ?? c.clone_from_vmid;
   if (source !== undefined) {
     const read = live.guests.get(source)?.config;
     const src = fleet.guests.get(source);

@@ -383,6 +383,7 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
     },
     preview(ctx) {
       if (liveOf(ctx)?.template) return [];
+      if (ctx.target.copyOf !== undefined) return [toTemplate(ctx)];
       return [
         guestExecArgv(ctx.target.id, ['cloud-init', 'status', '--wait'], { timeoutS: 1800 }),
         ...CLEANUP.map((c) => guestExecArgv(ctx.target.id, c)),
@@ -394,6 +395,8 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
       const conf = await readVmConfig(ctx);
       if (!conf) return fail(ctx, `VM ${ctx.target.id} does not exist`);
       if (conf.template) return done;
+      // A per-node copy is a stopped full clone of a template, cleaned already: it only becomes one again.
+      if (ctx.target.copyOf !== undefined) return makeTemplate(ctx);
       if ((await readVm(ctx))?.status !== 'running') {
         return fail(
           ctx,
@@ -416,15 +419,19 @@ function templateStep(options: StepOptions): ExecutableStep<VmGuest> {
       }
       if ((await readVm(ctx))?.status !== 'stopped')
         return verifyFailed(ctx, shutdown(ctx), `VM ${ctx.target.id} did not stop`);
-      const argv = toTemplate(ctx);
-      const res = await exec(ctx, argv);
-      if (!res.ok) return res;
-      // qm template exits 0 even when its task failed: the config must say template: 1.
-      if (!(await readVmConfig(ctx))?.template)
-        return verifyFailed(ctx, argv, `VM ${ctx.target.id} is not a template after qm template`, res.value);
-      return done;
+      return makeTemplate(ctx);
     },
   });
+
+  async function makeTemplate(ctx: ActionContext<VmGuest>): Promise<Result<void, StepFailure>> {
+    const argv = toTemplate(ctx);
+    const res = await exec(ctx, argv);
+    if (!res.ok) return res;
+    // qm template exits 0 even when its task failed: the config must say template: 1.
+    if (!(await readVmConfig(ctx))?.template)
+      return verifyFailed(ctx, argv, `VM ${ctx.target.id} is not a template after qm template`, res.value);
+    return done;
+  }
 }
 
 /** The VM table, in execution order. */

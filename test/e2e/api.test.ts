@@ -270,7 +270,19 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
   });
 
   it("clones across nodes: a local source's clone is made beside it and migrated; one the target cannot take is refused before anything runs", async () => {
+    // node_copies: 101's copy on pve2 (9102) is made once (a full clone moved there, snapshotted as 101 is), and
+    // 103 on pve2 is cloned from it there. Its plan is read beside the refused run (neither writes anything).
     const web = { ...FLEET.lxc['101'], node: 'pve1', template_snapshot_name: 'base' };
+    const copies = (web101: object) =>
+      JSON.stringify({
+        hypervisor: { setup_scripts: [] },
+        lxc: {
+          '101': { ...web101, node_copies: { pve2: 9102 } },
+          '102': { name: 'api', clone_from_ctid: 101, node: 'pve2' },
+          '103': { name: 'db', clone_from_ctid: 101, node: 'pve2' },
+        },
+      });
+    writeFileSync(join(work, 'copies.json'), copies(web));
     const template = 'local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst';
     // 300 would keep a volume on pve1's `fast`, which pve2 lacks: 301, its clone on pve2, cannot be made.
     const stuck = {
@@ -288,9 +300,10 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     };
     writeFileSync(join(work, 'stuck.json'), JSON.stringify(stuck));
     const before = readCalls(sim).length;
-    const [plan, refused] = await Promise.all([
+    const [plan, refused, planned] = await Promise.all([
       phoenix(['plan'], api.fingerprint, 'stuck.json'),
       phoenix(['LetsGo'], api.fingerprint, 'stuck.json'),
+      phoenix(['plan'], api.fingerprint, 'copies.json'),
     ]);
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain(
@@ -299,6 +312,12 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Nothing was run');
     expect(requestsSince(before).filter((r) => !r.startsWith('GET '))).toEqual([]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain(
+      'via api POST /nodes/pve1/lxc/101/clone, then POST /nodes/pve1/lxc/9102/migrate (cloned in full on pve1, then moved to pve2: local-lvm is local to pve1)',
+    );
+    expect(planned.stdout).toMatch(/9102:snapshot[\s\S]*pct snapshot 9102 base/);
+    expect(planned.stdout).toContain('pct clone 9102 103 --hostname db --snapname base');
 
     // 102 on pve2, cloned from 101 on pve1's local (not shared) storage: a full clone on pve1, then migrated.
     writeFileSync(
@@ -317,6 +336,28 @@ describe('phoenix over the Proxmox VE API (sim serve, 2 nodes)', () => {
     expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/102.conf'))).toBe(true);
     // Its steps after the clone ran on pve2, where it went: it was started there.
     expect(requestsSince(from)).toContain('POST /nodes/pve2/lxc/102/status/start');
+
+    // The copy is made, then 103 from it; 102, cloned before the copy existed, is left as it is.
+    const at = readCalls(sim).length;
+    const copied = await phoenix(['LetsGo'], api.fingerprint, 'copies.json');
+    expect(copied.code, copied.stderr).toBe(0);
+    const writes = requestsSince(at).filter((r) => !r.startsWith('GET '));
+    expect(writes.slice(0, 4)).toEqual([
+      'POST /nodes/pve1/lxc/101/clone',
+      'POST /nodes/pve1/lxc/9102/migrate',
+      'POST /nodes/pve2/lxc/9102/snapshot',
+      'POST /nodes/pve2/lxc/9102/clone',
+    ]);
+    expect(writes.some((r) => r.includes('/lxc/102'))).toBe(false);
+    expect(existsSync(join(sim, 'etc/pve/nodes/pve2/lxc/103.conf'))).toBe(true);
+    // A new build of 101 (its template snapshot re-taken, here under another name) makes the copy older than its
+    // template: re-making it is a re-create, so only --replace does it, as for any clone; never implicitly.
+    writeFileSync(join(work, 'copies.json'), copies({ ...web, template_snapshot_name: 'base2' }));
+    const older = await phoenix(['plan'], api.fingerprint, 'copies.json');
+    expect(older.stdout).toMatch(
+      /^blocked 9102:define: needs --replace[^\n]*\n(?: {10}[^\n]*\n)* {10}built from an older 101:snapshot/m,
+    );
+    expect(older.stdout).toMatch(/^blocked 103:define: needs --replace/m);
   });
 
   it('refuses a server whose certificate is not the pinned one (exit 5) before sending a request', async () => {

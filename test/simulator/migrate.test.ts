@@ -96,4 +96,21 @@ describe('pct clone --target', () => {
     expect(existsSync(join(dir, 'etc/pve/nodes/pve2/lxc/102.conf'))).toBe(true);
     expect(existsSync(join(dir, 'etc/pve/nodes/pve1/lxc/102.conf'))).toBe(false);
   });
+
+  it('[F16.5] a per-node copy: a running CT cloned from its snapshot is full and snapshot-less, so it migrates; one with a snapshot is no template', async () => {
+    const dir = await simDir({ config: NODES });
+    ok(dir, createCt(900), ['pct', 'start', '900'], ['pct', 'snapshot', '900', 'base']);
+    expect(run(dir, ['pct', 'clone', '900', '9002']).stderr).toContain(
+      'Full clone of a running container is only possible from a snapshot',
+    );
+    ok(dir, ['pct', 'clone', '900', '9002', '--snapname', 'base']);
+    expect(run(dir, ['pct', 'config', '9002']).stdout).not.toMatch(/^parent:|^\[base\]/m);
+    ok(dir, ['pct', 'migrate', '9002', 'pve2']);
+    expect(existsSync(join(dir, 'etc/pve/nodes/pve2/lxc/9002.conf'))).toBe(true);
+    // A CT with a snapshot is no template (refused before its running state is looked at): a container
+    // template's copy keeps the template's snapshot name instead.
+    expect(run(dir, ['pct', 'template', '900']).stderr).toContain(
+      'unable to create template, because CT contains snapshots',
+    );
+  });
 });

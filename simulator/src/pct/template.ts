@@ -13,11 +13,12 @@ export const template: Command = {
     await ctx.tx((s) => {
       const g = loadGuest(s, 'lxc', id);
       checkLock(g);
+      // In pve-container's order (API2/LXC.pm `template`): snapshots, then template, then running.
+      if (Object.keys(g.snapshots).length > 0)
+        throw new PveError('unable to create template, because CT contains snapshots');
       if (isTemplate(g)) throw new PveError("you can't convert a template to a template");
       if (g.status === 'running')
         throw new PveError("you can't convert a CT to template if the CT is running");
-      if (Object.keys(g.snapshots).length > 0)
-        throw new PveError('unable to create template, because CT contains snapshots');
     });
     return ctx.task(false, async () => {
       await ctx.sleep('template');

@@ -17,10 +17,11 @@ export const template: Command = {
     await ctx.tx((s) => {
       const g = loadGuest(s, 'qemu', id);
       checkLock(g);
-      if (isTemplate(g)) throw new PveError("you can't convert a template to a template");
-      if (g.status === 'running') throw new PveError("you can't convert a VM to template if VM is running");
+      // In qemu-server's order (API2/Qemu.pm `template`): snapshots, then template, then running.
       if (Object.keys(g.snapshots).length > 0)
         throw new PveError('unable to create template, because VM contains snapshots');
+      if (isTemplate(g)) throw new PveError("you can't convert a template to a template");
+      if (g.status === 'running') throw new PveError("you can't convert a VM to template if VM is running");
     });
     return ctx.task(false, async () => {
       await ctx.sleep('template');
