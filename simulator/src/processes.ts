@@ -9,8 +9,9 @@
 // They are written from the state after every change (state.ts) and read back before every call: a guest whose
 // process is gone (its socket line removed, its pid file stale: no such process, a pid reused by another command
 // line, a zombie) is stopped, as the real tools would report it. A stale pid file stays where it is, as on a node.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readText } from './file-reads.js';
 import { setStatus } from './context.js';
 import type { GuestState } from './state.js';
 
@@ -85,7 +86,7 @@ function replaceFile(path: string, text: string): void {
 
 const readOrUndefined = (path: string): string | undefined => {
   try {
-    return readFileSync(path, 'utf8');
+    return readText(path);
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 // The simulator's realism controls: node name, latencies, storages, catalogue, staleness, faults and exec
 // outcomes. Read from `$PHOENIX_SIM_DIR/sim.json` (optional) on every call, with env overrides.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readText } from './file-reads.js';
 import { join } from 'node:path';
 
 export type StorageType = 'dir' | 'lvmthin' | 'lvm' | 'zfspool' | 'nfs';
@@ -246,7 +246,7 @@ export const SIM_CONFIG_FILE = 'sim.json';
 export function loadSimConfig(dir: string, env: NodeJS.ProcessEnv = process.env): SimConfig {
   let raw: Partial<SimConfig> = {};
   try {
-    raw = JSON.parse(readFileSync(join(dir, SIM_CONFIG_FILE), 'utf8')) as Partial<SimConfig>;
+    raw = JSON.parse(readText(join(dir, SIM_CONFIG_FILE))) as Partial<SimConfig>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

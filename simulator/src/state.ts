@@ -17,6 +17,7 @@ import { crypto } from './crypto.js';
 import type { ContentType, SimConfig, StorageDef } from './simconfig.js';
 import { allStorages } from './simconfig.js';
 import { reapProcesses, writeProcesses } from './processes.js';
+import { readText } from './file-reads.js';
 
 export type GuestType = 'lxc' | 'qemu';
 
@@ -342,7 +343,7 @@ function importEdits(dir: string, state: ClusterState): Map<number, string> {
     if (!g.mirrorHash || !g.node) continue;
     let text: string;
     try {
-      text = readFileSync(`${dirOf(g.node, g.type)}${g.vmid}.conf`, 'utf8');
+      text = readText(`${dirOf(g.node, g.type)}${g.vmid}.conf`);
     } catch {
       continue;
     }
@@ -362,7 +363,7 @@ function importEdits(dir: string, state: ClusterState): Map<number, string> {
 function readStateFile(dir: string, cfg: SimConfig): ClusterState {
   let state: ClusterState;
   try {
-    state = upgrade(JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as ClusterState);
+    state = upgrade(JSON.parse(readText(join(dir, STATE_FILE))) as ClusterState);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     state = initialState(cfg);

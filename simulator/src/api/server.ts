@@ -14,9 +14,10 @@ import { generate } from 'selfsigned';
 import { Ctx } from '../context.js';
 import { PveError } from '../errors.js';
 import { getPath } from '../pvesh/get.js';
-import { loadSimConfig, SIM_CONFIG_FILE } from '../simconfig.js';
-import { appendCall } from '../state.js';
+import { SIM_CONFIG_FILE } from '../simconfig.js';
+import { appendCall, nodeView } from '../state.js';
 import { writeAction, type ApiParams, type WriteAction } from './routes.js';
+import { cachedState } from './state-cache.js';
 import { lxcRootOnly, qemuUpdateRootOnly, type Refusal } from './root-only.js';
 
 export interface ServeOptions {
@@ -177,6 +178,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const tasks = new Map<string, Task>();
   const execResults = new Map<number, unknown>();
   let nextPid = 4000;
+  /** The state every read answers from, parsed again only when its files change (state-cache.ts). */
+  const state = cachedState(opts.dir);
 
   const run = (a: WriteAction): Promise<Outcome> =>
     new Promise((resolve) => {
@@ -235,8 +238,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       : undefined;
     const old = create
       ? undefined
-      : new Ctx('pct', [], opts.dir, loadSimConfig(opts.dir), known ?? opts.nodes[0]).read().guests[id ?? '']
-          ?.config;
+      : nodeView(state().cluster, known ?? opts.nodes[0] ?? '').guests[id ?? '']?.config;
     return lxcRootOnly(params, create ? undefined : (old ?? {}));
   };
 
@@ -267,13 +269,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     }
     if (method === 'GET') {
       const node = parts[0] === 'nodes' && parts[1] !== undefined ? decodeURIComponent(parts[1]) : undefined;
-      const cfg = loadSimConfig(opts.dir);
+      const { cfg, cluster } = state();
       const known = opts.nodes.includes(node ?? '') ? node : undefined;
       const ctx = new Ctx('pvesh', [], opts.dir, cfg, known ?? opts.nodes[0]);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(params)) flat[k] = Array.isArray(v) ? (v[0] ?? '') : v;
       try {
-        return [200, getPath(ctx, ctx.read(), path, flat, fingerprint)];
+        return [200, getPath(ctx, nodeView(cluster, ctx.node ?? cluster.nodes[0]!), path, flat, fingerprint)];
       } catch (e) {
         if (!(e instanceof PveError)) throw e;
         if (/^No '.*' handler$/.test(e.message))
