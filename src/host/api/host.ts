@@ -692,11 +692,7 @@ async function editOverSsh(
     `mkdir -p ${lockDir} && exec 9>${lockDir}/pve-config-${id}.lock || exit 1`,
     `flock -w 10 9 || { echo "can't lock file '/run/lock/lxc/pve-config-${id}.lock' - got timeout" >&2; exit 1; }`,
     `[ "$(sha1sum < "$f" | cut -d' ' -f1)" = ${sha1} ] || { echo "config of ${id} changed since Phoenix read it; run again" >&2; exit 1; }`,
-    `base64 -d > "$f.tmp.$$" <<'PHOENIX_EOF_7f3a9c' || exit 1`,
-    ...(Buffer.from(next)
-      .toString('base64')
-      .match(/.{1,76}/g) ?? []),
-    'PHOENIX_EOF_7f3a9c',
+    ...base64Into('"$f.tmp.$$"', next),
     'mv "$f.tmp.$$" "$f"',
     '',
   ].join('\n');
@@ -709,6 +705,17 @@ async function editOverSsh(
       message: `cannot write ${label[1]} on ${node}: ${wrote.error.message}`,
     });
   return ok({ changed: true });
+}
+
+/** Shell lines that write `content` to `target` (a quoted shell word): base64 in a here-document, any bytes safe. */
+function base64Into(target: string, content: string): string[] {
+  return [
+    `base64 -d > ${target} <<'PHOENIX_EOF_7f3a9c' || exit 1`,
+    ...(Buffer.from(content)
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []),
+    'PHOENIX_EOF_7f3a9c',
+  ];
 }
 
 /**
@@ -729,11 +736,7 @@ async function writeOverSsh(
     `f="\${PHOENIX_PVE_ROOT-}"${shellLine([file])}`,
     'mkdir -p "$(dirname "$f")" || exit 1',
     't="$f.phoenix.$$"',
-    `base64 -d > "$t" <<'PHOENIX_EOF_7f3a9c' || exit 1`,
-    ...(Buffer.from(content)
-      .toString('base64')
-      .match(/.{1,76}/g) ?? []),
-    'PHOENIX_EOF_7f3a9c',
+    ...base64Into('"$t"', content),
     `if [ -f "$f" ] && cmp -s "$t" "$f" && [ "$(stat -c %a "$f")" = ${octal} ]; then rm -f "$t"; echo unchanged; exit 0; fi`,
     `chmod ${octal} "$t" && mv "$t" "$f" && echo written`,
     '',
