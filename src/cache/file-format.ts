@@ -29,8 +29,12 @@ const RECORD_KEYS = new Set([
 const FAILED_KEYS = new Set(['at', 'message']);
 const SOURCE_KEYS = new Set(['address', 'fingerprint', 'incarnation']);
 
+/**
+ * A plain JSON object. One with an own `__proto__` key (JSON.parse makes one from `"__proto__": ...`) is not: zod's
+ * records drop that key, so such a file goes to the schema.
+ */
 const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.hasOwn(v, '__proto__');
 const onlyKeys = (v: Record<string, unknown>, known: Set<string>): boolean =>
   Object.keys(v).every((k) => known.has(k));
 const stringValues = (v: unknown): boolean =>

@@ -69,3 +69,20 @@ describe('step cache plain check', () => {
     expect(isWrittenCacheFile(written)).toBe(true);
   });
 });
+
+describe('step cache plain check: a __proto__ key', () => {
+  it('leaves a file with a "__proto__" step or input to the schema, which drops it', () => {
+    const record = { fingerprint: 'f', inputs: {}, scripts: {}, at: 'now', durationMs: 1 };
+    const text = (steps: string) =>
+      `{"format":"${CACHE_FORMAT}","version":1,"target":"950","steps":${steps}}`;
+    const proto = JSON.parse(text(`{"__proto__":${JSON.stringify(record)}}`)) as unknown;
+    expect(isWrittenCacheFile(proto)).toBe(false);
+    expect(cacheFile.parse(proto).steps).toEqual({});
+    const input = JSON.parse(
+      text(
+        `{"950:define":{"fingerprint":"f","inputs":{"__proto__":1},"scripts":{},"at":"now","durationMs":1}}`,
+      ),
+    ) as unknown;
+    expect(isWrittenCacheFile(input)).toBe(false);
+  });
+});
