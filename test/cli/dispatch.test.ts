@@ -1,22 +1,10 @@
 // The dispatcher's options: every global option works before the verb and after it (the options are made only
 // for the verbs named in argv, to save start-up time), under the verb's alias too.
 import { describe, expect, it } from 'vitest';
-import type { Output } from '../../src/reporters/output.js';
-import { dispatch, parseCommandLine } from '../../src/cli/main.js';
+import { dispatchCaptured } from '../support/dispatch.js';
+import { parseCommandLine } from '../../src/cli/main.js';
 
-async function phoenix(...argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: Output = {
-    out: () => undefined,
-    err: (t) => (err += `${t}\n`),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: false,
-    color: false,
-  };
-  const code = await dispatch(argv, io, { PHOENIX_PREFS_DIR: '/nonexistent-prefs' }, '/');
-  return { code, err };
-}
+const phoenix = (...argv: string[]) => dispatchCaptured(argv);
 
 describe('dispatch options', () => {
   it('takes a global option before the verb, even when its value is another verb’s name', async () => {

@@ -2,26 +2,12 @@
 // targets (the id:step syntax and the step names), the options that apply to it and examples; an unknown verb is
 // an invalid verb; the manager verbs list theirs; the texts say what the code does.
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/cli/main.js';
+import { dispatchCaptured } from '../support/dispatch.js';
 import { STEP_NAMES } from '../../src/cli/verbs.js';
-import type { Output } from '../../src/reporters/output.js';
 import { lxcSteps } from '../../src/tasks/lxc-steps.js';
 import { vmSteps } from '../../src/tasks/vm-steps.js';
 
-async function phoenix(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Output = {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: false,
-    color: false,
-  };
-  const code = await dispatch(argv, io, { PHOENIX_PREFS_DIR: '/nonexistent-prefs' }, '/');
-  return { code, out, err };
-}
+const phoenix = (...argv: string[]) => dispatchCaptured(argv);
 
 describe('help per verb', () => {
   it('phoenix help run: synopsis with id:step, the step names, its options, an example', async () => {

@@ -1,28 +1,15 @@
 // Typos get the nearest guess (issue 16 item 5): a mistyped verb keeps the spec's message and exit 1 and adds
 // "Did you mean"; a mistyped step names the step it was probably meant to be.
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/cli/main.js';
+import { dispatchCaptured } from '../support/dispatch.js';
 import { resolveAddresses } from '../../src/engine/addresses.js';
 import { buildStepGraph } from '../../src/graph/build.js';
 import { stepsOf } from '../../src/graph/query.js';
-import type { Output } from '../../src/reporters/output.js';
 import { stepTables } from '../../src/tasks/index.js';
 import { nearestWord } from '../../src/config/typos.js';
 import { sketchFleet } from '../support/fleet.js';
 
-async function phoenix(...argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: Output = {
-    out: () => undefined,
-    err: (t) => (err += `${t}\n`),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: false,
-    color: false,
-  };
-  const code = await dispatch(argv, io, { PHOENIX_PREFS_DIR: '/nonexistent-prefs' }, '/');
-  return { code, err };
-}
+const phoenix = (...argv: string[]) => dispatchCaptured(argv);
 
 describe('a mistyped verb', () => {
   it('keeps the spec message and exit 1, and suggests the verb (LetGo -> LetsGo)', async () => {

@@ -1,26 +1,14 @@
 // A key one edit away from a known key that leaves the known one unset (issue 16 item 5): `plan` shows it beside
 // the change it causes, and `validate --strict` fails on it.
 import { describe, expect, test } from 'vitest';
+import { dispatchCaptured } from '../support/dispatch.js';
 import { loadFleet } from '../../src/config/load.js';
 import { typoNotes, formatPlan } from '../../src/reporters/plan.js';
 import type { Plan } from '../../src/plan/types.js';
-import { dispatch } from '../../src/cli/main.js';
-import type { Output } from '../../src/reporters/output.js';
 import { LXC_FILE, editJson, legacyCopy, lxc } from './helpers.js';
 
-async function phoenix(cwd: string, ...argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: Output = {
-    out: () => undefined,
-    err: (t) => (err += `${t}\n`),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: false,
-    color: false,
-  };
-  const env = { PHOENIX_PREFS_DIR: '/nonexistent-prefs', PHOENIX_CACHE_DIR: `${cwd}/.cache` };
-  return { code: await dispatch(argv, io, env, cwd), err };
-}
+const phoenix = (cwd: string, ...argv: string[]) =>
+  dispatchCaptured(argv, { cwd, env: { PHOENIX_CACHE_DIR: `${cwd}/.cache` } });
 
 describe('key typos', () => {
   test('a mistyped key whose setting takes its default is tied to the guest and the setting', async () => {
