@@ -697,14 +697,18 @@ async function editOverSsh(
     '',
   ].join('\n');
   const wrote = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
-  if (!wrote.ok)
-    return err({
-      ...wrote.error,
-      reason: 'file-error',
-      argv: label,
-      message: `cannot write ${label[1]} on ${node}: ${wrote.error.message}`,
-    });
+  if (!wrote.ok) return err(writeFailure(wrote.error, label, node));
   return ok({ changed: true });
+}
+
+/** A write over ssh that failed, as the step reports it: `label` is the argv shown for it (`[verb, file]`). */
+function writeFailure(error: CommandFailure, label: string[], node: string): CommandFailure {
+  return {
+    ...error,
+    reason: 'file-error',
+    argv: label,
+    message: `cannot write ${label[1]} on ${node}: ${error.message}`,
+  };
 }
 
 /** Shell lines that write `content` to `target` (a quoted shell word): base64 in a here-document, any bytes safe. */
@@ -742,13 +746,7 @@ async function writeOverSsh(
     '',
   ].join('\n');
   const res = await local.run(sshArgv(node, 'sh -s', ssh), { input: script });
-  if (!res.ok)
-    return err({
-      ...res.error,
-      reason: 'file-error',
-      argv: ['write', file],
-      message: `cannot write ${file} on ${node}: ${res.error.message}`,
-    });
+  if (!res.ok) return err(writeFailure(res.error, ['write', file], node));
   return ok({ changed: res.value.stdout.includes('written') });
 }
 
