@@ -89,4 +89,36 @@ describe('the structure of src/', () => {
     );
     expect(folders.filter((f) => !readme.includes(`\`${f}\``))).toEqual([]);
   });
+
+  it("keeps no module state in the CLI's static closure, which the bundle loads twice", () => {
+    // scripts/bundle-cli.js puts main.ts's static closure whole into dist/cli/main.js and the verbs, split, beside
+    // it: a module both need is then two instances, which is only the same module while it holds no state.
+    const closure = new Set<string>();
+    const visit = (f: string) => {
+      if (closure.has(f)) return;
+      closure.add(f);
+      localImports(f, false).forEach(visit);
+    };
+    visit('src/cli/main.ts');
+    // Only modules outside src/cli are shared: nothing else imports the CLI (the first test).
+    const shared = [...closure].filter((f) => !f.startsWith('src/cli/'));
+    const stateful = shared.filter((f) =>
+      /^(?:export )?(?:let|var|class)\b|^(?:export )?const \w+ = new /m.test(text.get(f)!),
+    );
+    expect(shared.length).toBeGreaterThan(5);
+    expect(stateful).toEqual([]);
+  });
+});
+
+describe('the bundled CLI (dist/cli, built by npm test)', () => {
+  it('never imports node:process, whose ESM facade opens stdin, stdout and stderr at start-up', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+      );
+    const all = files(join(ROOT, 'dist', 'cli'));
+    expect(all.length).toBeGreaterThan(10);
+    const importers = all.filter((f) => /\bfrom\s*["'](?:node:)?process["']/.test(readFileSync(f, 'utf8')));
+    expect(importers.map((f) => relative(ROOT, f))).toEqual([]);
+  });
 });
