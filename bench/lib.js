@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const PHOENIX = join(ROOT, 'bin', 'phoenix.js');
+export const PHOENIX = join(ROOT, 'bin', 'phoenix.cjs');
 export const REFERENCE = join(ROOT, 'bench', 'fleets', 'reference');
 const TIME = '/usr/bin/time';
 

@@ -3,10 +3,11 @@
 // hundred small modules is most of what `phoenix --help` and a no-op `phoenix plan` cost over bare Node.
 // tsc's dist/src/ stays: it is the package's public entry (`import { defineConfig } from 'phoenix'`).
 //
-// Two passes, so that `--help` reads one file: esbuild's code splitting would put every small module the CLI
-// shares with the verbs (exit codes, Result, the typo finder...) in a chunk of its own, eleven files in all.
-//  1. main.ts alone, every dynamic import left external: dist/cli/main.js, holding the CLI's static closure whole.
-//  2. each module main.ts loads lazily as an entry, split into shared chunks: dist/cli/lazy/.
+// Two passes, so that `--help` reads one file and never starts Node's ES module loader (10 ms): esbuild's code
+// splitting would put every small module the CLI shares with the verbs (exit codes, Result, the typo finder...) in
+// a chunk of its own, eleven ES module files in all.
+//  1. main.ts alone, as CommonJS, every dynamic import left external: dist/cli/main.cjs, the CLI's static closure.
+//  2. each module main.ts loads lazily as an entry, ES modules split into shared chunks: dist/cli/lazy/.
 // The few modules both halves hold are thus loaded twice when a verb runs; that is only safe while they keep no
 // state of their own, which test/architecture.test.ts holds (module-level `let`, classes, `new` at the top).
 import { rmSync } from 'node:fs';
@@ -66,12 +67,15 @@ function lazyName(resolved, specifier) {
   return relative(join(root, 'src'), resolved).replace(/\.ts$/, '');
 }
 
-// Pass 1: main.ts's static closure; each dynamic import is collected and left to pass 2.
+// Pass 1: main.ts's static closure; each dynamic import is collected and left to pass 2. CommonJS has no
+// `import.meta`: esbuild warns where a module would need it, and a warning fails the build.
 const lazy = new Map(); // entry name -> source path or package
-await build({
+const cli = await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
-  outfile: join(outdir, 'main.js'),
+  outfile: join(outdir, 'main.cjs'),
+  format: 'cjs',
+  banner: {}, // require, __filename and __dirname are CommonJS's own
   plugins: [
     ...common.plugins,
     {
@@ -89,6 +93,7 @@ await build({
     },
   ],
 });
+if (cli.warnings.length > 0) throw new Error('the CLI entry must bundle as CommonJS without warnings');
 
 // Pass 2: the lazily loaded modules, with the code they share in chunks. Their own dynamic imports of each other
 // (a verb loading validation through src/startup.ts) land on these same entries, so each loads once.

@@ -91,7 +91,7 @@ describe('the structure of src/', () => {
   });
 
   it("keeps no module state in the CLI's static closure, which the bundle loads twice", () => {
-    // scripts/bundle-cli.js puts main.ts's static closure whole into dist/cli/main.js and the verbs, split, beside
+    // scripts/bundle-cli.js puts main.ts's static closure whole into dist/cli/main.cjs and the verbs, split, beside
     // it: a module both need is then two instances, which is only the same module while it holds no state.
     const closure = new Set<string>();
     const visit = (f: string) => {
@@ -114,7 +114,7 @@ describe('the bundled CLI (dist/cli, built by npm test)', () => {
   it('never imports node:process, whose ESM facade opens stdin, stdout and stderr at start-up', () => {
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+        e.isDirectory() ? files(join(dir, e.name)) : /\.c?js$/.test(e.name) ? [join(dir, e.name)] : [],
       );
     const all = files(join(ROOT, 'dist', 'cli'));
     expect(all.length).toBeGreaterThan(10);

@@ -10,7 +10,7 @@ import { createHttpTransport } from '../../src/host/api/http.js';
 import { ALL_PRIVILEGES } from '../../simulator/src/pvesh/permissions.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
-const BIN = join(REPO, 'bin', 'phoenix.js');
+const BIN = join(REPO, 'bin', 'phoenix.cjs');
 if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) {
   throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
 }

@@ -1,6 +1,6 @@
 // Issue 16's promises, end to end on one small simulated fleet built once (test/reliability/fleet.ts: template 900
 // with a feature and a snapshot, its clones 950 and 960), each case on its own copy of the built host and cache:
-// the real `phoenix` process (bin/phoenix.js over dist/) and the simulator's call log.
+// the real `phoenix` process (bin/phoenix.cjs over dist/) and the simulator's call log.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

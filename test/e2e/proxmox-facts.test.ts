@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimDir, readCalls, simBinDir, simEnv } from '../../simulator/src/testing.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
-const BIN = join(REPO, 'bin', 'phoenix.js');
+const BIN = join(REPO, 'bin', 'phoenix.cjs');
 if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) {
   throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
 }

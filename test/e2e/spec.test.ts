@@ -1,6 +1,6 @@
 // The refactor plan's spec rows (PHOENIX-DIS-*, PHX-HM-*, PHX-LXC-*, PHX-VM-*, PHX-CU-*) and the CLI's own
 // promises, as one table run top to bottom against ONE simulated node and ONE step cache: each row runs the real
-// `phoenix` process (bin/phoenix.js over dist/; `npm test` builds first) and checks its output, its exit code and
+// `phoenix` process (bin/phoenix.cjs over dist/; `npm test` builds first) and checks its output, its exit code and
 // the pct/qm commands it caused, read from the simulator's call log. Rows build on the state earlier rows left.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -18,7 +18,7 @@ import {
 } from '../../simulator/src/testing.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
-const BIN = join(REPO, 'bin', 'phoenix.js');
+const BIN = join(REPO, 'bin', 'phoenix.cjs');
 if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) {
   throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
 }

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import type { CallRecord } from '../../simulator/src/testing.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const PHOENIX = join(REPO, 'bin', 'phoenix.js');
+export const PHOENIX = join(REPO, 'bin', 'phoenix.cjs');
 
 export interface Ran {
   exit: number | null;
@@ -53,7 +53,7 @@ export interface RunOpts {
   closeStdout?: boolean;
 }
 
-/** `node bin/phoenix.js ...args` with `--sim-dir`, collecting output. Never rejects. */
+/** `node bin/phoenix.cjs ...args` with `--sim-dir`, collecting output. Never rejects. */
 export function runPhoenix(ws: Workspace, args: string[], opts: RunOpts = {}): Promise<Ran> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [PHOENIX, ...args, '--sim-dir', ws.sim], {

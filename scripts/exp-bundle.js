@@ -1,0 +1,113 @@
+// `npm run build`, second half: bundles the CLI (src/cli/main.ts and every module it loads lazily: the verbs and
+// src/startup.ts's dependencies) with its npm dependencies into dist/cli/. Loading a few files instead of several
+// hundred small modules is most of what `phoenix --help` and a no-op `phoenix plan` cost over bare Node.
+// tsc's dist/src/ stays: it is the package's public entry (`import { defineConfig } from 'phoenix'`).
+//
+// Two passes, so that `--help` reads one file: esbuild's code splitting would put every small module the CLI
+// shares with the verbs (exit codes, Result, the typo finder...) in a chunk of its own, eleven files in all.
+//  1. main.ts alone, every dynamic import left external: dist/cli/main.js, holding the CLI's static closure whole.
+//  2. each module main.ts loads lazily as an entry, split into shared chunks: dist/cli/lazy/.
+// The few modules both halves hold are thus loaded twice when a verb runs; that is only safe while they keep no
+// state of their own, which test/architecture.test.ts holds (module-level `let`, classes, `new` at the top).
+import { rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', process.argv[2]);
+const stubs = new RegExp('^(' + process.argv[3] + ')$');
+rmSync(outdir, { recursive: true, force: true }); // chunk names carry hashes: old ones would pile up
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Prefer a package's ESM build: jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow.
+  mainFields: ['module', 'main'],
+  // esbuild is a native binary it loads at run time. cosmiconfig's own TypeScript loader is never used (ours
+  // compiles with esbuild), so the compiler it would require stays out of the bundle.
+  external: ['esbuild', 'typescript'],
+  // CommonJS dependencies call require() for Node's own modules (graphology, proper-lockfile, cosmiconfig), and
+  // write-file-atomic seeds its temp names with __filename.
+  banner: {
+    js: [
+      "import { createRequire as __phoenixCreateRequire } from 'node:module';",
+      'const require = __phoenixCreateRequire(import.meta.url);',
+      'const __filename = import.meta.filename;',
+      'const __dirname = import.meta.dirname;',
+    ].join(' '),
+  },
+  logLevel: 'warning',
+  plugins: [nodeProcessGlobal(), { name: 'stub', setup(b) {
+    b.onResolve({ filter: stubs }, (a) => ({ path: a.path, namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'const x = new Proxy(function(){}, { get: () => x, apply: () => x }); export default x; export const Document = x, isMap = x, isSeq = x, parseDocument = x, encrypt = x, verify = x;', loader: 'js' }));
+  } }],
+};
+
+/**
+ * `import process from 'node:process'` (env-paths, execa, log-update) makes Node build the module's ESM facade,
+ * which reads every property of `process`, and so opens stdin, stdout and stderr as streams at start-up (5 ms, more
+ * on a terminal). The bundle reads the global `process` instead: the same object.
+ */
+function nodeProcessGlobal() {
+  return {
+    name: 'node-process-global',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?process$/ }, () => ({ path: 'process', namespace: 'process-global' }));
+      b.onLoad({ filter: /.*/, namespace: 'process-global' }, () => ({
+        contents: 'module.exports = process;',
+      }));
+    },
+  };
+}
+
+/** Entry name in dist/cli/lazy/ of a lazily loaded module: its path under src/, or the package's name. */
+function lazyName(resolved, specifier) {
+  if (!resolved.startsWith(join(root, 'src'))) return specifier;
+  return relative(join(root, 'src'), resolved).replace(/\.ts$/, '').replaceAll('/', '-');
+}
+
+// Pass 1: main.ts's static closure; each dynamic import is collected and left to pass 2.
+const lazy = new Map(); // entry name -> source path or package
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: join(outdir, 'main.js'),
+  plugins: [
+    ...common.plugins,
+    {
+      name: 'lazy-external',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, async (args) => {
+          if (args.kind !== 'dynamic-import' || common.external.includes(args.path)) return undefined;
+          const found = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+          if (found.errors.length > 0) return { errors: found.errors };
+          const name = lazyName(found.path, args.path);
+          lazy.set(name, found.path.startsWith(join(root, 'src')) ? found.path : args.path);
+          return { path: `./lazy/${name}.js`, external: true };
+        });
+      },
+    },
+  ],
+});
+
+// Pass 2: the lazily loaded modules, with the code they share in chunks. Their own dynamic imports of each other
+// (a verb loading validation through src/startup.ts) land on these same entries, so each loads once.
+await build({
+  ...common,
+  entryPoints: [...lazy].map(([out, input]) => ({ out, in: input })),
+  outdir: join(outdir, 'lazy'),
+  splitting: process.env.NOSPLIT !== '1',
+  plugins: process.env.NOSPLIT === '1' ? [...common.plugins, { name: 'ext2', setup(b) { b.onResolve({ filter: /.*/ }, async (args) => {
+    if (args.kind !== 'dynamic-import' || common.external.includes(args.path)) return undefined;
+    const found = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+    const name = lazyName(found.path, args.path);
+    const fromDir = join(outdir, 'lazy');
+    let rel = relative(relative(outdir, fromDir) === '' ? outdir : fromDir, join(outdir, 'lazy', name + '.js'));
+    return { path: rel.startsWith('.') ? rel : './' + rel, external: true };
+  }); } }] : common.plugins,
+  chunkNames: 'chunks/[name]-[hash]',
+});
