@@ -21,5 +21,11 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly' },
     },
   },
+  {
+    // The launcher is CommonJS (scripts/bundle-cli.js says why).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   { files: ['test/**', 'bench/**', 'simulator/**'], rules: { 'no-console': 'off' } },
 );
