@@ -7,13 +7,12 @@
 // Taking the lock, writing the holder file and taking over a dead holder's lock all happen under a short-lived
 // second lock (the gate): so a holder record always belongs to the lock it sits beside, and of several processes
 // finding the same dead lock exactly one takes it over and none removes a lock that was just taken.
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { err, ok, type Result } from '../result.js';
-import { lockPaths, readEpoch } from './lock-mark.js';
 
 export interface Holder {
   pid: number;
@@ -26,12 +25,6 @@ export interface Holder {
 export interface HeldLock {
   release(): Promise<void>;
   warnings: string[];
-  /**
-   * runLockMark as it stood just before this process took the lock, when the lock was free all along (undefined
-   * when this process found it held, or took over a dead holder's): a live read started under an equal mark saw
-   * the host as no other run has changed it since.
-   */
-  previousMark?: string;
 }
 
 export interface LockError {
@@ -100,10 +93,9 @@ export async function acquireRunLock(
   opts: { wait: boolean; command: string; signal?: AbortSignal },
 ): Promise<Result<HeldLock, LockError>> {
   await ensurePrivateDir(lockDir);
-  const { target, holderFile, epochFile } = lockPaths(lockDir, identity);
+  const target = join(lockDir, identity);
+  const holderFile = `${target}.holder.json`;
   const warnings: string[] = [];
-  let contended = false;
-  let previousEpoch = '';
 
   /** One try, under the gate: take the lock (or a dead holder's) and write the holder record. */
   const attempt = async (): Promise<Attempt> => {
@@ -120,12 +112,9 @@ export async function acquireRunLock(
             ...(start !== undefined && { procStart: start }),
           };
           await writePrivateFile(holderFile, JSON.stringify(me));
-          previousEpoch = await readEpoch(epochFile);
-          await writePrivateFile(epochFile, randomUUID());
           return { ok: true, release };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
-          contended = true;
           const holder = await readHolder(holderFile);
           // Under the gate, a lock without a holder record was left by a process killed between the two writes.
           if (takenOver || (holder && alive(holder))) return holder ? { ok: false, holder } : { ok: false };
@@ -146,7 +135,6 @@ export async function acquireRunLock(
     if (got.ok) {
       return ok({
         warnings,
-        ...(!contended && { previousMark: `free:${previousEpoch}` }),
         release: async () => {
           await rm(holderFile, { force: true });
           await got.release().catch(() => undefined);
