@@ -45,7 +45,7 @@ export type GuestRead = Omit<LiveGuest, 'status'> & { known?: KnownSnapshots };
 /**
  * A guest's config (and, when needed, its snapshot list) from the node that holds it. `known`: the snapshots read
  * earlier at some digest; when the config's digest is still that one the file is byte for byte the same, so the
- * list is not read again. A config without `parent` has no snapshot to list. The answer's `known` is what the read
+ * list is not read again, nor when nothing says there can be one (mayHaveSnapshots). The answer's `known` is what the read
  * learned, for the caller to keep. Undefined when the node says the guest's config does not exist.
  */
 export async function readGuestDetails(
@@ -61,13 +61,11 @@ export async function readGuestDetails(
   const { config, rawLxc } = configFromApi(conf.value);
   const digest = typeof conf.value.digest === 'string' ? conf.value.digest : undefined;
   let snapshots: string[] = [];
-  if (config.parent !== undefined && config.parent !== '') {
-    if (digest !== undefined && known?.digest === digest) snapshots = known.snapshots;
-    else {
-      const list = await client.read(`${base}/snapshot`, snapshotList);
-      if (!list.ok) return isMissing(list.error) ? ok(undefined) : list;
-      snapshots = list.value.map((s) => s.name).filter((n) => n !== 'current');
-    }
+  if (digest !== undefined && known?.digest === digest) snapshots = known.snapshots;
+  else if (mayHaveSnapshots(config, known)) {
+    const list = await client.read(`${base}/snapshot`, snapshotList);
+    if (!list.ok) return isMissing(list.error) ? ok(undefined) : list;
+    snapshots = list.value.map((s) => s.name).filter((n) => n !== 'current');
   }
   const incarnation = incarnationOf(kind, config);
   return ok({
@@ -81,6 +79,17 @@ export async function readGuestDetails(
     ...(incarnation === undefined ? {} : { incarnation }),
     ...(digest === undefined ? {} : { known: { digest, snapshots } }),
   });
+}
+
+/**
+ * Whether a changed config may hold snapshots. Taking one sets `parent`, so a guest whose last read had none and
+ * whose config has no `parent` has none. But deleting the snapshot `parent` names moves `parent` to that
+ * snapshot's own parent, or drops it (pve-guest-common `src/PVE/AbstractConfig.pm` `snapshot_delete`, its `$unlink_parent`; the simulator does the
+ * same, docs/simulator.md): after a rollback to the oldest snapshot and its deletion, later snapshots remain with no
+ * `parent` in the config. So the list is read whenever the last read found snapshots, or there was no last read.
+ */
+function mayHaveSnapshots(config: Record<string, string>, known: KnownSnapshots | undefined): boolean {
+  return (config.parent ?? '') !== '' || known === undefined || known.snapshots.length > 0;
 }
 
 /** The run state as the node itself reports it now (`status/current`: not lagging). */

@@ -11,6 +11,9 @@ import { followMoved, placeGuests } from '../../../src/host/api/placement.js';
 import { resolveApiAccess } from '../../../src/engine/api-access.js';
 import type { ResolvedOptions } from '../../../src/engine/context.js';
 import { writeAction } from '../../../simulator/src/api/routes.js';
+import { readGuestDetails, type KnownSnapshots } from '../../../src/host/api/live.js';
+import type { ApiClient } from '../../../src/host/api/client.js';
+import { ok } from '../../../src/result.js';
 
 describe('the poll loop (tasks, templates, agent commands)', () => {
   it('asks until an answer, stops before a pause past the budget, and stops when a pause is cancelled', async () => {
@@ -313,5 +316,43 @@ describe('placement of a guest without a node key', () => {
       900: 'pve2',
       901: 'pve3',
     });
+  });
+});
+
+describe("a guest's snapshots over the API: read again only when the config changed and may hold some", () => {
+  /** A node answering one container's config and snapshot list, counting what was asked. */
+  function node(config: Record<string, string>, snapshots: string[]) {
+    const asked: string[] = [];
+    const data = (path: string): unknown =>
+      path.endsWith('/snapshot')
+        ? [...snapshots.map((name) => ({ name })), { name: 'current' }]
+        : { ...config, digest: 'd2' };
+    const client = {
+      read: (path: string, schema: { parse(v: unknown): unknown }) => {
+        asked.push(path);
+        return Promise.resolve(ok(schema.parse(data(path))));
+      },
+    } as unknown as ApiClient;
+    return { client, asked };
+  }
+  const read = async (n: ReturnType<typeof node>, known?: KnownSnapshots) => {
+    const r = await readGuestDetails(n.client, 'pve1', 'lxc', 101, known);
+    if (!r.ok || r.value === undefined) throw new Error('no answer');
+    return r.value.snapshots;
+  };
+
+  it('after a rollback to the oldest snapshot and its deletion: no parent, yet the later one is listed', async () => {
+    // pve-guest-common snapshot_delete drops `parent` when the deleted snapshot had none; `final` stays.
+    const n = node({ hostname: 'web' }, ['final']);
+    expect(await read(n, { digest: 'd1', snapshots: ['base', 'final'] })).toEqual(['final']);
+    expect(await read(n)).toEqual(['final']); // no earlier read (a fresh cache folder)
+    expect(n.asked.filter((p) => p.endsWith('/snapshot'))).toHaveLength(2);
+  });
+
+  it('asks nothing more when the digest is the known one, or when nothing can hold a snapshot', async () => {
+    const n = node({ hostname: 'web' }, []);
+    expect(await read(n, { digest: 'd2', snapshots: ['final'] })).toEqual(['final']);
+    expect(await read(n, { digest: 'd1', snapshots: [] })).toEqual([]);
+    expect(n.asked.filter((p) => p.endsWith('/snapshot'))).toEqual([]);
   });
 });
