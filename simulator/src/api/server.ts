@@ -19,6 +19,7 @@ import { appendCall, nodeView } from '../state.js';
 import { writeAction, type ApiParams, type WriteAction } from './routes.js';
 import { cachedState } from './state-cache.js';
 import { lxcRootOnly, qemuUpdateRootOnly, type Refusal } from './root-only.js';
+import { preForkRefusal } from './pre-fork.js';
 
 export interface ServeOptions {
   /** The simulator's state folder. */
@@ -294,7 +295,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     if (action === undefined) return [501, undefined, `Method '${method} ${path}' not implemented`];
     const refused = rootOnly(method, parts, params);
     if (refused) return [refused.status, undefined, refused.message];
-    if (action.kind === 'task') return [200, startTask(action)];
+    if (action.kind === 'task') {
+      const early = preForkRefusal(action, nodeView(state().cluster, action.node).guests[action.id]?.config);
+      return early ? [early.status, undefined, early.message] : [200, startTask(action)];
+    }
     const o = await run(action);
     if (o.code !== 0) return [500, undefined, `${lastLine(o)}\n`];
     if (action.kind === 'sync') return [200, action.data];
