@@ -61,10 +61,11 @@ function nodeProcessGlobal() {
   };
 }
 
-/** Entry name in dist/cli/lazy/ of a lazily loaded module: its path under src/, or the package's name. */
-function lazyName(resolved, specifier) {
-  if (!resolved.startsWith(join(root, 'src'))) return specifier;
-  return relative(join(root, 'src'), resolved).replace(/\.ts$/, '');
+/** A lazily loaded module's entry in dist/cli/lazy/: its path under src/ (or the package's name), and its input. */
+function lazyEntry(resolved, specifier) {
+  const src = join(root, 'src');
+  if (!resolved.startsWith(src)) return { name: specifier, input: specifier };
+  return { name: relative(src, resolved).replace(/\.ts$/, ''), input: resolved };
 }
 
 // Pass 1: main.ts's static closure; each dynamic import is collected and left to pass 2. CommonJS has no
@@ -85,8 +86,8 @@ const cli = await build({
           if (args.kind !== 'dynamic-import' || common.external.includes(args.path)) return undefined;
           const found = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
           if (found.errors.length > 0) return { errors: found.errors };
-          const name = lazyName(found.path, args.path);
-          lazy.set(name, found.path.startsWith(join(root, 'src')) ? found.path : args.path);
+          const { name, input } = lazyEntry(found.path, args.path);
+          lazy.set(name, input);
           return { path: `./lazy/${name}.js`, external: true };
         });
       },

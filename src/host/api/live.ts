@@ -45,8 +45,8 @@ export type GuestRead = Omit<LiveGuest, 'status'> & { known?: KnownSnapshots };
 /**
  * A guest's config (and, when needed, its snapshot list) from the node that holds it. `known`: the snapshots read
  * earlier at some digest; when the config's digest is still that one the file is byte for byte the same, so the
- * list is not read again, nor when nothing says there can be one (mayHaveSnapshots). The answer's `known` is what the read
- * learned, for the caller to keep. Undefined when the node says the guest's config does not exist.
+ * list is not read again, nor when nothing says there can be one (mayHaveSnapshots). The answer's `known` is what
+ * the read learned, for the caller to keep. Undefined when the node says the guest's config does not exist.
  */
 export async function readGuestDetails(
   client: ApiClient,
@@ -83,10 +83,11 @@ export async function readGuestDetails(
 
 /**
  * Whether a changed config may hold snapshots. Taking one sets `parent`, so a guest whose last read had none and
- * whose config has no `parent` has none. But deleting the snapshot `parent` names moves `parent` to that
- * snapshot's own parent, or drops it (pve-guest-common `src/PVE/AbstractConfig.pm` `snapshot_delete`, its `$unlink_parent`; the simulator does the
- * same, docs/simulator.md): after a rollback to the oldest snapshot and its deletion, later snapshots remain with no
- * `parent` in the config. So the list is read whenever the last read found snapshots, or there was no last read.
+ * whose config has no `parent` has none. But deleting the snapshot `parent` names moves `parent` to that snapshot's
+ * own parent, or drops it (pve-guest-common `src/PVE/AbstractConfig.pm` `snapshot_delete`, its `$unlink_parent`;
+ * simulator/src/snapshots.ts does the same): after a rollback to the oldest snapshot and its deletion, later
+ * snapshots remain with no `parent` in the config. So the list is read whenever the last read found snapshots, or
+ * there was no last read.
  */
 function mayHaveSnapshots(config: Record<string, string>, known: KnownSnapshots | undefined): boolean {
   return (config.parent ?? '') !== '' || known === undefined || known.snapshots.length > 0;
