@@ -117,7 +117,7 @@ describe('the bundled CLI (dist/cli, built by npm test)', () => {
     );
     expect(stateful).toEqual([]);
     const classes = shared.flatMap((f) =>
-      [...text.get(f)!.matchAll(/^export class (\w+)/gm)].map((m) => [f, m[1]!]),
+      [...text.get(f)!.matchAll(/^export class (\w+)/gm)].map((m): [string, string] => [f, m[1]!]),
     );
     // A class may be checked in another module only when every bundle holding one holds the other: then each copy
     // of the check meets objects of its own bundle's copy of the class (client.ts and tls.ts's PinMismatchError).

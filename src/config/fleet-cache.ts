@@ -185,13 +185,11 @@ function revive(stored: StoredEntry['fleet']): Fleet {
 
 let identity: string | undefined;
 
-/** esbuild's chunk names end in a content hash (`load-EW7WI4EF.js`): such a file's name already says what it holds. */
-const CONTENT_HASHED = /-[A-Z0-9]{8}\.js$/;
-
 /**
- * Which build of Phoenix validated the entry: the files beside this module (the bundled CLI's chunks, named by
- * content hash, or the config modules themselves when run from source, by size and time). A rebuilt or upgraded
- * Phoenix, whose schema may differ, thus never reads an entry an older one wrote.
+ * Which build of Phoenix validated the entry: the files beside this module, by name, size and time (the bundled
+ * verbs, which `npm run build` writes anew together with the rest of dist/cli, or the config modules themselves
+ * when run from source). A rebuilt or upgraded Phoenix, whose schema may differ, thus never reads an entry an older
+ * one wrote.
  */
 function codeIdentity(): string {
   if (identity === undefined) {
@@ -199,7 +197,6 @@ function codeIdentity(): string {
     identity = readdirSync(dir)
       .sort()
       .map((name) => {
-        if (CONTENT_HASHED.test(name)) return name;
         const s = statSync(path.join(dir, name));
         return `${name}:${s.size}:${s.mtimeMs}`;
       })
