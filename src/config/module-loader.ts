@@ -21,7 +21,7 @@ export interface ModuleLoadHooks {
 }
 
 /** Bumped when the compiled form changes, so stale copies are not reused. */
-const CACHE_FORMAT = '3';
+const CACHE_FORMAT = '4';
 
 interface CacheManifest {
   /** The config file compiled: a new copy of it replaces (prunes) the older ones. */
@@ -48,7 +48,7 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
     };
   }
   const phoenix = phoenixEntry();
-  const key = sha256(`${CACHE_FORMAT}\0${phoenix.file}\0${source}`);
+  const key = sha256(`${CACHE_FORMAT}\0${phoenix}\0${source}`);
   const compiled = cachedCopy(file, key);
   if (compiled === undefined) {
     hooks.onCompile?.(file);
@@ -132,13 +132,12 @@ async function pruneCopies(dir: string, keep: string, source: string): Promise<v
 
 type Compiled = Result<{ code: string; inputs: string[] }, Problem[]>;
 
-interface PhoenixEntry {
-  /** What `import 'phoenix'` means inside a config: this package's compiled entry, or its source when unbuilt. */
-  file: string;
-  external: boolean;
-}
-
-function phoenixEntry(): PhoenixEntry {
+/**
+ * What `import 'phoenix'` means inside a config: this package's compiled entry, or its source when unbuilt. It is
+ * bundled into the compiled copy (it holds only defineConfig, an identity function): Node then loads one file for
+ * the config instead of three.
+ */
+function phoenixEntry(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = path.join(dir, 'package.json');
@@ -147,9 +146,7 @@ function phoenixEntry(): PhoenixEntry {
       (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'phoenix'
     ) {
       const dist = path.join(dir, 'dist', 'src', 'index.js');
-      return existsSync(dist)
-        ? { file: dist, external: true }
-        : { file: path.join(dir, 'src', 'index.ts'), external: false };
+      return existsSync(dist) ? dist : path.join(dir, 'src', 'index.ts');
     }
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('phoenix: cannot find its own package.json');
@@ -157,7 +154,7 @@ function phoenixEntry(): PhoenixEntry {
   }
 }
 
-async function compile(file: string, phoenix: PhoenixEntry): Promise<Compiled> {
+async function compile(file: string, phoenix: string): Promise<Compiled> {
   const esbuild = await loadEsbuild();
   const dir = path.dirname(file);
   try {
@@ -177,11 +174,7 @@ async function compile(file: string, phoenix: PhoenixEntry): Promise<Compiled> {
         {
           name: 'phoenix-self',
           setup(build) {
-            build.onResolve({ filter: /^phoenix$/ }, () =>
-              phoenix.external
-                ? { path: pathToFileURL(phoenix.file).href, external: true }
-                : { path: phoenix.file },
-            );
+            build.onResolve({ filter: /^phoenix$/ }, () => ({ path: phoenix }));
           },
         },
       ],

@@ -1,7 +1,7 @@
 // A session binds one command to one target host: the fleet, the host backend (real node or simulator), the
 // step cache for that host, and the step graph. Everything a verb needs, opened once.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Fleet } from '../config/model.js';
@@ -144,7 +144,7 @@ function simSeed(root: string): Record<string, unknown> {
  * storages the hypervisor config declares (what its ZFS setup script would add), unless the seed names its own.
  */
 async function prepareSimulator(fleet: Fleet, target: HostTarget): Promise<void> {
-  await mkdir(target.pveRoot, { recursive: true });
+  mkdirSync(target.pveRoot, { recursive: true }); // sync: one call, on every command's path
   const dest = join(target.pveRoot, 'sim.json');
   if (existsSync(dest) || existsSync(join(target.pveRoot, 'state.json'))) return;
   const seed = simSeed(fleet.root);
