@@ -2,13 +2,16 @@
 // and never through a symbolic link. Phoenix runs as root: a link planted where it writes would let anyone
 // overwrite a root-owned file, and a link where it reads would feed it someone else's data.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 
-/** A folder that exists, is a real folder (not a link), and is 0700. Created with its parents when missing. */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await lstat(dir);
+/**
+ * A folder that exists, is a real folder (not a link), and is 0700. Created with its parents when missing.
+ * Synchronous, as readOwnFile: a few local system calls, which every command makes before it reads its own files.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
   if (st.isSymbolicLink() || !st.isDirectory())
     throw Object.assign(new Error(`${dir} is not a folder (a symbolic link or a file is in the way)`), {
       code: 'ENOTDIR',
@@ -19,7 +22,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
     throw Object.assign(new Error(`${dir} belongs to user ${st.uid}, not to this one: remove it`), {
       code: 'EPERM',
     });
-  if ((st.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
+  if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
 
 /**

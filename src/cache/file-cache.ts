@@ -139,8 +139,8 @@ class TargetFiles implements FileStepCache {
     }
     const file: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, target, steps };
     // 0600 in 0700 folders, replacing (never following) a link planted in the file's place.
-    await ensurePrivateDir(dirname(this.dir));
-    await ensurePrivateDir(this.dir);
+    ensurePrivateDir(dirname(this.dir));
+    ensurePrivateDir(this.dir);
     await writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }

@@ -2,7 +2,7 @@
 // folder and kept beside what it protects, 0600 in a 0700 folder. Without it a cache file's `secret:<hash>` can be
 // checked against guesses offline; with it only this host can.
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { link, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensurePrivateDir, readOwnFile } from '../private-files.js';
 
@@ -11,7 +11,7 @@ export const SECRET_KEY_FILE = 'secret-fingerprint.key';
 /** The key in `dir`, made on first use. A link or a malformed file in its place is an error, never replaced. */
 export async function loadSecretKey(dir: string): Promise<Buffer> {
   const file = path.join(dir, SECRET_KEY_FILE);
-  await ensurePrivateDir(dir);
+  ensurePrivateDir(dir);
   for (let attempt = 0; ; attempt++) {
     try {
       const text = readOwnFile(file).trim();
@@ -21,15 +21,24 @@ export async function loadSecretKey(dir: string): Promise<Buffer> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw e;
     }
-    // 'wx': of two runs drawing a key at once, one writes it and both read that one.
+    // Written whole under a name of its own, then linked into place: a link never replaces a key that is already
+    // there, so of two runs drawing a key at once one puts its key in place and both read that one, and no run
+    // ever reads a key half written.
     const key = randomBytes(32);
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const fh = await open(file, 'wx', 0o600);
-      await fh.writeFile(`${key.toString('hex')}\n`);
-      await fh.sync();
-      await fh.close();
+      const fh = await open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(`${key.toString('hex')}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await link(tmp, file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await rm(tmp, { force: true });
     }
   }
 }

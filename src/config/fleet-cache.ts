@@ -108,7 +108,7 @@ export async function writeFleetEntry(
   )
     return;
   try {
-    await ensurePrivateDir(path.dirname(file));
+    ensurePrivateDir(path.dirname(file));
     await writePrivateFile(file, text);
   } catch {
     // A read-only config folder: validation simply runs every time. (No shared temp folder instead: Phoenix runs

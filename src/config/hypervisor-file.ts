@@ -28,7 +28,7 @@ export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
   let lastError: unknown;
   for (const file of [fleet.hypervisorConfigFile, own]) {
     try {
-      await ensurePrivateDir(path.dirname(file));
+      ensurePrivateDir(path.dirname(file));
       if (
         !existsSync(file) ||
         readFileSync(file, 'utf8') !== text ||

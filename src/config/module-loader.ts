@@ -3,7 +3,7 @@
 import { type Result, err, ok } from '../result.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
@@ -40,7 +40,7 @@ interface CachedCopy {
 export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}): Promise<ModuleLoad> {
   let source: string;
   try {
-    source = await readFile(file, 'utf8');
+    source = readFileSync(file, 'utf8'); // small, local, and on every command's path: no thread-pool round trip
   } catch (e) {
     return {
       ok: false,
@@ -98,7 +98,7 @@ async function writeCopy(file: string, key: string, code: string, inputs: string
   let lastError: unknown;
   for (const dir of cacheDirs(file)) {
     try {
-      await ensurePrivateDir(dir);
+      ensurePrivateDir(dir);
       const copy = path.join(dir, `${key}.mjs`);
       await writePrivateFile(copy, code);
       await writePrivateFile(path.join(dir, `${key}.json`), JSON.stringify(manifest));

@@ -7,7 +7,7 @@ import { ensurePrivateDir } from '../private-files.js';
 /** Undefined when `dir` is (now) a private folder Phoenix can read and write; else the message to print. */
 export async function cacheDirProblem(dir: string): Promise<string | undefined> {
   try {
-    await ensurePrivateDir(dir);
+    ensurePrivateDir(dir);
     await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
     return undefined;
   } catch (e) {

@@ -92,7 +92,7 @@ export async function acquireRunLock(
   identity: string,
   opts: { wait: boolean; command: string; signal?: AbortSignal },
 ): Promise<Result<HeldLock, LockError>> {
-  await ensurePrivateDir(lockDir);
+  ensurePrivateDir(lockDir);
   const target = join(lockDir, identity);
   const holderFile = `${target}.holder.json`;
   const warnings: string[] = [];
