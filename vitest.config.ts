@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Removes the temp folders a test file made, when it ends (test/support/temp-dirs.ts).
+    setupFiles: ['test/support/setup.ts'],
     // Generous: the end-to-end and fault tests run chains of real processes, and a loaded 2-core machine is slow.
     testTimeout: 150_000,
     hookTimeout: 150_000,

@@ -1,9 +1,8 @@
 // Shared helpers for config tests: throwaway copies of the legacy fixture that a test can edit.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { tempDir as sharedTempDir } from '../support/temp-dirs.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const LEGACY_FIXTURE = path.join(REPO, 'test/fixtures/legacy/phoenix_hypervisor');
@@ -11,15 +10,8 @@ export const LXC_FILE = 'phoenix_lxc_configs.json';
 export const VM_FILE = 'phoenix_vm_configs.json';
 export const HV_FILE = 'phoenix_hypervisor_config.json';
 
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 export function tempDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'phoenix-config-test-'));
-  made.push(dir);
-  return dir;
+  return sharedTempDir('phoenix-config-test-');
 }
 
 /** A fresh copy of the legacy install root. */

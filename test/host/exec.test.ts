@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHostExec, isLockContention, timeoutFor, DEFAULT_TIMEOUTS } from '../../src/host/exec.js';
 import type { HostExecOptions } from '../../src/host/exec.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 function setup(extra: Partial<HostExecOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'phx-exec-'));
+  const dir = tempDir('phx-exec-');
   const logFile = join(dir, 'cache', 'logs', 'run.log');
   const host = createHostExec({
     node: 'pve',
@@ -232,7 +232,7 @@ describe('editGuestConfig', () => {
 
 describe('a command printing 150 MB (issue 14 item 8)', () => {
   it('streams it to the log, keeps a bounded tail in memory, and names the output limit in its failure', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'phx-big-'));
+    const dir = tempDir('phx-big-');
     const logFile = join(dir, 'run.log');
     // In its own process, so its peak memory is measured alone.
     const script = `

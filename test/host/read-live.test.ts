@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandFailure, CommandResult, HostExec } from '../../src/host/host.js';
@@ -16,6 +15,7 @@ import type { ConfigFileReader } from '../../src/host/read-live.js';
 import { err, ok } from '../../src/result.js';
 import type { Result } from '../../src/result.js';
 import type { Argv } from '../../src/tasks/step.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const PCT_LIST = [
   'VMID       Status     Lock         Name                ',
@@ -44,7 +44,7 @@ const CONFS: Record<string, string> = {
 };
 
 function pveRootWithConfs(): string {
-  const root = mkdtempSync(join(tmpdir(), 'phx-pve-'));
+  const root = tempDir('phx-pve-');
   for (const [rel, text] of Object.entries(CONFS)) {
     const [dir, id] = rel.split('/');
     const path = guestConfigPath(root, 'pve', dir === 'lxc' ? 'lxc' : 'vm', Number(id));

@@ -1,7 +1,6 @@
 // The backend against the simulator's pct/qm (built into dist/ by `npm run build`): live reads from the node's
 // files (.vmlist, /proc, pid files, config files) agree with what pct/qm print, lock contention is retried, exit-0 task failures are caught.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import type { BackendHost } from '../../src/host/exec.js';
 import { parseProps } from '../../src/host/props.js';
 import { readLiveState } from '../../src/host/read-live.js';
 import { runVerified } from '../../src/host/verify.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(repo, 'dist/simulator/src/main.js'));
@@ -40,7 +40,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
   let simDir: string;
 
   beforeAll(async () => {
-    simDir = mkdtempSync(join(tmpdir(), 'phx-sim-'));
+    simDir = tempDir('phx-sim-');
     const host = simHost(simDir);
     await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.12-1_amd64.tar.zst']);
     await must(host, [
@@ -138,7 +138,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
   });
 
   it('retries a command held up by Proxmox lock contention', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'phx-sim-lock-'));
+    const dir = tempDir('phx-sim-lock-');
     const host = simHost(dir);
     await must(host, ['qm', 'create', '700', '--name', 'x', '--memory', '512']);
     writeFileSync(
@@ -153,7 +153,7 @@ describe.skipIf(!built)('backend against the simulator', () => {
   });
 
   it('runVerified catches a resize whose task failed but exited 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'phx-sim-verify-'));
+    const dir = tempDir('phx-sim-verify-');
     const host = simHost(dir);
     await must(host, ['pveam', 'download', 'local', 'debian-12-standard_12.12-1_amd64.tar.zst']);
     await must(host, ['pct', 'create', '960', TEMPLATE, '--rootfs', 'local-lvm:8', '--unprivileged', '1']);

@@ -2,10 +2,10 @@
 // left behind (simulator call log, step cache files).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { CallRecord } from '../../simulator/src/testing.js';
+import { tempDir as sharedTempDir } from '../support/temp-dirs.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const PHOENIX = join(REPO, 'bin', 'phoenix.cjs');
@@ -28,7 +28,7 @@ export interface Workspace {
 }
 
 export function tempDir(prefix = 'phoenix-rel-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return sharedTempDir(prefix);
 }
 
 /** The environment every test run gets: its own cache and prefs, no colour, line output. */

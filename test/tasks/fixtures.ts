@@ -1,7 +1,5 @@
 // Guests, fleets and step contexts for the step tests, built through the real schema so defaults apply.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { tempDir } from '../support/temp-dirs.js';
 import type { Fleet, Guest, HostSetupStep, LxcGuest, VmGuest } from '../../src/config/model.js';
 import { hypervisor, lxcGuest, vmGuest } from '../../src/config/schema.js';
 import type { LiveGuest, LiveState } from '../../src/host/live.js';
@@ -88,7 +86,7 @@ export function stepCtx<T extends Guest>(
 }
 
 export function tempRoot(): string {
-  return mkdtempSync(path.join(tmpdir(), 'phoenix-steps-'));
+  return tempDir('phoenix-steps-');
 }
 
 export interface Harness<T extends Guest> {

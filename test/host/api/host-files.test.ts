@@ -1,16 +1,8 @@
 // The api transport's host folders and files (issue 19): the scripts it sends over ssh, run here by a local sh in
 // place of the node (PHOENIX_PVE_ROOT points them at a temp folder, as the simulator's root).
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { takeClusterLock } from '../../../src/host/api/cluster-lock.js';
@@ -18,6 +10,7 @@ import { ensureDirOverSsh, readOverSsh, statOverSsh } from '../../../src/host/ap
 import type { BackendHost } from '../../../src/host/exec.js';
 import { DEFAULT_SSH } from '../../../src/host/ssh.js';
 import { err, ok } from '../../../src/result.js';
+import { tempDir } from '../../support/temp-dirs.js';
 
 /** A local host whose ssh runs the script with sh on this machine, under `root`. */
 function nodeAt(root: string): { local: BackendHost; lines: string[][] } {
@@ -47,7 +40,7 @@ const OWNER = uid === 0 ? { uid: 100033, gid: 33 } : { uid, gid: process.getgid?
 
 describe('host folders and files over ssh', () => {
   it('stats, reads, makes and owns a folder on the node; never through a link', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'phoenix-apifiles-'));
+    const root = tempDir('phoenix-apifiles-');
     const { local, lines } = nodeAt(root);
     expect(await statOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/logs')).toBeUndefined();
     const made = await ensureDirOverSsh(local, DEFAULT_SSH, 'pve2', '/srv/logs', OWNER);
@@ -69,7 +62,7 @@ describe('host folders and files over ssh', () => {
 
 describe("the cluster's run lock over ssh (pmxcfs priv/lock)", () => {
   it('one holder at a time: the second is told who holds it; released, the folder and record are gone', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'phoenix-clusterlock-'));
+    const root = tempDir('phoenix-clusterlock-');
     const { local, lines } = nodeAt(root);
     const first = await takeClusterLock(local, DEFAULT_SSH, 'pve1', {
       command: 'phoenix LetsGo',
