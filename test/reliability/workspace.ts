@@ -7,6 +7,7 @@ import { shortHash } from '../../src/engine/paths.js';
 import { createSimDir } from '../../simulator/src/testing.js';
 import type { SimConfig } from '../../simulator/src/testing.js';
 import { runPhoenix, tempDir, type Ran, type RunOpts, type Workspace } from './helpers.js';
+import { removedLater } from '../support/temp-dirs.js';
 
 export interface FleetWorkspace extends Workspace {
   config: string;
@@ -14,7 +15,7 @@ export interface FleetWorkspace extends Workspace {
 
 export async function newWorkspace(config: string, sim?: Partial<SimConfig>): Promise<FleetWorkspace> {
   const root = tempDir();
-  const simDir = await createSimDir(sim ? { config: sim } : {});
+  const simDir = removedLater(await createSimDir(sim ? { config: sim } : {}));
   return { root, sim: simDir, cache: join(root, 'cache'), prefs: join(root, 'prefs'), config };
 }
 

@@ -1,9 +1,9 @@
 // Spawns the built simulator executables (run `npm run build` first; globalSetup.ts does it for this folder).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { createSimDir, simBinDir, simEnv, type CreateSimDirOptions } from '../../simulator/src/testing.js';
+import { removedLater } from '../support/temp-dirs.js';
 
 export const DEBIAN = 'debian-12-standard_12.12-1_amd64.tar.zst';
 export const DEBIAN_VOLID = `local:vztmpl/${DEBIAN}`;
@@ -18,15 +18,8 @@ export interface Run {
   code: number | null;
 }
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 export async function simDir(opts: CreateSimDirOptions = {}): Promise<string> {
-  const d = await createSimDir({ templates: [DEBIAN], ...opts });
-  dirs.push(d);
-  return d;
+  return removedLater(await createSimDir({ templates: [DEBIAN], ...opts }));
 }
 
 /** Runs `tool args...` against the sim dir, like a shell would (PATH lookup). */

@@ -9,7 +9,11 @@ const made: string[] = [];
 
 /** A fresh folder under the system's temp folder, `prefix` then random characters. */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return removedLater(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+/** `dir`, made elsewhere (a simulator folder), to be removed with the others. */
+export function removedLater(dir: string): string {
   made.push(dir);
   return dir;
 }
