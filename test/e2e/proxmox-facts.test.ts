@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimDir, readCalls, simBinDir, simEnv } from '../../simulator/src/testing.js';
+import { removedLater } from '../support/temp-dirs.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'phoenix.cjs');
@@ -36,7 +37,7 @@ interface World {
 
 async function world(name: string, fleet: object, sim: object = {}): Promise<World> {
   const dir = join(scratch, name);
-  const simDir = await createSimDir({ config: sim });
+  const simDir = removedLater(await createSimDir({ config: sim }));
   const config = join(dir, 'phoenix.config.json');
   execFileSync('mkdir', ['-p', dir]);
   const write = (f: object): void => writeFileSync(config, JSON.stringify(f, null, 2));
