@@ -3,7 +3,7 @@
 // overwrite a root-owned file, and a link where it reads would feed it someone else's data.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { link, open, rename, rm } from 'node:fs/promises';
 
 /**
  * A folder that exists, is a real folder (not a link), and is 0700. Created with its parents when missing.
@@ -31,19 +31,36 @@ export function ensurePrivateDir(dir: string): void {
  * resolves links first and writes to their target, which is exactly what must not happen here.)
  */
 export async function writePrivateFile(file: string, data: string): Promise<void> {
+  await placeTemp(file, data, (tmp) => rename(tmp, file));
+}
+
+/**
+ * Creates `file` with `data` and mode 0600 unless it exists: written whole beside it, then hard-linked into place,
+ * and a link never replaces what is there. So of several processes creating it at once exactly one does, and none
+ * can read it half written. False when it existed (a link or not: it is never followed or replaced).
+ */
+export async function createPrivateFile(file: string, data: string): Promise<boolean> {
+  try {
+    await placeTemp(file, data, (tmp) => link(tmp, file).then(() => rm(tmp, { force: true })));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/** `data` in a fresh 0600 temp file beside `file`, flushed, then handed to `place`; removed if anything fails. */
+async function placeTemp(file: string, data: string, place: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, file);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await place(tmp);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

@@ -2,9 +2,8 @@
 // folder and kept beside what it protects, 0600 in a 0700 folder. Without it a cache file's `secret:<hash>` can be
 // checked against guesses offline; with it only this host can.
 import { randomBytes } from 'node:crypto';
-import { link, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ensurePrivateDir, readOwnFile } from '../private-files.js';
+import { createPrivateFile, ensurePrivateDir, readOwnFile } from '../private-files.js';
 
 export const SECRET_KEY_FILE = 'secret-fingerprint.key';
 
@@ -21,24 +20,8 @@ export async function loadSecretKey(dir: string): Promise<Buffer> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw e;
     }
-    // Written whole under a name of its own, then linked into place: a link never replaces a key that is already
-    // there, so of two runs drawing a key at once one puts its key in place and both read that one, and no run
-    // ever reads a key half written.
-    const key = randomBytes(32);
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const fh = await open(tmp, 'wx', 0o600);
-      try {
-        await fh.writeFile(`${key.toString('hex')}\n`);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await link(tmp, file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    // Created whole and never replaced: of two runs drawing a key at once, one puts its key in place and both
+    // read that one.
+    await createPrivateFile(file, `${randomBytes(32).toString('hex')}\n`);
   }
 }
