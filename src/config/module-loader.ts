@@ -1,16 +1,21 @@
-// Loads a phoenix.config.{ts,mts,cts,js,mjs,cjs}: bundled once with esbuild, then the compiled copy is imported
-// from `<config dir>/.phoenixcache/config/<sha256>.mjs`, so an unchanged config never runs the transpiler again.
+// Loads a phoenix.config.{ts,mts,cts,js,mjs,cjs}: bundled once with esbuild into a CommonJS script kept in
+// `<config dir>/.phoenixcache/config/<sha256>.cjs`, so an unchanged config never runs the transpiler again, and run
+// from the text that was checked against its manifest. CommonJS, because the CLI itself runs as CommonJS scripts
+// (src/cli/bundle-loader.ts), which cannot load an ES module dynamically: a config's dynamic imports become require()s, and
+// `import.meta` names the config file itself.
 import { type Result, err, ok } from '../result.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Problem } from './model.js';
 import { error } from './problems.js';
 import { loadEsbuild } from '../startup.js';
 import { toPlainData } from './plain-data.js';
+import { runCommonJs } from '../commonjs.js';
 import { ensurePrivateDir, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export type ModuleLoad = Result<unknown, Problem[]>;
@@ -21,19 +26,20 @@ export interface ModuleLoadHooks {
 }
 
 /** Bumped when the compiled form changes, so stale copies are not reused. */
-const CACHE_FORMAT = '4';
+const CACHE_FORMAT = '5';
 
 interface CacheManifest {
   /** The config file compiled: a new copy of it replaces (prunes) the older ones. */
   source?: string;
   /** Local files bundled into the copy besides the config itself, with their sha256. */
   inputs: Record<string, string>;
-  /** sha256 of the compiled code: part of the import URL, so a recompiled copy is not served from Node's cache. */
+  /** sha256 of the compiled code: a copy that is not this code is compiled again, never run. */
   code: string;
 }
 
 interface CachedCopy {
   file: string;
+  /** The copy's text, as checked. */
   code: string;
 }
 
@@ -55,9 +61,9 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
     const built = await compile(file, phoenix);
     if (!built.ok) return built;
     const written = await writeCopy(file, key, built.value.code, built.value.inputs);
-    return importDefault(file, written);
+    return runDefault(file, written);
   }
-  return importDefault(file, compiled);
+  return runDefault(file, compiled);
 }
 
 function sha256(text: string | Buffer): string {
@@ -71,7 +77,7 @@ function cacheDirs(file: string): string[] {
 /** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */
 function cachedCopy(file: string, key: string): CachedCopy | undefined {
   for (const dir of cacheDirs(file)) {
-    const copy = path.join(dir, `${key}.mjs`);
+    const copy = path.join(dir, `${key}.cjs`);
     if (!existsSync(copy)) continue;
     try {
       // Never through a link (readOwnFile refuses one): the copy is code that runs as root.
@@ -80,7 +86,8 @@ function cachedCopy(file: string, key: string): CachedCopy | undefined {
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,
       );
       // The copy must be the code the manifest names: a torn or swapped copy is compiled again, never imported.
-      if (fresh && manifest.code === sha256(readOwnFile(copy))) return { file: copy, code: manifest.code };
+      const code = fresh ? readOwnFile(copy) : undefined;
+      if (code !== undefined && manifest.code === sha256(code)) return { file: copy, code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
@@ -99,11 +106,11 @@ async function writeCopy(file: string, key: string, code: string, inputs: string
   for (const dir of cacheDirs(file)) {
     try {
       ensurePrivateDir(dir);
-      const copy = path.join(dir, `${key}.mjs`);
+      const copy = path.join(dir, `${key}.cjs`);
       await writePrivateFile(copy, code);
       await writePrivateFile(path.join(dir, `${key}.json`), JSON.stringify(manifest));
       await pruneCopies(dir, key, manifest.source ?? '');
-      return { file: copy, code: manifest.code };
+      return { file: copy, code };
     } catch (e) {
       lastError = e; // read-only config folder: fall back to the temp folder
     }
@@ -111,13 +118,13 @@ async function writeCopy(file: string, key: string, code: string, inputs: string
   throw lastError instanceof Error ? lastError : new Error('cannot write the compiled config');
 }
 
-const COPY = /^([0-9a-f]{64})\.(mjs|json)$/;
+const COPY = /^([0-9a-f]{64})\.json$/;
 
 /** Removes the copies of `source` other than `keep`, and copies in an older format (no source named). */
 async function pruneCopies(dir: string, keep: string, source: string): Promise<void> {
   for (const name of await readdir(dir)) {
     const m = COPY.exec(name);
-    if (!m || m[1] === keep || m[2] !== 'json') continue;
+    if (!m || m[1] === keep) continue;
     let owner: string | undefined;
     try {
       owner = (JSON.parse(readOwnFile(path.join(dir, name))) as CacheManifest).source;
@@ -125,7 +132,7 @@ async function pruneCopies(dir: string, keep: string, source: string): Promise<v
       owner = undefined; // torn or a link: not a copy anyone can use
     }
     if (owner !== undefined && owner !== source) continue;
-    await rm(path.join(dir, `${m[1]}.mjs`), { force: true });
+    for (const ext of ['cjs', 'mjs']) await rm(path.join(dir, `${m[1]}.${ext}`), { force: true }); // mjs: format 4
     await rm(path.join(dir, name), { force: true });
   }
 }
@@ -163,8 +170,14 @@ async function compile(file: string, phoenix: string): Promise<Compiled> {
       absWorkingDir: dir,
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: 'cjs',
+      supported: { 'dynamic-import': false },
       target: 'node20',
+      define: {
+        'import.meta.url': JSON.stringify(pathToFileURL(path.resolve(file)).href),
+        'import.meta.filename': JSON.stringify(path.resolve(file)),
+        'import.meta.dirname': JSON.stringify(path.dirname(path.resolve(file))),
+      },
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -207,7 +220,9 @@ function compileProblems(file: string, e: unknown): Problem[] {
       where,
       [],
       `cannot compile config: ${m.text}`,
-      'fix the TypeScript syntax at this position',
+      /top-level await/i.test(m.text)
+        ? "await inside the config's function instead: `export default async () => ({ ... })`"
+        : 'fix the TypeScript syntax at this position',
     );
     return m.location === null ? p : { ...p, line: m.location.line, column: m.location.column + 1 };
   });
@@ -279,11 +294,12 @@ function failure(file: string, e: unknown): ModuleLoad {
   return fail(file, `config failed while loading: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-function importDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
+function runDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
   return guarded(file, async () => {
     let mod: { default?: unknown };
     try {
-      mod = (await import(`${pathToFileURL(compiled.file).href}?v=${compiled.code.slice(0, 16)}`)) as {
+      // npm packages a config imports resolve from the copy's folder, which sits inside the config's folder.
+      mod = runCommonJs(compiled.code, compiled.file, createRequire(compiled.file)).exports as {
         default?: unknown;
       };
     } catch (e) {

@@ -65,8 +65,8 @@ describe('phoenix.config.ts', () => {
     const { dir, file } = project();
     const first = await loadCounting(file, '/');
     expect(first.compiled).toEqual([file]);
-    const cached = readdirSync(path.join(dir, '.phoenixcache', 'config')).filter((f) => f.endsWith('.mjs'));
-    expect(cached).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.mjs$/)]);
+    const cached = readdirSync(path.join(dir, '.phoenixcache', 'config')).filter((f) => f.endsWith('.cjs'));
+    expect(cached).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.cjs$/)]);
     const second = await loadCounting(file, '/');
     expect(second.compiled).toEqual([]);
     expect(fleetOf(second.result).guests.size).toBe(3);
@@ -76,7 +76,7 @@ describe('phoenix.config.ts', () => {
     const { dir, file } = project();
     await loadCounting(file, '/');
     const cacheDir = path.join(dir, '.phoenixcache', 'config');
-    const copy = readdirSync(cacheDir).find((f) => f.endsWith('.mjs'))!;
+    const copy = readdirSync(cacheDir).find((f) => f.endsWith('.cjs'))!;
     writeFileSync(path.join(cacheDir, copy), "throw new Error('planted');\n");
     const again = await loadCounting(file, '/');
     expect(again.compiled).toEqual([file]);
@@ -122,6 +122,25 @@ describe('phoenix.config.ts', () => {
     );
     const { result } = await loadCounting(file, '/');
     expect(result).toMatchObject({ ok: false, error: [{ severity: 'error', file, line: 3, column: 25 }] });
+  });
+
+  test('import.meta names the config file itself, not its compiled copy', async () => {
+    const { file } = project(
+      "import { readFileSync } from 'node:fs';\nconst name = readFileSync(new URL('./name.txt', import.meta.url), 'utf8').trim();\n" +
+        `export default { lxc: { '900': { name, template: 'local:vztmpl/x.tar.zst', description: import.meta.dirname + '|' + import.meta.filename } } };\n`,
+    );
+    // The config lives in its own folder; name.txt is beside it.
+    writeFileSync(path.join(path.dirname(file), 'name.txt'), 'from-a-file\n');
+    const guest = fleetOf((await loadCounting(file, '/')).result).guests.get(900) as LxcGuest;
+    expect(guest.config.name).toBe('from-a-file');
+    expect((guest.config as Record<string, unknown>).description).toBe(`${path.dirname(file)}|${file}`);
+  });
+
+  test('a top-level await is refused at its position, with the form that works instead', async () => {
+    const { file } = project('const n = await Promise.resolve(1);\nexport default { n };\n');
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({ ok: false, error: [{ file, line: 1 }] });
+    expect(errorsOf(result)[0]?.hint).toContain('export default async () =>');
   });
 
   test('a config that throws is reported, not thrown', async () => {

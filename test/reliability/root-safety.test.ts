@@ -200,20 +200,20 @@ describe('secrets leak nowhere (item 3)', () => {
       });
     const files = [...walk(ws.cache), ...walk(join(cfgDir, '.phoenixcache'))];
     expect(
-      files.some((f) => f.endsWith('.mjs')),
+      files.some((f) => f.endsWith('.cjs')),
       'the compiled config',
     ).toBe(true);
     expect(
       files.some((f) => f.endsWith('secret-fingerprint.key')),
       'the fingerprint key',
     ).toBe(true);
-    for (const f of files.filter((f) => !f.endsWith('.mjs'))) {
+    for (const f of files.filter((f) => !f.endsWith('.cjs'))) {
       const text = readFileSync(f, 'utf8');
       for (const s of [...SECRETS, ...plainHashes]) expect(text, f).not.toContain(s);
     }
     // Exactly one compiled copy: the ones of earlier versions of the config were pruned.
     expect(
-      readdirSync(join(cfgDir, '.phoenixcache', 'config')).filter((n) => n.endsWith('.mjs')),
+      readdirSync(join(cfgDir, '.phoenixcache', 'config')).filter((n) => n.endsWith('.cjs')),
     ).toHaveLength(1);
   });
 });

@@ -1,0 +1,115 @@
+// The code cache the CLI's bundles run through (src/cli/bundle-loader.ts): it must never change what runs (a changed
+// bundle runs its new code, a bad blob costs a compile), it must keep its blobs private, and it must be used.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  renameSync,
+  lstatSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { codeCacheDir } from '../../src/cli/bundle-loader.js';
+import { tempDir } from '../support/temp-dirs.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const LOADER = join(ROOT, 'dist', 'cli', 'loader.cjs'); // built by npm test
+
+/** A folder with a bundle `main.cjs` requiring its sibling `lazy/part.cjs`, and an empty cache folder. */
+function bundles(main = "module.exports = { value: require('./lazy/part.cjs').value * 2 };\n") {
+  const dir = tempDir('phoenix-bundles-');
+  mkdirSync(join(dir, 'lazy'));
+  writeFileSync(join(dir, 'main.cjs'), main);
+  writeFileSync(join(dir, 'lazy', 'part.cjs'), 'module.exports = { value: 21 };\n');
+  return { main: join(dir, 'main.cjs'), part: join(dir, 'lazy', 'part.cjs'), cache: join(dir, 'cache') };
+}
+
+/**
+ * Loads `file` in a new Node process through the built loader, then saves: a second load in one process would be
+ * served by V8's own in-memory compilation cache and never read a blob.
+ */
+function run(file: string, cache: string | undefined): unknown {
+  const script = `const l = require(${JSON.stringify(LOADER)}).bundleLoader(${JSON.stringify(cache)});
+    const v = l.load(${JSON.stringify(file)}).value;
+    l.save().then(() => process.stdout.write(JSON.stringify(v)));`;
+  const r = spawnSync('node', ['-e', script], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as unknown;
+}
+
+const blobs = (cache: string) =>
+  readdirSync(cache)
+    .sort()
+    .map((name) => ({ name, ino: statSync(join(cache, name)).ino }));
+
+describe('the code cache of the bundled CLI', () => {
+  it('keeps one private blob per bundle, and a second run uses them instead of writing new ones', () => {
+    const b = bundles();
+    expect(run(b.main, b.cache)).toBe(42);
+    const first = blobs(b.cache);
+    expect(first).toHaveLength(2); // main.cjs and the sibling it required
+    expect(statSync(b.cache).mode & 0o777).toBe(0o700);
+    for (const { name } of first) expect(statSync(join(b.cache, name)).mode & 0o777).toBe(0o600);
+    expect(run(b.main, b.cache)).toBe(42);
+    expect(blobs(b.cache)).toEqual(first); // accepted by V8: not written again
+  });
+
+  it('runs a changed bundle, never its old code, even at the same length, and drops the old blob', () => {
+    const b = bundles();
+    expect(run(b.main, b.cache)).toBe(42);
+    writeFileSync(b.part, 'module.exports = { value: 12 };\n'); // same length, same inode
+    expect(run(b.main, b.cache)).toBe(24);
+    expect(blobs(b.cache)).toHaveLength(2);
+  });
+
+  it('ignores a blob that is not a private file of this user, or is garbage, and writes a good one', () => {
+    const b = bundles();
+    run(b.main, b.cache);
+    const [main, part] = blobs(b.cache).map(({ name }) => join(b.cache, name));
+    chmodSync(main!, 0o666); // someone else could have written it
+    writeFileSync(part!, 'not a code cache');
+    expect(run(b.main, b.cache)).toBe(42);
+    for (const { name } of blobs(b.cache)) {
+      expect(statSync(join(b.cache, name)).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(b.cache, name), 'utf8')).not.toBe('not a code cache');
+    }
+  });
+
+  it('never reads a blob through a symbolic link', () => {
+    const b = bundles();
+    run(b.main, b.cache);
+    const blob = join(b.cache, blobs(b.cache)[0]!.name);
+    const planted = join(b.cache, '..', 'planted');
+    renameSync(blob, planted);
+    symlinkSync(planted, blob);
+    expect(run(b.main, b.cache)).toBe(42);
+    expect(lstatSync(blob).isSymbolicLink()).toBe(false); // refused, then replaced by a blob of its own
+  });
+
+  it('runs without a cache folder (PHOENIX_CODE_CACHE=off) and writes nothing', () => {
+    expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'off' })).toBeUndefined();
+    expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'rel/dir' })).toBe(resolve('rel/dir'));
+    const b = bundles();
+    expect(run(b.main, undefined)).toBe(42);
+    expect(readdirSync(join(b.main, '..'))).not.toContain('cache');
+  });
+
+  it('is what the real CLI runs: blobs appear in PHOENIX_CODE_CACHE, and the output is the same from them', () => {
+    const cache = join(tempDir('phoenix-code-cache-'), 'code');
+    const env = { PATH: process.env.PATH, PHOENIX_CODE_CACHE: cache, NO_COLOR: '1' };
+    const help = () =>
+      spawnSync('node', [join(ROOT, 'bin', 'phoenix.cjs'), '--help'], { env, encoding: 'utf8' });
+    const first = help();
+    expect(first.status).toBe(0);
+    const written = blobs(cache);
+    expect(written.length).toBeGreaterThan(0);
+    const second = help();
+    expect(second.stdout).toBe(first.stdout);
+    expect(blobs(cache)).toEqual(written);
+  });
+});
