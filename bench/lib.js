@@ -63,6 +63,8 @@ export function benchEnv(cacheDir, extra = {}) {
     ...process.env,
     PHOENIX_CACHE_DIR: cacheDir,
     PHOENIX_PREFS_DIR: prefs,
+    // Each figure's own code cache (src/cli/bundle-loader.ts), warmed by its first runs, not the user's.
+    PHOENIX_CODE_CACHE: tempDir('code-cache'),
     NO_COLOR: '1',
     ...extra,
   };

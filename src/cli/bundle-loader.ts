@@ -28,12 +28,14 @@ export interface BundleLoader {
   save(): Promise<void>;
 }
 
-/** PHOENIX_CODE_CACHE: a folder, or `off`; unset: the user's cache folder. */
+/**
+ * PHOENIX_CODE_CACHE: a folder, or `off`; unset: the user's cache folder. Set to nothing it is off too (an empty
+ * path is never read as "not given"), and the command still runs: a cache never stops one.
+ */
 export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   const given = env.PHOENIX_CODE_CACHE;
-  if (given === 'off') return undefined;
-  if (given !== undefined && given !== '') return path.resolve(given);
-  return path.join(envPaths('phoenix', { suffix: '' }).cache, 'code');
+  if (given === undefined) return path.join(envPaths('phoenix', { suffix: '' }).cache, 'code');
+  return given === 'off' || given.trim() === '' ? undefined : path.resolve(given);
 }
 
 /** FNV-1a, 32 bits: tells apart the bundles of two installs sharing one cache folder. */

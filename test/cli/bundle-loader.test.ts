@@ -93,6 +93,7 @@ describe('the code cache of the bundled CLI', () => {
 
   it('runs without a cache folder (PHOENIX_CODE_CACHE=off) and writes nothing', () => {
     expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'off' })).toBeUndefined();
+    expect(codeCacheDir({ PHOENIX_CODE_CACHE: ' ' })).toBeUndefined();
     expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'rel/dir' })).toBe(resolve('rel/dir'));
     const b = bundles();
     expect(run(b.main, undefined)).toBe(42);
