@@ -41,7 +41,11 @@ const common = {
     'import.meta.filename': '__filename',
     'import.meta.dirname': '__dirname',
   },
-  banner: { js: 'const __phoenixFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // "use strict" first: esbuild's own comes after the banner, where it is no directive, and the ES modules this
+  // code was written as are strict.
+  banner: {
+    js: '"use strict"; const __phoenixFileUrl = require("node:url").pathToFileURL(__filename).href;',
+  },
   logLevel: 'warning',
 };
 

@@ -139,6 +139,9 @@ describe('the bundled CLI (dist/cli, built by npm test)', () => {
     // the blob was used); scripts/bundle-cli.js turns each one into a require().
     expect(all.length).toBeGreaterThan(10);
     expect(all.filter((f) => !f.endsWith('.cjs')).map((f) => relative(ROOT, f))).toEqual([]);
+    // Strict code, as the ES modules it was written as: the directive must come first.
+    const sloppy = all.filter((f) => !readFileSync(f, 'utf8').startsWith('"use strict";'));
+    expect(sloppy.map((f) => relative(ROOT, f))).toEqual([]);
     // `import(` where an expression starts (not a method named import), or an import/export statement; in code,
     // not in the doc comments of bundled packages (undici's JSDoc types).
     const code = (f: string) =>

@@ -171,6 +171,7 @@ async function compile(file: string, phoenix: string): Promise<Compiled> {
       bundle: true,
       platform: 'node',
       format: 'cjs',
+      banner: { js: '"use strict";' }, // the ES module a config is written as is strict code
       supported: { 'dynamic-import': false },
       target: 'node20',
       define: {

@@ -136,6 +136,15 @@ describe('phoenix.config.ts', () => {
     expect((guest.config as Record<string, unknown>).description).toBe(`${path.dirname(file)}|${file}`);
   });
 
+  test('a config runs as strict code, as the ES module it is written as', async () => {
+    const { file } = project('undeclared = 1;\nexport default {};\n');
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({
+      ok: false,
+      error: [{ file, message: 'config failed while loading: undeclared is not defined' }],
+    });
+  });
+
   test('a top-level await is refused at its position, with the form that works instead', async () => {
     const { file } = project('const n = await Promise.resolve(1);\nexport default { n };\n');
     const { result } = await loadCounting(file, '/');
