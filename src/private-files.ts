@@ -14,6 +14,7 @@ import {
   promises as fsp,
   readFileSync,
 } from 'node:fs';
+import path from 'node:path';
 
 /**
  * A folder that exists, is a real folder (not a link), and is 0700. Created with its parents when missing.
@@ -33,6 +34,30 @@ export function ensurePrivateDir(dir: string): void {
       code: 'EPERM',
     });
   if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+}
+
+/**
+ * Whether a folder path is this user's own all the way down: every part of it that exists a real folder (no link)
+ * owned by this user or by root, and none that others may write unless sticky (/tmp). For a folder derived from the
+ * environment (HOME), which root may be run with another user's: that user could link part of it elsewhere and have
+ * root create, or make private, a folder of their choosing.
+ */
+export function ownedPath(dir: string): boolean {
+  const uid = process.getuid?.();
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      st = undefined; // not made yet: ensurePrivateDir makes it
+    }
+    if (st !== undefined) {
+      if (st.isSymbolicLink() || !st.isDirectory()) return false;
+      if (uid !== undefined && st.uid !== uid && st.uid !== 0) return false;
+      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return false;
+    }
+    if (path.dirname(at) === at) return true;
+  }
 }
 
 /**
@@ -83,24 +108,17 @@ async function placeTemp(
 }
 
 /**
- * A file's text, refusing a symbolic link (ELOOP): a link where Phoenix keeps its own files was planted. Read
- * synchronously: these files are small and local, and an asynchronous read costs four thread-pool round trips
- * (open, stat, read, close), which for the step cache of a 3,000-guest fleet is most of reading it.
+ * A file's text, refusing a symbolic link (ELOOP: a link where Phoenix keeps its own files was planted) and a file
+ * that is not this user's or that others may write (EPERM: checked on the open file, so a folder swapped in on the
+ * way cannot hand it someone else's). Read synchronously: these files are small and local, and an asynchronous read
+ * costs four thread-pool round trips (open, stat, read, close), which for the step cache of a 3,000-guest fleet is
+ * most of reading it.
  */
 export function readOwnFile(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return readOwnBytes(file).toString('utf8');
 }
 
-/**
- * A file's bytes, when it is a regular file of this user that no one else may write; otherwise an error. For what
- * Phoenix runs as code (the code cache's blobs, src/cli/bundle-loader.ts): checked on the open file, so a folder
- * swapped in on the way cannot hand it someone else's file.
- */
+/** readOwnFile's bytes: for what Phoenix runs as code (the code cache's blobs, src/cli/bundle-loader.ts). */
 export function readOwnBytes(file: string): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {

@@ -6,7 +6,9 @@
 // - A bundle is a CommonJS script: an ES module cannot use a code cache on Node 20, and code compiled by
 //   `vm.Script` cannot load an ES module dynamically (test/architecture.test.ts holds every built file to that).
 // - The cache is the user's own folder (PHOENIX_CODE_CACHE, else `~/.cache/phoenix/code`), never a shared one: the
-//   blobs are code root runs. A blob is used only when it is a regular file of this user that no one else may write.
+//   blobs are code root runs. A blob is used only when it is a regular file of this user that no one else may write,
+//   and written only where every folder on the way is this user's or root's (root run with another user's HOME
+//   writes none).
 //   Its name is a hash of the bundle's path, then Node's version and the bundle file's identity (inode, size,
 //   modification time in ns): a rebuilt or replaced bundle never meets an old blob (V8 itself checks only the
 //   source's length), and a new blob replaces the bundle's older ones. Not a hash of the content: node:crypto alone
@@ -19,7 +21,7 @@ import path from 'node:path';
 import type { Script } from 'node:vm';
 import envPaths from 'env-paths';
 import { runCommonJs } from '../commonjs.js';
-import { ensurePrivateDir, readOwnBytes, writePrivateFile } from '../private-files.js';
+import { ensurePrivateDir, ownedPath, readOwnBytes, writePrivateFile } from '../private-files.js';
 
 export interface BundleLoader {
   /** A bundle's exports: run once per process, its own requires of sibling bundles loaded the same way. */
@@ -100,7 +102,7 @@ export function bundleLoader(cacheDir: string | undefined): BundleLoader {
   };
 
   const save = async (): Promise<void> => {
-    if (cacheDir === undefined || unsaved.length === 0) return;
+    if (cacheDir === undefined || unsaved.length === 0 || !ownedPath(cacheDir)) return;
     try {
       ensurePrivateDir(cacheDir);
       const present = readdirSync(cacheDir);

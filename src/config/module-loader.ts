@@ -16,7 +16,7 @@ import { error } from './problems.js';
 import { loadEsbuild } from '../startup.js';
 import { toPlainData } from './plain-data.js';
 import { runCommonJs } from '../commonjs.js';
-import { ensurePrivateDir, readOwnFile, writePrivateFile } from '../private-files.js';
+import { ensurePrivateDir, ownedPath, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export type ModuleLoad = Result<unknown, Problem[]>;
 
@@ -70,8 +70,13 @@ function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * Beside the config, then the user's own cache folder: that one only when every folder on its way is this user's or
+ * root's (root run with another user's HOME must not run, or write, a copy that user placed).
+ */
 function cacheDirs(file: string): string[] {
-  return [configCacheDir(path.dirname(file)), userConfigCacheDir()];
+  const user = userConfigCacheDir();
+  return [configCacheDir(path.dirname(file)), ...(ownedPath(user) ? [user] : [])];
 }
 
 /** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */
@@ -80,7 +85,7 @@ function cachedCopy(file: string, key: string): CachedCopy | undefined {
     const copy = path.join(dir, `${key}.cjs`);
     if (!existsSync(copy)) continue;
     try {
-      // Never through a link (readOwnFile refuses one): the copy is code that runs as root.
+      // Never through a link, never another user's file (readOwnFile refuses both): the copy is code root runs.
       const manifest = JSON.parse(readOwnFile(path.join(dir, `${key}.json`))) as CacheManifest;
       const fresh = Object.entries(manifest.inputs).every(
         ([input, hash]) => existsSync(input) && sha256(readFileSync(input)) === hash,

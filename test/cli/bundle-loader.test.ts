@@ -91,6 +91,25 @@ describe('the code cache of the bundled CLI', () => {
     expect(lstatSync(blob).isSymbolicLink()).toBe(false); // refused, then replaced by a blob of its own
   });
 
+  it('writes no blob where a folder on the way is a link or open to others (a HOME not its own)', () => {
+    const b = bundles();
+    const elsewhere = tempDir('phoenix-elsewhere-');
+    const linked = join(b.cache, '..', 'linked');
+    symlinkSync(elsewhere, linked);
+    expect(run(b.main, join(linked, 'code'))).toBe(42);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    const open = join(b.cache, '..', 'open');
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777); // writable by anyone, not sticky
+    expect(run(b.main, join(open, 'code'))).toBe(42);
+    expect(readdirSync(open)).toEqual([]);
+    const sticky = join(b.cache, '..', 'sticky');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777); // as /tmp: others cannot replace what is ours
+    run(b.main, join(sticky, 'code'));
+    expect(readdirSync(join(sticky, 'code'))).toHaveLength(2);
+  });
+
   it('runs without a cache folder (PHOENIX_CODE_CACHE=off) and writes nothing', () => {
     expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'off' })).toBeUndefined();
     expect(codeCacheDir({ PHOENIX_CODE_CACHE: ' ' })).toBeUndefined();

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ensureHypervisorJson } from '../../src/config/hypervisor-file.js';
@@ -79,6 +80,28 @@ describe('phoenix.config.ts', () => {
     const copy = readdirSync(cacheDir).find((f) => f.endsWith('.cjs'))!;
     writeFileSync(path.join(cacheDir, copy), "throw new Error('planted');\n");
     const again = await loadCounting(file, '/');
+    expect(again.compiled).toEqual([file]);
+    expect(fleetOf(again.result).guests.size).toBe(3);
+  });
+
+  test('a compiled copy and manifest that others could have written are never run, however well they match', async () => {
+    const { dir, file } = project();
+    await loadCounting(file, '/');
+    const cacheDir = path.join(dir, '.phoenixcache', 'config');
+    const copy = path.join(
+      cacheDir,
+      readdirSync(cacheDir).find((f) => f.endsWith('.cjs'))!,
+    );
+    const planted = 'globalThis.__plantedRan = true;\nmodule.exports = { default: {} };\n';
+    writeFileSync(copy, planted);
+    const manifest = copy.replace(/\.cjs$/, '.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { code: string };
+    m.code = createHash('sha256').update(planted).digest('hex'); // a manifest that names the planted code
+    writeFileSync(manifest, JSON.stringify(m));
+    chmodSync(copy, 0o666);
+    chmodSync(manifest, 0o666);
+    const again = await loadCounting(file, '/');
+    expect((globalThis as { __plantedRan?: boolean }).__plantedRan).toBeUndefined();
     expect(again.compiled).toEqual([file]);
     expect(fleetOf(again.result).guests.size).toBe(3);
   });
