@@ -9,13 +9,14 @@
 //   blobs are code root runs. A blob is used only when it is a regular file of this user that no one else may write,
 //   and written only where every folder on the way is this user's or root's (root run with another user's HOME
 //   writes none).
-//   Its name is a hash of the bundle's path, then Node's version and the bundle file's identity (inode, size,
-//   modification time in ns): a rebuilt or replaced bundle never meets an old blob (V8 itself checks only the
-//   source's length), and a new blob replaces the bundle's older ones. Not a hash of the content: node:crypto alone
+//   Its name is a hash of the bundle's path, then Node's version and the bundle file's identity (inode, size, and
+//   the inode's change time in ns, which any write moves and no user can set back): a rebuilt, edited or replaced
+//   bundle never meets an old blob (V8 itself checks only the source's length), and a new blob replaces the
+//   bundle's older ones; blobs not rewritten for 30 days go at the next save (those of a deleted install). Not a hash of the content: node:crypto alone
 //   costs more to load (2.5 ms) than `phoenix --help` has to spare.
 // - Anything wrong with the cache (missing, unwritable, rejected by V8) costs only the compile it would have saved.
 // Kept in step: test/cli/bundle-loader.test.ts; what it saves is figure 5 of `npm run bench`.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Script } from 'node:vm';
@@ -31,25 +32,28 @@ export interface BundleLoader {
 }
 
 /**
- * PHOENIX_CODE_CACHE: a folder, or `off`; unset: the user's cache folder. Set to nothing it is off too (an empty
- * path is never read as "not given"), and the command still runs: a cache never stops one.
+ * PHOENIX_CODE_CACHE: a folder, or `off` (also `0`, `false`, `no`, any case); unset: the user's cache folder. Set
+ * to nothing it is off too (an empty path is never read as "not given"), and the command still runs: a cache never
+ * stops one.
  */
 export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   const given = env.PHOENIX_CODE_CACHE;
   if (given === undefined) return path.join(envPaths('phoenix', { suffix: '' }).cache, 'code');
-  return given === 'off' || given.trim() === '' ? undefined : path.resolve(given);
+  return OFF.has(given.trim().toLowerCase()) ? undefined : path.resolve(given);
 }
 
+const OFF = new Set(['', 'off', '0', 'false', 'no']);
+
 /** FNV-1a, 32 bits: tells apart the bundles of two installs sharing one cache folder. */
-function pathHash(file: string): string {
+export function pathHash(file: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** `<hash of the path>-<Node and the file's identity>`: one bundle's blobs share the part before the dash. */
-export function blobName(file: string, st: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
-  return `${pathHash(file)}-${process.version}.${process.arch}.${st.ino}.${st.size}.${st.mtimeNs}`;
+export function blobName(file: string, st: { ino: bigint; size: bigint; ctimeNs: bigint }): string {
+  return `${pathHash(file)}-${process.version}.${process.arch}.${st.ino}.${st.size}.${st.ctimeNs}`;
 }
 
 /** A bundle's text and its file's identity, from one open. */
@@ -62,9 +66,14 @@ function readBundle(file: string): { source: string; name: string } {
   }
 }
 
-const BLOB = /^[0-9a-f]{8}-v[\w.]*\.\d+$/; // not another process's temp file beside it
+const BLOB = /^([0-9a-f]{8}-)v[\w.]*\.\d+$/;
+/** A blob's temp file while it is written (src/private-files.ts): `<blob>.<pid>.<clock>.tmp`. */
+const TEMP = /^[0-9a-f]{8}-v[\w.]*\.\d+\.(\d+)\.\d+\.tmp$/;
+const MONTH_MS = 30 * 24 * 3600 * 1000;
 
-export function bundleLoader(cacheDir: string | undefined): BundleLoader {
+export function bundleLoader(given: string | undefined): BundleLoader {
+  // Read and written only where every folder on the way is this user's or root's and shut to others.
+  const cacheDir = given !== undefined && ownedPath(given) ? given : undefined;
   const loaded = new Map<string, unknown>();
   const unsaved: { name: string; script: Script }[] = [];
 
@@ -102,23 +111,48 @@ export function bundleLoader(cacheDir: string | undefined): BundleLoader {
   };
 
   const save = async (): Promise<void> => {
-    if (cacheDir === undefined || unsaved.length === 0 || !ownedPath(cacheDir)) return;
+    if (cacheDir === undefined || unsaved.length === 0) return;
     try {
       ensurePrivateDir(cacheDir);
-      const present = readdirSync(cacheDir);
+      const written = new Set<string>();
       for (const { name, script } of unsaved.splice(0)) {
         await writePrivateFile(path.join(cacheDir, name), script.createCachedData());
-        const bundle = name.slice(0, name.indexOf('-') + 1);
-        for (const old of present)
-          if (BLOB.test(old) && old.startsWith(bundle) && old !== name)
-            rmSync(path.join(cacheDir, old), { force: true });
+        written.add(name);
       }
+      prune(cacheDir, written);
     } catch {
       // A cache that cannot be written is no cache: the next run compiles again.
     }
   };
 
   return { load, save };
+}
+
+/**
+ * Removes what no run will read: the older blobs of the bundles just written, blobs not rewritten for a month (of an
+ * install since deleted; one still in use is compiled and written again), and temp files whose writer is gone.
+ */
+function prune(dir: string, written: ReadonlySet<string>): void {
+  const bundles = new Set([...written].map((name) => BLOB.exec(name)?.[1]));
+  for (const name of readdirSync(dir)) {
+    if (written.has(name)) continue;
+    const file = path.join(dir, name);
+    const blob = BLOB.exec(name);
+    const temp = TEMP.exec(name);
+    const stale =
+      (blob !== null && (bundles.has(blob[1]) || Date.now() - statSync(file).mtimeMs > MONTH_MS)) ||
+      (temp !== null && !alive(Number(temp[1])));
+    if (stale) rmSync(file, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The launcher's call (bin/phoenix.cjs): the CLI's entry bundle beside this one, then the blobs it lacked. */

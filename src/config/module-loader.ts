@@ -176,14 +176,11 @@ async function compile(file: string, phoenix: string): Promise<Compiled> {
       bundle: true,
       platform: 'node',
       format: 'cjs',
-      banner: { js: '"use strict";' }, // the ES module a config is written as is strict code
+      // Strict code, as the ES module a config is written as; `import.meta` names the config file itself.
+      banner: { js: `"use strict"; const __phoenixImportMeta = Object.freeze(${importMeta(file)});` },
       supported: { 'dynamic-import': false },
       target: 'node20',
-      define: {
-        'import.meta.url': JSON.stringify(pathToFileURL(path.resolve(file)).href),
-        'import.meta.filename': JSON.stringify(path.resolve(file)),
-        'import.meta.dirname': JSON.stringify(path.dirname(path.resolve(file))),
-      },
+      define: { 'import.meta': '__phoenixImportMeta' },
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -208,6 +205,11 @@ async function compile(file: string, phoenix: string): Promise<Compiled> {
   } catch (e) {
     return err(compileProblems(file, e));
   }
+}
+
+function importMeta(file: string): string {
+  const filename = path.resolve(file);
+  return JSON.stringify({ url: pathToFileURL(filename).href, filename, dirname: path.dirname(filename) });
 }
 
 interface EsbuildMessage {
@@ -297,15 +299,24 @@ function failure(file: string, e: unknown): ModuleLoad {
       `config called ${e.message} while loading`,
       'a config returns its value; it never exits',
     );
-  return fail(file, `config failed while loading: ${e instanceof Error ? e.message : String(e)}`);
+  const message = e instanceof Error ? e.message : String(e);
+  // A package whose exports offer only an ES module entry ("import"): require() finds none.
+  if ((e as NodeJS.ErrnoException | undefined)?.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+    return fail(
+      file,
+      `config failed while loading: ${message}`,
+      'a config runs as CommonJS: import a package that exports a "require" or "default" entry',
+    );
+  return fail(file, `config failed while loading: ${message}`);
 }
 
 function runDefault(file: string, compiled: CachedCopy): Promise<ModuleLoad> {
   return guarded(file, async () => {
     let mod: { default?: unknown };
     try {
-      // npm packages a config imports resolve from the copy's folder, which sits inside the config's folder.
-      mod = runCommonJs(compiled.code, compiled.file, createRequire(compiled.file)).exports as {
+      // Run as the config file itself: its require, __dirname and npm packages are those of its own folder, also
+      // when the copy lives in the user's cache folder (a read-only config folder).
+      mod = runCommonJs(compiled.code, path.resolve(file), createRequire(path.resolve(file))).exports as {
         default?: unknown;
       };
     } catch (e) {

@@ -8,13 +8,14 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  utimesSync,
   renameSync,
   lstatSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeCacheDir } from '../../src/cli/bundle-loader.js';
+import { codeCacheDir, pathHash } from '../../src/cli/bundle-loader.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -42,6 +43,8 @@ function run(file: string, cache: string | undefined): unknown {
   return JSON.parse(r.stdout) as unknown;
 }
 
+const blobPrefix = (file: string) => `${pathHash(file)}-`;
+
 const blobs = (cache: string) =>
   readdirSync(cache)
     .sort()
@@ -62,7 +65,11 @@ describe('the code cache of the bundled CLI', () => {
   it('runs a changed bundle, never its old code, even at the same length, and drops the old blob', () => {
     const b = bundles();
     expect(run(b.main, b.cache)).toBe(42);
-    writeFileSync(b.part, 'module.exports = { value: 12 };\n'); // same length, same inode
+    const { mtimeNs } = statSync(b.part, { bigint: true });
+    writeFileSync(b.part, 'module.exports = { value: 12 };\n'); // same length, same inode,
+    const at = `@${mtimeNs / 10n ** 9n}.${String(mtimeNs % 10n ** 9n).padStart(9, '0')}`;
+    expect(spawnSync('touch', ['-m', '-d', at, b.part]).status).toBe(0); // and its time set back to the ns
+    expect(statSync(b.part, { bigint: true }).mtimeNs).toBe(mtimeNs);
     expect(run(b.main, b.cache)).toBe(24);
     expect(blobs(b.cache)).toHaveLength(2);
   });
@@ -110,9 +117,33 @@ describe('the code cache of the bundled CLI', () => {
     expect(readdirSync(join(sticky, 'code'))).toHaveLength(2);
   });
 
+  it('drops blobs not rewritten for a month and temp files whose writer is gone, when it writes', () => {
+    const b = bundles();
+    run(b.main, b.cache);
+    const main = blobs(b.cache).find(({ name }) => name.startsWith(blobPrefix(b.main)))!.name;
+    const other = (hash: string) => join(b.cache, `${hash}-${process.version}.${process.arch}.1.2.3`);
+    const monthAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    writeFileSync(other('deadbeef'), 'x'); // a deleted install's, last written a month ago
+    utimesSync(other('deadbeef'), monthAgo, monthAgo);
+    writeFileSync(other('0deadbee'), 'x'); // another install's, recent
+    const orphan = `${main}.999999999.1.tmp`; // no such PID
+    const writing = `${main}.${process.pid}.1.tmp`; // a live writer's
+    writeFileSync(join(b.cache, orphan), 'x');
+    writeFileSync(join(b.cache, writing), 'x');
+    writeFileSync(b.part, 'module.exports = { value: 22 };\n'); // something to write
+    expect(run(b.main, b.cache)).toBe(44);
+    const left = readdirSync(b.cache);
+    expect(left).not.toContain(basename(other('deadbeef')));
+    expect(left).not.toContain(orphan);
+    expect(left).toContain(basename(other('0deadbee')));
+    expect(left).toContain(writing);
+    expect(left).toContain(main);
+  });
+
   it('runs without a cache folder (PHOENIX_CODE_CACHE=off) and writes nothing', () => {
     expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'off' })).toBeUndefined();
-    expect(codeCacheDir({ PHOENIX_CODE_CACHE: ' ' })).toBeUndefined();
+    for (const off of [' ', 'OFF', '0', 'false', 'No'])
+      expect(codeCacheDir({ PHOENIX_CODE_CACHE: off })).toBeUndefined();
     expect(codeCacheDir({ PHOENIX_CODE_CACHE: 'rel/dir' })).toBe(resolve('rel/dir'));
     const b = bundles();
     expect(run(b.main, undefined)).toBe(42);

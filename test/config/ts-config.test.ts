@@ -147,16 +147,33 @@ describe('phoenix.config.ts', () => {
     expect(result).toMatchObject({ ok: false, error: [{ severity: 'error', file, line: 3, column: 25 }] });
   });
 
-  test('import.meta names the config file itself, not its compiled copy', async () => {
+  test('import.meta and __dirname name the config file itself, not its compiled copy', async () => {
     const { file } = project(
       "import { readFileSync } from 'node:fs';\nconst name = readFileSync(new URL('./name.txt', import.meta.url), 'utf8').trim();\n" +
-        `export default { lxc: { '900': { name, template: 'local:vztmpl/x.tar.zst', description: import.meta.dirname + '|' + import.meta.filename } } };\n`,
+        'const meta = import.meta;\n' +
+        `export default { lxc: { '900': { name, template: 'local:vztmpl/x.tar.zst', description: [meta.dirname, import.meta.filename, __dirname].join('|') } } };\n`,
     );
-    // The config lives in its own folder; name.txt is beside it.
     writeFileSync(path.join(path.dirname(file), 'name.txt'), 'from-a-file\n');
     const guest = fleetOf((await loadCounting(file, '/')).result).guests.get(900) as LxcGuest;
     expect(guest.config.name).toBe('from-a-file');
-    expect((guest.config as Record<string, unknown>).description).toBe(`${path.dirname(file)}|${file}`);
+    const dir = path.dirname(file);
+    expect((guest.config as Record<string, unknown>).description).toBe(`${dir}|${file}|${dir}`);
+  });
+
+  test('a package with only an ES module entry is refused with what to use instead', async () => {
+    const { dir, file } = project(
+      "import { NAME } from 'esm-only';\nexport default { lxc: { '900': { name: NAME } } };\n",
+    );
+    const pkg = path.join(dir, 'node_modules', 'esm-only');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: 'esm-only', exports: { import: './index.mjs' } }),
+    );
+    writeFileSync(path.join(pkg, 'index.mjs'), "export const NAME = 'x';\n");
+    const { result } = await loadCounting(file, '/');
+    expect(result).toMatchObject({ ok: false, error: [{ file }] });
+    expect(errorsOf(result)[0]?.hint).toContain('exports a "require" or "default" entry');
   });
 
   test('a config runs as strict code, as the ES module it is written as', async () => {

@@ -64,7 +64,7 @@ function assertCacheFilesWhole(cache: string, when: string): void {
       const path = join(hosts, ns, f);
       if (!f.endsWith('.json')) {
         // The temp file of a write a kill interrupted may be left (private-files.ts); it is never read.
-        expect(f, `${when}: unexpected file ${path}`).toMatch(/\.json\.[0-9a-f]{12}\.tmp$/);
+        expect(f, `${when}: unexpected file ${path}`).toMatch(/\.json\.\d+\.\d+\.tmp$/);
         continue;
       }
       const parsed = cacheFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
