@@ -61,6 +61,21 @@ export function ownedPath(dir: string): boolean {
 }
 
 /**
+ * Why `file`, which holds settings Phoenix acts on, cannot be trusted as this user's own (undefined when it can):
+ * its folders as ownedPath, itself a regular file of this user that others cannot write.
+ */
+export function notOwnedReason(file: string): string | undefined {
+  if (!ownedPath(path.dirname(file)))
+    return 'a folder on its way is a link, or belongs to or is writable by another user';
+  const st = lstatSync(file);
+  const uid = process.getuid?.();
+  if (!st.isFile()) return 'it is not a regular file';
+  if (uid !== undefined && st.uid !== uid) return `it belongs to user ${st.uid}`;
+  if ((st.mode & 0o022) !== 0) return 'others may write it';
+  return undefined;
+}
+
+/**
  * Writes `data` to `file` atomically with mode 0600: a fresh temp file beside it (O_EXCL, so never through a link),
  * flushed, then renamed over the destination, which replaces a link rather than following it. (write-file-atomic
  * resolves links first and writes to their target, which is exactly what must not happen here.)

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { err, ok, type Result } from '../result.js';
 import { loadPrefsStore } from '../startup.js';
+import { notOwnedReason } from '../private-files.js';
 
 /** The file conf uses for openPrefs(env): the same env-paths call and file name conf makes for those options. */
 export function prefsFile(env: NodeJS.ProcessEnv): string {
@@ -24,6 +25,13 @@ export function unusablePrefs(file: string, reason: string): string {
 export async function readPrefs(env: NodeJS.ProcessEnv): Promise<Result<Record<string, unknown>, string>> {
   const file = prefsFile(env);
   if (!existsSync(file)) return ok({});
+  // Its `config` names a config module Phoenix runs: root run with another user's HOME must not take theirs.
+  const notOwned = notOwnedReason(file);
+  if (notOwned !== undefined)
+    return err(
+      `the preferences file ${file} is not this user's own (${notOwned}): remove it, or run with your own HOME ` +
+        `(sudo -H) or PHOENIX_PREFS_DIR`,
+    );
   const { readPrefs: readThroughConf } = await loadPrefsStore();
   try {
     return ok(readThroughConf(env));

@@ -1,6 +1,8 @@
 // `phoenix prefs list | get KEY | set KEY VALUE | unset KEY | reset`: user preferences kept with conf. `unset` and
 // `reset` also repair a file conf refuses (hand-edited into invalid JSON or an invalid value).
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ownedPath } from '../../private-files.js';
 import { prefsFile, unusablePrefs } from '../../prefs/read.js';
 import { openPrefs, removeKeyByHand } from '../../prefs/store.js';
 import { PREF_KEYS, PREF_PARSERS, type PrefKey } from '../../prefs/values.js';
@@ -19,6 +21,15 @@ const isKey = (k: string | undefined): k is PrefKey =>
 function runNow(ctx: VerbContext): number {
   const [action = 'list', key, value] = ctx.words;
   const file = prefsFile(ctx.env);
+  // Written, removed and read only in this user's own folder: root run with another user's HOME must not write
+  // through a link that user placed, nor take their settings.
+  if (!ownedPath(dirname(file))) {
+    ctx.io.err(
+      `Error: the preferences folder ${dirname(file)} is not this user's own (a folder on its way is a link, or ` +
+        `belongs to or is writable by another user): run with your own HOME (sudo -H) or PHOENIX_PREFS_DIR`,
+    );
+    return EXIT.usage;
+  }
   if (action === 'reset' && key === undefined) {
     rmSync(file, { force: true });
     ctx.io.out(`Preferences reset (removed ${file}).`);
