@@ -1,6 +1,6 @@
 // Load the fleet for a command, printing warnings; an invalid config is exit 2 with every problem listed.
 import { type Result, err, ok } from '../result.js';
-import type { Fleet } from '../config/model.js';
+import type { Fleet, Problem } from '../config/model.js';
 import type { VerbContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { loadFleet } from '../config/load.js';
@@ -9,7 +9,13 @@ import { formatProblems } from '../config/problems.js';
 /** The fleet and its number of warnings, or the exit code after the problems were printed. */
 export type Loaded = Result<{ fleet: Fleet; warnings: number }, number>;
 
-export async function loadConfigFor(ctx: VerbContext): Promise<Loaded> {
+export async function loadConfigFor(
+  ctx: VerbContext,
+  opts: {
+    /** Also called with every problem of an invalid config (validate --json prints them as its document). */
+    onInvalid?: (problems: Problem[]) => void;
+  } = {},
+): Promise<Loaded> {
   const result = await loadFleet({
     config: ctx.options.config,
     cwd: ctx.cwd,
@@ -19,6 +25,7 @@ export async function loadConfigFor(ctx: VerbContext): Promise<Loaded> {
   });
   if (!result.ok) {
     ctx.io.err(formatProblems(result.error));
+    opts.onInvalid?.(result.error);
     const errors = result.error.filter((p) => p.severity === 'error').length;
     ctx.io.err(`Error: the config has ${errors} error${errors === 1 ? '' : 's'}; nothing was changed.`);
     return err(EXIT.usage);

@@ -109,6 +109,17 @@ describe('a config that prints or exits while it loads (item 7)', () => {
     expect(r.stderr).toContain('hello from the config');
   });
 
+  it('validate --json on an invalid config prints its problems as the JSON document (exit 2)', () => {
+    const config = ts('invalid', `export default { lxc: { '900': { name: 'base', memory_mb: 'lots' } } };`);
+    const r = run(['validate', '--json', '--config', config]);
+    expect(r.exit, r.stderr).toBe(2);
+    const doc = JSON.parse(r.stdout) as { valid: boolean; problems: { file: string; path: unknown[] }[] };
+    expect(doc.valid).toBe(false);
+    expect(doc.problems).toContainEqual(
+      expect.objectContaining({ severity: 'error', file: config, path: ['lxc', '900', 'memory_mb'] }),
+    );
+  });
+
   it('process.exit(0) is a config error (exit 2), not a silent success', () => {
     const config = ts('exits', `process.exit(0); export default ${VALID};`);
     const r = run(['plan', '--sim-dir', join(root, 'sim'), '--config', config]);

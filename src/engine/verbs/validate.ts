@@ -1,11 +1,16 @@
-// `phoenix validate`: check the config, print a summary; exit 0 (valid) or 2 (every problem listed).
+// `phoenix validate`: check the config, print a summary; exit 0 (valid) or 2 (every problem listed). With --json
+// stdout is one document either way: the summary, or `{ valid: false, problems }`.
 import type { VerbContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { loadConfigFor } from '../load-config.js';
 import { summarizeFleet } from '../../config/summary.js';
 
 export async function run(ctx: VerbContext): Promise<number> {
-  const loaded = await loadConfigFor(ctx);
+  const loaded = await loadConfigFor(ctx, {
+    onInvalid: (problems) => {
+      if (ctx.options.json) ctx.io.out(JSON.stringify({ valid: false, problems }));
+    },
+  });
   if (!loaded.ok) return loaded.error;
   const s = summarizeFleet(loaded.value.fleet);
   if (ctx.options.strict && loaded.value.warnings > 0) {
