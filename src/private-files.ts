@@ -12,7 +12,9 @@ import {
   mkdirSync,
   openSync,
   promises as fsp,
+  readdirSync,
   readFileSync,
+  rmSync,
 } from 'node:fs';
 import path from 'node:path';
 
@@ -119,6 +121,28 @@ async function placeTemp(
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     throw e;
+  }
+}
+
+const TEMP = /\.(\d+)\.\d+\.tmp$/; // placeTemp's `<file>.<pid>.<clock>.tmp`
+
+/**
+ * Removes the temp files in `dir` whose writer is gone (killed during a write). A temp file of a live process, or of
+ * a PID another process has taken since, stays; it is never read.
+ */
+export function removeOrphanTemps(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = TEMP.exec(name);
+    if (m !== null && !processAlive(Number(m[1]))) rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -5,7 +5,13 @@ import { dirname, join } from 'node:path';
 import type { StepCache, StepRecord } from './cache.js';
 import { CACHE_FORMAT, CACHE_VERSION, isWrittenCacheFile, type CacheFile } from './file-format.js';
 import { loadCacheSchema } from '../startup.js';
-import { ensurePrivateDir, isLinkRefused, readOwnFile, writePrivateFile } from '../private-files.js';
+import {
+  ensurePrivateDir,
+  isLinkRefused,
+  readOwnFile,
+  removeOrphanTemps,
+  writePrivateFile,
+} from '../private-files.js';
 
 export { cacheNamespace } from './namespace.js';
 
@@ -76,6 +82,7 @@ class TargetFiles implements FileStepCache {
   /** Per target file: the tail of its write queue, so writes to one file never overlap. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly byTarget = new Map<string, Map<string, StepRecord>>();
+  private tempsChecked = false;
 
   constructor(
     readonly dir: string,
@@ -141,6 +148,10 @@ class TargetFiles implements FileStepCache {
     // 0600 in 0700 folders, replacing (never following) a link planted in the file's place.
     ensurePrivateDir(dirname(this.dir));
     ensurePrivateDir(this.dir);
+    if (!this.tempsChecked) {
+      this.tempsChecked = true;
+      removeOrphanTemps(this.dir); // of a run killed while it wrote, once per run (never by a read-only verb)
+    }
     await writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }

@@ -22,7 +22,13 @@ import path from 'node:path';
 import type { Script } from 'node:vm';
 import envPaths from 'env-paths';
 import { runCommonJs } from '../commonjs.js';
-import { ensurePrivateDir, ownedPath, readOwnBytes, writePrivateFile } from '../private-files.js';
+import {
+  ensurePrivateDir,
+  ownedPath,
+  readOwnBytes,
+  removeOrphanTemps,
+  writePrivateFile,
+} from '../private-files.js';
 
 export interface BundleLoader {
   /** A bundle's exports: run once per process, its own requires of sibling bundles loaded the same way. */
@@ -67,8 +73,6 @@ function readBundle(file: string): { source: string; name: string } {
 }
 
 const BLOB = /^([0-9a-f]{8}-)v[\w.]*\.\d+$/;
-/** A blob's temp file while it is written (src/private-files.ts): `<blob>.<pid>.<clock>.tmp`. */
-const TEMP = /^[0-9a-f]{8}-v[\w.]*\.\d+\.(\d+)\.\d+\.tmp$/;
 const MONTH_MS = 30 * 24 * 3600 * 1000;
 
 export function bundleLoader(given: string | undefined): BundleLoader {
@@ -138,21 +142,10 @@ function prune(dir: string, written: ReadonlySet<string>): void {
     if (written.has(name)) continue;
     const file = path.join(dir, name);
     const blob = BLOB.exec(name);
-    const temp = TEMP.exec(name);
-    const stale =
-      (blob !== null && (bundles.has(blob[1]) || Date.now() - statSync(file).mtimeMs > MONTH_MS)) ||
-      (temp !== null && !alive(Number(temp[1])));
-    if (stale) rmSync(file, { force: true });
+    if (blob !== null && (bundles.has(blob[1]) || Date.now() - statSync(file).mtimeMs > MONTH_MS))
+      rmSync(file, { force: true });
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  removeOrphanTemps(dir);
 }
 
 /** The launcher's call (bin/phoenix.cjs): the CLI's entry bundle beside this one, then the blobs it lacked. */

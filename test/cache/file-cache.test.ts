@@ -43,6 +43,18 @@ describe('file step cache', () => {
     expect([mode, (await lstat(folder())).mode & 0o777]).toEqual([0o600, 0o700]);
   });
 
+  it("removes the temp files of a run killed while it wrote, at its first write, and never a live writer's", async () => {
+    await mkdir(folder(), { recursive: true });
+    const orphan = '950.json.999999999.1764000000000.tmp'; // no such PID
+    const live = `950.json.${process.pid}.1764000000000.tmp`;
+    await writeFile(join(folder(), orphan), '{"half":');
+    await writeFile(join(folder(), live), '{"half":');
+    const { cache } = await openStepCache(dir, ns);
+    expect((await readdir(folder())).sort()).toEqual([orphan, live].sort()); // opening (a plan) removes nothing
+    await cache.set('950:configure', record('a'));
+    expect((await readdir(folder())).sort()).toEqual(['950.json', live].sort());
+  });
+
   it('starts empty without warnings when nothing was cached, and survives a reopen', async () => {
     const { cache, warnings } = await openStepCache(dir, ns);
     expect(warnings).toEqual([]);
