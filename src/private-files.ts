@@ -39,6 +39,28 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
+ * Whether someone besides the owner may write it: anyone, or a group that is not this user's own (with a user's
+ * private group, umask 002 makes files group-writable, and that group holds only the user).
+ */
+function othersMayWrite(st: { mode: number; gid: number }): boolean {
+  if ((st.mode & 0o002) !== 0) return true;
+  return (st.mode & 0o020) !== 0 && st.gid !== process.getgid?.();
+}
+
+/**
+ * Why a config file that a search found (not one named) is not to be run (undefined when it may): it must belong
+ * to this user or root and be shut to others. A search walks up to folders such as /tmp, where anyone can leave a
+ * phoenix.config.ts.
+ */
+export function foundFileReason(file: string): string | undefined {
+  const st = lstatSync(file);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) return `it belongs to user ${st.uid}`;
+  if (othersMayWrite(st)) return 'others may write it';
+  return undefined;
+}
+
+/**
  * Whether a folder path is this user's own all the way down: every part of it that exists a real folder (no link)
  * owned by this user or by root, and none that others may write unless sticky (/tmp). For a folder derived from the
  * environment (HOME), which root may be run with another user's: that user could link part of it elsewhere and have
@@ -56,7 +78,7 @@ export function ownedPath(dir: string): boolean {
     if (st !== undefined) {
       if (st.isSymbolicLink() || !st.isDirectory()) return false;
       if (uid !== undefined && st.uid !== uid && st.uid !== 0) return false;
-      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return false;
+      if (othersMayWrite(st) && (st.mode & 0o1000) === 0) return false;
     }
     if (path.dirname(at) === at) return true;
   }
@@ -73,7 +95,7 @@ export function notOwnedReason(file: string): string | undefined {
   const uid = process.getuid?.();
   if (!st.isFile()) return 'it is not a regular file';
   if (uid !== undefined && st.uid !== uid) return `it belongs to user ${st.uid}`;
-  if ((st.mode & 0o022) !== 0) return 'others may write it';
+  if (othersMayWrite(st)) return 'others may write it';
   return undefined;
 }
 
@@ -163,7 +185,7 @@ export function readOwnBytes(file: string): Buffer {
   try {
     const st = fstatSync(fd);
     const uid = process.getuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0)
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || othersMayWrite(st))
       throw Object.assign(new Error(`${file} is not a private file of this user`), { code: 'EPERM' });
     return readFileSync(fd);
   } finally {

@@ -17,6 +17,7 @@ import { hypervisorJsonPath } from './hypervisor-file.js';
 import { checkScripts, validateFleet } from './validate.js';
 import { MISSING_SCRIPT, readScriptFacts, readScriptModes } from './script-files.js';
 import { loadValidation } from '../startup.js';
+import { foundFileReason } from '../private-files.js';
 import { cosmiconfigSync, getDefaultSearchPlaces } from 'cosmiconfig';
 
 export interface LoadOptions {
@@ -265,6 +266,16 @@ async function search(dir: string, hooks?: ModuleLoadHooks, onlyHere = false): P
   try {
     const { found, texts } = explorer(onlyHere ? 'none' : 'project');
     const result = found.search(dir);
+    const stranger = result === null || onlyHere ? undefined : foundFileReason(result.filepath);
+    if (stranger !== undefined && result !== null)
+      return fail(
+        error(
+          result.filepath,
+          [],
+          `the config found searching up from ${dir} is not loaded: ${stranger}`,
+          `pass --config ${result.filepath} to load it anyway, or make it yours (chown; chmod go-w)`,
+        ),
+      );
     // package.json is read again for the positions of its problems (cosmiconfig keeps no text of it).
     if (
       result !== null &&

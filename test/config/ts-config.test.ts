@@ -128,6 +128,22 @@ describe('phoenix.config.ts', () => {
     expect(fleetOf(result).files).toEqual([file]);
   });
 
+  test('a config the search finds that another user could have written is not run; named with --config it is', async () => {
+    const { dir, file } = project(
+      "globalThis.__strangerRan = true;\nexport default { lxc: { '900': { name: 'base', template: 'local:vztmpl/x.tar.zst' } } };\n",
+    );
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "shared" }');
+    chmodSync(file, 0o666); // as anyone's phoenix.config.ts in /tmp above the folder root works in
+    const cwd = path.join(dir, 'sub');
+    mkdirSync(cwd);
+    const { result } = await loadCounting(undefined, cwd);
+    expect(result).toMatchObject({ ok: false, error: [{ file }] });
+    expect(errorsOf(result)[0]?.message).toContain('is not loaded: others may write it');
+    expect((globalThis as { __strangerRan?: boolean }).__strangerRan).toBeUndefined();
+    expect(fleetOf((await loadCounting(file, cwd)).result).guests.size).toBe(1);
+    delete (globalThis as { __strangerRan?: boolean }).__strangerRan;
+  });
+
   test('a plain object default export works without defineConfig', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'phoenix.config.mjs');
