@@ -115,7 +115,8 @@ export function bundleLoader(given: string | undefined): BundleLoader {
   };
 
   const save = async (): Promise<void> => {
-    if (cacheDir === undefined || unsaved.length === 0) return;
+    // Checked again: the folder may have been made, or linked, by someone else while the command ran.
+    if (cacheDir === undefined || unsaved.length === 0 || !ownedPath(cacheDir)) return;
     try {
       ensurePrivateDir(cacheDir);
       const written = new Set<string>();

@@ -3,7 +3,7 @@
 // file; a run writes it just before it executes steps (ensureHypervisorJson), so validate, plan, why and status
 // never write beside the config.
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
+import { ensurePrivateDir, ownedPath, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Fleet } from './model.js';
@@ -17,16 +17,18 @@ export function hypervisorJsonPath(configFile: string): string {
 }
 
 /**
- * Writes the hypervisor JSON of a fleet that generates one, when it is missing or differs. A read-only config
+ * Writes the hypervisor JSON of a fleet that generates one, when it is missing or differs; what went wrong, when it
+ * could be written nowhere. A read-only config
  * folder falls back to the user's own cache folder (private: the file may hold secrets the scripts need), and the
  * fleet then names that file. A legacy fleet's file is the user's own and is never written.
  */
-export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
-  if (fleet.generatedHypervisorConfig !== true) return;
+export async function ensureHypervisorJson(fleet: Fleet): Promise<string | undefined> {
+  if (fleet.generatedHypervisorConfig !== true) return undefined;
   const text = `${stringify({ ...fleet.globals, ...fleet.hypervisor }, null, 2) ?? '{}'}\n`;
+  // The user's folder only when it is theirs all the way (root run with another user's HOME: see ownedPath).
   const own = path.join(userConfigCacheDir(), FILE_NAME);
   let lastError: unknown;
-  for (const file of [fleet.hypervisorConfigFile, own]) {
+  for (const file of [fleet.hypervisorConfigFile, ...(ownedPath(path.dirname(own)) ? [own] : [])]) {
     try {
       ensurePrivateDir(path.dirname(file));
       if (
@@ -36,10 +38,14 @@ export async function ensureHypervisorJson(fleet: Fleet): Promise<void> {
       )
         await writePrivateFile(file, text);
       fleet.hypervisorConfigFile = file;
-      return;
+      return undefined;
     } catch (e) {
       lastError = e;
     }
   }
-  throw lastError instanceof Error ? lastError : new Error(`cannot write ${FILE_NAME}`);
+  return (
+    `cannot write the hypervisor settings the host scripts read (${FILE_NAME}): ` +
+    `${lastError instanceof Error ? lastError.message : String(lastError)}; make the config folder's ` +
+    `.phoenixcache writable, or run with your own HOME`
+  );
 }

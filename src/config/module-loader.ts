@@ -60,7 +60,12 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
     hooks.onCompile?.(file);
     const built = await compile(file, phoenix);
     if (!built.ok) return built;
-    const written = await writeCopy(file, key, built.value.code, built.value.inputs);
+    // A copy that can be kept nowhere (a read-only config folder, no usable folder of the user's own) is run as
+    // compiled, and compiled again next time.
+    const written = await writeCopy(file, key, built.value.code, built.value.inputs).catch(() => ({
+      file,
+      code: built.value.code,
+    }));
     return runDefault(file, written);
   }
   return runDefault(file, compiled);

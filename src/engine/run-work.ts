@@ -127,8 +127,13 @@ async function runLocked(
   const json = session.options.json;
   const said = peopleOut(io, json);
   // Host and feature scripts read the hypervisor settings from a file: written now, not when the config loads.
-  if (plan.steps.some((s) => s.target === 'host' && s.status === 'stale'))
-    await ensureHypervisorJson(session.fleet);
+  if (plan.steps.some((s) => s.target === 'host' && s.status === 'stale')) {
+    const unwritable = await ensureHypervisorJson(session.fleet);
+    if (unwritable !== undefined) {
+      io.err(`Error: ${unwritable}`);
+      return EXIT.failed;
+    }
+  }
   const summary = await runPlan(plan, {
     concurrency: session.options.concurrency,
     keepGoing: session.options.keepGoing,

@@ -16,6 +16,7 @@ export function openPrefs(env: NodeJS.ProcessEnv): Conf<Record<Pref, unknown>> {
     projectName: 'phoenix',
     projectSuffix: '',
     schema,
+    configFileMode: 0o600, // the user's own: read only when nobody else may write it (prefs/read.ts)
     ...(env.PHOENIX_PREFS_DIR ? { cwd: env.PHOENIX_PREFS_DIR } : {}),
   });
 }

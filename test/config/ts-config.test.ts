@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ensureHypervisorJson } from '../../src/config/hypervisor-file.js';
@@ -142,6 +150,24 @@ describe('phoenix.config.ts', () => {
     expect((globalThis as { __strangerRan?: boolean }).__strangerRan).toBeUndefined();
     expect(fleetOf((await loadCounting(file, cwd)).result).guests.size).toBe(1);
     delete (globalThis as { __strangerRan?: boolean }).__strangerRan;
+  });
+
+  test('a config whose compiled copy can be kept nowhere still loads (compiled again each time)', async () => {
+    const { dir, file } = project();
+    writeFileSync(path.join(dir, '.phoenixcache'), 'a file in the way'); // the config folder's cache unusable
+    const elsewhere = tempDir();
+    symlinkSync(tempDir(), path.join(elsewhere, 'link'));
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = path.join(elsewhere, 'link'); // the user's cache folder: not its own all the way
+    try {
+      const first = await loadCounting(file, '/');
+      expect(fleetOf(first.result).guests.size).toBe(3);
+      expect((await loadCounting(file, '/')).compiled).toEqual([file]);
+      expect(readdirSync(path.join(elsewhere, 'link'))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
   });
 
   test('a plain object default export works without defineConfig', async () => {
@@ -348,5 +374,24 @@ describe('JSON configs', () => {
       error: [{ severity: 'error', message: expect.stringContaining('no phoenix config found') as unknown }],
     });
     expect(existsSync(path.join(dir, '.phoenixcache'))).toBe(false);
+  });
+
+  test('the hypervisor settings go to the user folder only when it is theirs all the way; else one message', async () => {
+    const { dir, file } = project('export default { hypervisor: { zfs: { arc_max_gb: 8 } } };\n');
+    const fleet = fleetOf((await loadCounting(file, '/')).result);
+    writeFileSync(path.join(dir, '.phoenixcache', 'in-the-way'), '');
+    fleet.hypervisorConfigFile = path.join(dir, '.phoenixcache', 'in-the-way', 'x.json'); // cannot be written
+    const target = tempDir();
+    const elsewhere = tempDir();
+    symlinkSync(target, path.join(elsewhere, 'link'));
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = path.join(elsewhere, 'link'); // root run with a HOME someone else linked
+    try {
+      expect(await ensureHypervisorJson(fleet)).toContain('cannot write the hypervisor settings');
+      expect(readdirSync(target)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
   });
 });

@@ -55,6 +55,17 @@ describe('readPrefs', () => {
     expect(readdirSync(target)).toEqual([]);
   });
 
+  it("reads its own file written under umask 002 (a user's private group)", async () => {
+    const e = env();
+    const before = process.umask(0o002);
+    try {
+      openPrefs(e).set('concurrency', 4);
+    } finally {
+      process.umask(before);
+    }
+    expect(await readPrefs(e)).toEqual({ ok: true, value: { concurrency: 4 } });
+  });
+
   it('returns what `phoenix prefs set` stored', async () => {
     const e = env();
     openPrefs(e).set('concurrency', 3);
