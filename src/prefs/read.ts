@@ -29,8 +29,8 @@ export async function readPrefs(env: NodeJS.ProcessEnv): Promise<Result<Record<s
   const notOwned = notOwnedReason(file);
   if (notOwned !== undefined)
     return err(
-      `the preferences file ${file} is not this user's own (${notOwned}): remove it, or run with your own HOME ` +
-        `(sudo -H) or PHOENIX_PREFS_DIR`,
+      `the preferences file ${file} is not this user's own (${notOwned}): run with your own HOME (sudo -H) or ` +
+        `PHOENIX_PREFS_DIR; if it is yours, chmod go-w it`,
     );
   const { readPrefs: readThroughConf } = await loadPrefsStore();
   try {
