@@ -210,7 +210,16 @@ async function keepSnapshots(
     const argv = takeArgv(g, name);
     ctx.report(`taking snapshot ${name}`);
     const res = await exec(ctx, argv);
-    if (!res.ok) return snapshotFailed(ctx, name, res.error);
+    if (!res.ok) {
+      // Taken meanwhile by a command of an earlier run that was killed (its children outlive it, and finish after
+      // this run read the guest): the snapshot this step wants is there, of the same build.
+      const now = await ctx.host.readGuestConfig(g.kind, g.id);
+      if (now?.snapshots?.includes(name)) {
+        ctx.report(`snapshot ${name} was taken meanwhile (by an interrupted run's command): kept`);
+        continue;
+      }
+      return snapshotFailed(ctx, name, res.error);
+    }
     const after = await ctx.host.readGuestConfig(g.kind, g.id);
     if (!after?.snapshots?.includes(name))
       return verifyFailed(ctx, argv, `snapshot '${name}' is not there after taking it`, res.value);

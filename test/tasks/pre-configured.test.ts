@@ -55,4 +55,26 @@ describe('pre-configured', () => {
     expect(h.host.mutating()).toEqual([]);
     expect(preConfiguredStep.preview(h.ctx('pre-configured'))).toEqual([]);
   });
+
+  it("keeps a snapshot an interrupted run's command took meanwhile, and fails when it is not there", async () => {
+    const g = ct();
+    const h = harness(fleetOf([g]), g);
+    h.host.addGuest({ id: 730, kind: 'lxc', status: 'running' });
+    // The killed run's `pct snapshot` finishes after this run read the guest: its own take finds the name used.
+    h.host.on(
+      /^pct snapshot 730 pre-configured$/,
+      (_argv, host) => {
+        const guest = host.guests.get(730)!;
+        guest.snapshots = [...(guest.snapshots ?? []), 'pre-configured'];
+        return { exit: 255, stderr: "snapshot name 'pre-configured' already used" };
+      },
+      1,
+    );
+    expect((await h.run(preConfiguredStep)).ok).toBe(true);
+    const other = ct();
+    const h2 = harness(fleetOf([other]), other);
+    h2.host.addGuest({ id: 730, kind: 'lxc', status: 'running' });
+    h2.host.on(/^pct snapshot 730 pre-configured$/, { exit: 255, stderr: 'storage full' });
+    expect((await h2.run(preConfiguredStep)).ok).toBe(false);
+  });
 });
