@@ -1,8 +1,8 @@
 // Loads a phoenix.config.{ts,mts,cts,js,mjs,cjs}: bundled once with esbuild into a CommonJS script kept in
 // `<config dir>/.phoenixcache/config/<sha256>.cjs`, so an unchanged config never runs the transpiler again, and run
 // from the text that was checked against its manifest. CommonJS, because the CLI itself runs as CommonJS scripts
-// (src/cli/bundle-loader.ts), which cannot load an ES module dynamically: a config's dynamic imports become require()s, and
-// `import.meta` names the config file itself.
+// (src/cli/bundle-loader.ts), which cannot load an ES module dynamically: a config's dynamic imports become
+// require()s, and `import.meta` names the config file itself.
 import { type Result, err, ok } from '../result.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,8 +38,7 @@ interface CacheManifest {
 }
 
 interface CachedCopy {
-  file: string;
-  /** The copy's text, as checked. */
+  /** The copy's text, as checked (or as compiled, when it could be kept nowhere). */
   code: string;
 }
 
@@ -63,7 +62,6 @@ export async function loadConfigModule(file: string, hooks: ModuleLoadHooks = {}
     // A copy that can be kept nowhere (a read-only config folder, no usable folder of the user's own) is run as
     // compiled, and compiled again next time.
     const written = await writeCopy(file, key, built.value.code, built.value.inputs).catch(() => ({
-      file,
       code: built.value.code,
     }));
     return runDefault(file, written);
@@ -97,7 +95,7 @@ function cachedCopy(file: string, key: string): CachedCopy | undefined {
       );
       // The copy must be the code the manifest names: a torn or swapped copy is compiled again, never imported.
       const code = fresh ? readOwnFile(copy) : undefined;
-      if (code !== undefined && manifest.code === sha256(code)) return { file: copy, code };
+      if (code !== undefined && manifest.code === sha256(code)) return { code };
     } catch {
       // A missing or torn manifest just means "compile again".
     }
@@ -120,9 +118,9 @@ async function writeCopy(file: string, key: string, code: string, inputs: string
       await writePrivateFile(copy, code);
       await writePrivateFile(path.join(dir, `${key}.json`), JSON.stringify(manifest));
       await pruneCopies(dir, key, manifest.source ?? '');
-      return { file: copy, code };
+      return { code };
     } catch (e) {
-      lastError = e; // read-only config folder: fall back to the temp folder
+      lastError = e; // read-only config folder: fall back to the user's own cache folder
     }
   }
   throw lastError instanceof Error ? lastError : new Error('cannot write the compiled config');
