@@ -48,16 +48,28 @@ function othersMayWrite(st: { mode: number; gid: number }): boolean {
 }
 
 /**
+ * Why a file with this status is not to be trusted (undefined when it is): not a regular file, not this user's
+ * (`orRoot`: nor root's), or open to others' writes. The one check behind readOwnBytes, notOwnedReason and
+ * foundFileReason.
+ */
+function untrustedReason(
+  st: { uid: number; gid: number; mode: number; isFile(): boolean },
+  orRoot = false,
+): string | undefined {
+  const uid = process.getuid?.();
+  if (!st.isFile()) return 'it is not a regular file';
+  if (uid !== undefined && st.uid !== uid && !(orRoot && st.uid === 0)) return `it belongs to user ${st.uid}`;
+  if (othersMayWrite(st)) return 'others may write it';
+  return undefined;
+}
+
+/**
  * Why a config file that a search found (not one named) is not to be run (undefined when it may): it must belong
  * to this user or root and be shut to others. A search walks up to folders such as /tmp, where anyone can leave a
  * phoenix.config.ts.
  */
 export function foundFileReason(file: string): string | undefined {
-  const st = lstatSync(file);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid && st.uid !== 0) return `it belongs to user ${st.uid}`;
-  if (othersMayWrite(st)) return 'others may write it';
-  return undefined;
+  return untrustedReason(lstatSync(file), true);
 }
 
 /**
@@ -91,12 +103,7 @@ export function ownedPath(dir: string): boolean {
 export function notOwnedReason(file: string): string | undefined {
   if (!ownedPath(path.dirname(file)))
     return 'a folder on its way is a link, or belongs to or is writable by another user';
-  const st = lstatSync(file);
-  const uid = process.getuid?.();
-  if (!st.isFile()) return 'it is not a regular file';
-  if (uid !== undefined && st.uid !== uid) return `it belongs to user ${st.uid}`;
-  if (othersMayWrite(st)) return 'others may write it';
-  return undefined;
+  return untrustedReason(lstatSync(file));
 }
 
 /**
@@ -159,7 +166,8 @@ export function removeOrphanTemps(dir: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this PID exists (EPERM: it does, as another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -183,9 +191,7 @@ export function readOwnFile(file: string): string {
 export function readOwnBytes(file: string): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const st = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || othersMayWrite(st))
+    if (untrustedReason(fstatSync(fd)) !== undefined)
       throw Object.assign(new Error(`${file} is not a private file of this user`), { code: 'EPERM' });
     return readFileSync(fd);
   } finally {

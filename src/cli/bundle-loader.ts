@@ -12,8 +12,8 @@
 //   Its name is a hash of the bundle's path, then Node's version and the bundle file's identity (inode, size, and
 //   the inode's change time in ns, which any write moves and no user can set back): a rebuilt, edited or replaced
 //   bundle never meets an old blob (V8 itself checks only the source's length), and a new blob replaces the
-//   bundle's older ones; blobs not rewritten for 30 days go at the next save (those of a deleted install). Not a hash of the content: node:crypto alone
-//   costs more to load (2.5 ms) than `phoenix --help` has to spare.
+//   bundle's older ones; blobs not rewritten for 30 days go at the next save (those of a deleted install). Not a
+//   hash of the content: node:crypto alone costs more to load (2.5 ms) than `phoenix --help` has to spare.
 // - Anything wrong with the cache (missing, unwritable, rejected by V8) costs only the compile it would have saved.
 // Kept in step: test/cli/bundle-loader.test.ts; what it saves is figure 5 of `npm run bench`.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
+import { ensurePrivateDir, processAlive, writePrivateFile } from '../private-files.js';
 import { err, ok, type Result } from '../result.js';
 
 export interface Holder {
@@ -64,11 +64,7 @@ function procStart(pid: number): string | undefined {
 
 /** Whether the process that wrote `h` still runs (a stopped process runs; a reused PID is another process). */
 function alive(h: Holder): boolean {
-  try {
-    process.kill(h.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!processAlive(h.pid)) return false;
   const now = procStart(h.pid);
   return h.procStart === undefined || now === undefined || now === h.procStart;
 }
