@@ -96,13 +96,15 @@ export function ownedPath(dir: string): boolean {
   }
 }
 
+/** Why a folder is not ownedPath, for messages. */
+export const NOT_OWNED_PATH = 'a folder on its way is a link, or belongs to or is writable by another user';
+
 /**
  * Why `file`, which holds settings Phoenix acts on, cannot be trusted as this user's own (undefined when it can):
  * its folders as ownedPath, itself a regular file of this user that others cannot write.
  */
 export function notOwnedReason(file: string): string | undefined {
-  if (!ownedPath(path.dirname(file)))
-    return 'a folder on its way is a link, or belongs to or is writable by another user';
+  if (!ownedPath(path.dirname(file))) return NOT_OWNED_PATH;
   return untrustedReason(lstatSync(file));
 }
 

@@ -3,7 +3,7 @@
 // file; a run writes it just before it executes steps (ensureHypervisorJson), so validate, plan, why and status
 // never write beside the config.
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { ensurePrivateDir, ownedPath, writePrivateFile } from '../private-files.js';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import { configCacheDir, userConfigCacheDir } from './cache-dirs.js';
 import type { Fleet } from './model.js';
@@ -18,17 +18,19 @@ export function hypervisorJsonPath(configFile: string): string {
 
 /**
  * Writes the hypervisor JSON of a fleet that generates one, when it is missing or differs; what went wrong, when it
- * could be written nowhere. A read-only config
- * folder falls back to the user's own cache folder (private: the file may hold secrets the scripts need), and the
- * fleet then names that file. A legacy fleet's file is the user's own and is never written.
+ * could be written nowhere. A read-only config folder falls back to the user's own cache folder (private: the file
+ * may hold secrets the scripts need), and the fleet then names that file. A legacy fleet's file is the user's own
+ * and is never written.
  */
 export async function ensureHypervisorJson(fleet: Fleet): Promise<string | undefined> {
   if (fleet.generatedHypervisorConfig !== true) return undefined;
   const text = `${stringify({ ...fleet.globals, ...fleet.hypervisor }, null, 2) ?? '{}'}\n`;
-  // The user's folder only when it is theirs all the way (root run with another user's HOME: see ownedPath).
-  const own = path.join(userConfigCacheDir(), FILE_NAME);
+  const own = userConfigCacheDir();
   let lastError: unknown;
-  for (const file of [fleet.hypervisorConfigFile, ...(ownedPath(path.dirname(own)) ? [own] : [])]) {
+  for (const file of [
+    fleet.hypervisorConfigFile,
+    ...(own === undefined ? [] : [path.join(own, FILE_NAME)]),
+  ]) {
     try {
       ensurePrivateDir(path.dirname(file));
       if (

@@ -16,7 +16,7 @@ import { error } from './problems.js';
 import { loadEsbuild } from '../startup.js';
 import { toPlainData } from './plain-data.js';
 import { runCommonJs } from '../commonjs.js';
-import { ensurePrivateDir, ownedPath, readOwnFile, writePrivateFile } from '../private-files.js';
+import { ensurePrivateDir, readOwnFile, writePrivateFile } from '../private-files.js';
 
 export type ModuleLoad = Result<unknown, Problem[]>;
 
@@ -73,13 +73,10 @@ function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/**
- * Beside the config, then the user's own cache folder: that one only when every folder on its way is this user's or
- * root's (root run with another user's HOME must not run, or write, a copy that user placed).
- */
+/** Beside the config, then the user's own cache folder (when it is theirs all the way). */
 function cacheDirs(file: string): string[] {
   const user = userConfigCacheDir();
-  return [configCacheDir(path.dirname(file)), ...(ownedPath(user) ? [user] : [])];
+  return [configCacheDir(path.dirname(file)), ...(user === undefined ? [] : [user])];
 }
 
 /** The compiled copy for `key`, if one exists and every local file it bundled is unchanged. */

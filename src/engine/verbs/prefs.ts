@@ -2,7 +2,7 @@
 // `reset` also repair a file conf refuses (hand-edited into invalid JSON or an invalid value).
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ownedPath } from '../../private-files.js';
+import { NOT_OWNED_PATH, ownedPath } from '../../private-files.js';
 import { prefsFile, unusablePrefs } from '../../prefs/read.js';
 import { openPrefs, removeKeyByHand } from '../../prefs/store.js';
 import { PREF_KEYS, PREF_PARSERS, type PrefKey } from '../../prefs/values.js';
@@ -25,8 +25,8 @@ function runNow(ctx: VerbContext): number {
   // through a link that user placed, nor take their settings.
   if (!ownedPath(dirname(file))) {
     ctx.io.err(
-      `Error: the preferences folder ${dirname(file)} is not this user's own (a folder on its way is a link, or ` +
-        `belongs to or is writable by another user): run with your own HOME (sudo -H) or PHOENIX_PREFS_DIR`,
+      `Error: the preferences folder ${dirname(file)} is not this user's own (${NOT_OWNED_PATH}): ` +
+        'run with your own HOME (sudo -H) or PHOENIX_PREFS_DIR',
     );
     return EXIT.usage;
   }
