@@ -10,6 +10,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { cliBundleOptions } from '../scripts/bundle-options.js';
 import { benchEnv, createSimDir, log, median, phoenix, registerSimDir, ROOT, run, tempDir } from './lib.js';
 
 const RUNS = 15;
@@ -44,24 +45,7 @@ async function bundle(dir, name, modules) {
     entryPoints: [entry],
     plugins: [lazy],
     outfile,
-    bundle: true,
-    // as scripts/bundle-cli.js
-    format: 'cjs',
-    supported: { 'dynamic-import': false },
-    platform: 'node',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    external: ['esbuild', 'typescript'],
-    define: {
-      'import.meta.url': '__phoenixFileUrl',
-      'import.meta.filename': '__filename',
-      'import.meta.dirname': '__dirname',
-    },
-    // "use strict" first: esbuild's own comes after the banner, where it is no directive, and the ES modules this
-    // code was written as are strict.
-    banner: {
-      js: '"use strict"; const __phoenixFileUrl = require("node:url").pathToFileURL(__filename).href;',
-    },
+    ...cliBundleOptions,
     logLevel: 'error',
     absWorkingDir: ROOT,
   });

@@ -19,35 +19,13 @@ import { rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { cliBundleOptions } from './bundle-options.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'cli');
 rmSync(outdir, { recursive: true, force: true }); // chunk names carry hashes: old ones would pile up
 
-const common = {
-  absWorkingDir: root,
-  bundle: true,
-  format: 'cjs',
-  supported: { 'dynamic-import': false },
-  platform: 'node',
-  target: 'node20',
-  // Prefer a package's ESM build: jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow.
-  mainFields: ['module', 'main'],
-  // esbuild is a native binary it loads at run time. cosmiconfig's own TypeScript loader is never used (ours
-  // compiles with esbuild), so the compiler it would require stays out of the bundle.
-  external: ['esbuild', 'typescript'],
-  define: {
-    'import.meta.url': '__phoenixFileUrl',
-    'import.meta.filename': '__filename',
-    'import.meta.dirname': '__dirname',
-  },
-  // "use strict" first: esbuild's own comes after the banner, where it is no directive, and the ES modules this
-  // code was written as are strict.
-  banner: {
-    js: '"use strict"; const __phoenixFileUrl = require("node:url").pathToFileURL(__filename).href;',
-  },
-  logLevel: 'warning',
-};
+const common = { ...cliBundleOptions, absWorkingDir: root, logLevel: 'warning' };
 
 /** A lazily loaded module's entry in dist/cli/lazy/: its path under src/ (or the package's name), and its input. */
 function lazyEntry(resolved, specifier) {
