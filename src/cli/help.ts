@@ -62,7 +62,8 @@ export function programHelp(): string {
     '',
     EXIT_CODES_HELP,
     '',
-    'Environment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI',
+    'Environment: PHOENIX_CONFIG, PHOENIX_SIM_DIR, PHOENIX_CONCURRENCY, PHOENIX_RENDERER, NO_COLOR, CI,',
+    '  PHOENIX_CODE_CACHE (where compiled code is kept: a folder, or off; default ~/.cache/phoenix/code)',
   ].join('\n');
 }
 

@@ -10,6 +10,11 @@ import { vmSteps } from '../../src/tasks/vm-steps.js';
 const phoenix = (...argv: string[]) => dispatchCaptured(argv);
 
 describe('help per verb', () => {
+  it('phoenix --help names the code cache and how to move or turn it off', async () => {
+    const r = await phoenix('--help');
+    expect(r.out).toContain('PHOENIX_CODE_CACHE (where compiled code is kept: a folder, or off;');
+  });
+
   it('phoenix help run: synopsis with id:step, the step names, its options, an example', async () => {
     const r = await phoenix('help', 'run');
     expect(r.code).toBe(0);
