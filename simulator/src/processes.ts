@@ -77,10 +77,11 @@ function vmStat(pid: number, startedAt: number): string {
   return `${fields.join(' ')}\n`;
 }
 
-/** Replaces a file whole, so a reader never sees half of it. */
-function replaceFile(path: string, text: string): void {
+/** Replaces a file whole, so a reader never sees half of it (`mode`: the new file's, umask aside). */
+export function replaceFile(path: string, text: string, mode?: number): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
+  rmSync(tmp, { force: true }); // a leftover of a killed writer would keep its own mode
+  writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
   renameSync(tmp, path);
 }
 

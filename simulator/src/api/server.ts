@@ -20,6 +20,7 @@ import { writeAction, type ApiParams, type WriteAction } from './routes.js';
 import { cachedState } from './state-cache.js';
 import { lxcRootOnly, qemuUpdateRootOnly, type Refusal } from './root-only.js';
 import { preForkRefusal } from './pre-fork.js';
+import { replaceFile } from '../processes.js';
 
 export interface ServeOptions {
   /** The simulator's state folder. */
@@ -354,9 +355,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   const info: ApiInfo = { url: `https://127.0.0.1:${port}`, token, fingerprint, ssh: writeSsh(opts) };
-  const infoFile = join(opts.dir, API_INFO_FILE);
-  writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(infoFile, 0o600); // an older file keeps its mode otherwise
+  // Whole or not at all: a client polls for the file and reads it as soon as it is there (it holds the token: 0600).
+  replaceFile(join(opts.dir, API_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`, 0o600);
   return {
     ...info,
     close: () =>
